@@ -1,0 +1,143 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# wgtrace build. One binary, BPF objects embedded as libbpf skeletons.
+# `make help` lists the targets.
+
+VERSION    := 0.1.0
+PREFIX     ?= /usr/local
+BUILD      := build
+CC         ?= gcc
+CLANG      ?= clang
+BPFTOOL    ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
+PKG_CONFIG ?= pkg-config
+ARCH       := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+
+# Quiet one-line steps unless V=1.
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+# Every Debian package the build, the demo, the tests and the benchmark use.
+DEB_BUILD := make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev \
+	     zlib1g-dev libmnl-dev libjson-c-dev libmicrohttpd-dev
+DEB_TEST  := libcmocka-dev libclang-rt-14-dev iproute2 wireguard-tools \
+	     wireguard-go iputils-ping jq kmod dash busybox-static cpio \
+	     xz-utils qemu-system-x86 iperf3 prometheus bpftrace
+DEB_ALL   := $(DEB_BUILD) $(DEB_TEST)
+
+LIBS_PC   := libbpf libmnl json-c
+CFLAGS    ?= -O2 -g
+WARN      := -Wall -Wextra -Werror
+USER_CFLAGS = $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser \
+	      -I$(BUILD) -DWGTRACE_VERSION='"$(VERSION)"' \
+	      $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
+USER_LIBS  = $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null) -lelf -lz
+
+# clang -target bpf does not know the host's system include dirs (asm/types.h).
+CLANG_SYS_INC = $(shell $(CLANG) -v -E - </dev/null 2>&1 | sed -n \
+	'/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
+BPF_CFLAGS = -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) \
+	     -Wno-unused-parameter -Iinclude -Ibpf -I$(BUILD) $(CLANG_SYS_INC)
+
+BPF_SRCS  := $(wildcard bpf/*.bpf.c)
+BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
+SKELS     := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
+USER_SRCS := $(wildcard user/*.c)
+USER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
+# Everything but main() is linkable into the unit tests.
+LIB_OBJS  := $(filter-out $(BUILD)/user/main.o,$(USER_OBJS))
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+HEADERS   := $(wildcard include/*.h user/*.h)
+
+.PHONY: all deps test test-unit test-netns test-vm unit fuzz bench demo \
+	install clean help
+.DEFAULT_GOAL := all
+# Keep BPF objects: the skeletons embed them, rebuilding them is not free.
+.SECONDARY:
+
+all: wgtrace
+
+help:
+	@echo 'wgtrace $(VERSION): make targets'
+	@echo '  make deps        install missing Debian packages (apt-get, needs root)'
+	@echo '  make             build ./wgtrace (BPF skeletons embedded)'
+	@echo '  make test        deps + build + unit, netns and vm tiers (root)'
+	@echo '  make test-unit   unit tier only (no root needed)'
+	@echo '  make test-netns  namespace tier only (root, host kernel)'
+	@echo '  make test-vm     vm tier only (root, qemu, Debian 6.1 and 6.12 kernels)'
+	@echo '  make install     install to $$(DESTDIR)$$(PREFIX) (default /usr/local)'
+	@echo '  make clean       remove build output (keeps the .cache/ kernel downloads)'
+	@echo 'Variables: V=1 full commands, PREFIX=, DESTDIR=, CLANG=, BPFTOOL='
+
+# Idempotent and quiet when everything is present; only then does it need root.
+deps:
+	@missing=$$(for p in $(DEB_ALL); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+		grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "deps: installing:" $$missing; \
+		if [ "$$(id -u)" != 0 ]; then \
+			echo "deps: need root to install packages (try: sudo make deps)" >&2; \
+			exit 1; fi; \
+		apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends $$missing >/dev/null; \
+	fi
+
+$(BUILD) $(BUILD)/user $(BUILD)/tests:
+	$(Q)mkdir -p $@
+
+# Generated from the running kernel's BTF; CO-RE relocates it elsewhere.
+$(BUILD)/vmlinux.h: | $(BUILD)
+	$(call msg,GEN,$@)
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp
+	$(Q)mv $@.tmp $@
+
+$(BUILD)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) include/wgtrace.h $(BUILD)/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@.tmp
+	$(Q)mv $@.tmp $@
+
+$(BUILD)/user/%.o: user/%.c $(HEADERS) $(SKELS) | $(BUILD)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
+
+wgtrace: $(USER_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(USER_LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(BUILD)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -o $@ $^ $(USER_LIBS) -lcmocka
+
+unit: $(UNIT_BINS)
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory all unit
+	$(Q)tests/run.sh
+
+test-unit: unit
+	$(Q)tests/run.sh unit
+
+test-netns: all
+	$(Q)tests/run.sh netns
+
+test-vm: all
+	$(Q)tests/run.sh vm
+
+install: all
+	install -D -m 0755 wgtrace $(DESTDIR)$(PREFIX)/sbin/wgtrace
+	install -D -m 0644 contrib/wgtrace.8 $(DESTDIR)$(PREFIX)/share/man/man8/wgtrace.8
+
+clean:
+	$(call msg,CLEAN,$(BUILD) wgtrace)
+	$(Q)rm -rf $(BUILD) wgtrace

@@ -1,0 +1,349 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# vm tier: boot Debian kernels with the real WireGuard module under qemu and
+# run tests/vm/guest/t_*.sh inside them. The host kernel has no WireGuard,
+# no kprobes and no fentry; these guests have all three.
+#
+#   tests/vm/run.sh [SERIES ...]      SERIES: 6.1, 6.12 (default: both)
+#
+# Results go to stdout as PASS/FAIL/SKIP vm-<series>/<name> lines, progress
+# to stderr. Exits 0 whatever the results (the top runner counts lines);
+# 2 on a usage error, 130/143 when interrupted.
+#
+# Environment:
+#   WGTRACE          binary under test (default: <repo>/wgtrace)
+#   VM_CACHE         cache folder (default: <repo>/.cache/vm)
+#   VM_TESTS         comma-separated guest tests to run, e.g. "smoke,probe"
+#   VM_TEST_TIMEOUT  seconds one guest test may run (default 240)
+#   VM_TIMEOUT       wall-clock seconds one guest may run (default 900)
+#   VM_VERBOSE=1     also print the guest tests' diagnostics when they pass
+
+set -u -o pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+cache=${VM_CACHE:-$repo/.cache/vm}
+wgtrace_bin=${WGTRACE:-$repo/wgtrace}
+vm_timeout=${VM_TIMEOUT:-900}
+test_timeout=${VM_TEST_TIMEOUT:-240}
+
+# Modules the guest tests load, with their dependency closure computed by
+# modprobe from the kernel's own tree. sch_ingress also provides clsact.
+modules="wireguard veth sch_ingress cls_bpf"
+
+# Host tools copied into the guest, with the guest path they go to. dash is
+# /bin/sh (see init.sh); kmod serves modprobe, insmod, lsmod, ...
+tools="dash:/bin/sh ip:/usr/sbin/ip tc:/usr/sbin/tc wg:/usr/bin/wg
+	bpftool:/usr/sbin/bpftool jq:/usr/bin/jq kmod:/usr/bin/kmod"
+kmod_links="modprobe insmod rmmod lsmod depmod modinfo"
+
+usage() {
+	echo "usage: tests/vm/run.sh [6.1] [6.12]" >&2
+	exit 2
+}
+
+log() { printf 'vm: %s\n' "$*" >&2; }
+
+series_list=()
+for a in "$@"; do
+	case $a in
+	6.1 | 6.12) series_list+=("$a") ;;
+	-h | --help)
+		sed -n '4,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+		exit 0
+		;;
+	*) usage ;;
+	esac
+done
+[ ${#series_list[@]} -eq 0 ] && series_list=(6.1 6.12)
+
+for v in vm_timeout test_timeout; do
+	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || { echo "vm: $v must be a positive number" >&2; exit 2; }
+done
+if [ "$(id -u)" != 0 ]; then
+	# Building the initramfs needs mknod and root-owned files.
+	for s in "${series_list[@]}"; do echo "SKIP vm-$s/all: needs root"; done
+	exit 0
+fi
+for t in qemu-system-x86_64 busybox cpio gzip dpkg apt-get depmod modprobe \
+	dash ip tc wg bpftool jq kmod; do
+	if ! command -v "$t" >/dev/null; then
+		for s in "${series_list[@]}"; do
+			echo "FAIL vm-$s/host-tools: $t not found (try: make deps)"
+		done
+		exit 0
+	fi
+done
+
+qemu_pid_file=
+timeout_pid=
+cleanup() {
+	local p
+	if [ -n "$qemu_pid_file" ] && [ -s "$qemu_pid_file" ]; then
+		p=$(cat "$qemu_pid_file")
+		kill "$p" 2>/dev/null
+	fi
+	[ -n "$timeout_pid" ] && kill "$timeout_pid" 2>/dev/null
+	timeout_pid=
+}
+trap cleanup EXIT
+trap 'cleanup; exit 130' INT
+trap 'cleanup; exit 143' TERM
+
+# Debian meta package that points at the current kernel of a series.
+meta_for() {
+	case $1 in
+	6.1) echo linux-image-amd64 ;;
+	6.12) echo linux-image-6.12-amd64 ;;
+	esac
+}
+
+resolve_pkg() { # series -> linux-image-<version> package name
+	local meta pkg re
+	meta=$(meta_for "$1")
+	re="^linux-image-${1//./\\.}\\."
+	pkg=$(apt-cache depends "$meta" 2>/dev/null |
+		awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { print $2; exit }')
+	# bookworm's linux-image-amd64 is 6.1; refuse a silent switch of series.
+	[[ $pkg =~ $re ]] && echo "$pkg"
+}
+
+# Make <series dir>/kernel-<version> ready (extracted, depmod run); print its
+# path. On failure print the reason on stdout and return 1.
+fetch_kernel() {
+	local series=$1 sdir=$2 pkg kver kdir tmp deb err
+	pkg=$(resolve_pkg "$series")
+	if [ -z "$pkg" ]; then
+		log "$series: apt-cache knows no $(meta_for "$series"); apt-get update"
+		apt-get update -qq >/dev/null 2>&1
+		pkg=$(resolve_pkg "$series")
+	fi
+	if [ -z "$pkg" ]; then
+		# Offline: fall back to whatever this series last used.
+		kdir=$(ls -d "$sdir"/kernel-*/.ready 2>/dev/null | tail -n 1)
+		if [ -n "$kdir" ]; then
+			log "$series: cannot resolve the package; using cached ${kdir%/.ready}"
+			echo "${kdir%/.ready}"
+			return 0
+		fi
+		echo "cannot resolve $(meta_for "$series") with apt-cache (even after apt-get update)"
+		return 1
+	fi
+	kver=${pkg#linux-image-}
+	kdir=$sdir/kernel-$kver
+	if [ -e "$kdir/.ready" ]; then
+		echo "$kdir"
+		return 0
+	fi
+
+	log "$series: downloading $pkg…"
+	tmp=$sdir/download
+	rm -rf "$tmp" "$kdir" && mkdir -p "$tmp"
+	if ! err=$(cd "$tmp" && apt-get download "$pkg" 2>&1); then
+		# The index may name a version the mirror has replaced.
+		log "$series: download failed; apt-get update and retry"
+		apt-get update -qq >/dev/null 2>&1
+		if ! err=$(cd "$tmp" && apt-get download "$pkg" 2>&1); then
+			echo "apt-get download $pkg failed: $(echo "$err" | tail -n 1)"
+			return 1
+		fi
+	fi
+	deb=$(ls "$tmp"/*.deb 2>/dev/null | head -n 1)
+	[ -n "$deb" ] || { echo "apt-get download $pkg produced no .deb"; return 1; }
+
+	log "$series: extracting $(basename "$deb")…"
+	if ! err=$(dpkg -x "$deb" "$kdir" 2>&1); then
+		echo "dpkg -x $(basename "$deb") failed: $err"
+		return 1
+	fi
+	# The .deb ships no modules.dep; modprobe needs one to find the closure.
+	if ! err=$(depmod -b "$kdir" "$kver" 2>&1); then
+		echo "depmod on the extracted $kver failed: $err"
+		return 1
+	fi
+	if [ ! -e "$kdir/boot/vmlinuz-$kver" ]; then
+		echo "$pkg has no boot/vmlinuz-$kver"
+		return 1
+	fi
+	# Older kernels of this series are dead weight now.
+	for old in "$sdir"/kernel-*; do
+		[ "$old" = "$kdir" ] || rm -rf "$old"
+	done
+	rm -rf "$tmp"
+	touch "$kdir/.ready"
+	echo "$kdir"
+}
+
+# Copy a host file to the same path under root, following symlinks.
+copy_file() { # root src [dst]
+	local dst=$1${3:-$2}
+	mkdir -p "$(dirname "$dst")"
+	cp -L "$2" "$dst"
+}
+
+# Copy the shared libraries and the loader an ELF binary needs.
+copy_libs() { # root binary
+	local lib
+	# "not a dynamic executable" (a static binary) lists nothing: fine.
+	for lib in $(ldd "$2" 2>/dev/null | awk '/=> \// { print $3 } /^\t\// { print $1 }'); do
+		[ -e "$1$lib" ] || copy_file "$1" "$lib"
+	done
+}
+
+# Build <series dir>/initrd.cpio.gz for the kernel in kdir; print failures.
+build_initramfs() {
+	local sdir=$1 kdir=$2 kver root pair tool dst path app m err
+	kver=${kdir##*/kernel-}
+	root=$sdir/initrd
+	rm -rf "$root"
+	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,etc,proc,sys,dev,run,tmp,root,tests}
+	mkdir -p "$root/var" && ln -s ../run "$root/var/run"
+	# Early console for the kernel's first messages to init (before devtmpfs).
+	mknod -m 600 "$root/dev/console" c 5 1
+
+	cp /bin/busybox "$root/bin/busybox"
+	# Applet links, except where the guest needs the real tool.
+	for app in $(busybox --list); do
+		case " sh ip tc $kmod_links " in *" $app "*) continue ;; esac
+		[ -e "$root/bin/$app" ] || ln -s busybox "$root/bin/$app"
+	done
+
+	for pair in $tools; do
+		tool=${pair%%:*} dst=${pair#*:}
+		path=$(command -v "$tool") || { echo "$tool not found on the host"; return 1; }
+		copy_file "$root" "$path" "$dst"
+		copy_libs "$root" "$path"
+	done
+	ln -s sh "$root/bin/dash"
+	for app in $kmod_links; do ln -s /usr/bin/kmod "$root/sbin/$app"; done
+	# iproute2 reads its name tables from here (rt_tables, rt_protos, ...).
+	for d in /etc/iproute2 /usr/share/iproute2; do
+		[ -d "$d" ] && mkdir -p "$root$d" && cp -r "$d/." "$root$d/"
+	done
+
+	if [ -x "$wgtrace_bin" ]; then
+		copy_file "$root" "$wgtrace_bin" /usr/bin/wgtrace
+		copy_libs "$root" "$wgtrace_bin"
+	else
+		log "no wgtrace binary at $wgtrace_bin: tests that need it will fail"
+	fi
+
+	# Only the modules the tests need: the dependency closure of $modules as
+	# the kernel's own modules.dep says (.ko on 6.1, .ko.xz on 6.12).
+	if ! err=$(modprobe -d "$kdir" -S "$kver" -a --show-depends $modules 2>&1); then
+		echo "modprobe --show-depends failed: $err"
+		return 1
+	fi
+	for m in $(echo "$err" | awk '$1 == "insmod" { print $2 }'); do
+		m=${m#"$kdir"}
+		copy_file "$root" "$kdir$m" "$m"
+	done
+	for m in modules.order modules.builtin modules.builtin.modinfo; do
+		[ -e "$kdir/lib/modules/$kver/$m" ] &&
+			cp "$kdir/lib/modules/$kver/$m" "$root/lib/modules/$kver/"
+	done
+	if ! err=$(depmod -b "$root" "$kver" 2>&1); then
+		echo "depmod for the initramfs failed: $err"
+		return 1
+	fi
+
+	cp "$here/init.sh" "$root/init"
+	chmod 755 "$root/init"
+	cp -r "$here/guest/." "$root/tests/"
+
+	(cd "$root" && find . -print0 | cpio --null -o -H newc --owner=0:0 --quiet) |
+		gzip -6 >"$sdir/initrd.cpio.gz" || { echo "cpio/gzip failed"; return 1; }
+}
+
+# Turn the guest's results channel into host result lines. Diagnostics of a
+# guest test are shown (indented) when it failed, or always with VM_VERBOSE.
+report_results() { # series results-file
+	tr -d '\r' <"$2" | awk -v s="vm-$1" -v verbose="${VM_VERBOSE:-0}" '
+		function flush() {
+			if (nd > 0 && (failed || verbose == 1))
+				for (i = 1; i <= nd; i++) print "    " diag[i]
+			nd = 0; failed = 0
+		}
+		/^WGTRACE-VM-(START|END)/ { next }
+		/^== / { flush(); next }
+		/^(PASS|FAIL|SKIP) / {
+			if ($1 == "FAIL") failed = 1
+			print $1 " " s "/" substr($0, 6)
+			next
+		}
+		{ diag[++nd] = $0 }
+		END { flush() }'
+}
+
+run_series() {
+	local series=$1 sdir=$cache/$1 kdir kver why rc t0 t1 t2 t3 console results size
+	mkdir -p "$sdir"
+	console=$sdir/console.log
+	results=$sdir/results.log
+	t0=$SECONDS
+
+	log "$series: resolving the kernel…"
+	if ! kdir=$(fetch_kernel "$series" "$sdir"); then
+		echo "FAIL vm-$series/kernel-download: $kdir"
+		return
+	fi
+	kver=${kdir##*/kernel-}
+	t1=$SECONDS
+
+	log "$series: building the initramfs for $kver…"
+	if ! why=$(build_initramfs "$sdir" "$kdir"); then
+		echo "FAIL vm-$series/initramfs: $why"
+		return
+	fi
+	size=$(du -k "$sdir/initrd.cpio.gz" | cut -f1)
+	t2=$SECONDS
+
+	log "$series: booting $kver (initramfs ${size} KiB)…"
+	: >"$console"
+	: >"$results"
+	qemu_pid_file=$sdir/qemu.pid
+	rm -f "$qemu_pid_file"
+	# Serial ports to files, no monitor, stdin closed: Ctrl-C reaches this
+	# script (and its trap), not the guest.
+	timeout -k 10 "$vm_timeout" qemu-system-x86_64 \
+		-accel tcg,thread=multi -smp 2 -m 2G \
+		-display none -monitor none -no-reboot \
+		-pidfile "$qemu_pid_file" \
+		-kernel "$kdir/boot/vmlinuz-$kver" -initrd "$sdir/initrd.cpio.gz" \
+		-append "console=ttyS0 quiet panic=-1 vm_test_timeout=$test_timeout vm_tests=${VM_TESTS:-}" \
+		-device virtio-rng-pci \
+		-serial "file:$console" -serial "file:$results" \
+		</dev/null >"$sdir/qemu.err" 2>&1 &
+	timeout_pid=$!
+	wait "$timeout_pid"
+	rc=$?
+	timeout_pid=
+	qemu_pid_file=
+	t3=$SECONDS
+
+	report_results "$series" "$results"
+	if grep -q '^WGTRACE-VM-END' "$results"; then
+		echo "PASS vm-$series/boot"
+	else
+		if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+			why="no end marker after $vm_timeout s (timed out)"
+		elif ! grep -q '^WGTRACE-VM-START' "$results"; then
+			why="guest never reached /init's tests (qemu status $rc)"
+		else
+			why="guest stopped before the end marker (qemu status $rc)"
+		fi
+		echo "FAIL vm-$series/boot: $why; console log: $console"
+		[ -s "$sdir/qemu.err" ] && sed 's/^/    qemu: /' "$sdir/qemu.err" | tail -n 5
+		tr -d '\r' <"$console" | tail -n 30 | sed 's/^/    /'
+	fi
+	if grep -q '^FAIL' "$results" 2>/dev/null; then
+		echo "    vm-$series: console log: $console"
+	fi
+	log "$series: kernel $((t1 - t0)) s, initramfs $((t2 - t1)) s, boot+tests $((t3 - t2)) s, total $((t3 - t0)) s"
+}
+
+for s in "${series_list[@]}"; do
+	run_series "$s"
+done
+exit 0

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What every user-space file needs: exit codes, error reporting, verbosity.
+ * Internal functions return 0 or -errno; only main() turns that into an exit
+ * status.
+ */
+#ifndef WGT_COMMON_H
+#define WGT_COMMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Exit statuses (README and man page document them). */
+#define WGT_EXIT_OK	0
+#define WGT_EXIT_FAIL	1	/* runtime failure, or findings for `check` */
+#define WGT_EXIT_USAGE	2	/* bad options or input */
+
+/*
+ * Returned (negated) by command handlers for a usage or input error. Above
+ * every errno value, so it never collides with an error from the kernel.
+ */
+#define WGT_EUSAGE	4096
+
+extern int wgt_verbose;
+
+/* "wgtrace: <message>" on stderr. */
+void wgt_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Only with -v (level 1) or -vv (level 2). */
+void wgt_dbg(int level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Parse a whole decimal number in [min, max]; false (value untouched) if not. */
+bool parse_uint_range(const char *s, unsigned long min, unsigned long max,
+		      unsigned long *out);
+
+/* libbpf's own messages go to stderr only with -v. */
+void wgt_setup_libbpf_logging(void);
+
+#endif /* WGT_COMMON_H */
