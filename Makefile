@@ -53,8 +53,12 @@ LIB_OBJS  := $(filter-out $(BUILD)/user/main.o,$(USER_OBJS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 HEADERS   := $(wildcard include/*.h user/*.h)
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+# libFuzzer needs clang; the harness links every user file but main.c.
+FUZZ_CFLAGS = $(filter-out -O2,$(USER_CFLAGS)) -O1 -fsanitize=fuzzer,address
 
-.PHONY: all deps test test-unit test-netns test-vm unit fuzz bench demo \
+.PHONY: all deps test test-unit test-netns test-vm unit fuzz \
 	install clean help
 .DEFAULT_GOAL := all
 # Keep BPF objects: the skeletons embed them, rebuilding them is not free.
@@ -70,6 +74,7 @@ help:
 	@echo '  make test-unit   unit tier only (no root needed)'
 	@echo '  make test-netns  namespace tier only (root, host kernel)'
 	@echo '  make test-vm     vm tier only (root, qemu, Debian 6.1 and 6.12 kernels)'
+	@echo '  make fuzz        build the libFuzzer harnesses into build/fuzz/'
 	@echo '  make install     install to $$(DESTDIR)$$(PREFIX) (default /usr/local)'
 	@echo '  make clean       remove build output (keeps the .cache/ kernel downloads)'
 	@echo 'Variables: V=1 full commands, PREFIX=, DESTDIR=, CLANG=, BPFTOOL='
@@ -89,7 +94,7 @@ deps:
 			--no-install-recommends $$missing >/dev/null; \
 	fi
 
-$(BUILD) $(BUILD)/user $(BUILD)/tests:
+$(BUILD) $(BUILD)/user $(BUILD)/tests $(BUILD)/fuzz:
 	$(Q)mkdir -p $@
 
 # Generated from the running kernel's BTF; CO-RE relocates it elsewhere.
@@ -120,6 +125,13 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(BUILD)/tests
 	$(Q)$(CC) $(USER_CFLAGS) -o $@ $^ $(USER_LIBS) -lcmocka
 
 unit: $(UNIT_BINS)
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(filter-out user/main.c,$(USER_SRCS)) $(HEADERS) $(SKELS) | $(BUILD)/fuzz
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(filter-out user/main.c,$(USER_SRCS)) $(USER_LIBS)
+
+# `make fuzz` builds the harnesses; run one with build/fuzz/fuzz_X -max_total_time=60.
+fuzz: $(FUZZ_BINS)
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory all unit

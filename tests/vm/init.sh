@@ -63,7 +63,7 @@ fi
 selected() {
 	[ -z "${vm_tests:-}" ] && return 0
 	case ",$vm_tests," in
-	*",$1,"* | *",t_$1,"*) return 0 ;;
+	*",$1,"* | *",${1#t_},"*) return 0 ;;
 	esac
 	return 1
 }
@@ -80,7 +80,9 @@ for t in /tests/t_*.sh; do
 	# tee streams the output live to both ports; the status goes via a file
 	# because a pipeline only reports tee's.
 	(
-		cd /tests && timeout "$timeout_s" sh "$t" </dev/null 2>&1
+		# /bin/sh by path: busybox timeout would run its own sh applet
+		# (which runs busybox ip, modprobe, ...) for a bare "sh".
+		cd /tests && timeout "$timeout_s" /bin/sh "$t" </dev/null 2>&1
 		echo $? >/tmp/.rc
 	) | tee -a "$res"
 	rc=$(cat /tmp/.rc 2>/dev/null || echo unknown)

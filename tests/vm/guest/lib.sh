@@ -9,6 +9,10 @@
 #   pass NAME | fail NAME WHY... | skip NAME WHY...
 # Diagnostics: info TEXT... (indented).
 #
+# Busybox applets that run commands (timeout, env, xargs, setsid, nohup)
+# prefer busybox's own applets over $PATH: give them absolute paths
+# (/usr/sbin/ip, /bin/sh), or the busybox ip/modprobe/sh run instead.
+#
 # Tests exit 0 when they ran to the end, whatever the results; /init turns
 # a non-zero status or a timeout into a FAIL of its own.
 

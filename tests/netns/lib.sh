@@ -1,0 +1,123 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Helpers for namespace-tier tests (bash). Source it, then build topologies
+# with ns_new / veth_pair / wggo_start; everything a test creates is removed
+# by id on exit, also when the test fails or is interrupted.
+#
+# Traffic stays inside the namespaces created here (LAB.md "Traffic rules").
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+WGTRACE=${WGTRACE:-$TOP/wgtrace}
+_ns_list=()
+_pid_list=()
+_ns_seq=0
+
+pass() { echo "PASS netns/$1"; }
+fail() { echo "FAIL netns/$1: $2"; }
+skip() { echo "SKIP netns/$1: $2"; }
+
+# check NAME WHY-IF-FALSE CMD...: one result line from a command's status;
+# the command's own output is shown, indented, only when it failed.
+check() {
+	local name=$1 why=$2 out
+	shift 2
+	if out=$("$@" 2>&1); then
+		pass "$name"
+	else
+		fail "$name" "$why"
+		[ -n "$out" ] && sed 's/^/    /' <<<"$out"
+	fi
+	return 0
+}
+
+cleanup() {
+	local p n
+	for p in "${_pid_list[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${_pid_list[@]}"; do wait "$p" 2>/dev/null; done
+	for n in "${_ns_list[@]}"; do ip netns del "$n" 2>/dev/null; done
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# wait_until SECONDS CMD...: poll every 0.1 s; the bound keeps a broken lab
+# from hanging the run, the polling keeps a fast machine from waiting.
+wait_until() {
+	local deadline=$((SECONDS + $1))
+	shift
+	while ! "$@" 2>/dev/null; do
+		[ $SECONDS -ge $deadline ] && return 1
+		sleep 0.1
+	done
+}
+
+# ns_new VAR: a fresh namespace with loopback up; its name goes into VAR.
+# Names carry the PID so parallel or leftover runs never collide.
+ns_new() {
+	local name="wgt-$$-$((++_ns_seq))"
+	ip netns add "$name" || return 1
+	_ns_list+=("$name")
+	ip -n "$name" link set lo up
+	printf -v "$1" '%s' "$name"
+}
+
+# veth_pair NS_A IF_A NS_B IF_B: a veth joining two namespaces, both ends up.
+veth_pair() {
+	ip link add "$2" netns "$1" type veth peer name "$4" netns "$3" &&
+		ip -n "$1" link set "$2" up && ip -n "$3" link set "$4" up
+}
+
+# bg NS CMD...: run CMD inside NS in the background; its PID is killed on exit.
+bg() {
+	local ns=$1
+	shift
+	ip netns exec "$ns" "$@" &
+	_pid_list+=($!)
+	LAST_PID=$!
+}
+
+# wggo_start NS DEV: userspace WireGuard (wireguard-go) in the foreground,
+# backgrounded here (its daemon mode exits on these machines). The UAPI socket
+# directory is shared by all namespaces: DEV names must be unique per run.
+wggo_start() {
+	bg "$1" wireguard-go -f "$2" >/dev/null 2>&1
+	wait_until 10 test -S "/var/run/wireguard/$2.sock" &&
+		wait_until 10 ip -n "$1" link show "$2" >/dev/null
+}
+
+# wg_keys PRIV_VAR PUB_VAR: a fresh key pair from wg(8).
+wg_keys() {
+	local priv
+	priv=$(wg genkey)
+	printf -v "$1" '%s' "$priv"
+	printf -v "$2" '%s' "$(echo "$priv" | wg pubkey)"
+}
+
+# handshake_done NS DEV: some peer of DEV has a handshake time.
+handshake_done() {
+	ip netns exec "$1" wg show "$2" latest-handshakes | awk '$2 > 0 { f = 1 } END { exit !f }'
+}
+
+# wg_devname VAR: a device name unique to this run (IFNAMSIZ: 15 characters)
+# for wireguard-go, whose UAPI socket directory all namespaces share.
+wg_devname() { printf -v "$1" 'wgt%d-%d' "$$" "$((++_ns_seq))"; }
+
+require_root() {
+	if [ "$(id -u)" != 0 ]; then
+		skip "$1" "needs root"
+		exit 0
+	fi
+	# A fresh machine may lack these mounts; tests read tracefs as the truth.
+	mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+	mountpoint -q /sys/kernel/tracing || mount -t tracefs tracefs /sys/kernel/tracing
+}
+
+require_cmd() {	# TEST-NAME CMD...
+	local name=$1 c
+	shift
+	for c in "$@"; do
+		if ! command -v "$c" >/dev/null; then
+			fail "$name" "$c not installed (run: make deps)"
+			exit 0
+		fi
+	done
+}

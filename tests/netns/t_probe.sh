@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `wgtrace probe` on the host kernel, checked against what the kernel itself
+# shows: tracefs events, the kprobe PMU, bpftrace's own fentry attach, module
+# presence, the BTF drop-reason enum, and bpftool's list of programs.
+. "$(dirname "$0")/lib.sh"
+require_root probe
+require_cmd probe jq bpftool bpftrace tc
+
+T=/sys/kernel/tracing
+out=$(mktemp); trap 'rm -f "$out"; cleanup' EXIT
+progs_before=$(bpftool prog show | grep -c '^[0-9]')
+links_before=$(bpftool link show | grep -c '^[0-9]')
+
+if ! "$WGTRACE" probe --json >"$out"; then
+	fail probe-runs "wgtrace probe --json exited $?"
+	exit 0
+fi
+pass probe-runs
+
+# ok-ness of one candidate hook as the probe reported it: true/false/absent
+cand() {
+	jq -r --arg h "$1" 'select(.type=="hook") | .candidates[] | select(.hook==$h) | .ok' "$out" | head -1
+}
+cand_err() {
+	jq -r --arg h "$1" 'select(.type=="hook") | .candidates[] | select(.hook==$h) | .error' "$out" | head -1
+}
+
+# Tracepoints: the kernel lists each in tracefs.
+for tp in fib/fib_table_lookup fib6/fib6_table_lookup skb/kfree_skb icmp/icmp_send; do
+	want=false; [ -d "$T/events/$tp" ] && want=true
+	got=$(cand "tp_btf/${tp#*/}")
+	check "probe-tp-${tp#*/}" "tracefs says $want, probe says '$got'" [ "$got" = "$want" ]
+done
+
+# kprobes: the kernel offers them through the kprobe PMU or tracefs kprobe_events.
+kp=false
+{ [ -e /sys/bus/event_source/devices/kprobe/type ] || [ -e $T/kprobe_events ]; } && kp=true
+got=$(cand kretprobe/fib_rules_lookup)
+if [ $kp = false ]; then
+	check probe-kprobe "no kprobe support here, probe says '$got' ($(cand_err kretprobe/fib_rules_lookup))" \
+		[ "$got" = false ]
+else
+	check probe-kprobe "kprobes exist here, probe says '$got'" [ "$got" = true ]
+fi
+
+# fentry/fexit: bpftrace attaching a kfunc probe is an independent witness.
+if timeout 60 bpftrace -e 'kfunc:fib_rules_lookup { exit(); } interval:ms:100 { exit(); }' \
+	>/dev/null 2>&1; then want=true; else want=false; fi
+got=$(cand fexit/fib_rules_lookup)
+check probe-fentry "bpftrace kfunc attach says $want, probe says '$got'" [ "$got" = "$want" ]
+
+# The WireGuard module and its BTF.
+want=false; [ -d /sys/module/wireguard ] && want=true
+got=$(jq -r 'select(.type=="kernel") | .wireguard_module' "$out")
+check probe-wg-module "/sys/module/wireguard says $want, probe says '$got'" [ "$got" = "$want" ]
+want=false; [ -e /sys/kernel/btf/wireguard ] && want=true
+got=$(jq -r 'select(.type=="kernel") | .wireguard_btf' "$out")
+check probe-wg-btf "/sys/kernel/btf/wireguard says $want, probe says '$got'" [ "$got" = "$want" ]
+if [ "$want" = false ]; then
+	mode=$(jq -r 'select(.type=="hook" and .fact=="wg_rx_src") | .mode' "$out")
+	check probe-wg-fallback "without the module wg_rx_src must fall back, got '$mode'" \
+		[ "$mode" = inventory ]
+	err=$(cand_err fexit/wg_xmit)
+	check probe-wg-reason "reason should name the module, got '$err'" \
+		grep -q 'wireguard module' <<<"$err"
+fi
+
+# tc: clsact on loopback of a scratch namespace, done by tc(8) itself.
+ns_new tcns
+if tc -n "$tcns" qdisc add dev lo clsact 2>/dev/null; then want=ok; else want=none; fi
+got=$(jq -r 'select(.type=="kernel") | .tc // "none"' "$out")
+[ "$got" != none ] && got=ok
+check probe-tc "tc(8) clsact says $want, probe says '$got'" [ "$got" = "$want" ]
+
+# Drop reasons: the kernel's enum skb_drop_reason, read by bpftool.
+bpftool btf dump file /sys/kernel/btf/vmlinux |
+	awk '/^\[[0-9]+\] ENUM .skb_drop_reason. /{on=1; next} on && /^\[/{on=0} on' |
+	sed -n "s/^[[:space:]]*'SKB_DROP_REASON_\([A-Z0-9_]*\)' val=.*/\1/p" |
+	grep -vx MAX | sort >"$out.want"
+jq -r 'select(.type=="drop_reasons") | .reasons[]' "$out" | sort >"$out.got"
+check probe-drop-reasons "differs from the BTF enum: $(diff "$out.want" "$out.got" | head -3 | tr '\n' ' ')" \
+	diff -q "$out.want" "$out.got"
+check probe-drop-rpfilter "IP_RPFILTER missing from the report" grep -qx IP_RPFILTER "$out.got"
+rm -f "$out.want" "$out.got"
+
+# Nothing stays attached or loaded.
+progs_after=$(bpftool prog show | grep -c '^[0-9]')
+links_after=$(bpftool link show | grep -c '^[0-9]')
+check probe-leaves-nothing "programs $progs_before -> $progs_after, links $links_before -> $links_after" \
+	[ "$progs_after" -eq "$progs_before" -a "$links_after" -eq "$links_before" ]
+
+# Usage and privilege errors.
+"$WGTRACE" probe --bogus >/dev/null 2>&1
+rc=$?; check probe-usage-exit "unknown option gave exit $rc, want 2" [ $rc -eq 2 ]
+"$WGTRACE" probe extra >/dev/null 2>&1
+rc=$?; check probe-args-exit "stray argument gave exit $rc, want 2" [ $rc -eq 2 ]
+msg=$(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+	"$WGTRACE" probe 2>&1 >/dev/null)
+rc=$?
+refused() { [ $rc -eq 1 ] && grep -q 'needs root' <<<"$msg"; }
+check probe-unprivileged "as nobody: exit $rc, message '$msg'" refused

@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The hook table keeps the shape DESIGN.md section 3 promises. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "hooks.h"
+
+static const struct hook_fact *fact(const char *id)
+{
+	int i;
+
+	for (i = 0; i < hook_facts_count; i++)
+		if (!strcmp(hook_facts[i].id, id))
+			return &hook_facts[i];
+	return NULL;
+}
+
+static void every_fact_has_ordered_candidates(void **state)
+{
+	int i, j;
+
+	(void)state;
+	assert_true(hook_facts_count >= 10);
+	for (i = 0; i < hook_facts_count; i++) {
+		const struct hook_fact *f = &hook_facts[i];
+
+		assert_true(f->ncand >= 1 && f->ncand <= HOOK_MAX_CANDIDATES);
+		/*
+		 * Best first: kernel hooks before the tc/inventory stand-ins,
+		 * and a trampoline before a kprobe on the same function.
+		 */
+		for (j = 1; j < f->ncand; j++) {
+			enum wgt_mode prev = hook_kind_mode(f->cand[j - 1].kind);
+			enum wgt_mode cur = hook_kind_mode(f->cand[j].kind);
+
+			if (prev >= WGT_MODE_TC)
+				assert_true(cur >= prev);
+			if (cur == WGT_MODE_FENTRY)
+				assert_int_equal(prev, WGT_MODE_FENTRY);
+		}
+		for (j = i + 1; j < hook_facts_count; j++)
+			assert_string_not_equal(f->id, hook_facts[j].id);
+	}
+}
+
+static void wireguard_facts_fall_back(void **state)
+{
+	const struct hook_fact *tx = fact("wg_tx_peer");
+	const struct hook_fact *rx = fact("wg_rx_src");
+
+	(void)state;
+	assert_non_null(tx);
+	assert_non_null(rx);
+	/* Userspace WireGuard has no kernel functions: tc + LPM must remain. */
+	assert_int_equal(tx->cand[tx->ncand - 1].kind, HK_TC);
+	assert_int_equal(rx->cand[0].kind, HK_FEXIT);
+	assert_string_equal(rx->cand[0].target, "wg_allowedips_lookup_src");
+}
+
+static void candidate_names(void **state)
+{
+	const struct hook_candidate fexit = { HK_FEXIT, "wg_xmit", NULL };
+	const struct hook_candidate kret = { HK_KRETPROBE, "wg_xmit", NULL };
+	const struct hook_candidate reason = { HK_DROP_REASON, "IP_RPFILTER", NULL };
+	const struct hook_candidate inv = { HK_INVENTORY, NULL, "tx_errors delta" };
+	char buf[64];
+
+	(void)state;
+	hook_candidate_name(&fexit, buf, sizeof(buf));
+	assert_string_equal(buf, "fexit/wg_xmit");
+	hook_candidate_name(&kret, buf, sizeof(buf));
+	assert_string_equal(buf, "kretprobe/wg_xmit");
+	hook_candidate_name(&reason, buf, sizeof(buf));
+	assert_string_equal(buf, "tp_btf/kfree_skb:IP_RPFILTER");
+	hook_candidate_name(&inv, buf, sizeof(buf));
+	assert_string_equal(buf, "tx_errors delta");
+}
+
+static void mode_names_match_design(void **state)
+{
+	(void)state;
+	assert_string_equal(wgt_mode_name(hook_kind_mode(HK_FEXIT)), "fentry");
+	assert_string_equal(wgt_mode_name(hook_kind_mode(HK_KRETPROBE)), "kprobe");
+	assert_string_equal(wgt_mode_name(hook_kind_mode(HK_RAW_TP)), "tracepoint");
+	assert_string_equal(wgt_mode_name(hook_kind_mode(HK_TC)), "tc");
+	assert_string_equal(wgt_mode_name(hook_kind_mode(HK_INVENTORY)), "inventory");
+	assert_string_equal(wgt_mode_name(WGT_MODE_UNAVAILABLE), "unavailable");
+	assert_string_equal(wgt_mode_name(99), "unavailable");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(every_fact_has_ordered_candidates),
+		cmocka_unit_test(wireguard_facts_fall_back),
+		cmocka_unit_test(candidate_names),
+		cmocka_unit_test(mode_names_match_design),
+	};
+
+	return cmocka_run_group_tests_name("hooks", tests, NULL, NULL);
+}

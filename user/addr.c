@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "common.h"
+
+bool addr_parse(const char *s, struct wgt_addr *out)
+{
+	struct wgt_addr a = { 0 };
+
+	if (!s)
+		return false;
+	if (inet_pton(AF_INET, s, a.b) == 1)
+		a.family = AF_INET;
+	else if (inet_pton(AF_INET6, s, a.b) == 1)
+		a.family = AF_INET6;
+	else
+		return false;
+	*out = a;
+	return true;
+}
+
+void addr_from_raw(struct wgt_addr *a, uint8_t family, const void *raw)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = family;
+	memcpy(a->b, raw, addr_bytes(family));
+}
+
+const char *addr_fmt(const struct wgt_addr *a, char *buf, size_t len)
+{
+	if (!a->family || !inet_ntop(a->family, a->b, buf, len))
+		snprintf(buf, len, "-");
+	return buf;
+}
+
+const char *prefix_fmt(const struct wgt_prefix *p, char *buf, size_t len)
+{
+	char a[WGT_ADDR_STRLEN];
+
+	snprintf(buf, len, "%s/%u", addr_fmt(&p->addr, a, sizeof(a)), p->len);
+	return buf;
+}
+
+bool addr_equal(const struct wgt_addr *a, const struct wgt_addr *b)
+{
+	return a->family == b->family &&
+	       !memcmp(a->b, b->b, addr_bytes(a->family));
+}
+
+/* Do the first `bits` bits of x and y agree? */
+static bool bits_equal(const uint8_t *x, const uint8_t *y, int bits)
+{
+	int full = bits / 8, rest = bits % 8;
+	uint8_t mask;
+
+	if (memcmp(x, y, full))
+		return false;
+	if (!rest)
+		return true;
+	mask = (uint8_t)(0xff << (8 - rest));
+	return (x[full] & mask) == (y[full] & mask);
+}
+
+void prefix_normalize(struct wgt_prefix *p)
+{
+	int i, bits = addr_bits(p->addr.family);
+
+	for (i = p->len; i < bits; i++)
+		p->addr.b[i / 8] &= (uint8_t)~(0x80 >> (i % 8));
+	memset(p->addr.b + addr_bytes(p->addr.family), 0,
+	       sizeof(p->addr.b) - addr_bytes(p->addr.family));
+}
+
+bool prefix_parse(const char *s, struct wgt_prefix *out, bool *host_bits)
+{
+	char buf[WGT_PREFIX_STRLEN + 1];
+	struct wgt_prefix p = { 0 };
+	unsigned long len;
+	char *slash;
+
+	if (!s || strlen(s) >= sizeof(buf))
+		return false;
+	strcpy(buf, s);
+	slash = strchr(buf, '/');
+	if (slash)
+		*slash = '\0';
+	if (!addr_parse(buf, &p.addr))
+		return false;
+	if (slash) {
+		if (!parse_uint_range(slash + 1, 0, addr_bits(p.addr.family),
+				      &len))
+			return false;
+		p.len = len;
+	} else {
+		p.len = addr_bits(p.addr.family);
+	}
+	{
+		struct wgt_prefix norm = p;
+
+		prefix_normalize(&norm);
+		if (!addr_equal(&norm.addr, &p.addr)) {
+			if (!host_bits)
+				return false;
+			*host_bits = true;
+		} else if (host_bits) {
+			*host_bits = false;
+		}
+		p = norm;
+	}
+	*out = p;
+	return true;
+}
+
+bool prefix_contains(const struct wgt_prefix *p, const struct wgt_addr *a)
+{
+	return p->addr.family == a->family &&
+	       bits_equal(p->addr.b, a->b, p->len);
+}
+
+bool prefix_covers(const struct wgt_prefix *outer,
+		   const struct wgt_prefix *inner)
+{
+	return outer->addr.family == inner->addr.family &&
+	       outer->len <= inner->len &&
+	       bits_equal(outer->addr.b, inner->addr.b, outer->len);
+}
+
+bool prefix_equal(const struct wgt_prefix *a, const struct wgt_prefix *b)
+{
+	return a->len == b->len && addr_equal(&a->addr, &b->addr);
+}
+
+void prefix_sample_addr(const struct wgt_prefix *p, struct wgt_addr *out)
+{
+	int last = addr_bytes(p->addr.family) - 1;
+
+	*out = p->addr;
+	/* The first host, so the query is not for a network address itself. */
+	if (p->len < addr_bits(p->addr.family) - 1)
+		out->b[last] |= 1;
+}
