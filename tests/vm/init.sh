@@ -50,12 +50,13 @@ say "WGTRACE-VM-START $(uname -r)"
 t0=$(cut -d. -f1 /proc/uptime)
 if timeout 90 head -c 1 /dev/random >/dev/null; then
 	echo "vm-init: RNG ready at $(cut -d' ' -f1 /proc/uptime) s uptime"
+	say "PASS boot-rng"
 else
 	say "FAIL boot-rng: /dev/random not ready after 90 s (since ${t0} s uptime)"
 fi
 
 if err=$(modprobe wireguard 2>&1); then
-	echo "vm-init: wireguard loaded"
+	say "PASS boot-modprobe-wireguard"
 else
 	say "FAIL boot-modprobe-wireguard: $err"
 fi
@@ -102,6 +103,20 @@ for t in /tests/t_*.sh; do
 	ip -all netns delete 2>/dev/null
 	rm -rf /sys/fs/bpf/* 2>/dev/null
 done
+
+# A test can pass while the kernel complained (a WARN from a BPF program,
+# an oops in a helper process). The console shows only errors ("quiet"), so
+# read the whole ring buffer.
+say "== kernel-log"
+pat='cut here|Call Trace|BUG:|Oops|general protection|Kernel panic'
+if dmesg | grep -qE "$pat"; then
+	say "FAIL kernel-log: the kernel logged a warning, BUG or oops"
+	dmesg | grep -E -A 12 "$pat" | head -n 40 | while IFS= read -r l; do
+		say "    $l"
+	done
+else
+	say "PASS kernel-log"
+fi
 
 say "WGTRACE-VM-END"
 poweroff -f

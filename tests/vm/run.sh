@@ -16,7 +16,7 @@
 #   VM_CACHE         cache folder (default: <repo>/.cache/vm)
 #   VM_TESTS         comma-separated guest tests to run, e.g. "smoke,probe"
 #   VM_TEST_TIMEOUT  seconds one guest test may run (default 240)
-#   VM_TIMEOUT       wall-clock seconds one guest may run (default 900)
+#   VM_TIMEOUT       wall-clock seconds one guest may run (default 600)
 #   VM_ACCEL         qemu -accel value (default tcg,thread=single)
 #   VM_VERBOSE=1     also print the guest tests' diagnostics when they pass
 
@@ -26,7 +26,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 cache=${VM_CACHE:-$repo/.cache/vm}
 wgtrace_bin=${WGTRACE:-$repo/wgtrace}
-vm_timeout=${VM_TIMEOUT:-900}
+vm_timeout=${VM_TIMEOUT:-600}
 test_timeout=${VM_TEST_TIMEOUT:-240}
 # Multi-threaded TCG oopsed the 6.12 guest with an int3 in get_random_u64
 # while the kernel patched a static key (cross-modifying code between vCPU
@@ -55,7 +55,8 @@ for a in "$@"; do
 	case $a in
 	6.1 | 6.12) series_list+=("$a") ;;
 	-h | --help)
-		sed -n '4,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+		# The header comment above is the help text.
+		awk 'NR > 3 && !/^#/ { exit } NR > 3 { sub(/^# ?/, ""); print }' "${BASH_SOURCE[0]}"
 		exit 0
 		;;
 	*) usage ;;
@@ -66,6 +67,8 @@ done
 for v in vm_timeout test_timeout; do
 	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || { echo "vm: $v must be a positive number" >&2; exit 2; }
 done
+# It travels on the kernel command line: one word, no quoting.
+[[ ${VM_TESTS:-} =~ ^[A-Za-z0-9_,-]*$ ]] || { echo "vm: VM_TESTS: names separated by commas" >&2; exit 2; }
 if [ "$(id -u)" != 0 ]; then
 	# Building the initramfs needs mknod and root-owned files.
 	for s in "${series_list[@]}"; do echo "SKIP vm-$s/all: needs root"; done
@@ -236,6 +239,7 @@ build_initramfs() {
 
 	# Only the modules the tests need: the dependency closure of $modules as
 	# the kernel's own modules.dep says (.ko on 6.1, .ko.xz on 6.12).
+	# shellcheck disable=SC2086 # $modules is a list
 	if ! err=$(modprobe -d "$kdir" -S "$kver" -a --show-depends $modules 2>&1); then
 		echo "modprobe --show-depends failed: $err"
 		return 1

@@ -182,16 +182,23 @@ fi
 # member is listed (MAX is the enum's size, not a reason), and count agrees.
 count=$(jq -r 'select(.type == "drop_reasons") | .count' "$out" 2>/dev/null)
 # (busybox has no comm: grep -vxFf A B prints the lines of B not in A.)
-extra=$(grep -vxFf "$btf_reasons" "$probe_reasons" | tr '\n' ' ')
-missing=$(grep -vx MAX "$btf_reasons" | grep -vxFf "$probe_reasons" | tr '\n' ' ')
+# first_of FILE: up to 8 of its lines on one line, and how many more.
+first_of() {
+	awk 'NR <= 8 { printf "%s%s", (NR > 1 ? " " : ""), $0 }
+		END { if (NR > 8) printf " (and %d more)", NR - 8 }' "$1"
+}
+grep -vxFf "$btf_reasons" "$probe_reasons" >"$LIB_TMP/extra"
+grep -vx MAX "$btf_reasons" | grep -vxFf "$probe_reasons" >"$LIB_TMP/missing"
+extra=$(first_of "$LIB_TMP/extra")
+missing=$(first_of "$LIB_TMP/missing")
 nprobe=$(jq -r 'select(.type == "drop_reasons") | .reasons | length' "$out" 2>/dev/null)
 if [ ! -s "$btf_reasons" ]; then
 	fail probe-drop-reasons-match-btf "lab: no enum skb_drop_reason in bpftool's BTF dump"
 elif [ -z "$extra" ] && [ -z "$missing" ] && [ "$count" = "$nprobe" ]; then
 	pass probe-drop-reasons-match-btf
 else
-	fail probe-drop-reasons-match-btf "not in BTF: [${extra% }]," \
-		"not listed: [${missing% }], count $count for $nprobe names"
+	fail probe-drop-reasons-match-btf "not in BTF: [$extra]," \
+		"not listed: [$missing], count $count for $nprobe names"
 fi
 
 # --- usage errors --------------------------------------------------------
