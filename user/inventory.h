@@ -62,6 +62,9 @@ struct inv_rule {
 	int suppress_prefixlen;	/* -1: not set */
 	struct wgt_prefix src, dst;	/* len 0 / family 0: any */
 	char iif[IF_NAMESIZE], oif[IF_NAMESIZE];
+	uint8_t ip_proto;		/* "ipproto"; 0: any */
+	uint16_t sport_min, sport_max;	/* "sport" range; 0-0: any */
+	uint16_t dport_min, dport_max;	/* "dport" range; 0-0: any */
 };
 
 enum wg_impl {
