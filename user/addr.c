@@ -115,9 +115,15 @@ bool prefix_parse(const char *s, struct wgt_prefix *out, bool *host_bits)
 	return true;
 }
 
+/* A length past the family's bits would read beyond the address. */
+static bool len_valid(const struct wgt_prefix *p)
+{
+	return p->len <= addr_bits(p->addr.family);
+}
+
 bool prefix_contains(const struct wgt_prefix *p, const struct wgt_addr *a)
 {
-	return p->addr.family == a->family &&
+	return p->addr.family == a->family && len_valid(p) &&
 	       bits_equal(p->addr.b, a->b, p->len);
 }
 
@@ -125,7 +131,7 @@ bool prefix_covers(const struct wgt_prefix *outer,
 		   const struct wgt_prefix *inner)
 {
 	return outer->addr.family == inner->addr.family &&
-	       outer->len <= inner->len &&
+	       outer->len <= inner->len && len_valid(outer) &&
 	       bits_equal(outer->addr.b, inner->addr.b, outer->len);
 }
 
@@ -142,4 +148,12 @@ void prefix_sample_addr(const struct wgt_prefix *p, struct wgt_addr *out)
 	/* The first host, so the query is not for a network address itself. */
 	if (p->len < addr_bits(p->addr.family) - 1)
 		out->b[last] |= 1;
+	/*
+	 * ::/0, ::/1 and ::/2 would give ::1, which the kernel routes to lo
+	 * (table local), not like the rest of the prefix. Take 2000::1, the
+	 * first host of global unicast, still inside them. (0.0.0.1 needs no
+	 * such care: since Linux 5.3 0/8 is routed like any unicast.)
+	 */
+	if (p->addr.family == AF_INET6 && p->len <= 2 && out->b[0] == 0)
+		out->b[0] = 0x20;
 }
