@@ -36,6 +36,13 @@ void wg_device_info_free(struct wg_device_info *dev);
 bool wg_uapi_parse(const char *text, size_t len, struct wg_device_info *dev,
 		   char *err, size_t errlen);
 
+/*
+ * The public key of a hex private key (UAPI "private_key=" value); false on a
+ * malformed key. Uses OpenSSL's X25519; wipes every copy of the secret.
+ */
+bool wg_pubkey_from_private_hex(const char *hex, size_t len,
+				uint8_t pub[WG_KEY_LEN_RAW]);
+
 /* 64 hex digits (UAPI keys), either case; false on anything else. */
 bool wg_key_from_hex(uint8_t key[WG_KEY_LEN_RAW], const char *hex);
 

@@ -302,8 +302,16 @@ bool wg_uapi_parse(const char *text, size_t len, struct wg_device_info *dev,
 		p = nl ? nl + 1 : end;
 		if (!pp.line_len)
 			break;	/* the blank line ends the answer */
-		if (is_secret(pp.line, pp.line_len))
+		if (is_secret(pp.line, pp.line_len)) {
+			/* The device's own key comes first, before any peer. */
+			if (!pp.peer && pp.line_len > 12 &&
+			    !memcmp(pp.line, "private_key=", 12) &&
+			    wg_pubkey_from_private_hex(pp.line + 12,
+						       pp.line_len - 12,
+						       pp.dev.pubkey))
+				wg_key_to_b64(pp.dev.pubkey_b64, pp.dev.pubkey);
 			continue;
+		}
 		if (pp.line_len >= sizeof(buf)) {
 			fail(&pp, "longer than %d bytes", UAPI_LINE_MAX - 1);
 			goto cleanup;
