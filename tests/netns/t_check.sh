@@ -1,0 +1,421 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `wgtrace check` against real misconfigurations, each built in a fresh
+# "gateway" namespace with userspace WireGuard (wireguard-go): overlapping
+# peers, a missing route, a route wider than the AllowedIPs, a full tunnel
+# that routes its own endpoint into itself, an IPv4-only full tunnel, a
+# gateway without forwarding, an MTU too large for the underlay, strict
+# rp_filter without src_valid_mark, and intent assertions; then two healthy
+# wg-quick-style configurations that must report nothing, and bad input.
+#
+# Expected values come from the topology built here and from the kernel
+# (`ip route get`, `ip link`, sysctl), never from wgtrace's own output.
+# No WireGuard traffic is needed: check is a static audit.
+# CHECK_DEBUG=1 prints every JSON output (indented) for diagnosis.
+. "$(dirname "$0")/lib.sh"
+require_root check
+require_cmd check wireguard-go wg jq
+
+TMP=$(mktemp -d /tmp/wgt-check.XXXXXX)
+trap 'cleanup; rm -rf "$TMP"' EXIT
+
+# gw_new: gateway namespace $G with an uplink up0 (192.0.2.1/24, default
+# via the router namespace's 192.0.2.254) and a wireguard-go device $D
+# (10.99.0.1/24, listen port 51820, up).
+gw_new() {
+	local r k p
+	ns_new G && ns_new r || return 1
+	veth_pair "$G" up0 "$r" down0 || return 1
+	ip -n "$G" addr add 192.0.2.1/24 dev up0
+	ip -n "$r" addr add 192.0.2.254/24 dev down0
+	ip -n "$G" route add default via 192.0.2.254
+	wg_devname D
+	wggo_start "$G" "$D" || return 1
+	wg_keys k p
+	ip netns exec "$G" wg set "$D" private-key <(echo "$k") listen-port 51820
+	ip -n "$G" addr add 10.99.0.1/24 dev "$D"
+	ip -n "$G" link set "$D" up
+}
+
+# gw_v6: give the uplink IPv6 and an IPv6 default route (2001:db8:1::/64).
+gw_v6() {
+	ip -n "$G" addr add 2001:db8:1::1/64 dev up0 nodad
+	ip -n "$G" -6 route add default via 2001:db8:1::fe dev up0 onlink
+}
+
+# peer_add VAR ALLOWED-IPS [ENDPOINT]: a new peer of $D; its key into VAR.
+peer_add() {
+	local k p
+	wg_keys k p
+	if [ -n "${3:-}" ]; then
+		ip netns exec "$G" wg set "$D" peer "$p" allowed-ips "$2" endpoint "$3"
+	else
+		ip netns exec "$G" wg set "$D" peer "$p" allowed-ips "$2"
+	fi
+	printf -v "$1" '%s' "$p"
+}
+
+# wg_quick_full: wg-quick's full tunnel for the families given (4, 6).
+wg_quick_full() {
+	local f
+	ip netns exec "$G" wg set "$D" fwmark 51820
+	for f in "$@"; do
+		ip -"$f" -n "$G" route add default dev "$D" table 51820
+		ip -"$f" -n "$G" rule add not fwmark 51820 table 51820
+		ip -"$f" -n "$G" rule add table main suppress_prefixlength 0
+	done
+}
+
+gsysctl() { ip netns exec "$G" sysctl -qw "$@"; }
+
+# Where the kernel sends ADDR from $G: the "dev" of `ip route get`.
+route_dev() {
+	ip -n "$G" route get "$@" | sed -n 's/.* dev \([^ ]*\).*/\1/p' | head -n 1
+}
+
+# run_check [ARGS...]: check of $G in JSON; stdout in $OUT, status in $RC.
+run_check() {
+	OUT=$("$WGTRACE" check -n "$G" --json "$@" 2>"$TMP/err")
+	RC=$?
+	[ -n "${CHECK_DEBUG:-}" ] && show | sed 's/^/    /'
+	return 0
+}
+
+# has FILTER: some finding of $OUT matches the jq FILTER.
+has() {
+	jq -e -s "[.[] | select(.type == \"finding\") | select($1)] | length > 0" \
+		<<<"$OUT" >/dev/null || { echo "no finding matches: $1"; show; return 1; }
+}
+# ran: the run ended with its summary line, so silence means something.
+ran() {
+	jq -e -s '.[-1].type == "summary"' <<<"$OUT" >/dev/null ||
+		{ echo "no summary line"; show; return 1; }
+}
+has_not() {
+	ran || return 1
+	! jq -e -s "any(.[]; .type == \"finding\" and ($1))" <<<"$OUT" >/dev/null ||
+		{ echo "a finding matches: $1"; show; return 1; }
+}
+# clean: exit 0 and not one finding.
+clean() {
+	local n
+	ran || return 1
+	n=$(jq -s '[.[] | select(.type == "finding")] | length' <<<"$OUT")
+	[ "$RC" -eq 0 ] && [ "$n" -eq 0 ] || { echo "$n findings"; show; return 1; }
+}
+# no_peer_example DST: in 10.30.0.0/16, outside the peer's 10.30.1.0/24,
+# and the kernel sends it into $D.
+no_peer_example() {
+	[[ $1 == 10.30.* && $1 != 10.30.1.* ]] || { echo "$1 outside the gap"; return 1; }
+	eq "$(route_dev "$1")" "$D" "ip route get $1"
+}
+show() { echo "exit $RC"; echo "$OUT"; cat "$TMP/err"; }
+rc_is() { [ "$RC" -eq "$1" ] || { echo "exit $RC, expected $1"; show; return 1; }; }
+eq() { [ "$1" = "$2" ] || { echo "'$1' != '$2' ($3)"; return 1; }; }
+
+# ---- overlap: a /24 of one peer inside the /16 of another ---------------
+case_overlap() {
+	gw_new || return 1
+	gsysctl net.ipv4.ip_forward=1
+	peer_add P1 10.10.0.0/16
+	peer_add P2 10.10.5.0/24
+	ip -n "$G" route add 10.10.0.0/16 dev "$D"
+	# The kernel side holds both claims (WireGuard moves only equal ones).
+	check check-overlap-setup "wg show lacks the nested prefixes" \
+		eq "$(ip netns exec "$G" wg show "$D" allowed-ips | grep -c '10\.10\.')" \
+		2 "wg show allowed-ips lines for 10.10"
+	run_check
+	check check-overlap "no overlap warning naming both peers" \
+		has ".finding == \"overlap\" and .severity == \"warning\" and
+		     .interface == \"$D\" and .peer == \"$P1\" and
+		     .objects.prefix == \"10.10.0.0/16\" and
+		     .objects.other_peer == \"$P2\" and
+		     .objects.other_prefix == \"10.10.5.0/24\""
+	check check-overlap-exit-default "a warning failed --fail-on error" \
+		eval 'ran && rc_is 0'
+	run_check --fail-on warning
+	check check-overlap-exit-warning "--fail-on warning did not fail" rc_is 1
+	# Declared in the intent file: longest match is the plan, only info.
+	printf 'name %s site-b\n10.10.5.0/24 via %s peer site-b\n' "$P2" "$D" \
+		>"$TMP/declared"
+	run_check --fail-on warning --intent "$TMP/declared"
+	check check-overlap-declared "a declared overlap is not info, or fails" \
+		eval 'rc_is 0 && has ".finding == \"overlap\" and
+			.severity == \"info\" and .objects.other_peer == \"$P2\" and
+			(.message | contains(\"peer site-b\"))"'
+}
+
+# ---- route_bypass: AllowedIPs without a route (wg set, no wg-quick) -----
+case_bypass() {
+	local dev
+	gw_new || return 1
+	peer_add P 10.20.0.0/16
+	dev=$(route_dev 10.20.0.1)
+	check check-bypass-kernel "kernel routes 10.20.0.1 into $D after all" \
+		eq "$dev" up0 "ip route get 10.20.0.1"
+	run_check
+	check check-bypass "no route_bypass for 10.20.0.0/16 via $dev" \
+		has ".finding == \"route_bypass\" and .severity == \"error\" and
+		     .interface == \"$D\" and .peer == \"$P\" and
+		     .objects.prefix == \"10.20.0.0/16\" and
+		     .objects.actual_interface == \"$dev\""
+	check check-bypass-exit "an error did not exit 1" rc_is 1
+
+	# Routed into the device, except a /24 inside it sent to the uplink.
+	peer_add P2 10.21.0.0/16
+	ip -n "$G" route add 10.21.0.0/16 dev "$D"
+	ip -n "$G" route add 10.21.5.0/24 via 192.0.2.254
+	dev=$(route_dev 10.21.5.1)/$(route_dev 10.21.0.1)
+	check check-bypass-part-kernel "lab: 10.21.5.1/10.21.0.1 go by $dev" \
+		eq "$dev" "up0/$D" "ip route get"
+	run_check
+	check check-bypass-part "no route_bypass warning for 10.21.5.0/24" \
+		has ".finding == \"route_bypass\" and .severity == \"warning\" and
+		     .peer == \"$P2\" and .objects.prefix == \"10.21.0.0/16\" and
+		     .objects.route == \"10.21.5.0/24\" and
+		     .objects.actual_interface == \"up0\""
+}
+
+# ---- no_peer: a route into the device wider than any AllowedIPs ----------
+case_no_peer() {
+	local dst
+	gw_new || return 1
+	peer_add P 10.30.1.0/24
+	ip -n "$G" route add 10.30.0.0/16 dev "$D"
+	run_check
+	check check-no-peer "no no_peer for route 10.30.0.0/16" \
+		has ".finding == \"no_peer\" and .interface == \"$D\" and
+		     .objects.route == \"10.30.0.0/16\""
+	# Its example must be a real one: in the route, outside the peer's
+	# /24, and sent into the device by the kernel.
+	dst=$(jq -r -s '[.[] | select(.finding == "no_peer")][0].example.dst' <<<"$OUT")
+	check check-no-peer-example "example $dst is no address the kernel sends into $D without a peer" \
+		no_peer_example "$dst"
+}
+
+# ---- tunnel_loop: default into the tunnel, no endpoint exception ---------
+case_loop() {
+	local dev
+	gw_new || return 1
+	peer_add P 0.0.0.0/0 198.51.100.7:51820
+	ip -n "$G" route replace default dev "$D"
+	dev=$(route_dev 198.51.100.7)
+	check check-loop-kernel "the endpoint is not routed into $D" \
+		eq "$dev" "$D" "ip route get 198.51.100.7"
+	run_check
+	check check-loop "no tunnel_loop for the endpoint" \
+		has ".finding == \"tunnel_loop\" and .severity == \"error\" and
+		     .interface == \"$D\" and .peer == \"$P\" and
+		     .objects.endpoint == \"198.51.100.7:51820\""
+}
+
+# ---- v6_leak: IPv4 full tunnel, IPv6 default still on the uplink ---------
+case_v6_leak() {
+	local d4 d6
+	gw_new || return 1
+	gw_v6
+	gsysctl net.ipv4.conf.all.src_valid_mark=1
+	peer_add P 0.0.0.0/0 198.51.100.7:51820
+	wg_quick_full 4
+	d4=$(route_dev 203.0.113.9)
+	d6=$(route_dev 2001:db8:ffff::9)
+	check check-v6-leak-kernel "topology: v4 internet via $d4, v6 via $d6" \
+		eq "$d4/$d6" "$D/up0" "ip route get 203.0.113.9, 2001:db8:ffff::9"
+	run_check
+	check check-v6-leak "no v6_leak on $D" \
+		has ".finding == \"v6_leak\" and .interface == \"$D\" and
+		     .peer == \"$P\""
+}
+
+# ---- no_forward: a gateway for a subnet with forwarding off --------------
+case_no_forward() {
+	local val
+	gw_new || return 1
+	gsysctl net.ipv4.ip_forward=0
+	peer_add P 10.40.0.0/16
+	ip -n "$G" route add 10.40.0.0/16 dev "$D"
+	val=$(ip netns exec "$G" sysctl -n net.ipv4.ip_forward)
+	run_check
+	check check-no-forward "no no_forward naming net.ipv4.ip_forward = $val" \
+		has ".finding == \"no_forward\" and .interface == \"$D\" and
+		     .peer == \"$P\" and
+		     .objects.sysctl == \"net.ipv4.ip_forward\" and
+		     .objects.value == \"$val\""
+}
+
+# ---- mtu: wg MTU + 60 larger than the uplink's MTU -----------------------
+case_mtu() {
+	local ul ul_mtu wg_mtu
+	gw_new || return 1
+	gsysctl net.ipv4.ip_forward=1
+	ip -n "$G" link set up0 mtu 1400
+	peer_add P 10.99.0.2/32 198.51.100.7:51820
+	ul=$(route_dev 198.51.100.7)
+	ul_mtu=$(ip -n "$G" -j link show "$ul" | jq '.[0].mtu')
+	wg_mtu=$(ip -n "$G" -j link show "$D" | jq '.[0].mtu')
+	check check-mtu-setup "topology: $D MTU $wg_mtu + 60 fits $ul MTU $ul_mtu" \
+		test $((wg_mtu + 60)) -gt "$ul_mtu"
+	run_check
+	check check-mtu "no mtu finding for $D over $ul" \
+		has ".finding == \"mtu\" and .interface == \"$D\" and
+		     .objects.underlay == \"$ul\" and
+		     .objects.underlay_mtu == \"$ul_mtu\" and
+		     .objects.mtu == \"$wg_mtu\""
+}
+
+# ---- rpf_strict: full tunnel, strict rp_filter, no src_valid_mark --------
+case_rpf() {
+	local rev
+	gw_new || return 1
+	gsysctl net.ipv4.conf.all.rp_filter=1 net.ipv4.conf.up0.rp_filter=1 \
+		net.ipv4.conf.all.src_valid_mark=0
+	peer_add P 0.0.0.0/0 198.51.100.7:51820
+	wg_quick_full 4
+	# The reverse-path check without the mark: where is the endpoint?
+	rev=$(route_dev 198.51.100.7)
+	check check-rpf-kernel "the unmarked route back to the endpoint is $rev" \
+		eq "$rev" "$D" "ip route get 198.51.100.7 (mark 0)"
+	run_check
+	check check-rpf "no rpf_strict for replies on up0" \
+		has ".finding == \"rpf_strict\" and .severity == \"error\" and
+		     .interface == \"$D\" and .peer == \"$P\" and
+		     .objects.underlay == \"up0\""
+}
+
+# ---- rpf_strict, general form: fwmark rules, no endpoint to ask about ---
+case_rpf_rules() {
+	gw_new || return 1
+	gsysctl net.ipv4.conf.all.rp_filter=1 net.ipv4.conf.up0.rp_filter=1 \
+		net.ipv4.conf.all.src_valid_mark=0
+	peer_add P 0.0.0.0/0
+	wg_quick_full 4
+	check check-rpf-rules-kernel "lab: no fwmark rule in ip rule" \
+		eq "$(ip -n "$G" rule show | grep -c fwmark)" 1 "ip rule fwmark lines"
+	run_check
+	check check-rpf-rules "no rpf_strict warning naming up0" \
+		has ".finding == \"rpf_strict\" and .severity == \"warning\" and
+		     (.objects.interfaces | split(\", \") | index(\"up0\"))"
+}
+
+# ---- intent: names, one kept and two broken assertions -------------------
+case_intent() {
+	local f=$TMP/intent dev77 dev203
+	gw_new || return 1
+	gsysctl net.ipv4.ip_forward=1
+	peer_add P 10.50.0.0/16,10.77.0.0/16 198.51.100.7:51820
+	ip -n "$G" route add 10.50.0.0/16 dev "$D"
+	cat >"$f" <<-EOF
+		name $P site-b
+		10.50.0.0/16    via $D peer site-b
+		10.77.0.0/16    via $D peer site-b
+		203.0.113.0/24  blocked
+	EOF
+	dev77=$(route_dev 10.77.0.1)
+	dev203=$(route_dev 203.0.113.1)
+	run_check --intent "$f"
+	check check-intent-kept "line 2 (10.50.0.0/16, routed) reported" \
+		has_not ".finding == \"intent_violation\" and
+			 .objects.intent == \"$f:2\""
+	check check-intent-via "no violation of line 3 with the kernel's $dev77" \
+		has ".finding == \"intent_violation\" and
+		     .objects.intent == \"$f:3\" and .peer == \"$P\" and
+		     .peer_name == \"site-b\" and
+		     (.actual | test(\"leaves by $dev77 \"))"
+	check check-intent-blocked "no violation of line 4 (routable via $dev203)" \
+		has ".finding == \"intent_violation\" and
+		     .objects.intent == \"$f:4\" and .interface == \"$dev203\""
+	check check-intent-names "a finding about $P lacks the name site-b" \
+		has ".finding == \"route_bypass\" and .peer == \"$P\" and
+		     .peer_name == \"site-b\""
+	check check-intent-exit "violations did not exit 1" rc_is 1
+}
+
+# ---- healthy: wg-quick split tunnel on a gateway -------------------------
+case_healthy_split() {
+	gw_new || return 1
+	gsysctl net.ipv4.ip_forward=1
+	peer_add P 10.99.0.2/32,10.50.0.0/16 198.51.100.7:51820
+	ip -n "$G" route add 10.50.0.0/16 dev "$D"
+	check check-split-kernel "topology: 10.50.0.1 not via $D" \
+		eq "$(route_dev 10.50.0.1)" "$D" "ip route get 10.50.0.1"
+	run_check --fail-on info -v
+	check check-healthy-split "findings on a healthy split tunnel" clean
+}
+
+# ---- healthy: wg-quick full tunnel, dual stack, strict rp_filter ---------
+case_healthy_full() {
+	gw_new || return 1
+	gw_v6
+	ip -n "$G" addr add fd00:99::1/64 dev "$D" nodad
+	gsysctl net.ipv4.conf.all.src_valid_mark=1 net.ipv4.conf.all.rp_filter=1
+	peer_add P 0.0.0.0/0,::/0 198.51.100.7:51820
+	wg_quick_full 4 6
+	check check-full-kernel "topology: internet not via $D, endpoint not via up0" \
+		eq "$(route_dev 203.0.113.9)/$(route_dev 2001:db8:ffff::9)/$(route_dev 198.51.100.7 mark 51820)" \
+		"$D/$D/up0" "ip route get 203.0.113.9, 2001:db8:ffff::9, endpoint mark 51820"
+	run_check --fail-on info -v
+	check check-healthy-full "findings on a healthy full tunnel" clean
+	# JSON Lines only, the summary last.
+	check check-json-summary "stdout is not JSON Lines ending in the summary" \
+		jq -e -s '(.[-1] | .type == "summary" and .devices == 1 and
+			   .peers == 1) and all(.[]; .type)' <<<"$OUT"
+}
+
+# ---- text output: under 80 columns, no colour into a pipe ----------------
+case_text() {
+	local out
+	gw_new || return 1
+	peer_add P1 10.10.0.0/16,10.20.0.0/16 198.51.100.7:51820
+	peer_add P2 10.10.5.0/24
+	ip -n "$G" route add 10.10.0.0/16 dev "$D"
+	ip -n "$G" route add 10.30.0.0/16 dev "$D"
+	"$WGTRACE" check -n "$G" >"$TMP/text" 2>&1
+	check check-text-width "a text line is 80 columns or wider" \
+		awk 'length > 79 { print; bad = 1 } END { exit bad || NR < 10 }' "$TMP/text"
+	check check-text-nocolour "escape codes written into a pipe" \
+		awk '/\033/ { bad = 1 } END { exit bad || NR < 10 }' "$TMP/text"
+	check check-text-worst-first "an error is listed after a warning" \
+		awk '/^(ERROR|WARNING|INFO) / {
+			r = $1 == "ERROR" ? 3 : $1 == "WARNING" ? 2 : 1
+			if (n++ && r > last) bad = 1
+			last = r }
+		     END { exit bad || n < 2 }' "$TMP/text"
+}
+
+# ---- bad input: exit 2, one message that names the problem --------------
+case_bad_input() {
+	local ns=wgt-$$-missing f=$TMP/bad col err
+	gw_new || return 1
+	"$WGTRACE" check -n "$ns" >"$TMP/out" 2>"$TMP/err"
+	RC=$?
+	check check-bad-netns "unknown netns: not exit 2 and one line naming it" \
+		eq "$RC/$(wc -l <"$TMP/err")/$(grep -c -- "$ns" "$TMP/err")/$(wc -c <"$TMP/out")" \
+		"2/1/1/0" "exit/stderr lines/naming it/stdout bytes"
+
+	printf '# routes\n10.0.0.0/8 vai %s\n' "$D" >"$f"
+	col=$(awk 'NR == 2 { print index($0, "vai") }' "$f")
+	"$WGTRACE" check -n "$G" --intent "$f" >/dev/null 2>"$TMP/err"
+	RC=$?
+	check check-bad-intent "bad intent: not exit 2 with $f:2:$col" \
+		eq "$RC/$(grep -cF -- "$f:2:$col:" "$TMP/err")" "2/1" "$(cat "$TMP/err")"
+
+	"$WGTRACE" check -n "$G" --intent "$TMP/does-not-exist" >/dev/null 2>&1
+	RC=$?
+	check check-missing-intent "unreadable intent: exit $RC, not 2" rc_is 2
+
+	"$WGTRACE" check -n "$G" -i up0 >/dev/null 2>"$TMP/err"
+	RC=$?
+	check check-not-wireguard "-i up0 (a veth): not exit 2 naming it" \
+		eq "$RC/$(grep -c up0 "$TMP/err")" "2/1" "$(cat "$TMP/err")"
+	"$WGTRACE" check -n "$G" -i "$D" --json >"$TMP/out" 2>/dev/null
+	check check-i-wireguard "-i $D: not a summary of one device" \
+		jq -e -s '.[-1].type == "summary" and .[-1].devices == 1' "$TMP/out"
+}
+
+for c in overlap bypass no_peer loop v6_leak no_forward mtu rpf rpf_rules intent \
+	healthy_split healthy_full text bad_input; do
+	if ! "case_$c"; then
+		fail "check-$c-setup" "could not build the topology"
+	fi
+done
