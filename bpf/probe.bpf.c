@@ -49,7 +49,7 @@ int probe_raw_tp(void *ctx)
 SEC("tc")
 int probe_tc(struct __sk_buff *skb)
 {
-	return WGT_TC_ACT_OK;
+	return WGT_TC_OBSERVE;
 }
 
 char LICENSE[] SEC("license") = "GPL";

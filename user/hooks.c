@@ -60,6 +60,9 @@ const struct hook_fact hook_facts[] = {
 	     FEXIT("wg_noise_handshake_begin_session"),
 	     KPROBE("wg_noise_handshake_begin_session"),
 	     INVENTORY("last-handshake time over netlink")),
+	FACT("route_bypass", "flows leaving outside the tunnel they belong to",
+	     TP_BTF("net_dev_queue"),
+	     INVENTORY("route query per AllowedIPs prefix (check)")),
 	FACT("kernel_drops", "other kernel drops by reason",
 	     TP_BTF("kfree_skb"), RAW_TP("kfree_skb")),
 };

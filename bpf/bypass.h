@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * route_bypass, live: a packet leaves by some device while its destination
+ * is inside a peer's AllowedIPs on a WireGuard device. Seen at the device
+ * queue (net_dev_queue), after every routing decision, so the rules that
+ * were passed on the way (suppress_prefixlength) do not fool it.
+ */
+#ifndef WGT_BPF_BYPASS_H
+#define WGT_BPF_BYPASS_H
+
+#include "common.h"
+#include "counters.h"
+
+#define WGT_IFF_LOOPBACK 0x8
+
+static __always_inline int on_dev_queue(const struct sk_buff *skb)
+{
+	struct net_device *dev = BPF_CORE_READ(skb, dev);
+	struct wgt_flow f = { 0 };
+	struct wgt_lpm_val *v;
+	struct wgt_event *e;
+	__u32 ifindex, len;
+
+	if (!cfg_counters || !dev || !netns_wanted(dev_netns(dev)))
+		return 0;
+	if (BPF_CORE_READ(dev, flags) & WGT_IFF_LOOPBACK)
+		return 0;
+	if (flow_from_skb(&f, skb))
+		return 0;
+	v = allowed_lookup(f.family, f.daddr);
+	ifindex = BPF_CORE_READ(dev, ifindex);
+	/*
+	 * A /0 is a full tunnel: more specific routes outside it (the LAN,
+	 * the endpoint) are by design; v6_leak covers what it misses.
+	 */
+	if (!v || !v->plen || v->ifindex == ifindex ||
+	    is_endpoint(f.family, f.daddr))
+		return 0;
+	len = BPF_CORE_READ(skb, len);
+	count_verdict(WGT_V_ROUTE_BYPASS, v->ifindex, v->peer, len);
+	e = sample_reserve(WGT_V_ROUTE_BYPASS);
+	if (!e)
+		return 0;
+	e->flow = f;
+	e->ifindex = v->ifindex;
+	e->oif = ifindex;
+	e->len = len;
+	__builtin_memcpy(e->peer, v->peer, WGT_KEY_LEN);
+	e->flags |= WGT_EVF_PEER;
+	event_submit(e);
+	return 0;
+}
+
+#endif /* WGT_BPF_BYPASS_H */

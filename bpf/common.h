@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What every wgtrace BPF program shares: configuration, maps, the trace
+ * filter, event emission and IP header parsing from an skb.
+ */
+#ifndef WGT_BPF_COMMON_H
+#define WGT_BPF_COMMON_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_endian.h>
+#include "wgtrace.h"
+
+#define AF_INET		2
+#define AF_INET6	10
+#define ETH_P_IP	0x0800
+#define ETH_P_IPV6	0x86DD
+
+/* Set by the loader between open and load. */
+const volatile __u32 cfg_trace = 0;	/* emit events for filtered addresses */
+const volatile __u32 cfg_netns = 0;	/* 0: every namespace */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, WGT_RINGBUF_BYTES);
+} events SEC(".maps");
+
+/* Addresses being traced; user space may change it while running. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, WGT_MAX_TRACE_ADDRS);
+	__type(key, struct wgt_addr_key);
+	__type(value, __u32);		/* enum wgt_addr_role bits */
+} trace_addrs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, WGT_STAT__COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+} stats SEC(".maps");
+
+static __always_inline void stat_inc(__u32 which)
+{
+	__u64 *v = bpf_map_lookup_elem(&stats, &which);
+
+	if (v)
+		*v += 1;
+}
+
+/* Role bits of an address in the trace filter, 0 when not traced. */
+static __always_inline __u32 addr_role(__u8 family, const void *addr)
+{
+	struct wgt_addr_key k = { .family = family };
+	__u32 *role;
+
+	if (family == AF_INET)
+		__builtin_memcpy(k.addr, addr, 4);
+	else
+		__builtin_memcpy(k.addr, addr, 16);
+	role = bpf_map_lookup_elem(&trace_addrs, &k);
+	return role ? *role : 0;
+}
+
+/* Does the flow touch a traced address, in either direction? */
+static __always_inline __u32 flow_role(const struct wgt_flow *f)
+{
+	return addr_role(f->family, f->daddr) | addr_role(f->family, f->saddr);
+}
+
+static __always_inline struct wgt_event *event_reserve(__u32 type)
+{
+	struct wgt_event *e;
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		/* Counted, never silent: user space reports events_lost. */
+		stat_inc(WGT_STAT_EVENTS_LOST);
+		return NULL;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->ts_ns = bpf_ktime_get_ns();
+	e->type = type;
+	e->cpu = bpf_get_smp_processor_id();
+	return e;
+}
+
+static __always_inline void event_submit(struct wgt_event *e)
+{
+	stat_inc(WGT_STAT_EVENTS);
+	bpf_ringbuf_submit(e, 0);
+}
+
+static __always_inline __u32 dev_netns(const struct net_device *dev)
+{
+	return dev ? BPF_CORE_READ(dev, nd_net.net, ns.inum) : 0;
+}
+
+static __always_inline bool netns_wanted(__u32 ns)
+{
+	/* Unknown (0) passes: a failed lookup has no device to tell. */
+	return !cfg_netns || !ns || ns == cfg_netns;
+}
+
+/* Fill the 5-tuple from an IPv4/IPv6 header at hdr (kernel memory). */
+static __always_inline int flow_from_l3(struct wgt_flow *f, __u16 proto_be,
+					const void *hdr)
+{
+	__u8 ip_proto, ihl_byte;
+	const void *l4;
+
+	if (proto_be == bpf_htons(ETH_P_IP)) {
+		struct iphdr iph;
+
+		if (bpf_probe_read_kernel(&iph, sizeof(iph), hdr))
+			return -1;
+		f->family = AF_INET;
+		__builtin_memcpy(f->saddr, &iph.saddr, 4);
+		__builtin_memcpy(f->daddr, &iph.daddr, 4);
+		ip_proto = iph.protocol;
+		bpf_probe_read_kernel(&ihl_byte, 1, hdr);
+		l4 = hdr + (ihl_byte & 0xf) * 4;
+	} else if (proto_be == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr ip6h;
+
+		if (bpf_probe_read_kernel(&ip6h, sizeof(ip6h), hdr))
+			return -1;
+		f->family = AF_INET6;
+		__builtin_memcpy(f->saddr, &ip6h.saddr, 16);
+		__builtin_memcpy(f->daddr, &ip6h.daddr, 16);
+		/* Extension headers are not walked: ports stay 0 then. */
+		ip_proto = ip6h.nexthdr;
+		l4 = hdr + sizeof(ip6h);
+	} else {
+		return -1;
+	}
+	f->proto = ip_proto;
+	if (ip_proto == IPPROTO_TCP || ip_proto == IPPROTO_UDP) {
+		__u16 ports[2];
+
+		if (!bpf_probe_read_kernel(ports, sizeof(ports), l4)) {
+			f->sport = ports[0];
+			f->dport = ports[1];
+		}
+	}
+	return 0;
+}
+
+/* The 5-tuple of an skb whose network header is set. */
+static __always_inline int flow_from_skb(struct wgt_flow *f,
+					 const struct sk_buff *skb)
+{
+	unsigned char *head = BPF_CORE_READ(skb, head);
+	__u16 nh = BPF_CORE_READ(skb, network_header);
+	__u16 proto = BPF_CORE_READ(skb, protocol);
+
+	if (!head || nh == (__u16)~0U)
+		return -1;
+	return flow_from_l3(f, proto, head + nh);
+}
+
+#endif /* WGT_BPF_COMMON_H */

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Where packets die: kfree_skb with the kernel's drop reason, and the ICMP
+ * errors the kernel sends about a packet (frag-needed, unreachable).
+ * WireGuard's own drops are consume_skb and never arrive here (see wg.h).
+ */
+#ifndef WGT_BPF_DROP_H
+#define WGT_BPF_DROP_H
+
+#include "common.h"
+#include "counters.h"
+
+/* The MTU of the route the packet was given (forwarding: the egress). */
+static __always_inline __u32 skb_route_mtu(const struct sk_buff *skb)
+{
+	struct dst_entry *dst;
+
+	dst = (struct dst_entry *)(BPF_CORE_READ(skb, _skb_refdst) & ~1UL);
+	return dst ? BPF_CORE_READ(dst, dev, mtu) : 0;
+}
+
+static __always_inline void count_drop(const struct sk_buff *skb,
+				       struct net_device *dev, __u64 location,
+				       __u32 reason)
+{
+	__u32 ifindex = dev ? BPF_CORE_READ(dev, ifindex) : 0;
+	__u32 len = BPF_CORE_READ(skb, len), verdict;
+	struct wgt_event *e;
+
+	if (reason == cfg_reason_rpfilter)
+		verdict = WGT_V_RPF_DROP;
+	else if (reason == cfg_reason_too_big)
+		verdict = WGT_V_MTU_DROP;
+	else
+		verdict = WGT_V_KERNEL_REASON + reason;
+	/* Kernel reasons keep their call site: it tells apart drops of one
+	 * reason (ip_error for forwarding off, for instance). */
+	count_at(verdict, ifindex, NULL, len,
+		 verdict >= WGT_V_KERNEL_REASON ? location : 0);
+	if (verdict >= WGT_V__COUNT)
+		return;
+	e = sample_reserve(verdict);
+	if (!e)
+		return;
+	flow_from_skb(&e->flow, skb);
+	e->ifindex = ifindex;
+	e->netns = dev_netns(dev);
+	e->len = len;
+	e->reason = reason;
+	e->location = location;
+	e->mark = BPF_CORE_READ(skb, mark);
+	if (verdict == WGT_V_MTU_DROP)
+		e->mtu = skb_route_mtu(skb);
+	event_submit(e);
+}
+
+static __always_inline int on_kfree_skb(const struct sk_buff *skb,
+					__u64 location, __u32 reason)
+{
+	struct wgt_flow f = { 0 };
+	struct net_device *dev;
+	struct wgt_event *e;
+
+	dev = BPF_CORE_READ(skb, dev);
+	if (!netns_wanted(dev_netns(dev)))
+		return 0;
+	if (cfg_counters)
+		count_drop(skb, dev, location, reason);
+	if (!cfg_trace || flow_from_skb(&f, skb) || !flow_role(&f))
+		return 0;
+	e = event_reserve(WGT_EV_DROP);
+	if (!e)
+		return 0;
+	e->flow = f;
+	e->reason = reason;
+	e->location = location;
+	e->ifindex = dev ? BPF_CORE_READ(dev, ifindex) : 0;
+	e->netns = dev_netns(dev);
+	e->len = BPF_CORE_READ(skb, len);
+	e->mark = BPF_CORE_READ(skb, mark);
+	event_submit(e);
+	return 0;
+}
+
+/* icmp_send(skb, type, code): skb is the packet the error is about. */
+static __always_inline int on_icmp_send(const struct sk_buff *skb, int type,
+					int code)
+{
+	struct wgt_flow f = { 0 };
+	struct net_device *dev;
+	struct wgt_event *e;
+
+	if (!cfg_trace || flow_from_skb(&f, skb) || !flow_role(&f))
+		return 0;
+	dev = BPF_CORE_READ(skb, dev);
+	e = event_reserve(WGT_EV_ICMP);
+	if (!e)
+		return 0;
+	e->flow = f;
+	e->reason = (type & 0xff) << 8 | (code & 0xff);
+	e->ifindex = dev ? BPF_CORE_READ(dev, ifindex) : 0;
+	e->netns = dev_netns(dev);
+	e->len = BPF_CORE_READ(skb, len);
+	e->mtu = skb_route_mtu(skb);
+	event_submit(e);
+	return 0;
+}
+
+#endif /* WGT_BPF_DROP_H */

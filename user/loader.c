@@ -1,0 +1,442 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "common.h"
+#include "compat.h"
+#include "loader.h"
+#include "wgtrace.skel.h"
+
+/* clsact filters are found again by this handle and priority ("wg"). */
+#define WGT_TC_HANDLE	0x7767
+#define WGT_TC_PRIO	0x7767
+
+static const char *const fact_ids[LF__COUNT] = {
+	[LF_FIB4] = "fib4_lookup",
+	[LF_FIB6] = "fib6_lookup",
+	[LF_RULE] = "policy_rule",
+	[LF_WG_TX_PEER] = "wg_tx_peer",
+	[LF_WG_RX_SRC] = "wg_rx_src",
+	[LF_OUTER] = "outer_endpoint",
+	[LF_DROPS] = "kernel_drops",
+	[LF_ICMP] = "mtu_drop",
+	[LF_BYPASS] = "route_bypass",
+};
+
+const char *loader_fact_name(enum loader_fact f)
+{
+	return (unsigned int)f < LF__COUNT ? fact_ids[f] : "?";
+}
+
+bool loader_fact_used(const struct loader *ld, enum loader_fact f)
+{
+	return ld->want & LF_BIT(f);
+}
+
+uint32_t current_netns_ino(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/net", &st) ? 0 : (uint32_t)st.st_ino;
+}
+
+/* The program implementing a candidate of a fact, NULL if wgtrace has none. */
+static struct bpf_program *program_for(struct wgtrace_bpf *skel,
+				       enum loader_fact f, enum hook_kind kind)
+{
+	switch (f) {
+	case LF_FIB4:
+		return kind == HK_TP_BTF ? skel->progs.wgt_fib4 : NULL;
+	case LF_FIB6:
+		return kind == HK_TP_BTF ? skel->progs.wgt_fib6 : NULL;
+	case LF_RULE:
+		return kind == HK_FEXIT ? skel->progs.wgt_rule : NULL;
+	case LF_WG_TX_PEER:
+		return kind == HK_FEXIT ? skel->progs.wgt_wg_tx_peer : NULL;
+	case LF_WG_RX_SRC:
+		return kind == HK_FEXIT ? skel->progs.wgt_wg_rx_src : NULL;
+	case LF_OUTER:
+		return kind == HK_FENTRY ? skel->progs.wgt_wg_outer : NULL;
+	case LF_DROPS:
+		return kind == HK_TP_BTF ? skel->progs.wgt_kfree_skb : NULL;
+	case LF_ICMP:
+		return kind == HK_TP_BTF ? skel->progs.wgt_icmp_send : NULL;
+	case LF_BYPASS:
+		return kind == HK_TP_BTF ? skel->progs.wgt_dev_queue : NULL;
+	default:
+		return NULL;
+	}
+}
+
+static const struct hook_fact *fact_by_id(const char *id)
+{
+	int i;
+
+	for (i = 0; i < hook_facts_count; i++)
+		if (!strcmp(hook_facts[i].id, id))
+			return &hook_facts[i];
+	return NULL;
+}
+
+/*
+ * Pick the first candidate that wgtrace implements and this kernel allows.
+ * Returns the program to enable (NULL for tc, inventory or unavailable).
+ */
+static struct bpf_program *choose(struct loader *ld, enum loader_fact f)
+{
+	const struct hook_fact *fact = fact_by_id(fact_ids[f]);
+	struct hook_result res;
+	struct bpf_program *prog;
+	int i;
+
+	ld->mode[f] = WGT_MODE_UNAVAILABLE;
+	snprintf(ld->hook[f], sizeof(ld->hook[f]), "-");
+	for (i = 0; fact && i < fact->ncand; i++) {
+		const struct hook_candidate *c = &fact->cand[i];
+
+		if (c->kind == HK_INVENTORY || c->kind == HK_TC) {
+			if (c->kind == HK_TC && f != LF_WG_TX_PEER)
+				continue;	/* no tc program for it yet */
+			hook_try(&ld->env, c, &res);
+			if (!res.ok) {
+				wgt_dbg(1, "%s: %s", fact->id, res.why);
+				continue;
+			}
+			ld->mode[f] = hook_kind_mode(c->kind);
+			hook_candidate_name(c, ld->hook[f], sizeof(ld->hook[f]));
+			return NULL;
+		}
+		prog = program_for(ld->skel, f, c->kind);
+		if (!prog)
+			continue;
+		hook_try(&ld->env, c, &res);
+		if (!res.ok) {
+			wgt_dbg(1, "%s: %s", fact->id, res.why);
+			continue;
+		}
+		ld->mode[f] = hook_kind_mode(c->kind);
+		hook_candidate_name(c, ld->hook[f], sizeof(ld->hook[f]));
+		return prog;
+	}
+	return NULL;
+}
+
+/* A clsact filter of ours left by a killed run: remove it before attaching. */
+static void tc_remove_stale(struct bpf_tc_hook *hook)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, q, .handle = WGT_TC_HANDLE,
+			    .priority = WGT_TC_PRIO);
+	struct bpf_prog_info info = { 0 };
+	__u32 len = sizeof(info);
+	int fd;
+
+	if (bpf_tc_query(hook, &q))
+		return;
+	fd = bpf_prog_get_fd_by_id(q.prog_id);
+	if (fd < 0)
+		return;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len) &&
+	    !strncmp(info.name, "wgt_tc_", 7)) {
+		q.prog_fd = q.prog_id = q.flags = 0;
+		bpf_tc_detach(hook, &q);
+		wgt_dbg(1, "removed a stale wgtrace tc filter on ifindex %d",
+			hook->ifindex);
+	}
+	close(fd);
+}
+
+static int tc_attach_one(struct loader *ld, int ifindex, bool egress,
+			 struct bpf_program *prog)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+			    .attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = WGT_TC_HANDLE,
+			    .priority = WGT_TC_PRIO);
+	struct loader_tc *t = &ld->tc[ld->n_tc];
+	int fd, err;
+
+	if (ld->n_tc >= (int)ARRAY_SIZE(ld->tc))
+		return -E2BIG;
+	memset(t, 0, sizeof(*t));
+	t->ifindex = ifindex;
+	t->egress = egress;
+	t->link_fd = -1;
+
+	if (!strcmp(ld->env.tc_how, "tcx")) {
+		fd = bpf_link_create(bpf_program__fd(prog), ifindex,
+				     egress ? WGT_BPF_TCX_EGRESS : WGT_BPF_TCX_INGRESS,
+				     NULL);
+		if (fd < 0)
+			return -errno;
+		t->tcx = true;
+		t->link_fd = fd;
+		ld->n_tc++;
+		return 0;
+	}
+	tc_remove_stale(&hook);
+	err = bpf_tc_hook_create(&hook);
+	if (err && err != -EEXIST)
+		return err;
+	t->created_qdisc = !err;
+	opts.prog_fd = bpf_program__fd(prog);
+	err = bpf_tc_attach(&hook, &opts);
+	if (err) {
+		if (t->created_qdisc) {
+			hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+			bpf_tc_hook_destroy(&hook);
+		}
+		return err;
+	}
+	ld->n_tc++;
+	return 0;
+}
+
+static void tc_detach_all(struct loader *ld)
+{
+	int i;
+
+	for (i = ld->n_tc - 1; i >= 0; i--) {
+		struct loader_tc *t = &ld->tc[i];
+		DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = t->ifindex,
+				    .attach_point = t->egress ? BPF_TC_EGRESS :
+								BPF_TC_INGRESS);
+		DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = WGT_TC_HANDLE,
+				    .priority = WGT_TC_PRIO);
+
+		if (t->tcx) {
+			close(t->link_fd);
+			continue;
+		}
+		bpf_tc_detach(&hook, &opts);
+		/* Only a qdisc wgtrace created goes; the device may be gone. */
+		if (t->created_qdisc) {
+			hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+			bpf_tc_hook_destroy(&hook);
+		}
+	}
+	ld->n_tc = 0;
+}
+
+static void lpm_key_of(const struct wgt_prefix *p, struct wgt_lpm_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->prefixlen = WGT_LPM_FAMILY_BITS + p->len;
+	k->family = p->addr.family;
+	memcpy(k->addr, p->addr.b, addr_bytes(p->addr.family));
+}
+
+static int fill_allowed(struct loader *ld, const struct inventory *inv)
+{
+	int afd = bpf_map__fd(ld->skel->maps.allowed);
+	int efd = bpf_map__fd(ld->skel->maps.endpoints);
+	size_t i, j, k;
+	uint32_t one = 1;
+
+	for (i = 0; i < inv->n_wg; i++) {
+		const struct wg_device_info *dev = &inv->wg[i];
+
+		for (j = 0; j < dev->n_peers; j++) {
+			const struct wg_peer_info *p = &dev->peers[j];
+			struct wgt_lpm_val v = { .ifindex = dev->ifindex };
+
+			memcpy(v.peer, p->pubkey, WGT_KEY_LEN);
+			for (k = 0; k < p->n_allowed; k++) {
+				struct wgt_lpm_key key;
+
+				lpm_key_of(&p->allowed[k], &key);
+				v.plen = p->allowed[k].len;
+				if (bpf_map_update_elem(afd, &key, &v, BPF_ANY))
+					return -errno;
+			}
+			if (p->has_endpoint) {
+				struct wgt_addr_key ek = { .family = p->endpoint.family };
+
+				memcpy(ek.addr, p->endpoint.b,
+				       addr_bytes(p->endpoint.family));
+				if (bpf_map_update_elem(efd, &ek, &one, BPF_ANY))
+					return -errno;
+			}
+		}
+	}
+	return 0;
+}
+
+int loader_start(struct loader *ld, const struct loader_opts *opts,
+		 ring_buffer_sample_fn on_event, void *ctx)
+{
+	struct bpf_program *chosen[LF__COUNT] = { 0 }, *p;
+	int i, f, err;
+
+	memset(ld, 0, sizeof(*ld));
+	ld->want = opts->want;
+	err = hook_env_init(&ld->env);
+	if (err)
+		return err;
+	ld->skel = wgtrace_bpf__open();
+	if (!ld->skel) {
+		err = -errno;
+		wgt_err("cannot open the BPF object: %s", strerror(-err));
+		goto fail;
+	}
+	for (f = 0; f < LF__COUNT; f++) {
+		if (opts->want & LF_BIT(f)) {
+			chosen[f] = choose(ld, f);
+		} else {
+			ld->mode[f] = WGT_MODE_UNAVAILABLE;
+			snprintf(ld->hook[f], sizeof(ld->hook[f]), "not used");
+		}
+	}
+	bpf_object__for_each_program(p, ld->skel->obj) {
+		bool on = false;
+
+		for (f = 0; f < LF__COUNT; f++)
+			on |= chosen[f] == p;
+		if ((opts->want & LF_BIT(LF_WG_TX_PEER)) &&
+		    ld->mode[LF_WG_TX_PEER] == WGT_MODE_TC && opts->n_wg &&
+		    (p == ld->skel->progs.wgt_tc_egress ||
+		     p == ld->skel->progs.wgt_tc_ingress))
+			on = true;
+		bpf_program__set_autoload(p, on);
+	}
+	ld->skel->rodata->cfg_trace = opts->trace;
+	ld->skel->rodata->cfg_counters = opts->counters;
+	ld->skel->rodata->cfg_netns = opts->netns_ino;
+	/* Reason values differ between kernels: resolve them by name. */
+	drop_reasons_find(&ld->env.reasons, "IP_RPFILTER",
+			  (unsigned int *)&ld->skel->rodata->cfg_reason_rpfilter);
+	drop_reasons_find(&ld->env.reasons, "PKT_TOO_BIG",
+			  (unsigned int *)&ld->skel->rodata->cfg_reason_too_big);
+
+	err = wgtrace_bpf__load(ld->skel);
+	if (err) {
+		wgt_err("cannot load the BPF programs: %s (run with -v for the verifier log)",
+			strerror(-err));
+		goto fail;
+	}
+	if (opts->inv) {
+		err = fill_allowed(ld, opts->inv);
+		if (err) {
+			wgt_err("cannot fill the AllowedIPs map: %s", strerror(-err));
+			goto fail;
+		}
+	}
+	for (f = 0; f < LF__COUNT; f++) {
+		if (!chosen[f])
+			continue;
+		ld->links[f] = bpf_program__attach(chosen[f]);
+		if (!ld->links[f]) {
+			err = -errno;
+			wgt_err("cannot attach %s: %s", ld->hook[f], strerror(-err));
+			goto fail;
+		}
+	}
+	for (i = 0; (opts->want & LF_BIT(LF_WG_TX_PEER)) &&
+		    ld->mode[LF_WG_TX_PEER] == WGT_MODE_TC && i < opts->n_wg; i++) {
+		err = tc_attach_one(ld, opts->wg_ifindex[i], true,
+				    ld->skel->progs.wgt_tc_egress);
+		if (!err)
+			err = tc_attach_one(ld, opts->wg_ifindex[i], false,
+					    ld->skel->progs.wgt_tc_ingress);
+		if (err) {
+			wgt_err("cannot attach tc to ifindex %d: %s",
+				opts->wg_ifindex[i], strerror(-err));
+			goto fail;
+		}
+	}
+	ld->rb = ring_buffer__new(bpf_map__fd(ld->skel->maps.events), on_event,
+				  ctx, NULL);
+	if (!ld->rb) {
+		err = -errno;
+		wgt_err("cannot open the ring buffer: %s", strerror(-err));
+		goto fail;
+	}
+	return 0;
+fail:
+	loader_stop(ld);
+	return err;
+}
+
+int loader_trace_addr(struct loader *ld, const struct wgt_addr *a,
+		      uint32_t role)
+{
+	struct wgt_addr_key k = { .family = a->family };
+	uint32_t old = 0;
+	int fd = bpf_map__fd(ld->skel->maps.trace_addrs);
+
+	memcpy(k.addr, a->b, addr_bytes(a->family));
+	if (!bpf_map_lookup_elem(fd, &k, &old))
+		role |= old;
+	return bpf_map_update_elem(fd, &k, &role, BPF_ANY) ? -errno : 0;
+}
+
+int loader_read_counts(struct loader *ld, loader_count_fn fn, void *ctx)
+{
+	int ncpu = libbpf_num_possible_cpus(), fd, err = 0, i;
+	struct wgt_count_key key, next, *prev = NULL;
+	struct wgt_count_val *vals, sum;
+
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	fd = bpf_map__fd(ld->skel->maps.counts);
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, vals))
+			continue;	/* evicted meanwhile (LRU) */
+		memset(&sum, 0, sizeof(sum));
+		for (i = 0; i < ncpu; i++) {
+			sum.packets += vals[i].packets;
+			sum.bytes += vals[i].bytes;
+		}
+		fn(&key, &sum, ctx);
+	}
+	free(vals);
+	return err;
+}
+
+int loader_poll(struct loader *ld, int timeout_ms)
+{
+	int n = ring_buffer__poll(ld->rb, timeout_ms);
+
+	return n < 0 ? n : 0;
+}
+
+uint64_t loader_stat(struct loader *ld, enum wgt_stat which)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t vals[ncpu > 0 ? ncpu : 1], sum = 0;
+	uint32_t key = which;
+	int i;
+
+	if (ncpu <= 0 || bpf_map_lookup_elem(bpf_map__fd(ld->skel->maps.stats),
+					     &key, vals))
+		return 0;
+	for (i = 0; i < ncpu; i++)
+		sum += vals[i];
+	return sum;
+}
+
+void loader_stop(struct loader *ld)
+{
+	int f;
+
+	ring_buffer__free(ld->rb);
+	ld->rb = NULL;
+	tc_detach_all(ld);
+	for (f = 0; f < LF__COUNT; f++) {
+		bpf_link__destroy(ld->links[f]);
+		ld->links[f] = NULL;
+	}
+	wgtrace_bpf__destroy(ld->skel);
+	ld->skel = NULL;
+	hook_env_free(&ld->env);
+}

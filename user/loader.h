@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Loads bpf/wgtrace.bpf.c with only the programs this kernel allows, attaches
+ * them (tc on the given devices too), and removes everything on close, also
+ * tc filters a killed earlier run left behind.
+ */
+#ifndef WGT_LOADER_H
+#define WGT_LOADER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <bpf/libbpf.h>
+
+#include "addr.h"
+#include "hooks.h"
+#include "inventory.h"
+#include "wgtrace.h"
+
+#define LOADER_MAX_TC	16
+
+/* Facts a job wants observed; the loader picks a mode for each. */
+enum loader_fact {
+	LF_FIB4,
+	LF_FIB6,
+	LF_RULE,
+	LF_WG_TX_PEER,
+	LF_WG_RX_SRC,
+	LF_OUTER,
+	LF_DROPS,
+	LF_ICMP,
+	LF_BYPASS,
+	LF__COUNT,
+};
+
+#define LF_BIT(f)	(1u << (f))
+#define LF_TRACE_SET	(LF_BIT(LF_FIB4) | LF_BIT(LF_FIB6) | LF_BIT(LF_RULE) | \
+			 LF_BIT(LF_WG_TX_PEER) | LF_BIT(LF_WG_RX_SRC) | \
+			 LF_BIT(LF_OUTER) | LF_BIT(LF_DROPS) | LF_BIT(LF_ICMP))
+#define LF_COUNT_SET	(LF_BIT(LF_WG_TX_PEER) | LF_BIT(LF_WG_RX_SRC) | \
+			 LF_BIT(LF_DROPS) | LF_BIT(LF_BYPASS))
+
+struct loader_opts {
+	uint32_t want;			/* LF_BIT()s of the facts to observe */
+	bool trace;			/* events for the trace filter */
+	bool counters;			/* verdict counters and samples */
+	uint32_t netns_ino;		/* only this namespace (0: all) */
+	int wg_ifindex[LOADER_MAX_TC];	/* WireGuard devices, for tc fallback */
+	int n_wg;
+	/* AllowedIPs and endpoints for BPF-side LPM (counters), filled in
+	 * before anything is attached so no packet is judged without them. */
+	const struct inventory *inv;
+};
+
+struct loader_tc {
+	int ifindex;
+	bool egress;
+	bool tcx;			/* else clsact */
+	bool created_qdisc;		/* remove clsact on exit: it was ours */
+	int link_fd;			/* tcx link, -1 for clsact */
+};
+
+struct loader {
+	struct wgtrace_bpf *skel;
+	struct hook_env env;
+	/* Per fact: the mode used and the hook, for reports ("modes"). */
+	enum wgt_mode mode[LF__COUNT];
+	char hook[LF__COUNT][96];
+	struct bpf_link *links[LF__COUNT];
+	struct loader_tc tc[LOADER_MAX_TC * 2];
+	int n_tc;
+	struct ring_buffer *rb;
+	uint32_t want;			/* LF_BIT()s asked for */
+};
+
+int loader_start(struct loader *ld, const struct loader_opts *opts,
+		 ring_buffer_sample_fn on_event, void *ctx);
+int loader_trace_addr(struct loader *ld, const struct wgt_addr *a,
+		      uint32_t role);
+
+/* Sum of one counter key over all CPUs. */
+typedef void (*loader_count_fn)(const struct wgt_count_key *k,
+				const struct wgt_count_val *v, void *ctx);
+int loader_read_counts(struct loader *ld, loader_count_fn fn, void *ctx);
+/* Wait up to timeout_ms for events; 0 or -errno (-EINTR on a signal). */
+int loader_poll(struct loader *ld, int timeout_ms);
+uint64_t loader_stat(struct loader *ld, enum wgt_stat which);
+void loader_stop(struct loader *ld);
+
+const char *loader_fact_name(enum loader_fact f);
+/* Did this job ask for the fact at all (else its mode means nothing)? */
+bool loader_fact_used(const struct loader *ld, enum loader_fact f);
+/* This process's network namespace inode, for cfg_netns. */
+uint32_t current_netns_ino(void);
+
+#endif /* WGT_LOADER_H */

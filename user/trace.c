@@ -1,0 +1,453 @@
+// SPDX-License-Identifier: GPL-2.0
+/* `wgtrace trace DEST`: the path of one destination, from the kernel's own decisions. */
+#include <errno.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "common.h"
+#include "output.h"
+#include "send.h"
+#include "trace.h"
+
+#define TRACE_MAX_TARGETS	8
+#define TRACE_MAX_EVENTS	65536
+#define SEND_INTERVAL_NS	250000000ULL
+#define REPLY_WINDOW_NS		1000000000ULL
+
+static volatile sig_atomic_t exiting;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	exiting = 1;
+}
+
+struct collected {
+	struct wgt_event *ev;
+	size_t n;
+	uint64_t overflow;	/* events past TRACE_MAX_EVENTS: counted, not kept */
+};
+
+static int on_event(void *ctx, void *data, size_t len)
+{
+	struct collected *c = ctx;
+
+	if (len < sizeof(struct wgt_event))
+		return 0;
+	if (c->n >= TRACE_MAX_EVENTS) {
+		c->overflow++;
+		return 0;
+	}
+	memcpy(&c->ev[c->n++], data, sizeof(struct wgt_event));
+	return 0;
+}
+
+static void trace_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: wgtrace trace DEST [options]\n\n"
+		"Trace where packets to DEST actually go: the policy rule and table that\n"
+		"decided, the device, the WireGuard peer and the AllowedIPs prefix that\n"
+		"chose it, the outer packet to the peer's endpoint, replies and drops,\n"
+		"each with the hook mode that saw it. Without --send it waits for real\n"
+		"traffic (forwarded or local); with --send it sends its own probes.\n"
+		"DEST is an IPv4/IPv6 address or a name (every address is traced).\n\n"
+		"Options:\n"
+		"  --from SRC          source address of the flow (and of probes)\n"
+		"  --proto P           icmp (default), udp or tcp\n"
+		"  --port N            destination port for udp/tcp (1-65535)\n"
+		"  --mark M            fwmark of the flow, decimal or 0x hex\n"
+		"  --send              send probe packets (ICMP echo, UDP, or TCP SYN)\n"
+		"  -c, --count N       stop after N packets (1-1000, default 3)\n"
+		"  -t, --timeout S     give up after S seconds (1-3600, default 10)\n"
+		"  -n, --netns NAME    trace inside network namespace NAME (or a path)\n"
+		"  --json              JSON Lines: \"step\", \"finding\", \"summary\"\n"
+		"  -v                  say which hooks were chosen and why\n"
+		"  -h, --help          this text\n\n"
+		"Examples:\n"
+		"  sudo wgtrace trace 10.99.10.25 --send\n"
+		"  sudo wgtrace trace 10.99.10.25 -n gw -c 5    # wait for forwarded traffic\n"
+		"  sudo wgtrace trace db.example.net --proto tcp --port 5432 --send --json\n");
+}
+
+static bool parse_proto(const char *s, uint8_t *out)
+{
+	if (!strcasecmp(s, "icmp"))
+		*out = IPPROTO_ICMP;
+	else if (!strcasecmp(s, "udp"))
+		*out = IPPROTO_UDP;
+	else if (!strcasecmp(s, "tcp"))
+		*out = IPPROTO_TCP;
+	else
+		return false;
+	return true;
+}
+
+static bool parse_mark(const char *s, uint32_t *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (!*s || *s == '-')
+		return false;
+	errno = 0;
+	v = strtoul(s, &end, 0);
+	if (errno || *end || v > 0xffffffffUL)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* An address, or every address a name resolves to (both families). */
+static int resolve_dest(const char *s, struct trace_target *t, size_t max,
+			size_t *n)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM }, *res, *ai;
+	size_t i;
+	int err;
+
+	*n = 0;
+	if (addr_parse(s, &t[0].dst)) {
+		*n = 1;
+		return 0;
+	}
+	err = getaddrinfo(s, NULL, &hints, &res);
+	if (err) {
+		wgt_err("cannot resolve '%s': %s (give an IPv4 or IPv6 address)",
+			s, gai_strerror(err));
+		return -WGT_EUSAGE;
+	}
+	for (ai = res; ai && *n < max; ai = ai->ai_next) {
+		struct wgt_addr a;
+
+		if (ai->ai_family == AF_INET)
+			addr_from_raw(&a, AF_INET,
+				      &((struct sockaddr_in *)ai->ai_addr)->sin_addr);
+		else if (ai->ai_family == AF_INET6)
+			addr_from_raw(&a, AF_INET6,
+				      &((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr);
+		else
+			continue;
+		for (i = 0; i < *n && !addr_equal(&t[i].dst, &a); i++)
+			;
+		if (i == *n)
+			t[(*n)++].dst = a;
+	}
+	freeaddrinfo(res);
+	return *n ? 0 : -WGT_EUSAGE;
+}
+
+static int parse_args(int argc, char **argv, struct trace_opts *o,
+		      const char **dest)
+{
+	enum { O_FROM = 256, O_PROTO, O_PORT, O_MARK, O_SEND, O_JSON };
+	static const struct option opts[] = {
+		{ "from", required_argument, NULL, O_FROM },
+		{ "proto", required_argument, NULL, O_PROTO },
+		{ "port", required_argument, NULL, O_PORT },
+		{ "mark", required_argument, NULL, O_MARK },
+		{ "send", no_argument, NULL, O_SEND },
+		{ "count", required_argument, NULL, 'c' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "netns", required_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, O_JSON },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	unsigned long v;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->proto = IPPROTO_ICMP;
+	o->count = 3;
+	o->timeout_s = 10;
+	while ((c = getopt_long(argc, argv, "c:t:n:vh", opts, NULL)) != -1) {
+		switch (c) {
+		case O_FROM:
+			if (!addr_parse(optarg, &o->src)) {
+				wgt_err("--from '%s' is not an IPv4 or IPv6 address", optarg);
+				return -WGT_EUSAGE;
+			}
+			break;
+		case O_PROTO:
+			if (!parse_proto(optarg, &o->proto)) {
+				wgt_err("--proto '%s': use icmp, udp or tcp", optarg);
+				return -WGT_EUSAGE;
+			}
+			break;
+		case O_PORT:
+			if (!parse_uint_range(optarg, 1, 65535, &v)) {
+				wgt_err("--port '%s': give a port from 1 to 65535", optarg);
+				return -WGT_EUSAGE;
+			}
+			o->port = v;
+			break;
+		case O_MARK:
+			if (!parse_mark(optarg, &o->mark)) {
+				wgt_err("--mark '%s': give a 32-bit number (decimal or 0x hex)",
+					optarg);
+				return -WGT_EUSAGE;
+			}
+			break;
+		case O_SEND:
+			o->send = true;
+			break;
+		case 'c':
+			if (!parse_uint_range(optarg, 1, 1000, &v)) {
+				wgt_err("--count '%s': give a number from 1 to 1000", optarg);
+				return -WGT_EUSAGE;
+			}
+			o->count = v;
+			break;
+		case 't':
+			if (!parse_uint_range(optarg, 1, 3600, &v)) {
+				wgt_err("--timeout '%s': give seconds from 1 to 3600", optarg);
+				return -WGT_EUSAGE;
+			}
+			o->timeout_s = v;
+			break;
+		case 'n':
+			o->netns = optarg;
+			break;
+		case O_JSON:
+			o->json = true;
+			break;
+		case 'v':
+			wgt_verbose++;
+			break;
+		case 'h':
+			trace_usage(stdout);
+			return 1;
+		default:
+			trace_usage(stderr);
+			return -WGT_EUSAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		wgt_err(optind >= argc ? "trace needs a destination (try: wgtrace trace --help)" :
+			"trace takes one destination, got '%s' too", argv[argc - 1]);
+		return -WGT_EUSAGE;
+	}
+	if (o->proto != IPPROTO_ICMP && !o->port) {
+		wgt_err("--proto %s needs --port", o->proto == IPPROTO_UDP ? "udp" : "tcp");
+		return -WGT_EUSAGE;
+	}
+	if (o->proto == IPPROTO_ICMP && o->port) {
+		wgt_err("--port goes with --proto udp or tcp");
+		return -WGT_EUSAGE;
+	}
+	*dest = argv[optind];
+	return 0;
+}
+
+/* Have we seen enough: count packets per target and replies (or the window)? */
+static bool done_enough(struct collected *c, bool v4_custom,
+			struct trace_target *t, size_t nt,
+			const struct trace_opts *o, uint64_t last_ns,
+			size_t icmp_replies)
+{
+	struct trace_seen s;
+	size_t i;
+
+	for (i = 0; i < nt; i++) {
+		trace_reduce(c->ev, c->n, v4_custom, &t[i], o, &s);
+		if (s.n_forward < o->count)
+			return false;
+		/* Replies get a window after the last packet, then we stop. */
+		if (s.n_reply < o->count && icmp_replies < o->count &&
+		    monotonic_ns() - last_ns < REPLY_WINDOW_NS)
+			return false;
+	}
+	return true;
+}
+
+static int run_trace(struct trace_opts *o, struct trace_target *t, size_t nt,
+		     struct inventory *inv)
+{
+	struct loader_opts lo = { .trace = true, .want = LF_TRACE_SET };
+	struct collected c = { 0 };
+	struct probe_sender snd[TRACE_MAX_TARGETS];
+	size_t icmp_replies[TRACE_MAX_TARGETS] = { 0 }, sent = 0, i, j;
+	struct drop_reasons reasons = { 0 };
+	struct finding_list fl = { 0 };
+	struct loader ld;
+	uint64_t start, last_ns, lost;
+	bool v4_custom = rules_custom_v4(inv->rules, inv->n_rules);
+	bool started = false, senders = false;
+	int err;
+
+	for (i = 0; i < nt; i++)
+		trace_expect(inv, o, &t[i].dst, &t[i].exp);
+	for (i = 0; i < inv->n_wg && lo.n_wg < LOADER_MAX_TC; i++)
+		lo.wg_ifindex[lo.n_wg++] = inv->wg[i].ifindex;
+	lo.netns_ino = current_netns_ino();
+	drop_reasons_load(&reasons);
+	if (!drop_reasons_find(&reasons, "NO_SOCKET", &o->no_socket_reason))
+		o->no_socket_reason = ~0U;
+	c.ev = calloc(TRACE_MAX_EVENTS, sizeof(*c.ev));
+	if (!c.ev) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	err = loader_start(&ld, &lo, on_event, &c);
+	if (err)
+		goto cleanup;
+	started = true;
+	for (i = 0; i < nt && !err; i++)
+		err = loader_trace_addr(&ld, &t[i].dst, WGT_ROLE_TARGET);
+	for (i = 0; i < inv->n_wg && !err; i++)
+		for (j = 0; j < inv->wg[i].n_peers && !err; j++)
+			if (inv->wg[i].peers[j].has_endpoint)
+				err = loader_trace_addr(&ld, &inv->wg[i].peers[j].endpoint,
+							WGT_ROLE_ENDPOINT);
+	if (err) {
+		wgt_err("cannot set the trace filter: %s", strerror(-err));
+		goto cleanup;
+	}
+	if (o->send) {
+		for (i = 0; i < nt; i++) {
+			err = sender_open(&snd[i], o->proto, &t[i].dst, &o->src,
+					  o->port, o->mark);
+			if (err) {
+				wgt_err("cannot open a probe socket: %s", strerror(-err));
+				while (i--)
+					sender_close(&snd[i]);
+				goto cleanup;
+			}
+		}
+		senders = true;
+	}
+
+	{
+		char a[WGT_ADDR_STRLEN];
+
+		fprintf(stderr, "wgtrace: tracing %s%s%s%s: %s; %u s timeout, Ctrl-C stops\n",
+			addr_fmt(&t[0].dst, a, sizeof(a)), nt > 1 ? " and more" : "",
+			o->netns ? " in netns " : "", o->netns ? o->netns : "",
+			o->send ? "sending probes" :
+			"waiting for packets (or use --send)", o->timeout_s);
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	start = last_ns = monotonic_ns();
+	while (!exiting && monotonic_ns() - start < o->timeout_s * 1000000000ULL) {
+		if (o->send && sent < o->count &&
+		    monotonic_ns() - last_ns >= (sent ? SEND_INTERVAL_NS : 0)) {
+			for (i = 0; i < nt; i++) {
+				err = sender_send(&snd[i]);
+				if (err)
+					wgt_dbg(1, "probe %zu: %s", sent + 1, strerror(-err));
+			}
+			sent++;
+			last_ns = monotonic_ns();
+		}
+		err = loader_poll(&ld, 50);
+		if (err && err != -EINTR) {
+			wgt_err("reading events failed: %s", strerror(-err));
+			goto cleanup;
+		}
+		err = 0;
+		for (i = 0; senders && i < nt; i++) {
+			int64_t rtt;
+
+			while ((rtt = sender_poll_reply(&snd[i])) > 0)
+				icmp_replies[i]++;
+		}
+		if (!o->send || sent >= o->count) {
+			size_t tot = 0;
+
+			for (i = 0; i < nt; i++)
+				tot += icmp_replies[i];
+			if (done_enough(&c, v4_custom, t, nt, o, last_ns, tot))
+				break;
+		}
+	}
+	/* Drain what is already in the ring, then detach before reporting. */
+	loader_poll(&ld, 0);
+	lost = loader_stat(&ld, WGT_STAT_EVENTS_LOST) + c.overflow;
+	loader_stop(&ld);
+	started = false;
+
+	for (i = 0; i < nt; i++) {
+		struct trace_seen s;
+
+		trace_reduce(c.ev, c.n, v4_custom, &t[i], o, &s);
+		s.n_replies_icmp = icmp_replies[i];
+		err = trace_report(inv, &ld, o, &t[i], &s, lost, &reasons, &fl);
+		if (err)
+			break;
+		if (!o->json && i + 1 < nt)
+			putchar('\n');
+	}
+	if (!o->json && lost)
+		printf("%zu events lost (ring buffer full): counts may be low\n",
+		       (size_t)lost);
+cleanup:
+	if (senders)
+		for (i = 0; i < nt; i++)
+			sender_close(&snd[i]);
+	if (started)
+		loader_stop(&ld);
+	finding_list_free(&fl);
+	drop_reasons_free(&reasons);
+	free(c.ev);
+	return err;
+}
+
+int cmd_trace(int argc, char **argv)
+{
+	struct trace_target t[TRACE_MAX_TARGETS];
+	struct inventory inv;
+	struct trace_opts o;
+	const char *dest;
+	size_t nt;
+	int err;
+
+	err = parse_args(argc, argv, &o, &dest);
+	if (err)
+		return err > 0 ? 0 : err;
+	memset(t, 0, sizeof(t));
+	/* Names resolve in our own namespace, where the resolver works. */
+	err = resolve_dest(dest, t, TRACE_MAX_TARGETS, &nt);
+	if (err)
+		return err;
+	err = check_bpf_privileges();
+	if (err) {
+		wgt_err("trace needs root (CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN; CAP_NET_ADMIN for tc)");
+		return err;
+	}
+	if (o.netns) {
+		err = netns_enter(o.netns);
+		if (err) {
+			wgt_err("cannot enter network namespace '%s': %s (see: ip netns list)",
+				o.netns, strerror(-err));
+			return -WGT_EUSAGE;
+		}
+	}
+	err = inventory_load(&inv, NULL);
+	if (err) {
+		wgt_err("cannot read the routing and WireGuard configuration: %s",
+			strerror(-err));
+		return err;
+	}
+	if (!inv.n_wg) {
+		wgt_err("no WireGuard device in %s%s: nothing to trace (check: wg show)",
+			o.netns ? "network namespace " : "this network namespace",
+			o.netns ? o.netns : "");
+		err = -ENODEV;
+		goto cleanup;
+	}
+	err = run_trace(&o, t, nt, &inv);
+cleanup:
+	inventory_free(&inv);
+	return err;
+}

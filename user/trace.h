@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * `wgtrace trace`: what was expected (the kernel's route query and the peers'
+ * AllowedIPs, before anything is attached) and what the kernel did with real
+ * packets (events), for one destination address.
+ */
+#ifndef WGT_TRACE_H
+#define WGT_TRACE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "finding.h"
+#include "inventory.h"
+#include "loader.h"
+#include "path.h"
+
+#define TRACE_MAX_SHADOWED 4
+
+/* The path the configuration predicts, from route queries and LPM. */
+struct trace_expect {
+	struct route_answer route;
+	bool to_wg;
+	bool has_peer;
+	size_t peer;			/* index into wg->peers */
+	struct wgt_prefix peer_prefix;
+	size_t n_shadowed;
+	size_t shadowed[TRACE_MAX_SHADOWED];
+	struct wgt_prefix shadowed_prefix[TRACE_MAX_SHADOWED];
+	const struct wg_device_info *wg;
+	bool has_outer;
+	struct route_answer outer;	/* the endpoint, with the device fwmark */
+	/* Inside a peer's AllowedIPs on some WireGuard device, routed or not. */
+	const struct wg_device_info *owner_wg;
+	size_t owner_peer;
+	bool v4_default_in_tunnel;	/* for v6_leak */
+};
+
+struct trace_target {
+	struct wgt_addr dst;
+	struct trace_expect exp;
+};
+
+struct trace_opts {
+	struct wgt_addr src;		/* family 0: any */
+	uint8_t proto;
+	uint16_t port;
+	uint32_t mark;
+	bool send;
+	unsigned int count;
+	unsigned int timeout_s;
+	bool json;
+	const char *netns;
+	/* Replies to --send probes are freed as NO_SOCKET: this value, or ~0. */
+	uint32_t no_socket_reason;
+};
+
+/* Build the expectation for one destination (no BPF attached yet). */
+void trace_expect(const struct inventory *inv, const struct trace_opts *o,
+		  const struct wgt_addr *dst, struct trace_expect *exp);
+
+/* Everything seen for a target, reduced from the events. */
+struct trace_seen {
+	size_t n_forward;		/* routing decisions toward dst */
+	size_t n_reply;			/* routing decisions for replies */
+	struct fib_decision fwd;	/* the first one */
+	struct fib_decision rep;
+	bool rule_seen;			/* fexit fib_rules_lookup saw it */
+	struct wgt_event rule;
+	bool tx_peer_seen;		/* fexit lookup_dst or tc egress */
+	struct wgt_event tx_peer;
+	bool outer_seen;		/* a routing decision for the endpoint */
+	struct fib_decision outer;
+	bool outer_send_seen;		/* fentry wg_socket_send_skb_to_peer */
+	struct wgt_event outer_send;
+	bool rx_seen;
+	struct wgt_event rx;
+	size_t n_rx_rejected;
+	size_t n_drops;
+	struct wgt_event drop;		/* the first */
+	size_t n_icmp;
+	struct wgt_event icmp;
+	int64_t rtt_us;			/* -1: none */
+	size_t n_replies_icmp;		/* --send ICMP echo replies */
+};
+
+void trace_reduce(const struct wgt_event *ev, size_t n, bool v4_custom_rules,
+		  const struct trace_target *t, const struct trace_opts *o,
+		  struct trace_seen *seen);
+
+/*
+ * Print the story (text or JSON) and append the findings; 0 or -errno.
+ * ld is only read for the modes it chose: it may be stopped already.
+ */
+int trace_report(const struct inventory *inv, const struct loader *ld,
+		 const struct trace_opts *o, const struct trace_target *t,
+		 const struct trace_seen *seen, uint64_t events_lost,
+		 const struct drop_reasons *reasons, struct finding_list *fl);
+
+#endif /* WGT_TRACE_H */

@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Reduce the events of a trace to what was seen for one destination. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "trace.h"
+
+static bool flow_is(const struct wgt_flow *f, bool dst_side,
+		    const struct wgt_addr *a)
+{
+	struct wgt_addr x;
+
+	flow_addr(f, dst_side, &x);
+	return addr_equal(&x, a);
+}
+
+/* The endpoint the chosen peer's outer packets go to, if known. */
+static bool outer_endpoint(const struct trace_target *t,
+			   const struct trace_seen *seen, struct wgt_addr *ep)
+{
+	const struct trace_expect *exp = &t->exp;
+
+	if (seen->tx_peer_seen && seen->tx_peer.endpoint_family) {
+		addr_from_raw(ep, seen->tx_peer.endpoint_family,
+			      seen->tx_peer.endpoint);
+		return true;
+	}
+	if (exp->has_peer && exp->wg->peers[exp->peer].has_endpoint) {
+		*ep = exp->wg->peers[exp->peer].endpoint;
+		return true;
+	}
+	return false;
+}
+
+static void reduce_events(const struct wgt_event *ev, size_t n,
+			  const struct trace_target *t, const struct trace_opts *o,
+			  struct trace_seen *s)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct wgt_event *e = &ev[i];
+		bool to = flow_is(&e->flow, true, &t->dst);
+		bool from = flow_is(&e->flow, false, &t->dst);
+
+		switch (e->type) {
+		case WGT_EV_RULE:
+			if (to && !s->rule_seen) {
+				s->rule = *e;
+				s->rule_seen = true;
+			}
+			break;
+		case WGT_EV_WG_TX_PEER:
+			if (to && !s->tx_peer_seen) {
+				s->tx_peer = *e;
+				s->tx_peer_seen = true;
+			}
+			break;
+		case WGT_EV_TC:
+			if (to && (e->flags & WGT_EVF_EGRESS) && !s->tx_peer_seen) {
+				s->tx_peer = *e;
+				s->tx_peer_seen = true;
+			} else if (from && !(e->flags & WGT_EVF_EGRESS) &&
+				   !s->rx_seen) {
+				s->rx = *e;
+				s->rx_seen = true;
+			}
+			break;
+		case WGT_EV_WG_RX_SRC:
+			if (!from)
+				break;
+			if (!s->rx_seen) {
+				s->rx = *e;
+				s->rx_seen = true;
+			}
+			if (e->flags & WGT_EVF_REJECT)
+				s->n_rx_rejected++;
+			break;
+		case WGT_EV_WG_OUTER:
+			if (!s->outer_send_seen) {
+				s->outer_send = *e;
+				s->outer_send_seen = true;
+			}
+			break;
+		case WGT_EV_DROP:
+			/* A reply to our own probe has no socket but ours: not a drop. */
+			if (from && o->send && e->reason == o->no_socket_reason)
+				break;
+			if ((to || from) && !s->n_drops++)
+				s->drop = *e;
+			break;
+		case WGT_EV_ICMP:
+			if ((to || from) && !s->n_icmp++)
+				s->icmp = *e;
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+void trace_reduce(const struct wgt_event *ev, size_t n, bool v4_custom_rules,
+		  const struct trace_target *t, const struct trace_opts *o,
+		  struct trace_seen *seen)
+{
+	struct fib_decision *d;
+	struct wgt_addr ep;
+	bool has_ep;
+	size_t i, nd;
+
+	memset(seen, 0, sizeof(*seen));
+	seen->rtt_us = -1;
+	reduce_events(ev, n, t, o, seen);
+	has_ep = outer_endpoint(t, seen, &ep);
+	d = calloc(n ? n : 1, sizeof(*d));
+	if (!d)
+		return;
+	nd = path_group_fib(ev, n, v4_custom_rules, d, n);
+	for (i = 0; i < nd; i++) {
+		if (flow_is(&d[i].flow, true, &t->dst) &&
+		    (!o->src.family || o->src.family != t->dst.family ||
+		     flow_is(&d[i].flow, false, &o->src))) {
+			if (!seen->n_forward++)
+				seen->fwd = d[i];
+		} else if (flow_is(&d[i].flow, false, &t->dst)) {
+			if (!seen->n_reply++)
+				seen->rep = d[i];
+			/* Kernel timestamps: RTT also for forwarded flows. */
+			if (seen->n_forward && seen->rtt_us < 0 &&
+			    d[i].ts_ns > seen->fwd.ts_ns)
+				seen->rtt_us = (d[i].ts_ns - seen->fwd.ts_ns) / 1000;
+		} else if (has_ep && flow_is(&d[i].flow, true, &ep) &&
+			   !seen->outer_seen) {
+			seen->outer = d[i];
+			seen->outer_seen = true;
+		}
+	}
+	free(d);
+}
