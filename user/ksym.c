@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+#include "ksym.h"
+
+#define KSYM_CACHE_SLOTS 256
+
+struct ksym_entry {
+	uint64_t addr;
+	uint64_t sym_addr;
+	char name[KSYM_NAME_MAX];
+	char full[KSYM_NAME_MAX + 24];
+};
+
+struct ksym_cache {
+	struct ksym_entry e[KSYM_CACHE_SLOTS];
+	size_t n;
+	size_t next;		/* round-robin replacement when full */
+};
+
+struct ksym_cache *ksym_cache_new(void)
+{
+	return calloc(1, sizeof(struct ksym_cache));
+}
+
+void ksym_cache_free(struct ksym_cache *c)
+{
+	free(c);
+}
+
+static struct ksym_entry *cached(struct ksym_cache *c, uint64_t addr)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		if (c->e[i].addr == addr)
+			return &c->e[i];
+	return NULL;
+}
+
+/* One kallsyms line: "ffffffff81000000 T _stext [module]". */
+static bool parse_line(const char *line, uint64_t *addr, char *type,
+		       char *name, size_t len)
+{
+	char nm[128];
+	size_t n;
+
+	if (sscanf(line, "%" SCNx64 " %c %127s", addr, type, nm) != 3)
+		return false;
+	/* Truncate long names on purpose; a prefix still says where. */
+	n = strnlen(nm, len - 1);
+	memcpy(name, nm, n);
+	name[n] = '\0';
+	return true;
+}
+
+static bool is_text(char type)
+{
+	return type == 't' || type == 'T';
+}
+
+int ksym_find_in(const char *text, uint64_t addr, char *name, size_t len,
+		 uint64_t *sym_addr)
+{
+	const char *line = text;
+	uint64_t best = 0, a;
+	char type, nm[KSYM_NAME_MAX];
+	bool found = false;
+
+	while (line && *line) {
+		if (parse_line(line, &a, &type, nm, sizeof(nm)) && is_text(type) &&
+		    a <= addr && a >= best) {
+			best = a;
+			snprintf(name, len, "%s", nm);
+			found = true;
+		}
+		line = strchr(line, '\n');
+		if (line)
+			line++;
+	}
+	if (!found)
+		return -ENOENT;
+	*sym_addr = best;
+	return 0;
+}
+
+int ksym_resolve(struct ksym_cache *c, const uint64_t *addrs, size_t n)
+{
+	struct ksym_entry pending[32];
+	size_t np = 0, i, j;
+	char line[256], type, nm[KSYM_NAME_MAX];
+	uint64_t a;
+	FILE *f;
+
+	for (i = 0; i < n && np < ARRAY_SIZE(pending); i++) {
+		if (!addrs[i] || cached(c, addrs[i]))
+			continue;
+		for (j = 0; j < np && pending[j].addr != addrs[i]; j++)
+			;
+		if (j < np)
+			continue;
+		memset(&pending[np], 0, sizeof(pending[np]));
+		pending[np++].addr = addrs[i];
+	}
+	if (!np)
+		return 0;
+	f = fopen("/proc/kallsyms", "r");
+	if (!f)
+		return -errno;
+	/* kallsyms is not sorted across modules: keep the nearest below. */
+	while (fgets(line, sizeof(line), f)) {
+		if (!parse_line(line, &a, &type, nm, sizeof(nm)) || !is_text(type) || !a)
+			continue;
+		for (j = 0; j < np; j++) {
+			if (a <= pending[j].addr && a >= pending[j].sym_addr) {
+				pending[j].sym_addr = a;
+				snprintf(pending[j].name, sizeof(pending[j].name), "%s", nm);
+			}
+		}
+	}
+	fclose(f);
+	for (j = 0; j < np; j++) {
+		struct ksym_entry *e = &c->e[c->n < KSYM_CACHE_SLOTS ? c->n++ :
+					     c->next++ % KSYM_CACHE_SLOTS];
+
+		*e = pending[j];
+		if (e->name[0])
+			snprintf(e->full, sizeof(e->full), "%s+0x%" PRIx64,
+				 pending[j].name, e->addr - e->sym_addr);
+		else
+			/* Addresses hidden (kptr_restrict) or unknown. */
+			snprintf(e->full, sizeof(e->full), "0x%" PRIx64, e->addr);
+	}
+	return 0;
+}
+
+const char *ksym_lookup(struct ksym_cache *c, uint64_t addr)
+{
+	struct ksym_entry *e = cached(c, addr);
+
+	return e ? e->full : NULL;
+}
+
+const char *ksym_function(struct ksym_cache *c, uint64_t addr, char *buf,
+			  size_t len)
+{
+	struct ksym_entry *e = cached(c, addr);
+
+	snprintf(buf, len, "%s", e && e->name[0] ? e->name : "");
+	return buf;
+}

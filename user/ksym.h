@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Kernel addresses to function names (/proc/kallsyms), for the call site of
+ * a drop. Lookups are cached; unknown addresses are resolved in one pass
+ * over kallsyms per batch, so a busy report does not reread it per drop.
+ */
+#ifndef WGT_KSYM_H
+#define WGT_KSYM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define KSYM_NAME_MAX 64
+
+struct ksym_cache;
+
+struct ksym_cache *ksym_cache_new(void);
+void ksym_cache_free(struct ksym_cache *c);
+/* Resolve every address not cached yet; 0 or -errno. */
+int ksym_resolve(struct ksym_cache *c, const uint64_t *addrs, size_t n);
+/* "ip_error+0x5e", or NULL when not resolved (call ksym_resolve first). */
+const char *ksym_lookup(struct ksym_cache *c, uint64_t addr);
+/* Just the function: "ip_error". */
+const char *ksym_function(struct ksym_cache *c, uint64_t addr, char *buf,
+			  size_t len);
+
+/* The best symbol <= addr from kallsyms text (for tests); 0 or -ENOENT. */
+int ksym_find_in(const char *kallsyms_text, uint64_t addr, char *name,
+		 size_t len, uint64_t *sym_addr);
+
+#endif /* WGT_KSYM_H */

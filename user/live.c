@@ -1,0 +1,520 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <arpa/inet.h>
+
+#include "common.h"
+#include "live.h"
+#include "path.h"
+#include "wgtrace.skel.h"
+#include "send.h"
+#include "verdict.h"
+
+static struct live_entry *entry_for(struct live *l,
+				    const struct wgt_count_key *k)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (!memcmp(&l->e[i].key, k, sizeof(*k)))
+			return &l->e[i];
+	if (l->n >= LIVE_MAX_ENTRIES) {
+		l->entries_dropped++;
+		return NULL;
+	}
+	memset(&l->e[l->n], 0, sizeof(l->e[0]));
+	l->e[l->n].key = *k;
+	return &l->e[l->n++];
+}
+
+/* The counter key a sample belongs to (see bpf/counters.h callers). */
+static void sample_key(const struct wgt_event *e, struct wgt_count_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->verdict = e->verdict;
+	k->ifindex = e->ifindex;
+	if (e->flags & WGT_EVF_PEER)
+		memcpy(k->peer, e->peer, WGT_KEY_LEN);
+}
+
+int live_on_event(void *ctx, void *data, size_t len)
+{
+	struct live *l = ctx;
+	const struct wgt_event *e = data;
+	struct wgt_count_key k;
+	struct live_entry *le;
+
+	if (len < sizeof(*e) || e->type != WGT_EV_SAMPLE || !l->e)
+		return 0;
+	sample_key(e, &k);
+	le = entry_for(l, &k);
+	if (le) {
+		le->sample = *e;
+		le->has_sample = true;
+	}
+	return 0;
+}
+
+/* One sample address per AllowedIPs prefix: the flows whose egress we watch. */
+static void routes_collect(struct live *l)
+{
+	size_t i, j, k;
+
+	l->n_routes = 0;
+	for (i = 0; i < l->inv->n_wg; i++)
+		for (j = 0; j < l->inv->wg[i].n_peers; j++)
+			for (k = 0; k < l->inv->wg[i].peers[j].n_allowed &&
+				    l->n_routes < LIVE_MAX_ROUTES; k++)
+				prefix_sample_addr(&l->inv->wg[i].peers[j].allowed[k],
+						   &l->routes[l->n_routes++].dst);
+}
+
+static void route_ask(struct live_route *r)
+{
+	struct route_query q = { .dst = r->dst };
+	struct route_answer a;
+
+	if (route_get(&q, &a)) {
+		r->err = -EIO;
+		r->oif = 0;
+		return;
+	}
+	r->err = a.err;
+	r->oif = a.err ? 0 : a.oif;
+}
+
+int live_init(struct live *l, struct loader *ld, struct inventory *inv,
+	      const struct intent *intent, const char *only_dev)
+{
+	size_t i;
+
+	l->ld = ld;
+	l->inv = inv;
+	l->intent = intent;
+	l->only_dev = only_dev;
+	l->last_ns = monotonic_ns();
+	l->ksym = ksym_cache_new();
+	if (!l->e)
+		l->e = calloc(LIVE_MAX_ENTRIES, sizeof(*l->e));
+	if (!l->ksym || !l->e)
+		return -ENOMEM;
+	routes_collect(l);
+	for (i = 0; i < l->n_routes; i++)
+		route_ask(&l->routes[i]);
+	return 0;
+}
+
+void live_free(struct live *l)
+{
+	ksym_cache_free(l->ksym);
+	free(l->e);
+	free(l->prev_tx);
+	memset(l, 0, sizeof(*l));
+}
+
+static void on_count(const struct wgt_count_key *k,
+		     const struct wgt_count_val *v, void *ctx)
+{
+	struct live *l = ctx;
+	struct live_entry *le = entry_for(l, k);
+
+	if (!le)
+		return;
+	le->packets = v->packets;
+	le->bytes = v->bytes;
+}
+
+static void routes_recheck(struct live *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n_routes; i++) {
+		struct live_route *r = &l->routes[i];
+		struct live_route now = *r;
+		struct live_change *c;
+
+		route_ask(&now);
+		if (now.oif == r->oif && now.err == r->err)
+			continue;
+		c = &l->changes[l->n_changes < LIVE_MAX_CHANGES ? l->n_changes++ :
+				LIVE_MAX_CHANGES - 1];
+		c->dst = r->dst;
+		c->old_oif = r->oif;
+		c->old_err = r->err;
+		c->new_oif = now.oif;
+		c->new_err = now.err;
+		c->when = time(NULL);
+		*r = now;
+	}
+}
+
+int live_refresh(struct live *l, bool routes_changed)
+{
+	uint64_t now = monotonic_ns();
+	double secs = (now - l->last_ns) / 1e9;
+	size_t i;
+	int err;
+
+	err = loader_read_counts(l->ld, on_count, l);
+	if (err)
+		return err;
+	for (i = 0; i < l->n; i++) {
+		struct live_entry *e = &l->e[i];
+
+		e->rate = secs > 0 ? (e->packets - e->prev_packets) / secs : 0;
+		e->prev_packets = e->packets;
+	}
+	l->last_ns = now;
+	if (routes_changed)
+		routes_recheck(l);
+	return 0;
+}
+
+static const char *ifname_of(const struct live *l, int ifindex, char *buf,
+			     size_t len)
+{
+	const struct inv_link *k = inv_link_by_index(l->inv, ifindex);
+
+	if (k)
+		snprintf(buf, len, "%s", k->name);
+	else
+		snprintf(buf, len, "ifindex %d", ifindex);
+	return buf;
+}
+
+static void set_peer(const struct live *l, struct finding *f,
+		     const uint8_t *key)
+{
+	const char *name = l->intent ? intent_name_of(l->intent, key) : NULL;
+
+	wg_key_to_b64(f->peer, key);
+	if (name)
+		snprintf(f->peer_name, sizeof(f->peer_name), "%s", name);
+}
+
+static bool key_zero(const uint8_t *k)
+{
+	static const uint8_t zero[WGT_KEY_LEN];
+
+	return !memcmp(k, zero, WGT_KEY_LEN);
+}
+
+static void set_example(struct finding *f, const struct wgt_event *e)
+{
+	flow_addr(&e->flow, false, &f->example.src);
+	flow_addr(&e->flow, true, &f->example.dst);
+	f->example.proto = e->flow.proto;
+	f->example.sport = ntohs(e->flow.sport);
+	f->example.dport = ntohs(e->flow.dport);
+	f->example.mark = e->mark;
+	f->has_example = e->flow.family != 0;
+}
+
+static const char *mode_for(const struct live *l, unsigned int verdict)
+{
+	enum loader_fact lf;
+
+	switch (verdict) {
+	case WGT_V_SRC_REJECTED:
+		lf = LF_WG_RX_SRC;
+		break;
+	case WGT_V_NO_PEER:
+	case WGT_V_NO_ENDPOINT:
+		lf = LF_WG_TX_PEER;
+		break;
+	case WGT_V_ROUTE_BYPASS:
+		lf = LF_BYPASS;
+		break;
+	default:
+		lf = LF_DROPS;
+		break;
+	}
+	return wgt_mode_name(l->ld->mode[lf]);
+}
+
+/* The catalogue verdict's expected/actual lines from its example. */
+static void describe(const struct live *l, const struct live_entry *le,
+		     struct finding *f)
+{
+	const struct wgt_event *s = &le->sample;
+	char a[WGT_ADDR_STRLEN], b[IF_NAMESIZE + 16], c[WG_KEY_B64_LEN];
+	struct wgt_addr src, dst;
+
+	flow_addr(&s->flow, false, &src);
+	flow_addr(&s->flow, true, &dst);
+	switch (le->key.verdict) {
+	case WGT_V_SRC_REJECTED:
+		snprintf(f->expected, sizeof(f->expected),
+			 "inner source in the sending peer's AllowedIPs");
+		if (!le->has_sample)
+			break;
+		if (s->flags & WGT_EVF_PEER2)
+			wg_key_to_b64(c, s->peer2);
+		snprintf(f->actual, sizeof(f->actual), "source %s belongs to %s",
+			 addr_fmt(&src, a, sizeof(a)),
+			 s->flags & WGT_EVF_PEER2 ? c : "no peer");
+		finding_object(f, "owner", "%s", s->flags & WGT_EVF_PEER2 ? c : "none");
+		break;
+	case WGT_V_RPF_DROP: {
+		const struct inv_link *k = inv_link_by_index(l->inv, le->key.ifindex);
+		struct route_query q = { .dst = src };
+		struct route_answer ans;
+
+		snprintf(f->expected, sizeof(f->expected), "the route back to the source via %s",
+			 ifname_of(l, le->key.ifindex, b, sizeof(b)));
+		if (!le->has_sample)
+			break;
+		if (!route_get(&q, &ans) && !ans.err)
+			snprintf(f->actual, sizeof(f->actual),
+				 "route back to %s goes via %s (rp_filter=%d)",
+				 addr_fmt(&src, a, sizeof(a)),
+				 ifname_of(l, ans.oif, b, sizeof(b)),
+				 k ? k->rp_filter : -1);
+		else
+			snprintf(f->actual, sizeof(f->actual),
+				 "no route back to %s (rp_filter=%d)",
+				 addr_fmt(&src, a, sizeof(a)), k ? k->rp_filter : -1);
+		break;
+	}
+	case WGT_V_MTU_DROP:
+		snprintf(f->expected, sizeof(f->expected),
+			 "packets no larger than the path MTU");
+		if (le->has_sample)
+			snprintf(f->actual, sizeof(f->actual),
+				 "%u-byte packet, path MTU %u", s->len, s->mtu);
+		break;
+	case WGT_V_NO_PEER:
+		snprintf(f->expected, sizeof(f->expected),
+			 "a peer whose AllowedIPs holds the destination");
+		snprintf(f->actual, sizeof(f->actual), "none: dropped");
+		break;
+	case WGT_V_NO_ENDPOINT:
+		snprintf(f->expected, sizeof(f->expected), "the peer has an endpoint");
+		snprintf(f->actual, sizeof(f->actual), "no endpoint: dropped");
+		break;
+	case WGT_V_ROUTE_BYPASS:
+		snprintf(f->expected, sizeof(f->expected), "dev %s",
+			 ifname_of(l, le->key.ifindex, b, sizeof(b)));
+		if (le->has_sample)
+			snprintf(f->actual, sizeof(f->actual), "dev %s",
+				 ifname_of(l, s->oif, b, sizeof(b)));
+		break;
+	default:
+		break;
+	}
+}
+
+static bool dev_selected(const struct live *l, unsigned int ifindex)
+{
+	const struct inv_link *k;
+
+	if (!l->only_dev)
+		return true;
+	k = inv_link_by_index(l->inv, ifindex);
+	return k && !strcmp(k->name, l->only_dev);
+}
+
+/* Forwarding off: ip_error() frees what the kernel would have forwarded. */
+static int add_no_forward(struct live *l, const struct live_entry *le,
+			  struct finding_list *out)
+{
+	const struct inv_link *k = inv_link_by_index(l->inv, le->key.ifindex);
+	char fn[KSYM_NAME_MAX];
+	struct finding *f;
+
+	ksym_function(l->ksym, le->key.location, fn, sizeof(fn));
+	if (strcmp(fn, "ip_error") || !k ||
+	    (l->inv->ip_forward != 0 && k->forwarding4 != 0))
+		return 0;
+	f = finding_add(out, "no_forward", SEV_ERROR, mode_for(l, WGT_V_KERNEL_REASON));
+	if (!f)
+		return -ENOMEM;
+	f->count = le->packets;
+	snprintf(f->interface, sizeof(f->interface), "%s", k->name);
+	snprintf(f->message, sizeof(f->message),
+		 "packets arriving on %s for other hosts were dropped: forwarding is off",
+		 k->name);
+	snprintf(f->expected, sizeof(f->expected), "forwarded to their destination");
+	snprintf(f->actual, sizeof(f->actual),
+		 "dropped in ip_error (net.ipv4.ip_forward=%d, conf.%s.forwarding=%d)",
+		 l->inv->ip_forward, k->name, k->forwarding4);
+	snprintf(f->hint, sizeof(f->hint),
+		 "on a gateway: sysctl -w net.ipv4.ip_forward=1 (and persist it)");
+	return 0;
+}
+
+static int add_route_changes(struct live *l, struct finding_list *out)
+{
+	char a[WGT_ADDR_STRLEN], o[IF_NAMESIZE + 16], n[IF_NAMESIZE + 16], t[32];
+	struct finding *f;
+	size_t i;
+
+	for (i = 0; i < l->n_changes; i++) {
+		const struct live_change *c = &l->changes[i];
+
+		f = finding_add(out, "route_changed", SEV_WARNING, "inventory");
+		if (!f)
+			return -ENOMEM;
+		strftime(t, sizeof(t), "%H:%M:%S", localtime(&c->when));
+		snprintf(f->message, sizeof(f->message),
+			 "at %s the egress of %s changed after a route or rule change",
+			 t, addr_fmt(&c->dst, a, sizeof(a)));
+		snprintf(f->expected, sizeof(f->expected), "%s",
+			 c->old_err ? "no route" : ifname_of(l, c->old_oif, o, sizeof(o)));
+		snprintf(f->actual, sizeof(f->actual), "%s",
+			 c->new_err ? "no route" : ifname_of(l, c->new_oif, n, sizeof(n)));
+		snprintf(f->hint, sizeof(f->hint),
+			 "check which network manager or script rewrote routes or rules");
+		f->has_example = true;
+		f->example.dst = c->dst;
+		finding_object(f, "old_dev", "%s", f->expected);
+		finding_object(f, "new_dev", "%s", f->actual);
+	}
+	return 0;
+}
+
+/* Traffic queued for a peer whose last handshake is long gone. */
+static int add_stale(struct live *l, struct finding_list *out)
+{
+	time_t now = time(NULL);
+	size_t i, j, slot = 0, total = 0;
+	struct finding *f;
+
+	for (i = 0; i < l->inv->n_wg; i++)
+		total += l->inv->wg[i].n_peers;
+	if (total != l->n_prev_tx) {
+		/* Peers came or went: start over rather than misattribute. */
+		free(l->prev_tx);
+		l->prev_tx = calloc(total ? total : 1, sizeof(*l->prev_tx));
+		l->n_prev_tx = l->prev_tx ? total : 0;
+		for (i = 0; l->prev_tx && i < l->inv->n_wg; i++)
+			for (j = 0; j < l->inv->wg[i].n_peers; j++)
+				l->prev_tx[slot++] = l->inv->wg[i].peers[j].tx_bytes;
+		return 0;
+	}
+	for (i = 0; i < l->inv->n_wg; i++) {
+		const struct wg_device_info *d = &l->inv->wg[i];
+
+		for (j = 0; j < d->n_peers; j++, slot++) {
+			const struct wg_peer_info *p = &d->peers[j];
+			bool sending = p->tx_bytes > l->prev_tx[slot];
+			int64_t age = p->last_handshake_sec ?
+				      now - p->last_handshake_sec : -1;
+
+			l->prev_tx[slot] = p->tx_bytes;
+			if (!sending || (age >= 0 && age <= STALE_HANDSHAKE_S) ||
+			    !dev_selected(l, d->ifindex))
+				continue;
+			f = finding_add(out, "stale_handshake", SEV_WARNING, "inventory");
+			if (!f)
+				return -ENOMEM;
+			snprintf(f->interface, sizeof(f->interface), "%s", d->name);
+			set_peer(l, f, p->pubkey);
+			snprintf(f->message, sizeof(f->message),
+				 "traffic is sent to a peer with no handshake for %s",
+				 age < 0 ? "ever" : "over 180 s");
+			snprintf(f->expected, sizeof(f->expected),
+				 "a handshake within 180 s");
+			if (age < 0)
+				snprintf(f->actual, sizeof(f->actual), "never");
+			else
+				snprintf(f->actual, sizeof(f->actual), "%lld s ago",
+					 (long long)age);
+			snprintf(f->hint, sizeof(f->hint),
+				 "check the endpoint is reachable over the underlay and not routed into the tunnel");
+		}
+	}
+	return 0;
+}
+
+/*
+ * wgtrace's own route queries (RTM_GETROUTE) build a dummy packet the
+ * kernel then frees: those drops are ours, not the gateway's.
+ */
+bool live_own_drop(struct live *l, uint64_t location)
+{
+	char fn[KSYM_NAME_MAX];
+
+	ksym_function(l->ksym, location, fn, sizeof(fn));
+	return !strcmp(fn, "inet_rtm_getroute") || !strcmp(fn, "inet6_rtm_getroute");
+}
+
+int live_findings(struct live *l, struct finding_list *out)
+{
+	uint64_t locs[32];
+	size_t i, nl = 0;
+	int err;
+
+	for (i = 0; i < l->n && nl < ARRAY_SIZE(locs); i++)
+		if (l->e[i].key.location)
+			locs[nl++] = l->e[i].key.location;
+	ksym_resolve(l->ksym, locs, nl);
+
+	for (i = 0; i < l->n; i++) {
+		const struct live_entry *le = &l->e[i];
+		const struct verdict_info *vi = verdict_info(le->key.verdict);
+		struct finding *f;
+
+		if (!le->packets)
+			continue;
+		if (le->key.verdict >= WGT_V_KERNEL_REASON) {
+			err = add_no_forward(l, le, out);
+			if (err)
+				return err;
+			continue;
+		}
+		if (!vi || le->key.verdict == WGT_V_TX_PEER ||
+		    !dev_selected(l, le->key.ifindex))
+			continue;
+		f = finding_add(out, vi->id, vi->severity, mode_for(l, le->key.verdict));
+		if (!f)
+			return -ENOMEM;
+		f->count = le->packets;
+		if (le->key.ifindex) {
+			char b[IF_NAMESIZE + 16];
+
+			snprintf(f->interface, sizeof(f->interface), "%.*s",
+				 IF_NAMESIZE - 1,
+				 ifname_of(l, le->key.ifindex, b, sizeof(b)));
+		}
+		if (!key_zero(le->key.peer))
+			set_peer(l, f, le->key.peer);
+		snprintf(f->message, sizeof(f->message), "%s", vi->what);
+		snprintf(f->hint, sizeof(f->hint), "%s", vi->hint);
+		if (le->has_sample)
+			set_example(f, &le->sample);
+		finding_object(f, "rate", "%.1f/s", le->rate);
+		describe(l, le, f);
+	}
+	err = add_route_changes(l, out);
+	if (!err)
+		err = add_stale(l, out);
+	finding_list_sort(out);
+	return err;
+}
+
+const char *live_unobservable(const struct live *l, const char *id)
+{
+	const struct loader *ld = l->ld;
+
+	if (!strcmp(id, "src_rejected") &&
+	    ld->mode[LF_WG_RX_SRC] > WGT_MODE_KPROBE)
+		return "no hook on wg_allowedips_lookup_src (userspace WireGuard, or no fentry/kprobes)";
+	if (!strcmp(id, "no_peer") && ld->mode[LF_WG_TX_PEER] > WGT_MODE_TC)
+		return "no hook on WireGuard's TX peer lookup";
+	if ((!strcmp(id, "rpf_drop") || !strcmp(id, "mtu_drop") ||
+	     !strcmp(id, "no_forward")) && ld->mode[LF_DROPS] > WGT_MODE_TRACEPOINT)
+		return "kfree_skb tracepoint unavailable";
+	if (!strcmp(id, "rpf_drop") && ld->skel &&
+	    ld->skel->rodata->cfg_reason_rpfilter == ~0U)
+		return "this kernel has no IP_RPFILTER drop reason";
+	if (!strcmp(id, "mtu_drop") && ld->skel &&
+	    ld->skel->rodata->cfg_reason_too_big == ~0U)
+		return "this kernel has no PKT_TOO_BIG drop reason";
+	if (!strcmp(id, "route_bypass") && ld->mode[LF_BYPASS] > WGT_MODE_TRACEPOINT)
+		return "net_dev_queue tracepoint unavailable";
+	return NULL;
+}

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Live state of a running watch/export: the kernel's counters read each
+ * interval, the latest example flow of each, route changes seen on
+ * rtnetlink, and handshake ages. Turned into findings by live_findings().
+ */
+#ifndef WGT_LIVE_H
+#define WGT_LIVE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "finding.h"
+#include "intent.h"
+#include "inventory.h"
+#include "ksym.h"
+#include "loader.h"
+
+#define LIVE_MAX_ENTRIES	4096
+#define LIVE_MAX_ROUTES		256
+#define LIVE_MAX_CHANGES	32
+#define STALE_HANDSHAKE_S	180	/* WireGuard's REJECT_AFTER_TIME */
+
+struct live_entry {
+	struct wgt_count_key key;
+	uint64_t packets, bytes;	/* since wgtrace attached */
+	uint64_t prev_packets;		/* at the previous interval */
+	double rate;			/* packets per second, last interval */
+	bool has_sample;
+	struct wgt_event sample;	/* the latest example flow */
+};
+
+/* A destination whose egress is watched for route_changed. */
+struct live_route {
+	struct wgt_addr dst;
+	int oif;
+	int err;
+};
+
+struct live_change {
+	struct wgt_addr dst;
+	int old_oif, new_oif;
+	int old_err, new_err;
+	time_t when;
+};
+
+struct live {
+	struct loader *ld;
+	struct inventory *inv;		/* refreshed by live_refresh */
+	const struct intent *intent;	/* names; may be NULL */
+	const char *only_dev;		/* -i, may be NULL */
+	struct ksym_cache *ksym;
+	struct live_entry *e;
+	size_t n;
+	uint64_t entries_dropped;	/* more keys than LIVE_MAX_ENTRIES */
+	uint64_t last_ns;
+	struct live_route routes[LIVE_MAX_ROUTES];
+	size_t n_routes;
+	struct live_change changes[LIVE_MAX_CHANGES];
+	size_t n_changes;
+	/* tx bytes per peer at the previous refresh, for stale_handshake */
+	uint64_t *prev_tx;
+	size_t n_prev_tx;
+};
+
+int live_init(struct live *l, struct loader *ld, struct inventory *inv,
+	      const struct intent *intent, const char *only_dev);
+void live_free(struct live *l);
+/* Ring buffer callback: samples become example flows. */
+int live_on_event(void *ctx, void *data, size_t len);
+/*
+ * Read the counters; with routes_changed, re-ask the kernel where watched
+ * destinations go and record changes; reload the inventory for handshakes.
+ */
+int live_refresh(struct live *l, bool routes_changed);
+/* Findings now (worst first); other kernel drops are not findings. */
+int live_findings(struct live *l, struct finding_list *out);
+
+/* A kernel drop at this call site was caused by wgtrace itself. */
+bool live_own_drop(struct live *l, uint64_t location);
+
+/* Facts a verdict needs and whether this run can observe them. */
+const char *live_unobservable(const struct live *l, const char *verdict_id);
+
+#endif /* WGT_LIVE_H */

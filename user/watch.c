@@ -1,0 +1,431 @@
+// SPDX-License-Identifier: GPL-2.0
+/* `wgtrace watch`: the live "wrong turn" report of a gateway. */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "common.h"
+#include "live.h"
+#include "output.h"
+#include "rtmon.h"
+#include "send.h"
+#include "verdict.h"
+
+struct watch_opts {
+	const char *dev;
+	const char *netns;
+	const char *intent_path;
+	unsigned int interval_s;
+	unsigned int duration_s;	/* 0: until interrupted */
+	bool json;
+	bool tty;
+};
+
+static volatile sig_atomic_t exiting;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	exiting = 1;
+}
+
+static void watch_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: wgtrace watch [options]\n\n"
+		"Attach to a live gateway and report, worst first, the flows that take a\n"
+		"wrong turn and where packets die: AllowedIPs source drops, rp_filter,\n"
+		"MTU, no peer, forwarding off, traffic bypassing the tunnel, stale\n"
+		"handshakes, route changes. Counts come from the kernel; each finding\n"
+		"has an example flow and a fix hint. Removes all it attached on exit.\n\n"
+		"Options:\n"
+		"  -i, --interface DEV  only WireGuard findings of DEV\n"
+		"  -n, --netns NAME     watch inside network namespace NAME (or a path)\n"
+		"  --intent FILE        peer names (and intent) as for `wgtrace check`\n"
+		"  --interval S         refresh every S seconds (1-3600; default 2 on a\n"
+		"                       terminal, 10 otherwise)\n"
+		"  --duration S         stop after S seconds (default: until Ctrl-C)\n"
+		"  --json               JSON Lines: \"status\" and \"finding\" objects per\n"
+		"                       interval, a \"summary\" at the end\n"
+		"  -v                   say which hooks were chosen and why\n"
+		"  -h, --help           this text\n\n"
+		"Examples:\n"
+		"  sudo wgtrace watch\n"
+		"  sudo wgtrace watch -n gw --duration 60 --json > findings.jsonl\n"
+		"  sudo wgtrace watch -i wg0 --intent /etc/wgtrace/intent\n");
+}
+
+static int parse_args(int argc, char **argv, struct watch_opts *o)
+{
+	enum { O_INTENT = 256, O_INTERVAL, O_DURATION, O_JSON };
+	static const struct option opts[] = {
+		{ "interface", required_argument, NULL, 'i' },
+		{ "netns", required_argument, NULL, 'n' },
+		{ "intent", required_argument, NULL, O_INTENT },
+		{ "interval", required_argument, NULL, O_INTERVAL },
+		{ "duration", required_argument, NULL, O_DURATION },
+		{ "json", no_argument, NULL, O_JSON },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	unsigned long v;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	while ((c = getopt_long(argc, argv, "i:n:vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			o->dev = optarg;
+			break;
+		case 'n':
+			o->netns = optarg;
+			break;
+		case O_INTENT:
+			o->intent_path = optarg;
+			break;
+		case O_INTERVAL:
+			if (!parse_uint_range(optarg, 1, 3600, &v)) {
+				wgt_err("--interval '%s': give seconds from 1 to 3600", optarg);
+				return -WGT_EUSAGE;
+			}
+			o->interval_s = v;
+			break;
+		case O_DURATION:
+			if (!parse_uint_range(optarg, 1, 7 * 86400, &v)) {
+				wgt_err("--duration '%s': give seconds from 1 to 604800", optarg);
+				return -WGT_EUSAGE;
+			}
+			o->duration_s = v;
+			break;
+		case O_JSON:
+			o->json = true;
+			break;
+		case 'v':
+			wgt_verbose++;
+			break;
+		case 'h':
+			watch_usage(stdout);
+			return 1;
+		default:
+			watch_usage(stderr);
+			return -WGT_EUSAGE;
+		}
+	}
+	if (optind < argc) {
+		wgt_err("watch takes no arguments, got '%s'", argv[optind]);
+		return -WGT_EUSAGE;
+	}
+	o->tty = !o->json && isatty(STDOUT_FILENO);
+	if (!o->interval_s)
+		o->interval_s = o->tty ? 2 : 10;
+	return 0;
+}
+
+static const char *const watched_ids[] = {
+	"src_rejected", "rpf_drop", "mtu_drop", "no_peer", "no_forward",
+	"route_bypass",
+};
+
+static void print_header(const struct watch_opts *o, const struct live *l,
+			 uint64_t start_ns, uint64_t lost)
+{
+	static const enum loader_fact shown[] = {
+		LF_WG_TX_PEER, LF_WG_RX_SRC, LF_DROPS, LF_BYPASS,
+	};
+	char t[32];
+	time_t now = time(NULL);
+	size_t i;
+
+	strftime(t, sizeof(t), "%H:%M:%S", localtime(&now));
+	printf("%swgtrace watch%s %s%s%s: %zu WireGuard device%s, up %llu s, events lost %llu\n",
+	       out_c(C_BOLD), out_c(C_RESET), t, o->netns ? " netns " : "",
+	       o->netns ? o->netns : "", l->inv->n_wg, l->inv->n_wg == 1 ? "" : "s",
+	       (unsigned long long)((monotonic_ns() - start_ns) / 1000000000ULL),
+	       (unsigned long long)lost);
+	printf("  hooks:");
+	for (i = 0; i < ARRAY_SIZE(shown); i++)
+		printf(" %s=%s", loader_fact_name(shown[i]),
+		       wgt_mode_name(l->ld->mode[shown[i]]));
+	putchar('\n');
+	for (i = 0; i < ARRAY_SIZE(watched_ids); i++) {
+		const char *why = live_unobservable(l, watched_ids[i]);
+
+		if (why)
+			printf("  %snot observable here: %s (%s)%s\n", out_c(C_YELLOW),
+			       watched_ids[i], why, out_c(C_RESET));
+	}
+}
+
+/* The kernel's other drop reasons: context, not findings. */
+static void print_other_drops(struct live *l, const struct drop_reasons *dr)
+{
+	const struct live_entry *top[5] = { 0 };
+	size_t i, j;
+
+	for (i = 0; i < l->n; i++) {
+		const struct live_entry *e = &l->e[i];
+
+		if (e->key.verdict < WGT_V_KERNEL_REASON || !e->packets ||
+		    live_own_drop(l, e->key.location))
+			continue;
+		for (j = 0; j < ARRAY_SIZE(top); j++) {
+			if (!top[j] || e->packets > top[j]->packets) {
+				memmove(&top[j + 1], &top[j],
+					(ARRAY_SIZE(top) - j - 1) * sizeof(top[0]));
+				top[j] = e;
+				break;
+			}
+		}
+	}
+	if (!top[0])
+		return;
+	printf("\nother kernel drops (not findings):\n");
+	for (j = 0; j < ARRAY_SIZE(top) && top[j]; j++) {
+		const struct inv_link *k = inv_link_by_index(l->inv, top[j]->key.ifindex);
+		const char *where = ksym_lookup(l->ksym, top[j]->key.location);
+		char name[64];
+
+		printf("  %-26s %8llu  %s%s%s\n",
+		       verdict_name(top[j]->key.verdict, dr, name, sizeof(name)),
+		       (unsigned long long)top[j]->packets, k ? k->name : "-",
+		       where ? " at " : "", where ? where : "");
+	}
+}
+
+static void emit_status_json(const struct watch_opts *o, const struct live *l,
+			     uint64_t start_ns, uint64_t lost, size_t nf)
+{
+	struct json_object *j = json_object_new_object();
+	struct json_object *modes = json_object_new_object();
+	struct json_object *unobs = json_object_new_object();
+	size_t i;
+	int f;
+
+	jadd_str(j, "type", "status");
+	jadd_int(j, "time", time(NULL));
+	jadd_int(j, "uptime_s", (monotonic_ns() - start_ns) / 1000000000ULL);
+	jadd_str(j, "netns", o->netns);
+	jadd_int(j, "wireguard_devices", l->inv->n_wg);
+	jadd_int(j, "events_lost", lost);
+	jadd_int(j, "findings", nf);
+	for (f = 0; f < LF__COUNT; f++)
+		if (loader_fact_used(l->ld, f))
+			jadd_str(modes, loader_fact_name(f), wgt_mode_name(l->ld->mode[f]));
+	json_object_object_add(j, "modes", modes);
+	for (i = 0; i < ARRAY_SIZE(watched_ids); i++) {
+		const char *why = live_unobservable(l, watched_ids[i]);
+
+		if (why)
+			jadd_str(unobs, watched_ids[i], why);
+	}
+	json_object_object_add(j, "not_observable", unobs);
+	json_emit(j);
+}
+
+static void render(const struct watch_opts *o, struct live *l,
+		   const struct finding_list *fl, uint64_t start_ns,
+		   uint64_t lost, bool final)
+{
+	size_t i;
+
+	if (o->json) {
+		emit_status_json(o, l, start_ns, lost, fl->n);
+		for (i = 0; i < fl->n; i++)
+			json_emit(finding_to_json(&fl->v[i]));
+		fflush(stdout);
+		return;
+	}
+	if (o->tty && !final)
+		fputs("\033[H\033[2J", stdout);
+	else if (!o->tty)
+		putchar('\n');
+	print_header(o, l, start_ns, lost);
+	putchar('\n');
+	if (!fl->n)
+		printf("no wrong turns seen%s\n", final ? "" : " so far");
+	for (i = 0; i < fl->n; i++)
+		finding_print(stdout, &fl->v[i], out_use_color());
+	print_other_drops(l, &l->ld->env.reasons);
+	if (o->tty && !final)
+		printf("\n%s(refresh every %u s; Ctrl-C stops)%s\n", out_c(C_DIM),
+		       o->interval_s, out_c(C_RESET));
+	fflush(stdout);
+}
+
+static int reload_inventory(struct live *l, struct inventory *inv,
+			    const char *dev)
+{
+	struct inventory fresh;
+	int err;
+
+	err = inventory_load(&fresh, dev);
+	if (err)
+		return err;
+	inventory_free(inv);
+	*inv = fresh;
+	l->inv = inv;
+	return 0;
+}
+
+static int run_watch(const struct watch_opts *o, struct inventory *inv,
+		     const struct intent *intent)
+{
+	struct loader_opts lo = { .counters = true, .want = LF_COUNT_SET, .inv = inv };
+	struct finding_list fl = { 0 };
+	struct live l = { 0 };
+	struct rtmon *mon = NULL;
+	struct loader ld;
+	uint64_t start, next_tick, deadline = 0, lost = 0;
+	bool started = false, changed = false;
+	size_t i;
+	int err;
+
+	for (i = 0; i < inv->n_wg && lo.n_wg < LOADER_MAX_TC; i++)
+		lo.wg_ifindex[lo.n_wg++] = inv->wg[i].ifindex;
+	lo.netns_ino = current_netns_ino();
+	l.e = calloc(LIVE_MAX_ENTRIES, sizeof(*l.e));
+	if (!l.e)
+		return -ENOMEM;
+	err = loader_start(&ld, &lo, live_on_event, &l);
+	if (err)
+		goto cleanup;
+	started = true;
+	err = live_init(&l, &ld, inv, intent, o->dev);
+	if (!err)
+		err = rtmon_open(&mon);
+	if (err) {
+		wgt_err("cannot start watching: %s", strerror(-err));
+		goto cleanup;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	if (!o->json)
+		fprintf(stderr, "wgtrace: watching%s%s; first report in %u s%s\n",
+			o->netns ? " netns " : "", o->netns ? o->netns : "",
+			o->interval_s, o->duration_s ? "" : ", Ctrl-C stops");
+	start = monotonic_ns();
+	next_tick = start + o->interval_s * 1000000000ULL;
+	if (o->duration_s)
+		deadline = start + o->duration_s * 1000000000ULL;
+
+	while (!exiting) {
+		uint64_t now = monotonic_ns();
+
+		if (deadline && now >= deadline)
+			break;
+		err = loader_poll(&ld, 200);
+		if (err && err != -EINTR) {
+			wgt_err("reading events failed: %s", strerror(-err));
+			goto cleanup;
+		}
+		err = 0;
+		if (rtmon_drain(mon) > 0)
+			changed = true;
+		if (monotonic_ns() < next_tick)
+			continue;
+		next_tick += o->interval_s * 1000000000ULL;
+		if (reload_inventory(&l, inv, o->dev))
+			wgt_dbg(1, "inventory reload failed; keeping the last one");
+		err = live_refresh(&l, changed);
+		changed = false;
+		if (!err) {
+			finding_list_free(&fl);
+			err = live_findings(&l, &fl);
+		}
+		if (err) {
+			wgt_err("reading counters failed: %s", strerror(-err));
+			goto cleanup;
+		}
+		lost = loader_stat(&ld, WGT_STAT_EVENTS_LOST);
+		render(o, &l, &fl, start, lost, false);
+	}
+	/* The final word: counts up to now, then detach. */
+	loader_poll(&ld, 0);
+	reload_inventory(&l, inv, o->dev);
+	err = live_refresh(&l, changed || rtmon_drain(mon) > 0);
+	finding_list_free(&fl);
+	if (!err)
+		err = live_findings(&l, &fl);
+	lost = loader_stat(&ld, WGT_STAT_EVENTS_LOST);
+	if (!err) {
+		if (o->json) {
+			struct finding_counts fc;
+			struct json_object *sum;
+
+			render(o, &l, &fl, start, lost, true);
+			finding_count(&fl, &fc);
+			sum = finding_summary_json(&fc);
+			jadd_int(sum, "uptime_s", (monotonic_ns() - start) / 1000000000ULL);
+			jadd_int(sum, "events_lost", lost);
+			json_emit(sum);
+		} else {
+			printf("\n%sfinal report%s\n", out_c(C_BOLD), out_c(C_RESET));
+			render(o, &l, &fl, start, lost, true);
+		}
+	}
+cleanup:
+	rtmon_close(mon);
+	finding_list_free(&fl);
+	if (started)
+		loader_stop(&ld);
+	live_free(&l);
+	return err;
+}
+
+int cmd_watch(int argc, char **argv)
+{
+	struct intent intent = { 0 };
+	struct inventory inv;
+	struct watch_opts o;
+	char msg[512];
+	int err;
+
+	err = parse_args(argc, argv, &o);
+	if (err)
+		return err > 0 ? 0 : err;
+	err = check_bpf_privileges();
+	if (err) {
+		wgt_err("watch needs root (CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN; CAP_NET_ADMIN for tc)");
+		return err;
+	}
+	if (o.intent_path && intent_load_file(o.intent_path, &intent, msg, sizeof(msg))) {
+		wgt_err("%s", msg);
+		return -WGT_EUSAGE;
+	}
+	if (o.netns) {
+		err = netns_enter(o.netns);
+		if (err) {
+			wgt_err("cannot enter network namespace '%s': %s (see: ip netns list)",
+				o.netns, strerror(-err));
+			err = -WGT_EUSAGE;
+			goto cleanup;
+		}
+	}
+	err = inventory_load(&inv, o.dev);
+	if (err == -ENODEV) {
+		wgt_err("-i %s: no WireGuard device of that name here (see: wg show interfaces)",
+			o.dev);
+		err = -WGT_EUSAGE;
+		goto cleanup;
+	}
+	if (err) {
+		wgt_err("cannot read the routing and WireGuard configuration: %s",
+			strerror(-err));
+		goto cleanup;
+	}
+	if (!inv.n_wg && !o.json)
+		fprintf(stderr, "wgtrace: no WireGuard device here: only kernel drops are watched\n");
+	err = run_watch(&o, &inv, o.intent_path ? &intent : NULL);
+	inventory_free(&inv);
+cleanup:
+	intent_free(&intent);
+	return err;
+}
