@@ -1,0 +1,599 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * `wgtrace export`: the kernel's counters as Prometheus metrics, served over
+ * HTTP (libmicrohttpd) and/or written for node_exporter's textfile collector.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <malloc.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "common.h"
+#include "live.h"
+#include "metrics.h"
+#include "send.h"
+
+#define EXPORT_DEFAULT_PORT	9599
+#define LOCK_DIR		"/run/wgtrace"
+#define CT_PROM			"text/plain; version=0.0.4; charset=utf-8"
+#define CT_OPENMETRICS		"application/openmetrics-text; version=1.0.0; charset=utf-8"
+
+struct export_opts {
+	const char *dev;
+	const char *netns;
+	const char *listen;		/* NULL: default; "none": no HTTP */
+	const char *textfile;
+	const char *names_path;
+	const char *intent_path;
+	unsigned int interval_s;
+	struct sockaddr_storage addr;
+	socklen_t addr_len;
+};
+
+/* What the HTTP thread serves: both renderings, swapped under the lock. */
+struct snapshot {
+	pthread_mutex_t lock;
+	char *prom;
+	char *om;
+	uint64_t scrapes;
+};
+
+static volatile sig_atomic_t exiting, reload_names;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		reload_names = 1;
+	else
+		exiting = 1;
+}
+
+/* One-line records on stderr, logfmt, for journald and log shippers. */
+static void logline(const char *level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void logline(const char *level, const char *fmt, ...)
+{
+	char t[32], msg[512];
+	time_t now = time(NULL);
+	va_list ap;
+
+	strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "ts=%s level=%s msg=\"%s\"\n", t, level, msg);
+}
+
+static void export_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: wgtrace export [options]\n\n"
+		"Serve wgtrace's drop and wrong-turn counters as Prometheus metrics on\n"
+		"GET /metrics (OpenMetrics when the scraper asks for it), and/or write\n"
+		"them for node_exporter's textfile collector. Counts are kept in the\n"
+		"kernel; a scrape reads a snapshot at most one interval old. Runs until\n"
+		"SIGTERM/SIGINT (then removes all it attached); SIGHUP reloads names.\n\n"
+		"Options:\n"
+		"  -i, --interface DEV   only DEV's WireGuard counters and peers\n"
+		"  -n, --netns NAME      observe network namespace NAME (or a path); the\n"
+		"                        HTTP listener stays in wgtrace's own namespace\n"
+		"  --listen ADDR:PORT    HTTP listen address (default 127.0.0.1:%d;\n"
+		"                        [::1]:PORT for IPv6; 'none' for no HTTP)\n"
+		"  --textfile PATH       also write PATH atomically every interval\n"
+		"  --peer-names FILE     friendly names: lines 'name KEY NAME' (intent format)\n"
+		"  --intent FILE         an intent file (its name lines are used)\n"
+		"  --interval S          snapshot interval, 1-3600 s (default 5)\n"
+		"  -v                    more logging\n"
+		"  -h, --help            this text\n\n"
+		"Examples:\n"
+		"  sudo wgtrace export\n"
+		"  sudo wgtrace export --listen 0.0.0.0:%d --peer-names /etc/wgtrace/names\n"
+		"  sudo wgtrace export --listen none \\\n"
+		"       --textfile /var/lib/prometheus/node-exporter/wgtrace.prom\n",
+		EXPORT_DEFAULT_PORT, EXPORT_DEFAULT_PORT);
+}
+
+/* "127.0.0.1:9599", "[::1]:9599", "0.0.0.0:9599". */
+static bool parse_listen(const char *s, struct sockaddr_storage *ss,
+			 socklen_t *len)
+{
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *colon;
+	unsigned long port;
+	size_t hl;
+
+	memset(ss, 0, sizeof(*ss));
+	if (s[0] == '[') {
+		const char *end = strchr(s, ']');
+
+		if (!end || end[1] != ':')
+			return false;
+		hl = end - s - 1;
+		colon = end + 1;
+		if (hl >= sizeof(host))
+			return false;
+		memcpy(host, s + 1, hl);
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon)
+			return false;
+		hl = colon - s;
+		if (hl >= sizeof(host))
+			return false;
+		memcpy(host, s, hl);
+	}
+	host[hl] = '\0';
+	if (!parse_uint_range(colon + 1, 1, 65535, &port))
+		return false;
+	if (inet_pton(AF_INET, host, &((struct sockaddr_in *)ss)->sin_addr) == 1) {
+		((struct sockaddr_in *)ss)->sin_family = AF_INET;
+		((struct sockaddr_in *)ss)->sin_port = htons(port);
+		*len = sizeof(struct sockaddr_in);
+		return true;
+	}
+	if (inet_pton(AF_INET6, host, &((struct sockaddr_in6 *)ss)->sin6_addr) == 1) {
+		((struct sockaddr_in6 *)ss)->sin6_family = AF_INET6;
+		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+		*len = sizeof(struct sockaddr_in6);
+		return true;
+	}
+	return false;
+}
+
+static int parse_args(int argc, char **argv, struct export_opts *o)
+{
+	enum { O_LISTEN = 256, O_TEXTFILE, O_NAMES, O_INTENT, O_INTERVAL };
+	static const struct option opts[] = {
+		{ "interface", required_argument, NULL, 'i' },
+		{ "netns", required_argument, NULL, 'n' },
+		{ "listen", required_argument, NULL, O_LISTEN },
+		{ "textfile", required_argument, NULL, O_TEXTFILE },
+		{ "peer-names", required_argument, NULL, O_NAMES },
+		{ "intent", required_argument, NULL, O_INTENT },
+		{ "interval", required_argument, NULL, O_INTERVAL },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	char def[32];
+	unsigned long v;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->interval_s = 5;
+	while ((c = getopt_long(argc, argv, "i:n:vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			o->dev = optarg;
+			break;
+		case 'n':
+			o->netns = optarg;
+			break;
+		case O_LISTEN:
+			o->listen = optarg;
+			break;
+		case O_TEXTFILE:
+			o->textfile = optarg;
+			break;
+		case O_NAMES:
+			o->names_path = optarg;
+			break;
+		case O_INTENT:
+			o->intent_path = optarg;
+			break;
+		case O_INTERVAL:
+			if (!parse_uint_range(optarg, 1, 3600, &v)) {
+				wgt_err("--interval '%s': give seconds from 1 to 3600", optarg);
+				return -WGT_EUSAGE;
+			}
+			o->interval_s = v;
+			break;
+		case 'v':
+			wgt_verbose++;
+			break;
+		case 'h':
+			export_usage(stdout);
+			return 1;
+		default:
+			export_usage(stderr);
+			return -WGT_EUSAGE;
+		}
+	}
+	if (optind < argc) {
+		wgt_err("export takes no arguments, got '%s'", argv[optind]);
+		return -WGT_EUSAGE;
+	}
+	if (o->names_path && o->intent_path) {
+		wgt_err("give --peer-names or --intent, not both (both are intent files)");
+		return -WGT_EUSAGE;
+	}
+	if (o->listen && !strcmp(o->listen, "none")) {
+		if (!o->textfile) {
+			wgt_err("--listen none needs --textfile, or there is no output");
+			return -WGT_EUSAGE;
+		}
+		return 0;
+	}
+	snprintf(def, sizeof(def), "127.0.0.1:%d", EXPORT_DEFAULT_PORT);
+	if (!parse_listen(o->listen ? o->listen : def, &o->addr, &o->addr_len)) {
+		wgt_err("--listen '%s': give ADDR:PORT, e.g. 127.0.0.1:%d or [::1]:%d",
+			o->listen, EXPORT_DEFAULT_PORT, EXPORT_DEFAULT_PORT);
+		return -WGT_EUSAGE;
+	}
+	return 0;
+}
+
+static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int status,
+			     const char *ctype, const char *body)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	r = MHD_create_response_from_buffer(strlen(body), (void *)body,
+					    MHD_RESPMEM_MUST_COPY);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	ret = MHD_queue_response(conn, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
+				  const char *url, const char *method,
+				  const char *version, const char *upload,
+				  size_t *upload_size, void **req_ctx)
+{
+	struct snapshot *snap = cls;
+	const char *accept;
+	enum MHD_Result ret;
+	bool om;
+
+	(void)version;
+	(void)upload;
+	if (!*req_ctx) {
+		/* First call carries only headers; answer on the next. */
+		*req_ctx = snap;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		*upload_size = 0;	/* a body is ignored, never buffered */
+		return MHD_YES;
+	}
+	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
+		return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain",
+			     "only GET /metrics\n");
+	if (strcmp(url, "/metrics"))
+		return reply(conn, MHD_HTTP_NOT_FOUND, "text/plain",
+			     "not found: wgtrace serves /metrics\n");
+	accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+					     MHD_HTTP_HEADER_ACCEPT);
+	om = accept && strstr(accept, "application/openmetrics-text");
+	pthread_mutex_lock(&snap->lock);
+	snap->scrapes++;
+	ret = reply(conn, MHD_HTTP_OK, om ? CT_OPENMETRICS : CT_PROM,
+		    (om ? snap->om : snap->prom) ? (om ? snap->om : snap->prom) : "");
+	pthread_mutex_unlock(&snap->lock);
+	return ret;
+}
+
+/* Bind ourselves: the error then names the real cause (in use, no such address). */
+static int listen_socket(const struct export_opts *o, int *fd_out)
+{
+	int fd, one = 1, err;
+
+	fd = socket(o->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&o->addr, o->addr_len) ||
+	    listen(fd, 16)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	*fd_out = fd;
+	return 0;
+}
+
+/* One exporter per namespace and device: two would double-count nothing but
+ * would each attach the same programs, and dashboards would see both. */
+static int take_lock(const struct export_opts *o, int *fd_out)
+{
+	char path[256], pid[32];
+	int fd, n;
+
+	if (mkdir(LOCK_DIR, 0755) && errno != EEXIST)
+		return -errno;
+	snprintf(path, sizeof(path), LOCK_DIR "/export-%u-%s.lock",
+		 current_netns_ino(), o->dev ? o->dev : "all");
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		n = read(fd, pid, sizeof(pid) - 1);
+		pid[n > 0 ? n : 0] = '\0';
+		wgt_err("another wgtrace export (pid %s) already serves %s%s in this network namespace (lock %s)",
+			pid[0] ? strtok(pid, "\n") : "?", o->dev ? "device " : "all devices",
+			o->dev ? o->dev : "", path);
+		close(fd);
+		return -EBUSY;
+	}
+	if (ftruncate(fd, 0) == 0) {
+		n = snprintf(pid, sizeof(pid), "%d\n", getpid());
+		if (write(fd, pid, n) != n)
+			wgt_dbg(1, "cannot write the pid into %s", path);
+	}
+	*fd_out = fd;
+	return 0;
+}
+
+static int write_textfile(const char *path, const char *text)
+{
+	char tmp[4096];
+	size_t len = strlen(text);
+	int fd, err = 0;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, len) != (ssize_t)len || fsync(fd))
+		err = errno ? -errno : -EIO;
+	close(fd);
+	/* rename() is atomic: the collector never reads half a file. */
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	return err;
+}
+
+static int check_textfile_dir(const char *path)
+{
+	char copy[4096], *dir;
+
+	snprintf(copy, sizeof(copy), "%s", path);
+	dir = dirname(copy);
+	return access(dir, W_OK) ? -errno : 0;
+}
+
+static int load_names(const struct export_opts *o, struct intent *in)
+{
+	const char *path = o->names_path ? o->names_path : o->intent_path;
+	char msg[512];
+
+	if (!path)
+		return 0;
+	if (intent_load_file(path, in, msg, sizeof(msg))) {
+		wgt_err("%s", msg);
+		return -WGT_EUSAGE;
+	}
+	return 0;
+}
+
+static void snapshot_take(struct snapshot *snap, struct metrics *m,
+			  struct live *l, double start_time)
+{
+	char *prom = metrics_render(m, l, METRICS_PROMETHEUS, start_time);
+	char *om = metrics_render(m, l, METRICS_OPENMETRICS, start_time);
+
+	pthread_mutex_lock(&snap->lock);
+	free(snap->prom);
+	free(snap->om);
+	snap->prom = prom;
+	snap->om = om;
+	pthread_mutex_unlock(&snap->lock);
+}
+
+static int run_export(const struct export_opts *o, struct inventory *inv,
+		      struct intent *names, struct snapshot *snap)
+{
+	struct loader_opts lo = { .counters = true, .want = LF_COUNT_SET, .inv = inv };
+	struct metrics m = { 0 };
+	struct live l = { 0 };
+	struct loader ld;
+	uint64_t next_tick;
+	double start_time = (double)time(NULL);
+	bool started = false;
+	size_t i;
+	int err;
+
+	for (i = 0; i < inv->n_wg && lo.n_wg < LOADER_MAX_TC; i++)
+		lo.wg_ifindex[lo.n_wg++] = inv->wg[i].ifindex;
+	lo.netns_ino = current_netns_ino();
+	l.e = calloc(LIVE_MAX_ENTRIES, sizeof(*l.e));
+	err = l.e ? metrics_init(&m) : -ENOMEM;
+	if (err)
+		goto cleanup;
+	err = loader_start(&ld, &lo, live_on_event, &l);
+	if (err)
+		goto cleanup;
+	started = true;
+	err = live_init(&l, &ld, inv, names, o->dev);
+	if (err)
+		goto cleanup;
+	for (i = 0; i < LF__COUNT; i++)
+		if (loader_fact_used(&ld, i))
+			logline("info", "hook %s mode %s", loader_fact_name(i),
+				wgt_mode_name(ld.mode[i]));
+	/* Start-up parsed kernel BTF several times; give that memory back. */
+	malloc_trim(0);
+	snapshot_take(snap, &m, &l, start_time);
+	logline("info", "ready; %zu WireGuard devices", inv->n_wg);
+
+	next_tick = monotonic_ns() + o->interval_s * 1000000000ULL;
+	while (!exiting) {
+		struct inventory fresh;
+
+		err = loader_poll(&ld, 250);
+		if (err && err != -EINTR) {
+			logline("error", "reading events: %s", strerror(-err));
+			goto cleanup;
+		}
+		err = 0;
+		if (reload_names) {
+			struct intent in = { 0 };
+
+			reload_names = 0;
+			if (!load_names(o, &in)) {
+				intent_free(names);
+				*names = in;
+				logline("info", "peer names reloaded");
+			} else {
+				logline("error", "peer names not reloaded: keeping the old ones");
+			}
+		}
+		if (monotonic_ns() < next_tick)
+			continue;
+		next_tick += o->interval_s * 1000000000ULL;
+		if (!inventory_load(&fresh, o->dev)) {
+			inventory_free(inv);
+			*inv = fresh;
+			l.inv = inv;
+		}
+		err = live_refresh(&l, false);
+		if (err) {
+			logline("error", "reading counters: %s", strerror(-err));
+			goto cleanup;
+		}
+		/* Location names are needed to tell no_forward apart. */
+		{
+			struct finding_list fl = { 0 };
+
+			live_findings(&l, &fl);
+			finding_list_free(&fl);
+		}
+		metrics_update(&m, &l);
+		snapshot_take(snap, &m, &l, start_time);
+		if (o->textfile) {
+			pthread_mutex_lock(&snap->lock);
+			err = snap->prom ? write_textfile(o->textfile, snap->prom) : -ENOMEM;
+			pthread_mutex_unlock(&snap->lock);
+			if (err)
+				logline("error", "cannot write %s: %s", o->textfile,
+					strerror(-err));
+			err = 0;
+		}
+	}
+	logline("info", "stopping; %llu scrapes served", (unsigned long long)snap->scrapes);
+cleanup:
+	if (started)
+		loader_stop(&ld);
+	metrics_free(&m);
+	live_free(&l);
+	return err;
+}
+
+int cmd_export(int argc, char **argv)
+{
+	struct snapshot snap = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	struct MHD_Daemon *httpd = NULL;
+	struct intent names = { 0 };
+	struct inventory inv;
+	struct export_opts o;
+	struct sigaction sa = { .sa_handler = on_signal };
+	int err, lfd = -1, lock_fd = -1;
+	bool have_inv = false;
+
+	err = parse_args(argc, argv, &o);
+	if (err)
+		return err > 0 ? 0 : err;
+	err = check_bpf_privileges();
+	if (err) {
+		wgt_err("export needs root (CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN; or CAP_SYS_ADMIN)");
+		return err;
+	}
+	err = load_names(&o, &names);
+	if (err)
+		return err;
+	if (o.textfile && check_textfile_dir(o.textfile)) {
+		wgt_err("--textfile %s: its folder is not writable (%s)", o.textfile,
+			strerror(errno));
+		err = -WGT_EUSAGE;
+		goto cleanup;
+	}
+	/* The listener lives in our own namespace, so a local Prometheus can
+	 * scrape while the counters come from the observed one. */
+	if (o.addr_len) {
+		err = listen_socket(&o, &lfd);
+		if (err) {
+			wgt_err("cannot listen on %s: %s", o.listen ? o.listen : "127.0.0.1:9599",
+				strerror(-err));
+			goto cleanup;
+		}
+		httpd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
+					 0, NULL, NULL, on_request, &snap,
+					 MHD_OPTION_LISTEN_SOCKET, lfd,
+					 MHD_OPTION_CONNECTION_LIMIT, (unsigned int)64,
+					 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
+					 MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
+					 MHD_OPTION_END);
+		if (!httpd) {
+			wgt_err("cannot start the HTTP server");
+			err = -EIO;
+			goto cleanup;
+		}
+		lfd = -1;	/* the daemon owns it now */
+	}
+	if (o.netns) {
+		err = netns_enter(o.netns);
+		if (err) {
+			wgt_err("cannot enter network namespace '%s': %s (see: ip netns list)",
+				o.netns, strerror(-err));
+			err = -WGT_EUSAGE;
+			goto cleanup;
+		}
+	}
+	err = take_lock(&o, &lock_fd);
+	if (err)
+		goto cleanup;
+	err = inventory_load(&inv, o.dev);
+	if (err == -ENODEV) {
+		wgt_err("-i %s: no WireGuard device of that name here (see: wg show interfaces)",
+			o.dev);
+		err = -WGT_EUSAGE;
+		goto cleanup;
+	}
+	if (err) {
+		wgt_err("cannot read the routing and WireGuard configuration: %s",
+			strerror(-err));
+		goto cleanup;
+	}
+	have_inv = true;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	if (httpd)
+		logline("info", "listening on http://%s/metrics",
+			o.listen ? o.listen : "127.0.0.1:9599");
+	err = run_export(&o, &inv, &names, &snap);
+cleanup:
+	if (httpd)
+		MHD_stop_daemon(httpd);
+	if (lfd >= 0)
+		close(lfd);
+	if (lock_fd >= 0)
+		close(lock_fd);
+	if (have_inv)
+		inventory_free(&inv);
+	intent_free(&names);
+	free(snap.prom);
+	free(snap.om);
+	return err;
+}
