@@ -23,13 +23,13 @@ endif
 
 # Every Debian package the build, the demo, the tests and the benchmark use.
 DEB_BUILD := make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev \
-	     zlib1g-dev libmnl-dev libjson-c-dev libmicrohttpd-dev
+	     zlib1g-dev libmnl-dev libjson-c-dev libmicrohttpd-dev libssl-dev
 DEB_TEST  := libcmocka-dev libclang-rt-14-dev iproute2 wireguard-tools \
 	     wireguard-go iputils-ping jq kmod dash busybox-static cpio \
 	     xz-utils qemu-system-x86 iperf3 prometheus bpftrace
 DEB_ALL   := $(DEB_BUILD) $(DEB_TEST)
 
-LIBS_PC   := libbpf libmnl json-c
+LIBS_PC   := libbpf libmnl json-c libmicrohttpd libcrypto
 CFLAGS    ?= -O2 -g
 WARN      := -Wall -Wextra -Werror
 USER_CFLAGS = $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser \
@@ -118,11 +118,11 @@ $(BUILD)/user/%.o: user/%.c $(HEADERS) $(SKELS) | $(BUILD)/user
 
 wgtrace: $(USER_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(USER_LIBS)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(USER_LIBS) -lpthread
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(BUILD)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(USER_CFLAGS) -o $@ $^ $(USER_LIBS) -lcmocka
+	$(Q)$(CC) $(USER_CFLAGS) -o $@ $^ $(USER_LIBS) -lpthread -lcmocka
 
 unit: $(UNIT_BINS)
 

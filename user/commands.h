@@ -8,5 +8,10 @@
 #define WGT_COMMANDS_H
 
 int cmd_probe(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_inventory(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 
 #endif /* WGT_COMMANDS_H */

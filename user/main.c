@@ -12,6 +12,11 @@ static const struct {
 	int (*handler)(int argc, char **argv);
 	const char *description;
 } commands[] = {
+	{ "watch", cmd_watch, "Live report of wrong turns and drops, worst first" },
+	{ "export", cmd_export, "Serve drop and wrong-turn counters to Prometheus" },
+	{ "trace", cmd_trace, "Trace where packets to one destination go, and why" },
+	{ "check", cmd_check, "Audit WireGuard, routes and sysctls for wrong turns (CI-friendly)" },
+	{ "inventory", cmd_inventory, "Show the routing and WireGuard configuration as wgtrace reads it" },
 	{ "probe", cmd_probe, "Show which hooks this kernel allows and the mode each job uses" },
 };
 
@@ -23,7 +28,7 @@ static void usage(FILE *f)
 		   "Watch the kernel's own routing and WireGuard decisions and\n"
 		   "say where packets went and why. Commands:\n");
 	for (i = 0; i < ARRAY_SIZE(commands); i++)
-		fprintf(f, "  %-8s %s\n", commands[i].name,
+		fprintf(f, "  %-10s %s\n", commands[i].name,
 			commands[i].description);
 	fprintf(f, "\n'wgtrace <command> --help' describes a command's options.\n"
 		   "Exit status: 0 ok, 1 runtime failure (or findings), 2 usage error.\n");
