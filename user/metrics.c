@@ -10,9 +10,10 @@
 #include "metrics.h"
 #include "verdict.h"
 
-#define F_DROPS		"wgtrace_drops_total"
-#define F_WRONG		"wgtrace_wrong_turns_total"
-#define F_DECISIONS	"wgtrace_route_decisions_total"
+/* Families are compared by pointer: one object per name. */
+static const char F_DROPS[] = "wgtrace_drops_total";
+static const char F_WRONG[] = "wgtrace_wrong_turns_total";
+static const char F_DECISIONS[] = "wgtrace_route_decisions_total";
 
 int metrics_init(struct metrics *m)
 {
@@ -282,7 +283,7 @@ char *metrics_render(const struct metrics *m, const struct live *l,
 	for (i = 0; i < m->n; i++) {
 		const struct metric_series *s = &m->s[i];
 
-		if (s->family != (const char *)F_DECISIONS)
+		if (s->family != F_DECISIONS)
 			continue;
 		put(&o, "%s{interface=\"%s\",table=\"\",peer=\"%s\"} %llu\n",
 		    F_DECISIONS, metrics_escape(s->l1, a, sizeof(a)),
