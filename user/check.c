@@ -14,6 +14,7 @@
 #include <linux/rtnetlink.h>
 
 #include "commands.h"
+#include "cmdutil.h"
 #include "common.h"
 #include "finding.h"
 #include "intent.h"
@@ -1427,44 +1428,6 @@ static int parse_args(int argc, char **argv, struct check_opts *o)
 	return 0;
 }
 
-static int enter_netns(const char *ns)
-{
-	int err = netns_enter(ns);
-
-	if (!err)
-		return 0;
-	if (err == -ENOENT || err == -EINVAL || err == -ENOTDIR)
-		wgt_err("no network namespace '%s' (see: ip netns list)", ns);
-	else if (err == -EPERM)
-		wgt_err("cannot enter network namespace '%s': needs root "
-			"(CAP_SYS_ADMIN)", ns);
-	else
-		wgt_err("cannot enter network namespace '%s': %s", ns,
-			strerror(-err));
-	return err == -EPERM ? err : -WGT_EUSAGE;
-}
-
-static int load_inventory(struct inventory *inv, const char *dev)
-{
-	int err = inventory_load(inv, dev);
-
-	if (err == -ENODEV) {
-		/* Tell "no such device" from "not WireGuard". */
-		if (!if_nametoindex(dev))
-			wgt_err("no device '%s' in this network namespace",
-				dev);
-		else
-			wgt_err("'%s' is not a WireGuard device (kernel or "
-				"userspace with a UAPI socket)", dev);
-		return -WGT_EUSAGE;
-	}
-	/* The WireGuard inventory has named the device it could not read. */
-	if (err && err != -EPERM && err != -EACCES)
-		wgt_err("cannot read the network configuration: %s",
-			strerror(-err));
-	return err;
-}
-
 int cmd_check(int argc, char **argv)
 {
 	struct finding_list out = { 0 };
@@ -1492,11 +1455,11 @@ int cmd_check(int argc, char **argv)
 		}
 	}
 	if (o.netns) {
-		err = enter_netns(o.netns);
+		err = cmd_enter_netns(o.netns);
 		if (err)
 			goto cleanup;
 	}
-	err = load_inventory(&inv, o.dev);
+	err = cmd_load_inventory(&inv, o.dev);
 	if (err)
 		goto cleanup;
 	have_inv = true;

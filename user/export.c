@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "cmdutil.h"
 #include "common.h"
 #include "live.h"
 #include "metrics.h"
@@ -171,7 +172,6 @@ static int parse_args(int argc, char **argv, struct export_opts *o)
 		{ 0 }
 	};
 	char def[32];
-	unsigned long v;
 	int c;
 
 	memset(o, 0, sizeof(*o));
@@ -197,11 +197,8 @@ static int parse_args(int argc, char **argv, struct export_opts *o)
 			o->intent_path = optarg;
 			break;
 		case O_INTERVAL:
-			if (!parse_uint_range(optarg, 1, 3600, &v)) {
-				wgt_err("--interval '%s': give seconds from 1 to 3600", optarg);
+			if (!parse_seconds("--interval", optarg, 3600, &o->interval_s))
 				return -WGT_EUSAGE;
-			}
-			o->interval_s = v;
 			break;
 		case 'v':
 			wgt_verbose++;
@@ -514,11 +511,9 @@ int cmd_export(int argc, char **argv)
 	err = parse_args(argc, argv, &o);
 	if (err)
 		return err > 0 ? 0 : err;
-	err = check_bpf_privileges();
-	if (err) {
-		wgt_err("export needs root (CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN; or CAP_SYS_ADMIN)");
+	err = cmd_need_bpf("export");
+	if (err)
 		return err;
-	}
 	err = load_names(&o, &names);
 	if (err)
 		return err;
@@ -551,30 +546,14 @@ int cmd_export(int argc, char **argv)
 		}
 		lfd = -1;	/* the daemon owns it now */
 	}
-	if (o.netns) {
-		err = netns_enter(o.netns);
-		if (err) {
-			wgt_err("cannot enter network namespace '%s': %s (see: ip netns list)",
-				o.netns, strerror(-err));
-			err = -WGT_EUSAGE;
-			goto cleanup;
-		}
-	}
-	err = take_lock(&o, &lock_fd);
+	if (o.netns)
+		err = cmd_enter_netns(o.netns);
+	if (!err)
+		err = take_lock(&o, &lock_fd);
+	if (!err)
+		err = cmd_load_inventory(&inv, o.dev);
 	if (err)
 		goto cleanup;
-	err = inventory_load(&inv, o.dev);
-	if (err == -ENODEV) {
-		wgt_err("-i %s: no WireGuard device of that name here (see: wg show interfaces)",
-			o.dev);
-		err = -WGT_EUSAGE;
-		goto cleanup;
-	}
-	if (err) {
-		wgt_err("cannot read the routing and WireGuard configuration: %s",
-			strerror(-err));
-		goto cleanup;
-	}
 	have_inv = true;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);

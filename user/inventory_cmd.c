@@ -18,6 +18,7 @@
 #include <linux/rtnetlink.h>
 
 #include "commands.h"
+#include "cmdutil.h"
 #include "common.h"
 #include "inventory.h"
 #include "nl_route.h"
@@ -689,8 +690,9 @@ static void print_wg_text(const struct view *v)
 		shown++;
 		printf("  %s (%s)", d->name,
 		       d->impl == WG_IMPL_KERNEL ? "kernel" : "userspace");
+		/* The key on its own line: name + key would pass 80 columns. */
 		if (d->pubkey_b64[0])
-			printf(" public key %s", d->pubkey_b64);
+			printf("\n    public key %s", d->pubkey_b64);
 		printf("\n    listen port %u, fwmark 0x%x, %zu peer%s\n",
 		       d->listen_port, d->fwmark, d->n_peers,
 		       d->n_peers == 1 ? "" : "s");
@@ -909,31 +911,6 @@ static int run_get(struct inv_opts *o)
 
 /* --- main --------------------------------------------------------------- */
 
-static int enter_netns(const char *ns)
-{
-	int err = netns_enter(ns);
-
-	switch (err) {
-	case 0:
-		return 0;
-	case -ENOENT:
-		if (strchr(ns, '/'))
-			wgt_err("no network namespace at '%s'", ns);
-		else
-			wgt_err("no network namespace '%s' (see: ip netns list)", ns);
-		return -WGT_EUSAGE;
-	case -EINVAL:
-		wgt_err("'%s' is not a network namespace", ns);
-		return -WGT_EUSAGE;
-	case -EPERM:
-		wgt_err("cannot enter network namespace '%s': needs root (CAP_SYS_ADMIN)",
-			ns);
-		return err;
-	}
-	wgt_err("cannot enter network namespace '%s': %s", ns, strerror(-err));
-	return err;
-}
-
 int cmd_inventory(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -993,7 +970,7 @@ int cmd_inventory(int argc, char **argv)
 		return -WGT_EUSAGE;
 	}
 	if (o.netns) {
-		err = enter_netns(o.netns);
+		err = cmd_enter_netns(o.netns);
 		if (err)
 			return err;
 	}

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "cmdutil.h"
 #include "common.h"
 #include "hooks.h"
 #include "output.h"
@@ -197,11 +198,9 @@ int cmd_probe(int argc, char **argv)
 		wgt_err("probe takes no arguments, got '%s'", argv[optind]);
 		return -WGT_EUSAGE;
 	}
-	err = check_bpf_privileges();
-	if (err) {
-		wgt_err("probe needs root (CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN) to load test programs");
+	err = cmd_need_bpf("probe");
+	if (err)
 		return err;
-	}
 	err = hook_env_init(&env);
 	if (err) {
 		wgt_err("cannot read kernel facts: %s", strerror(-err));

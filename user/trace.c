@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "cmdutil.h"
 #include "common.h"
 #include "output.h"
 #include "send.h"
@@ -209,11 +210,8 @@ static int parse_args(int argc, char **argv, struct trace_opts *o,
 			o->count = v;
 			break;
 		case 't':
-			if (!parse_uint_range(optarg, 1, 3600, &v)) {
-				wgt_err("--timeout '%s': give seconds from 1 to 3600", optarg);
+			if (!parse_seconds("--timeout", optarg, 3600, &o->timeout_s))
 				return -WGT_EUSAGE;
-			}
-			o->timeout_s = v;
 			break;
 		case 'n':
 			o->netns = optarg;
@@ -420,25 +418,13 @@ int cmd_trace(int argc, char **argv)
 	err = resolve_dest(dest, t, TRACE_MAX_TARGETS, &nt);
 	if (err)
 		return err;
-	err = check_bpf_privileges();
-	if (err) {
-		wgt_err("trace needs root (CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN; CAP_NET_ADMIN for tc)");
+	err = cmd_need_bpf("trace");
+	if (!err && o.netns)
+		err = cmd_enter_netns(o.netns);
+	if (!err)
+		err = cmd_load_inventory(&inv, NULL);
+	if (err)
 		return err;
-	}
-	if (o.netns) {
-		err = netns_enter(o.netns);
-		if (err) {
-			wgt_err("cannot enter network namespace '%s': %s (see: ip netns list)",
-				o.netns, strerror(-err));
-			return -WGT_EUSAGE;
-		}
-	}
-	err = inventory_load(&inv, NULL);
-	if (err) {
-		wgt_err("cannot read the routing and WireGuard configuration: %s",
-			strerror(-err));
-		return err;
-	}
 	if (!inv.n_wg) {
 		wgt_err("no WireGuard device in %s%s: nothing to trace (check: wg show)",
 			o.netns ? "network namespace " : "this network namespace",

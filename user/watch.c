@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "cmdutil.h"
 #include "common.h"
 #include "live.h"
 #include "output.h"
@@ -76,7 +77,6 @@ static int parse_args(int argc, char **argv, struct watch_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	unsigned long v;
 	int c;
 
 	memset(o, 0, sizeof(*o));
@@ -92,18 +92,13 @@ static int parse_args(int argc, char **argv, struct watch_opts *o)
 			o->intent_path = optarg;
 			break;
 		case O_INTERVAL:
-			if (!parse_uint_range(optarg, 1, 3600, &v)) {
-				wgt_err("--interval '%s': give seconds from 1 to 3600", optarg);
+			if (!parse_seconds("--interval", optarg, 3600, &o->interval_s))
 				return -WGT_EUSAGE;
-			}
-			o->interval_s = v;
 			break;
 		case O_DURATION:
-			if (!parse_uint_range(optarg, 1, 7 * 86400, &v)) {
-				wgt_err("--duration '%s': give seconds from 1 to 604800", optarg);
+			if (!parse_seconds("--duration", optarg, 7 * 86400,
+					   &o->duration_s))
 				return -WGT_EUSAGE;
-			}
-			o->duration_s = v;
 			break;
 		case O_JSON:
 			o->json = true;
@@ -391,36 +386,19 @@ int cmd_watch(int argc, char **argv)
 	err = parse_args(argc, argv, &o);
 	if (err)
 		return err > 0 ? 0 : err;
-	err = check_bpf_privileges();
-	if (err) {
-		wgt_err("watch needs root (CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN; CAP_NET_ADMIN for tc)");
+	err = cmd_need_bpf("watch");
+	if (err)
 		return err;
-	}
 	if (o.intent_path && intent_load_file(o.intent_path, &intent, msg, sizeof(msg))) {
 		wgt_err("%s", msg);
 		return -WGT_EUSAGE;
 	}
-	if (o.netns) {
-		err = netns_enter(o.netns);
-		if (err) {
-			wgt_err("cannot enter network namespace '%s': %s (see: ip netns list)",
-				o.netns, strerror(-err));
-			err = -WGT_EUSAGE;
-			goto cleanup;
-		}
-	}
-	err = inventory_load(&inv, o.dev);
-	if (err == -ENODEV) {
-		wgt_err("-i %s: no WireGuard device of that name here (see: wg show interfaces)",
-			o.dev);
-		err = -WGT_EUSAGE;
+	if (o.netns)
+		err = cmd_enter_netns(o.netns);
+	if (!err)
+		err = cmd_load_inventory(&inv, o.dev);
+	if (err)
 		goto cleanup;
-	}
-	if (err) {
-		wgt_err("cannot read the routing and WireGuard configuration: %s",
-			strerror(-err));
-		goto cleanup;
-	}
 	if (!inv.n_wg && !o.json)
 		fprintf(stderr, "wgtrace: no WireGuard device here: only kernel drops are watched\n");
 	err = run_watch(&o, &inv, o.intent_path ? &intent : NULL);
