@@ -210,12 +210,20 @@ static __always_inline int on_wg_rx_src(const struct sk_buff *skb,
 static __always_inline int on_wg_outer(const struct wg_peer___wgt *peer,
 				       const struct sk_buff *skb)
 {
-	struct wgt_event *e, tmp = { 0 };
+	struct wgt_addr_key ep = { 0 };
+	struct wgt_event *e;
 
 	if (!cfg_trace)
 		return 0;
-	peer_endpoint(peer, &tmp);
-	if (!(addr_role(tmp.endpoint_family, tmp.endpoint) & WGT_ROLE_ENDPOINT))
+	/* Only the endpoint is needed to filter: no event on the stack. */
+	ep.family = BPF_CORE_READ(peer, endpoint.addr.sa_family);
+	if (ep.family == AF_INET)
+		BPF_CORE_READ_INTO(&ep.addr, peer, endpoint.addr4.sin_addr);
+	else if (ep.family == AF_INET6)
+		BPF_CORE_READ_INTO(&ep.addr, peer, endpoint.addr6.sin6_addr);
+	else
+		return 0;
+	if (!(addr_role(ep.family, ep.addr) & WGT_ROLE_ENDPOINT))
 		return 0;
 	e = event_reserve(WGT_EV_WG_OUTER);
 	if (!e)
