@@ -25,7 +25,7 @@ endif
 DEB_BUILD := make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev \
 	     zlib1g-dev libmnl-dev libjson-c-dev libmicrohttpd-dev libssl-dev
 DEB_TEST  := libcmocka-dev libclang-rt-14-dev iproute2 wireguard-tools \
-	     wireguard-go iputils-ping jq kmod dash busybox-static cpio \
+	     wireguard-go iputils-ping procps jq kmod dash busybox-static cpio \
 	     xz-utils qemu-system-x86 iperf3 prometheus bpftrace
 DEB_ALL   := $(DEB_BUILD) $(DEB_TEST)
 
@@ -58,7 +58,7 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 # libFuzzer needs clang; the harness links every user file but main.c.
 FUZZ_CFLAGS = $(filter-out -O2,$(USER_CFLAGS)) -O1 -fsanitize=fuzzer,address
 
-.PHONY: all deps test test-unit test-netns test-vm unit fuzz \
+.PHONY: all deps demo test test-unit test-netns test-vm unit fuzz \
 	install clean help
 .DEFAULT_GOAL := all
 # Keep BPF objects: the skeletons embed them, rebuilding them is not free.
@@ -68,6 +68,7 @@ all: wgtrace
 
 help:
 	@echo 'wgtrace $(VERSION): make targets'
+	@echo '  make demo        deps + build, then watch a lab gateway with planted problems (root, ~25 s)'
 	@echo '  make deps        install missing Debian packages (apt-get, needs root)'
 	@echo '  make             build ./wgtrace (BPF skeletons embedded)'
 	@echo '  make test        deps + build + unit, netns and vm tiers (root)'
@@ -132,6 +133,10 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(filter-out user/main.c,$(USER_SRCS)) $(HEADERS
 
 # `make fuzz` builds the harnesses; run one with build/fuzz/fuzz_X -max_total_time=60.
 fuzz: $(FUZZ_BINS)
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)bash tests/demo/demo.sh
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory all unit

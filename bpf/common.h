@@ -98,6 +98,18 @@ static __always_inline __u32 dev_netns(const struct net_device *dev)
 	return dev ? BPF_CORE_READ(dev, nd_net.net, ns.inum) : 0;
 }
 
+/* The namespace of a packet: its device's, else its socket's, else 0. */
+static __always_inline __u32 skb_netns(const struct sk_buff *skb,
+				       const struct net_device *dev)
+{
+	struct sock *sk;
+
+	if (dev)
+		return dev_netns(dev);
+	sk = BPF_CORE_READ(skb, sk);
+	return sk ? BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum) : 0;
+}
+
 static __always_inline bool netns_wanted(__u32 ns)
 {
 	/* Unknown (0) passes: a failed lookup has no device to tell. */

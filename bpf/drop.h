@@ -10,13 +10,17 @@
 #include "common.h"
 #include "counters.h"
 
-/* The MTU of the route the packet was given (forwarding: the egress). */
-static __always_inline __u32 skb_route_mtu(const struct sk_buff *skb)
+/* MTU and device of the route the packet was given (forwarding: egress). */
+static __always_inline __u32 skb_route_mtu(const struct sk_buff *skb,
+					   __u32 *oif)
 {
 	struct dst_entry *dst;
 
 	dst = (struct dst_entry *)(BPF_CORE_READ(skb, _skb_refdst) & ~1UL);
-	return dst ? BPF_CORE_READ(dst, dev, mtu) : 0;
+	if (!dst)
+		return 0;
+	*oif = BPF_CORE_READ(dst, dev, ifindex);
+	return BPF_CORE_READ(dst, dev, mtu);
 }
 
 static __always_inline void count_drop(const struct sk_buff *skb,
@@ -50,7 +54,7 @@ static __always_inline void count_drop(const struct sk_buff *skb,
 	e->location = location;
 	e->mark = BPF_CORE_READ(skb, mark);
 	if (verdict == WGT_V_MTU_DROP)
-		e->mtu = skb_route_mtu(skb);
+		e->mtu = skb_route_mtu(skb, &e->oif);
 	event_submit(e);
 }
 
@@ -60,11 +64,15 @@ static __always_inline int on_kfree_skb(const struct sk_buff *skb,
 	struct wgt_flow f = { 0 };
 	struct net_device *dev;
 	struct wgt_event *e;
+	__u32 ns;
 
 	dev = BPF_CORE_READ(skb, dev);
-	if (!netns_wanted(dev_netns(dev)))
+	ns = skb_netns(skb, dev);
+	if (!netns_wanted(ns))
 		return 0;
-	if (cfg_counters)
+	/* Counters are exact per namespace: a drop whose namespace cannot
+	 * be told (no device, no socket) is not counted for a namespace. */
+	if (cfg_counters && (ns || !cfg_netns))
 		count_drop(skb, dev, location, reason);
 	if (!cfg_trace || flow_from_skb(&f, skb) || !flow_role(&f))
 		return 0;
@@ -101,7 +109,7 @@ static __always_inline int on_icmp_send(const struct sk_buff *skb, int type,
 	e->ifindex = dev ? BPF_CORE_READ(dev, ifindex) : 0;
 	e->netns = dev_netns(dev);
 	e->len = BPF_CORE_READ(skb, len);
-	e->mtu = skb_route_mtu(skb);
+	e->mtu = skb_route_mtu(skb, &e->oif);
 	event_submit(e);
 	return 0;
 }

@@ -61,12 +61,29 @@ static __always_inline int tc_parse(struct __sk_buff *skb, struct wgt_flow *f)
 	return 0;
 }
 
+/*
+ * Multicast and link-local traffic the kernel itself sends on a TUN device
+ * (IPv6 router solicitations, MLD) is nobody's AllowedIPs: not a wrong turn.
+ */
+static __always_inline bool local_scope(const struct wgt_flow *f)
+{
+	if (f->family == AF_INET)
+		return f->daddr[0] >> 4 == 0xe || f->daddr[0] == 0xff ||
+		       (f->daddr[0] == 169 && f->daddr[1] == 254);
+	return f->daddr[0] == 0xff ||
+	       (f->daddr[0] == 0xfe && (f->daddr[1] & 0xc0) == 0x80);
+}
+
 /* The peer WireGuard will pick, by the AllowedIPs trie; count it. */
 static __always_inline void tc_count_tx(__u32 ifindex, __u32 len,
 					const struct wgt_flow *f)
 {
-	struct wgt_lpm_val *v = allowed_lookup(f->family, f->daddr);
+	struct wgt_lpm_val *v;
 	struct wgt_event *e;
+
+	if (local_scope(f))
+		return;
+	v = allowed_lookup(f->family, f->daddr);
 
 	if (v && v->ifindex == ifindex) {
 		count_verdict(WGT_V_TX_PEER, ifindex, v->peer, len);

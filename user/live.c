@@ -251,12 +251,20 @@ static void describe(const struct live *l, const struct live_entry *le,
 			 "inner source in the sending peer's AllowedIPs");
 		if (!le->has_sample)
 			break;
-		if (s->flags & WGT_EVF_PEER2)
+		if (s->flags & WGT_EVF_PEER2) {
+			const char *name = l->intent ?
+					   intent_name_of(l->intent, s->peer2) : NULL;
+
 			wg_key_to_b64(c, s->peer2);
+			finding_object(f, "owner", "%s", c);
+			if (name)
+				snprintf(c, sizeof(c), "%s", name);
+		} else {
+			finding_object(f, "owner", "none");
+		}
 		snprintf(f->actual, sizeof(f->actual), "source %s belongs to %s",
 			 addr_fmt(&src, a, sizeof(a)),
 			 s->flags & WGT_EVF_PEER2 ? c : "no peer");
-		finding_object(f, "owner", "%s", s->flags & WGT_EVF_PEER2 ? c : "none");
 		break;
 	case WGT_V_RPF_DROP: {
 		const struct inv_link *k = inv_link_by_index(l->inv, le->key.ifindex);
@@ -282,9 +290,13 @@ static void describe(const struct live *l, const struct live_entry *le,
 	case WGT_V_MTU_DROP:
 		snprintf(f->expected, sizeof(f->expected),
 			 "packets no larger than the path MTU");
-		if (le->has_sample)
+		if (le->has_sample) {
 			snprintf(f->actual, sizeof(f->actual),
-				 "%u-byte packet, path MTU %u", s->len, s->mtu);
+				 "%u-byte packet, MTU %u on %s", s->len, s->mtu,
+				 ifname_of(l, s->oif, b, sizeof(b)));
+			finding_object(f, "mtu", "%u", s->mtu);
+			finding_object(f, "egress", "%s", b);
+		}
 		break;
 	case WGT_V_NO_PEER:
 		snprintf(f->expected, sizeof(f->expected),
@@ -317,17 +329,26 @@ static bool dev_selected(const struct live *l, unsigned int ifindex)
 	return k && !strcmp(k->name, l->only_dev);
 }
 
+bool live_is_no_forward(struct live *l, const struct wgt_count_key *key)
+{
+	const struct inv_link *k = inv_link_by_index(l->inv, key->ifindex);
+	char fn[KSYM_NAME_MAX];
+
+	if (key->verdict < WGT_V_KERNEL_REASON || !k)
+		return false;
+	ksym_function(l->ksym, key->location, fn, sizeof(fn));
+	return !strcmp(fn, "ip_error") &&
+	       (l->inv->ip_forward == 0 || k->forwarding4 == 0);
+}
+
 /* Forwarding off: ip_error() frees what the kernel would have forwarded. */
 static int add_no_forward(struct live *l, const struct live_entry *le,
 			  struct finding_list *out)
 {
 	const struct inv_link *k = inv_link_by_index(l->inv, le->key.ifindex);
-	char fn[KSYM_NAME_MAX];
 	struct finding *f;
 
-	ksym_function(l->ksym, le->key.location, fn, sizeof(fn));
-	if (strcmp(fn, "ip_error") || !k ||
-	    (l->inv->ip_forward != 0 && k->forwarding4 != 0))
+	if (!live_is_no_forward(l, &le->key))
 		return 0;
 	f = finding_add(out, "no_forward", SEV_ERROR, mode_for(l, WGT_V_KERNEL_REASON));
 	if (!f)
@@ -502,7 +523,7 @@ const char *live_unobservable(const struct live *l, const char *id)
 
 	if (!strcmp(id, "src_rejected") &&
 	    ld->mode[LF_WG_RX_SRC] > WGT_MODE_KPROBE)
-		return "no hook on wg_allowedips_lookup_src (userspace WireGuard, or no fentry/kprobes)";
+		return "no hook on wg_allowedips_lookup_src: userspace WireGuard, or no fentry/kprobes";
 	if (!strcmp(id, "no_peer") && ld->mode[LF_WG_TX_PEER] > WGT_MODE_TC)
 		return "no hook on WireGuard's TX peer lookup";
 	if ((!strcmp(id, "rpf_drop") || !strcmp(id, "mtu_drop") ||

@@ -77,6 +77,8 @@ int live_refresh(struct live *l, bool routes_changed);
 /* Findings now (worst first); other kernel drops are not findings. */
 int live_findings(struct live *l, struct finding_list *out);
 
+/* A kernel drop counter that stands for no_forward (ip_error, forwarding off). */
+bool live_is_no_forward(struct live *l, const struct wgt_count_key *key);
 /* A kernel drop at this call site was caused by wgtrace itself. */
 bool live_own_drop(struct live *l, uint64_t location);
 

@@ -101,7 +101,7 @@ static void peer_label(const struct live *l, const uint8_t *key, char *out)
 void metrics_update(struct metrics *m, struct live *l)
 {
 	const struct drop_reasons *dr = &l->ld->env.reasons;
-	char reason[64], peer[WG_KEY_B64_LEN], fn[KSYM_NAME_MAX];
+	char reason[64], peer[WG_KEY_B64_LEN];
 	size_t i;
 
 	for (i = 0; i < l->n && i < m->n_folded; i++) {
@@ -123,14 +123,9 @@ void metrics_update(struct metrics *m, struct live *l)
 			continue;
 		}
 		if (e->key.verdict >= WGT_V_KERNEL_REASON) {
-			const struct inv_link *k = inv_link_by_index(l->inv,
-								     e->key.ifindex);
-
 			if (live_own_drop(l, e->key.location))
 				continue;
-			ksym_function(l->ksym, e->key.location, fn, sizeof(fn));
-			if (!strcmp(fn, "ip_error") && k &&
-			    (!l->inv->ip_forward || !k->forwarding4)) {
+			if (live_is_no_forward(l, &e->key)) {
 				add(m, F_DROPS, "no_forward", dev, "", delta);
 				add(m, F_WRONG, "no_forward", dev, "", delta);
 				continue;

@@ -169,7 +169,8 @@ static void print_other_drops(struct live *l, const struct drop_reasons *dr)
 		const struct live_entry *e = &l->e[i];
 
 		if (e->key.verdict < WGT_V_KERNEL_REASON || !e->packets ||
-		    live_own_drop(l, e->key.location))
+		    live_own_drop(l, e->key.location) ||
+		    live_is_no_forward(l, &e->key))
 			continue;
 		for (j = 0; j < ARRAY_SIZE(top); j++) {
 			if (!top[j] || e->packets > top[j]->packets) {
@@ -326,6 +327,9 @@ static int run_watch(const struct watch_opts *o, struct inventory *inv,
 			changed = true;
 		if (monotonic_ns() < next_tick)
 			continue;
+		/* The final report follows at once: do not print it twice. */
+		if (deadline && next_tick + 500000000ULL >= deadline)
+			break;
 		next_tick += o->interval_s * 1000000000ULL;
 		if (reload_inventory(&l, inv, o->dev))
 			wgt_dbg(1, "inventory reload failed; keeping the last one");
