@@ -28,24 +28,33 @@ static __always_inline void count_drop(const struct sk_buff *skb,
 				       __u32 reason)
 {
 	__u32 ifindex = dev ? BPF_CORE_READ(dev, ifindex) : 0;
-	__u32 len = BPF_CORE_READ(skb, len), verdict;
+	__u32 len = BPF_CORE_READ(skb, len), verdict, mtu = 0, oif = 0;
+	bool kernel;
 	struct wgt_event *e;
 
-	if (reason == cfg_reason_rpfilter)
+	if (reason == cfg_reason_rpfilter) {
 		verdict = WGT_V_RPF_DROP;
-	else if (reason == cfg_reason_too_big)
+	} else if (reason == cfg_reason_too_big) {
 		verdict = WGT_V_MTU_DROP;
-	else
+		/*
+		 * The device with the small MTU, for both families: IPv4
+		 * drops with skb->dev still the ingress, IPv6 with the egress.
+		 */
+		mtu = skb_route_mtu(skb, &oif);
+		if (oif)
+			ifindex = oif;
+	} else {
 		verdict = WGT_V_KERNEL_REASON + reason;
+	}
+	kernel = verdict >= WGT_V_KERNEL_REASON;
 	/* Kernel reasons keep their call site: it tells apart drops of one
 	 * reason (ip_error for forwarding off, for instance). */
-	count_at(verdict, ifindex, NULL, len,
-		 verdict >= WGT_V_KERNEL_REASON ? location : 0);
-	if (verdict >= WGT_V__COUNT)
-		return;
-	e = sample_reserve(verdict);
+	count_at(verdict, ifindex, NULL, len, kernel ? location : 0);
+	/* Kernel reasons share one sample slot (WGT_V_NONE). */
+	e = sample_reserve(kernel ? WGT_V_NONE : verdict);
 	if (!e)
 		return;
+	e->verdict = verdict;
 	flow_from_skb(&e->flow, skb);
 	e->ifindex = ifindex;
 	e->netns = dev_netns(dev);
@@ -53,8 +62,8 @@ static __always_inline void count_drop(const struct sk_buff *skb,
 	e->reason = reason;
 	e->location = location;
 	e->mark = BPF_CORE_READ(skb, mark);
-	if (verdict == WGT_V_MTU_DROP)
-		e->mtu = skb_route_mtu(skb, &e->oif);
+	e->mtu = mtu;
+	e->oif = oif;
 	event_submit(e);
 }
 

@@ -26,6 +26,7 @@
 #include "common.h"
 #include "live.h"
 #include "metrics.h"
+#include "rtmon.h"
 #include "send.h"
 
 #define EXPORT_DEFAULT_PORT	9599
@@ -308,26 +309,27 @@ static int listen_socket(const struct export_opts *o, int *fd_out)
 	return 0;
 }
 
-/* One exporter per namespace and device: two would double-count nothing but
- * would each attach the same programs, and dashboards would see both. */
-static int take_lock(const struct export_opts *o, int *fd_out)
+/*
+ * One exporter per namespace: two (even for different -i) would attach to
+ * the same devices and dashboards summing instances would count twice.
+ */
+static int take_lock(int *fd_out)
 {
 	char path[256], pid[32];
 	int fd, n;
 
 	if (mkdir(LOCK_DIR, 0755) && errno != EEXIST)
 		return -errno;
-	snprintf(path, sizeof(path), LOCK_DIR "/export-%u-%s.lock",
-		 current_netns_ino(), o->dev ? o->dev : "all");
+	snprintf(path, sizeof(path), LOCK_DIR "/export-%u.lock",
+		 current_netns_ino());
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
 	if (flock(fd, LOCK_EX | LOCK_NB)) {
 		n = read(fd, pid, sizeof(pid) - 1);
 		pid[n > 0 ? n : 0] = '\0';
-		wgt_err("another wgtrace export (pid %s) already serves %s%s in this network namespace (lock %s)",
-			pid[0] ? strtok(pid, "\n") : "?", o->dev ? "device " : "all devices",
-			o->dev ? o->dev : "", path);
+		wgt_err("another wgtrace export (pid %s) already serves this network namespace (lock %s)",
+			pid[0] ? strtok(pid, "\n") : "?", path);
 		close(fd);
 		return -EBUSY;
 	}
@@ -370,7 +372,9 @@ static int check_textfile_dir(const char *path)
 	return access(dir, W_OK) ? -errno : 0;
 }
 
-static int load_names(const struct export_opts *o, struct intent *in)
+/* At start an error is a usage error; on SIGHUP it is a log record. */
+static int load_names(const struct export_opts *o, struct intent *in,
+		      bool running)
 {
 	const char *path = o->names_path ? o->names_path : o->intent_path;
 	char msg[512];
@@ -378,10 +382,29 @@ static int load_names(const struct export_opts *o, struct intent *in)
 	if (!path)
 		return 0;
 	if (intent_load_file(path, in, msg, sizeof(msg))) {
-		wgt_err("%s", msg);
+		if (running)
+			logline("error", "%s", msg);
+		else
+			wgt_err("%s", msg);
 		return -WGT_EUSAGE;
 	}
 	return 0;
+}
+
+/* libmicrohttpd's own messages, as log records: one per bad request at
+ * most, and only with -v (anyone reaching the port could fill the log). */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[256];
+	size_t n;
+
+	(void)cls;
+	if (wgt_verbose < 1)
+		return;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strcspn(msg, "\n\"");
+	msg[n] = '\0';
+	logline("debug", "http: %s", msg);
 }
 
 static void snapshot_take(struct snapshot *snap, struct metrics *m,
@@ -404,7 +427,9 @@ static int run_export(const struct export_opts *o, struct inventory *inv,
 	struct loader_opts lo = { .counters = true, .want = LF_COUNT_SET, .inv = inv };
 	struct metrics m = { 0 };
 	struct live l = { 0 };
+	struct rtmon *mon = NULL;
 	struct loader ld;
+	int links;
 	uint64_t next_tick;
 	double start_time = (double)time(NULL);
 	bool started = false;
@@ -423,6 +448,8 @@ static int run_export(const struct export_opts *o, struct inventory *inv,
 		goto cleanup;
 	started = true;
 	err = live_init(&l, &ld, inv, names, o->dev);
+	if (!err)
+		err = rtmon_open(&mon);
 	if (err)
 		goto cleanup;
 	for (i = 0; i < LF__COUNT; i++)
@@ -438,7 +465,7 @@ static int run_export(const struct export_opts *o, struct inventory *inv,
 	while (!exiting) {
 		struct inventory fresh;
 
-		err = loader_poll(&ld, 250);
+		err = loader_poll_with(&ld, rtmon_fd(mon), 250);
 		if (err && err != -EINTR) {
 			logline("error", "reading events: %s", strerror(-err));
 			goto cleanup;
@@ -448,7 +475,7 @@ static int run_export(const struct export_opts *o, struct inventory *inv,
 			struct intent in = { 0 };
 
 			reload_names = 0;
-			if (!load_names(o, &in)) {
+			if (!load_names(o, &in, true)) {
 				intent_free(names);
 				*names = in;
 				logline("info", "peer names reloaded");
@@ -456,14 +483,24 @@ static int run_export(const struct export_opts *o, struct inventory *inv,
 				logline("error", "peer names not reloaded: keeping the old ones");
 			}
 		}
-		if (monotonic_ns() < next_tick)
+		/* A device that appears gets its hooks at once, not at the
+		 * next tick: packets before them would go uncounted. */
+		links = rtmon_drain(mon) & RTMON_LINKS;
+		if (!links && monotonic_ns() < next_tick)
 			continue;
-		next_tick += o->interval_s * 1000000000ULL;
 		if (!inventory_load(&fresh, o->dev)) {
 			inventory_free(inv);
 			*inv = fresh;
 			l.inv = inv;
+			err = loader_sync(&ld, inv);
+			if (err)
+				logline("error", "following the WireGuard devices: %s",
+					strerror(-err));
+			err = 0;
 		}
+		if (monotonic_ns() < next_tick)
+			continue;
+		next_tick += o->interval_s * 1000000000ULL;
 		err = live_refresh(&l, false);
 		if (err) {
 			logline("error", "reading counters: %s", strerror(-err));
@@ -490,6 +527,7 @@ static int run_export(const struct export_opts *o, struct inventory *inv,
 	}
 	logline("info", "stopping; %llu scrapes served", (unsigned long long)snap->scrapes);
 cleanup:
+	rtmon_close(mon);
 	if (started)
 		loader_stop(&ld);
 	metrics_free(&m);
@@ -514,7 +552,7 @@ int cmd_export(int argc, char **argv)
 	err = cmd_need_bpf("export");
 	if (err)
 		return err;
-	err = load_names(&o, &names);
+	err = load_names(&o, &names, false);
 	if (err)
 		return err;
 	if (o.textfile && check_textfile_dir(o.textfile)) {
@@ -538,6 +576,7 @@ int cmd_export(int argc, char **argv)
 					 MHD_OPTION_CONNECTION_LIMIT, (unsigned int)64,
 					 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
 					 MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
+					 MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 					 MHD_OPTION_END);
 		if (!httpd) {
 			wgt_err("cannot start the HTTP server");
@@ -549,7 +588,7 @@ int cmd_export(int argc, char **argv)
 	if (o.netns)
 		err = cmd_enter_netns(o.netns);
 	if (!err)
-		err = take_lock(&o, &lock_fd);
+		err = take_lock(&lock_fd);
 	if (!err)
 		err = cmd_load_inventory(&inv, o.dev);
 	if (err)

@@ -36,6 +36,8 @@ static void sample_key(const struct wgt_event *e, struct wgt_count_key *k)
 	memset(k, 0, sizeof(*k));
 	k->verdict = e->verdict;
 	k->ifindex = e->ifindex;
+	if (e->verdict >= WGT_V_KERNEL_REASON)
+		k->location = e->location;
 	if (e->flags & WGT_EVF_PEER)
 		memcpy(k->peer, e->peer, WGT_KEY_LEN);
 }
@@ -337,8 +339,12 @@ bool live_is_no_forward(struct live *l, const struct wgt_count_key *key)
 	if (key->verdict < WGT_V_KERNEL_REASON || !k)
 		return false;
 	ksym_function(l->ksym, key->location, fn, sizeof(fn));
-	return !strcmp(fn, "ip_error") &&
-	       (l->inv->ip_forward == 0 || k->forwarding4 == 0);
+	/* IPv4 refuses in ip_error(), IPv6 in ip6_forward() itself. */
+	if (!strcmp(fn, "ip_error"))
+		return l->inv->ip_forward == 0 || k->forwarding4 == 0;
+	if (!strcmp(fn, "ip6_forward"))
+		return l->inv->ip6_forward == 0 || k->forwarding6 == 0;
+	return false;
 }
 
 /* Forwarding off: ip_error() frees what the kernel would have forwarded. */
@@ -346,24 +352,37 @@ static int add_no_forward(struct live *l, const struct live_entry *le,
 			  struct finding_list *out)
 {
 	const struct inv_link *k = inv_link_by_index(l->inv, le->key.ifindex);
+	char fn[KSYM_NAME_MAX];
 	struct finding *f;
+	bool v6;
 
 	if (!live_is_no_forward(l, &le->key))
 		return 0;
 	f = finding_add(out, "no_forward", SEV_ERROR, mode_for(l, WGT_V_KERNEL_REASON));
 	if (!f)
 		return -ENOMEM;
+	v6 = le->has_sample ? le->sample.flow.family == AF_INET6 :
+	     !strcmp(ksym_function(l->ksym, le->key.location, fn, sizeof(fn)),
+		     "ip6_forward");
 	f->count = le->packets;
 	snprintf(f->interface, sizeof(f->interface), "%s", k->name);
 	snprintf(f->message, sizeof(f->message),
 		 "packets arriving on %s for other hosts were dropped: forwarding is off",
 		 k->name);
 	snprintf(f->expected, sizeof(f->expected), "forwarded to their destination");
-	snprintf(f->actual, sizeof(f->actual),
-		 "dropped in ip_error (net.ipv4.ip_forward=%d, conf.%s.forwarding=%d)",
-		 l->inv->ip_forward, k->name, k->forwarding4);
-	snprintf(f->hint, sizeof(f->hint),
-		 "on a gateway: sysctl -w net.ipv4.ip_forward=1 (and persist it)");
+	if (v6)
+		snprintf(f->actual, sizeof(f->actual),
+			 "dropped in ip6_forward (net.ipv6.conf.all.forwarding=%d, conf.%s.forwarding=%d)",
+			 l->inv->ip6_forward, k->name, k->forwarding6);
+	else
+		snprintf(f->actual, sizeof(f->actual),
+			 "dropped in ip_error (net.ipv4.ip_forward=%d, conf.%s.forwarding=%d)",
+			 l->inv->ip_forward, k->name, k->forwarding4);
+	snprintf(f->hint, sizeof(f->hint), "on a gateway: %s (and persist it)",
+		 v6 ? "sysctl -w net.ipv6.conf.all.forwarding=1" :
+		 "sysctl -w net.ipv4.ip_forward=1");
+	if (le->has_sample)
+		set_example(f, &le->sample);
 	return 0;
 }
 

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <bpf/bpf.h>
@@ -267,6 +268,134 @@ static int fill_allowed(struct loader *ld, const struct inventory *inv)
 	return 0;
 }
 
+/* Is this trie entry still an AllowedIPs prefix of that peer? */
+static bool allowed_current(const struct inventory *inv,
+			    const struct wgt_lpm_key *key,
+			    const struct wgt_lpm_val *val)
+{
+	const struct wg_device_info *dev = inv_wg_by_index(inv, val->ifindex);
+	struct wgt_lpm_key k;
+	size_t j, n;
+
+	for (j = 0; dev && j < dev->n_peers; j++) {
+		if (memcmp(dev->peers[j].pubkey, val->peer, WGT_KEY_LEN))
+			continue;
+		for (n = 0; n < dev->peers[j].n_allowed; n++) {
+			lpm_key_of(&dev->peers[j].allowed[n], &k);
+			if (!memcmp(&k, key, sizeof(k)))
+				return true;
+		}
+	}
+	return false;
+}
+
+static bool endpoint_current(const struct inventory *inv,
+			     const struct wgt_addr_key *key)
+{
+	size_t i, j;
+
+	for (i = 0; i < inv->n_wg; i++)
+		for (j = 0; j < inv->wg[i].n_peers; j++) {
+			const struct wg_peer_info *p = &inv->wg[i].peers[j];
+
+			if (p->has_endpoint && p->endpoint.family == key->family &&
+			    !memcmp(p->endpoint.b, key->addr,
+				    addr_bytes(key->family)))
+				return true;
+		}
+	return false;
+}
+
+/*
+ * Delete what the inventory no longer has. New entries went in first, so a
+ * packet never meets a trie with neither the old nor the new prefix.
+ */
+static void prune_allowed(struct loader *ld, const struct inventory *inv)
+{
+	int afd = bpf_map__fd(ld->skel->maps.allowed);
+	int efd = bpf_map__fd(ld->skel->maps.endpoints);
+	struct wgt_lpm_key k, next, *prev = NULL, *gone;
+	struct wgt_addr_key ek, enext, *eprev = NULL, *egone;
+	struct wgt_lpm_val v;
+	uint32_t one;
+	size_t n = 0, i;
+
+	gone = calloc(WGT_MAX_ALLOWED, sizeof(*gone));
+	egone = calloc(WGT_MAX_TRACE_ADDRS * 4, sizeof(*egone));
+	if (!gone || !egone)
+		goto cleanup;
+	while (!bpf_map_get_next_key(afd, prev, &next) && n < WGT_MAX_ALLOWED) {
+		k = next;
+		prev = &k;
+		if (!bpf_map_lookup_elem(afd, &k, &v) && !allowed_current(inv, &k, &v))
+			gone[n++] = k;
+	}
+	for (i = 0; i < n; i++)
+		bpf_map_delete_elem(afd, &gone[i]);
+	n = 0;
+	while (!bpf_map_get_next_key(efd, eprev, &enext) &&
+	       n < WGT_MAX_TRACE_ADDRS * 4) {
+		ek = enext;
+		eprev = &ek;
+		if (!bpf_map_lookup_elem(efd, &ek, &one) && !endpoint_current(inv, &ek))
+			egone[n++] = ek;
+	}
+	for (i = 0; i < n; i++)
+		bpf_map_delete_elem(efd, &egone[i]);
+cleanup:
+	free(gone);
+	free(egone);
+}
+
+/* tc on WireGuard devices that appeared; forget those that are gone. */
+static int tc_sync(struct loader *ld, const struct inventory *inv)
+{
+	size_t i;
+	int t, err;
+
+	for (t = 0; t < ld->n_tc; t++) {
+		if (inv_wg_by_index(inv, ld->tc[t].ifindex))
+			continue;
+		/* The device is gone, and its tcx link or qdisc with it. */
+		if (ld->tc[t].link_fd >= 0)
+			close(ld->tc[t].link_fd);
+		ld->tc[t--] = ld->tc[--ld->n_tc];
+	}
+	for (i = 0; i < inv->n_wg; i++) {
+		bool attached = false;
+
+		for (t = 0; t < ld->n_tc; t++)
+			attached |= ld->tc[t].ifindex == inv->wg[i].ifindex;
+		if (attached)
+			continue;
+		err = tc_attach_one(ld, inv->wg[i].ifindex, true,
+				    ld->skel->progs.wgt_tc_egress);
+		if (!err)
+			err = tc_attach_one(ld, inv->wg[i].ifindex, false,
+					    ld->skel->progs.wgt_tc_ingress);
+		if (err)
+			return err;
+		wgt_dbg(1, "tc attached to %s", inv->wg[i].name);
+	}
+	return 0;
+}
+
+int loader_sync(struct loader *ld, const struct inventory *inv)
+{
+	int err;
+
+	if (!ld->skel)
+		return -EINVAL;
+	err = fill_allowed(ld, inv);
+	if (err)
+		return err;
+	prune_allowed(ld, inv);
+	if ((ld->want & LF_BIT(LF_WG_TX_PEER)) &&
+	    ld->mode[LF_WG_TX_PEER] == WGT_MODE_TC)
+		return tc_sync(ld, inv);
+	return 0;
+}
+
 int loader_start(struct loader *ld, const struct loader_opts *opts,
 		 ring_buffer_sample_fn on_event, void *ctx)
 {
@@ -407,6 +536,21 @@ int loader_poll(struct loader *ld, int timeout_ms)
 {
 	int n = ring_buffer__poll(ld->rb, timeout_ms);
 
+	return n < 0 ? n : 0;
+}
+
+int loader_poll_with(struct loader *ld, int other_fd, int timeout_ms)
+{
+	struct pollfd p[2] = {
+		{ .fd = ring_buffer__epoll_fd(ld->rb), .events = POLLIN },
+		{ .fd = other_fd, .events = POLLIN },
+	};
+	int n;
+
+	n = poll(p, other_fd >= 0 ? 2 : 1, timeout_ms);
+	if (n < 0)
+		return -errno;
+	n = ring_buffer__consume(ld->rb);
 	return n < 0 ? n : 0;
 }
 

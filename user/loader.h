@@ -81,8 +81,15 @@ int loader_trace_addr(struct loader *ld, const struct wgt_addr *a,
 typedef void (*loader_count_fn)(const struct wgt_count_key *k,
 				const struct wgt_count_val *v, void *ctx);
 int loader_read_counts(struct loader *ld, loader_count_fn fn, void *ctx);
+/*
+ * Follow the inventory while running: AllowedIPs and endpoints added or
+ * removed, WireGuard devices created (tc attached) or deleted.
+ */
+int loader_sync(struct loader *ld, const struct inventory *inv);
 /* Wait up to timeout_ms for events; 0 or -errno (-EINTR on a signal). */
 int loader_poll(struct loader *ld, int timeout_ms);
+/* The same, also waking when other_fd is readable (rtnetlink, say). */
+int loader_poll_with(struct loader *ld, int other_fd, int timeout_ms);
 uint64_t loader_stat(struct loader *ld, enum wgt_stat which);
 void loader_stop(struct loader *ld);
 

@@ -305,13 +305,14 @@ char *metrics_render(const struct metrics *m, const struct live *l,
 		    loader_fact_name(f), wgt_mode_name(l->ld->mode[f]));
 
 	header(&o, fmt, "wgtrace_peer_info", "gauge",
-	       "Configured WireGuard peers.");
+	       "Configured WireGuard peers (name: from --peer-names, else empty).");
 	for (i = 0; i < l->inv->n_wg; i++) {
 		const struct wg_device_info *dev = &l->inv->wg[i];
 
 		for (j = 0; j < dev->n_peers; j++) {
 			const struct wg_peer_info *p = &dev->peers[j];
 			char key[WG_KEY_B64_LEN], ep[WGT_ADDR_STRLEN + 8] = "";
+			const char *name;
 			size_t used = 0;
 
 			wg_key_to_b64(key, p->pubkey);
@@ -328,9 +329,10 @@ char *metrics_render(const struct metrics *m, const struct live *l,
 				used += snprintf(d + used, sizeof(d) - used, "%s%s",
 						 k ? "," : "",
 						 prefix_fmt(&p->allowed[k], c, sizeof(c)));
-			put(&o, "wgtrace_peer_info{interface=\"%s\",peer=\"%s\",endpoint=\"%s\",allowed_ips=\"%s\"} 1\n",
+			name = l->intent ? intent_name_of(l->intent, p->pubkey) : NULL;
+			put(&o, "wgtrace_peer_info{interface=\"%s\",peer=\"%s\",name=\"%s\",endpoint=\"%s\",allowed_ips=\"%s\"} 1\n",
 			    metrics_escape(dev->name, a, sizeof(a)), key,
-			    metrics_escape(ep, b, sizeof(b)), d);
+			    name ? name : "", metrics_escape(ep, b, sizeof(b)), d);
 		}
 	}
 	header(&o, fmt, "wgtrace_build_info", "gauge", "wgtrace version.");

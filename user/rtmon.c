@@ -14,7 +14,7 @@ struct rtmon {
 int rtmon_open(struct rtmon **out)
 {
 	unsigned int groups = RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE |
-			      RTMGRP_IPV4_RULE;
+			      RTMGRP_IPV4_RULE | RTMGRP_LINK;
 	int v6_rules = RTNLGRP_IPV6_RULE;
 	struct rtmon *m;
 	int err;
@@ -49,7 +49,7 @@ int rtmon_fd(const struct rtmon *m)
 	return mnl_socket_get_fd(m->nl);
 }
 
-static int count_cb(const struct nlmsghdr *nlh, void *data)
+static int change_cb(const struct nlmsghdr *nlh, void *data)
 {
 	int *changes = data;
 
@@ -58,7 +58,11 @@ static int count_cb(const struct nlmsghdr *nlh, void *data)
 	case RTM_DELROUTE:
 	case RTM_NEWRULE:
 	case RTM_DELRULE:
-		(*changes)++;
+		*changes |= RTMON_ROUTES;
+		break;
+	case RTM_NEWLINK:
+	case RTM_DELLINK:
+		*changes |= RTMON_LINKS;
 		break;
 	}
 	return MNL_CB_OK;
@@ -71,10 +75,10 @@ int rtmon_drain(struct rtmon *m)
 	ssize_t n;
 
 	while ((n = mnl_socket_recvfrom(m->nl, buf, sizeof(buf))) > 0)
-		mnl_cb_run(buf, n, 0, 0, count_cb, &changes);
-	/* ENOBUFS: changes were lost in a burst; that is still a change. */
+		mnl_cb_run(buf, n, 0, 0, change_cb, &changes);
+	/* ENOBUFS: changes were lost in a burst; assume anything changed. */
 	if (n < 0 && errno == ENOBUFS)
-		changes++;
+		changes |= RTMON_ROUTES | RTMON_LINKS;
 	return changes;
 }
 

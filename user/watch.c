@@ -268,7 +268,8 @@ static int reload_inventory(struct live *l, struct inventory *inv,
 	inventory_free(inv);
 	*inv = fresh;
 	l->inv = inv;
-	return 0;
+	/* Devices and peers come and go: keep the kernel side in step. */
+	return loader_sync(l->ld, inv);
 }
 
 static int run_watch(const struct watch_opts *o, struct inventory *inv,
@@ -282,7 +283,7 @@ static int run_watch(const struct watch_opts *o, struct inventory *inv,
 	uint64_t start, next_tick, deadline = 0, lost = 0;
 	bool started = false, changed = false;
 	size_t i;
-	int err;
+	int err, changes;
 
 	for (i = 0; i < inv->n_wg && lo.n_wg < LOADER_MAX_TC; i++)
 		lo.wg_ifindex[lo.n_wg++] = inv->wg[i].ifindex;
@@ -317,14 +318,19 @@ static int run_watch(const struct watch_opts *o, struct inventory *inv,
 
 		if (deadline && now >= deadline)
 			break;
-		err = loader_poll(&ld, 200);
+		err = loader_poll_with(&ld, rtmon_fd(mon), 200);
 		if (err && err != -EINTR) {
 			wgt_err("reading events failed: %s", strerror(-err));
 			goto cleanup;
 		}
 		err = 0;
-		if (rtmon_drain(mon) > 0)
+		changes = rtmon_drain(mon);
+		if (changes & RTMON_ROUTES)
 			changed = true;
+		/* A new WireGuard device needs its tc hooks now, not at the
+		 * next report: packets before them would not be counted. */
+		if ((changes & RTMON_LINKS) && reload_inventory(&l, inv, o->dev))
+			wgt_dbg(1, "inventory reload failed; keeping the last one");
 		if (monotonic_ns() < next_tick)
 			continue;
 		/* The final report follows at once: do not print it twice. */
@@ -349,7 +355,7 @@ static int run_watch(const struct watch_opts *o, struct inventory *inv,
 	/* The final word: counts up to now, then detach. */
 	loader_poll(&ld, 0);
 	reload_inventory(&l, inv, o->dev);
-	err = live_refresh(&l, changed || rtmon_drain(mon) > 0);
+	err = live_refresh(&l, changed || (rtmon_drain(mon) & RTMON_ROUTES));
 	finding_list_free(&fl);
 	if (!err)
 		err = live_findings(&l, &fl);

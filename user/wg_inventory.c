@@ -129,6 +129,17 @@ int wg_inventory_load(struct inventory *inv, const char *only_dev)
 			err = 0;
 			continue;
 		}
+		/*
+		 * One device that does not answer (a userspace daemon still
+		 * starting, or hung) must not blind a long-running watch or
+		 * export to the others; asked for by name, it is an error.
+		 */
+		if (err && !only_dev && err != -EPERM && err != -EACCES) {
+			wgt_dbg(1, "skipping WireGuard device %s: %s", l->name,
+				strerror(-err));
+			err = 0;
+			continue;
+		}
 		if (err) {
 			wgt_err("cannot read WireGuard device %s: %s%s",
 				l->name, strerror(-err),
