@@ -197,3 +197,27 @@ require_wgtrace() {
 	for _n in "$@"; do fail "$_n" "wgtrace binary missing"; done
 	return 1
 }
+
+# net_counter NS FILE NAME: a counter of /proc/net/FILE as the kernel of
+# namespace NS counts it. FILE snmp/netstat (a header line and a value line
+# per group): NAME is GROUP:FIELD, e.g. Ip:FragFails,
+# TcpExt:IPReversePathFilter. FILE snmp6 (one "name value" per line): NAME
+# is the name, e.g. Ip6InTooBigErrors. Prints nothing when there is no such
+# counter.
+net_counter() {
+	nsx "$1" cat "/proc/net/$2" | awk -v want="$3" '
+		NF == 2 && $1 == want { print $2; exit }
+		$1 in hdr {
+			n = split(hdr[$1], h, " ")
+			for (i = 2; i <= n && i <= NF; i++)
+				if ($1 h[i] == want) { print $i; exit }
+			next
+		}
+		{ hdr[$1] = $0 }'
+}
+
+# proc_alive PID: PID runs (a zombie that was not waited for does not).
+proc_alive() {
+	[ -r "/proc/$1/stat" ] &&
+		[ "$(sed 's/.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null)" != Z ]
+}
