@@ -15,8 +15,8 @@
 #   WGTRACE          binary under test (default: <repo>/wgtrace)
 #   VM_CACHE         cache folder (default: <repo>/.cache/vm)
 #   VM_TESTS         comma-separated guest tests to run, e.g. "smoke,probe"
-#   VM_TEST_TIMEOUT  seconds one guest test may run (default 240)
-#   VM_TIMEOUT       wall-clock seconds one guest may run (default 600)
+#   VM_TEST_TIMEOUT  seconds one guest test may run (default 480)
+#   VM_TIMEOUT       wall-clock seconds one guest may run (default 2400)
 #   VM_ACCEL         qemu -accel value (default tcg,thread=single)
 #   VM_VERBOSE=1     also print the guest tests' diagnostics when they pass
 
@@ -26,8 +26,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 cache=${VM_CACHE:-$repo/.cache/vm}
 wgtrace_bin=${WGTRACE:-$repo/wgtrace}
-vm_timeout=${VM_TIMEOUT:-600}
-test_timeout=${VM_TEST_TIMEOUT:-240}
+vm_timeout=${VM_TIMEOUT:-2400}
+test_timeout=${VM_TEST_TIMEOUT:-480}
 # Multi-threaded TCG oopsed the 6.12 guest with an int3 in get_random_u64
 # while the kernel patched a static key (cross-modifying code between vCPU
 # threads); one TCG thread for both vCPUs has not.
