@@ -8,7 +8,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <libgen.h>
-#include <malloc.h>
 #include <microhttpd.h>
 #include <pthread.h>
 #include <signal.h>
@@ -456,8 +455,7 @@ static int run_export(const struct export_opts *o, struct inventory *inv,
 		if (loader_fact_used(&ld, i))
 			logline("info", "hook %s mode %s", loader_fact_name(i),
 				wgt_mode_name(ld.mode[i]));
-	/* Start-up parsed kernel BTF several times; give that memory back. */
-	malloc_trim(0);
+
 	snapshot_take(snap, &m, &l, start_time);
 	logline("info", "ready; %zu WireGuard devices", inv->n_wg);
 

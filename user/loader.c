@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <malloc.h>
 #include <poll.h>
 #include <unistd.h>
 #include <sys/stat.h>
@@ -485,6 +486,11 @@ int loader_start(struct loader *ld, const struct loader_opts *opts,
 		wgt_err("cannot open the ring buffer: %s", strerror(-err));
 		goto fail;
 	}
+	/*
+	 * Probing and loading parsed the kernel's BTF (megabytes) several
+	 * times; a long-running watch or export should not keep that heap.
+	 */
+	malloc_trim(0);
 	return 0;
 fail:
 	loader_stop(ld);
