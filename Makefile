@@ -58,7 +58,7 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 # libFuzzer needs clang; the harness links every user file but main.c.
 FUZZ_CFLAGS = $(filter-out -O2,$(USER_CFLAGS)) -O1 -fsanitize=fuzzer,address
 
-.PHONY: all deps demo test test-unit test-netns test-vm unit fuzz \
+.PHONY: all deps demo bench test test-unit test-netns test-vm unit fuzz \
 	install clean help
 .DEFAULT_GOAL := all
 # Keep BPF objects: the skeletons embed them, rebuilding them is not free.
@@ -76,6 +76,8 @@ help:
 	@echo '  make test-netns  namespace tier only (root, host kernel)'
 	@echo '  make test-vm     vm tier only (root, qemu, Debian 6.1 and 6.12 kernels)'
 	@echo '  make fuzz        build the libFuzzer harnesses into build/fuzz/'
+	@echo '  make bench       cost of export/watch/trace vs no tracing and bpftrace (root, ~8 min;'
+	@echo '                   writes tests/bench/RESULTS.md); QUICK=1: one short round (< 1 min)'
 	@echo '  make install     install to $$(DESTDIR)$$(PREFIX) (default /usr/local)'
 	@echo '  make clean       remove build output (keeps the .cache/ kernel downloads)'
 	@echo 'Variables: V=1 full commands, PREFIX=, DESTDIR=, CLANG=, BPFTOOL='
@@ -137,6 +139,11 @@ fuzz: $(FUZZ_BINS)
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)bash tests/demo/demo.sh
+
+# The benchmark: root, namespaces on the host kernel, about 8 minutes.
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)bash tests/bench/bench.sh $(if $(filter 1,$(QUICK)),--quick)
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory all unit
