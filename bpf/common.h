@@ -42,6 +42,32 @@ struct {
 	__type(value, __u64);
 } stats SEC(".maps");
 
+/* Per-CPU time of the last event of a rate-limited kind. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} endpoint_ts SEC(".maps");
+
+#define WGT_ENDPOINT_GAP_NS 10000000ULL	/* <= 100 outer lookups/s per CPU */
+
+/*
+ * Outer packets to a traced endpoint follow every inner packet to that
+ * peer: enough of them show how the outer packet is routed.
+ */
+static __always_inline bool endpoint_event_due(void)
+{
+	__u64 now = bpf_ktime_get_ns(), *last;
+	__u32 zero = 0;
+
+	last = bpf_map_lookup_elem(&endpoint_ts, &zero);
+	if (!last || now - *last < WGT_ENDPOINT_GAP_NS)
+		return false;
+	*last = now;
+	return true;
+}
+
 static __always_inline void stat_inc(__u32 which)
 {
 	__u64 *v = bpf_map_lookup_elem(&stats, &which);

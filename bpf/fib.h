@@ -27,6 +27,7 @@ static __always_inline int on_fib4_lookup(__u32 tb_id, const struct flowi4 *flp,
 	struct wgt_flow f = { .family = AF_INET };
 	struct net_device *dev = NULL;
 	struct wgt_event *e;
+	__u32 role;
 	__be32 a;
 
 	if (!cfg_trace)
@@ -35,7 +36,8 @@ static __always_inline int on_fib4_lookup(__u32 tb_id, const struct flowi4 *flp,
 	__builtin_memcpy(f.saddr, &a, 4);
 	a = BPF_CORE_READ(flp, daddr);
 	__builtin_memcpy(f.daddr, &a, 4);
-	if (!flow_role(&f))
+	role = flow_role(&f);
+	if (!role || (role == WGT_ROLE_ENDPOINT && !endpoint_event_due()))
 		return 0;
 	if (nhc)
 		dev = BPF_CORE_READ(nhc, nhc_dev);
@@ -76,13 +78,14 @@ static __always_inline int on_fib6_lookup(const struct net *net,
 	struct net_device *dev = NULL;
 	struct fib6_nh *nh;
 	struct wgt_event *e;
-	__u32 ns = BPF_CORE_READ(net, ns.inum);
+	__u32 ns = BPF_CORE_READ(net, ns.inum), role;
 
 	if (!cfg_trace || !netns_wanted(ns))
 		return 0;
 	BPF_CORE_READ_INTO(&f.saddr, flp, saddr);
 	BPF_CORE_READ_INTO(&f.daddr, flp, daddr);
-	if (!flow_role(&f))
+	role = flow_role(&f);
+	if (!role || (role == WGT_ROLE_ENDPOINT && !endpoint_event_due()))
 		return 0;
 
 	e = event_reserve(WGT_EV_FIB);

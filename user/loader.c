@@ -575,17 +575,22 @@ uint64_t loader_stat(struct loader *ld, enum wgt_stat which)
 	return sum;
 }
 
-void loader_stop(struct loader *ld)
+void loader_detach(struct loader *ld)
 {
 	int f;
 
-	ring_buffer__free(ld->rb);
-	ld->rb = NULL;
 	tc_detach_all(ld);
 	for (f = 0; f < LF__COUNT; f++) {
 		bpf_link__destroy(ld->links[f]);
 		ld->links[f] = NULL;
 	}
+}
+
+void loader_stop(struct loader *ld)
+{
+	loader_detach(ld);
+	ring_buffer__free(ld->rb);
+	ld->rb = NULL;
 	wgtrace_bpf__destroy(ld->skel);
 	ld->skel = NULL;
 	hook_env_free(&ld->env);

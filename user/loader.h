@@ -91,6 +91,8 @@ int loader_poll(struct loader *ld, int timeout_ms);
 /* The same, also waking when other_fd is readable (rtnetlink, say). */
 int loader_poll_with(struct loader *ld, int other_fd, int timeout_ms);
 uint64_t loader_stat(struct loader *ld, enum wgt_stat which);
+/* Detach every program and tc filter, keep the maps and ring to read them. */
+void loader_detach(struct loader *ld);
 void loader_stop(struct loader *ld);
 
 const char *loader_fact_name(enum loader_fact f);

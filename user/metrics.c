@@ -289,6 +289,10 @@ char *metrics_render(const struct metrics *m, const struct live *l,
 	       "Packets (or route changes) that took a wrong turn, by verdict, device and peer.");
 	series3(&o, m, F_WRONG, "verdict", "interface", "peer");
 
+	header(&o, fmt, "wgtrace_events_total", "counter",
+	       "Example-flow events delivered by the kernel.");
+	put(&o, "wgtrace_events_total %llu\n", (unsigned long long)
+	    (l->ld->skel ? loader_stat(l->ld, WGT_STAT_EVENTS) : 0));
 	header(&o, fmt, "wgtrace_events_lost_total", "counter",
 	       "Example-flow events lost because the ring buffer was full.");
 	put(&o, "wgtrace_events_lost_total %llu\n", (unsigned long long)

@@ -68,6 +68,19 @@ bool rules_custom_v4(const struct inv_rule *rules, size_t n)
 	return false;
 }
 
+#define LOOPBACK_IFINDEX 1
+
+/* Does e look up the way back of decision d (rp_filter's check)? */
+static bool reverse_of(const struct fib_decision *d, const struct wgt_event *e)
+{
+	return d && d->iif > LOOPBACK_IFINDEX &&
+	       (int)e->ifindex == LOOPBACK_IFINDEX &&
+	       d->flow.family == e->flow.family &&
+	       !memcmp(d->flow.daddr, e->flow.saddr, 16) &&
+	       !memcmp(d->flow.saddr, e->flow.daddr, 16) &&
+	       e->ts_ns - d->last_ts_ns <= DECISION_GAP_NS;
+}
+
 static bool starts_decision(const struct fib_decision *d,
 			    const struct wgt_event *e, bool v4_custom_rules)
 {
@@ -102,6 +115,9 @@ size_t path_group_fib(const struct wgt_event *ev, size_t n,
 			continue;
 		d = idx >= 0 ? &out[idx] : NULL;
 		if (starts_decision(d, e, v4_custom_rules)) {
+			bool rpf = reverse_of(d, e) || (d && d->rpf_check &&
+				    same_flow(d, e));
+
 			if (d)
 				decision_close(d);
 			if (count >= max) {
@@ -115,6 +131,7 @@ size_t path_group_fib(const struct wgt_event *ev, size_t n,
 			d->netns = e->netns;
 			d->mark = e->mark;
 			d->iif = e->ifindex;
+			d->rpf_check = rpf;
 			open_on_cpu[cpu] = count++;
 		}
 		d->last_ts_ns = e->ts_ns;

@@ -30,6 +30,12 @@ struct fib_decision {
 	int oifs[PATH_MAX_LOOKUPS];
 	int n;
 	int decided;		/* index of the lookup that decided, -1: none */
+	/*
+	 * The reverse-path check of the packet routed just before on this
+	 * CPU (fib_validate_source: addresses swapped, iif = loopback): not
+	 * a packet of its own, and not a reply.
+	 */
+	bool rpf_check;
 	/* The deciding lookup's result (copied for convenience). */
 	uint32_t table;
 	int err;

@@ -278,7 +278,7 @@ static int run_trace(struct trace_opts *o, struct trace_target *t, size_t nt,
 	struct drop_reasons reasons = { 0 };
 	struct finding_list fl = { 0 };
 	struct loader ld;
-	uint64_t start, last_ns, lost;
+	uint64_t start, last_ns, lost, events, next_check = 0;
 	bool v4_custom = rules_custom_v4(inv->rules, inv->n_rules);
 	bool started = false, senders = false;
 	int err;
@@ -360,18 +360,22 @@ static int run_trace(struct trace_opts *o, struct trace_target *t, size_t nt,
 			while ((rtt = sender_poll_reply(&snd[i])) > 0)
 				icmp_replies[i]++;
 		}
-		if (!o->send || sent >= o->count) {
+		if ((!o->send || sent >= o->count) && monotonic_ns() >= next_check) {
 			size_t tot = 0;
 
+			/* Reducing walks every event kept: not on every wake-up. */
+			next_check = monotonic_ns() + 200000000ULL;
 			for (i = 0; i < nt; i++)
 				tot += icmp_replies[i];
 			if (done_enough(&c, v4_custom, t, nt, o, last_ns, tot))
 				break;
 		}
 	}
-	/* Drain what is already in the ring, then detach before reporting. */
+	/* Detach first, then drain: nothing arrives unread or uncounted. */
+	loader_detach(&ld);
 	loader_poll(&ld, 0);
-	lost = loader_stat(&ld, WGT_STAT_EVENTS_LOST) + c.overflow;
+	lost = loader_stat(&ld, WGT_STAT_EVENTS_LOST);
+	events = loader_stat(&ld, WGT_STAT_EVENTS);
 	loader_stop(&ld);
 	started = false;
 
@@ -380,15 +384,17 @@ static int run_trace(struct trace_opts *o, struct trace_target *t, size_t nt,
 
 		trace_reduce(c.ev, c.n, v4_custom, &t[i], o, &s);
 		s.n_replies_icmp = icmp_replies[i];
-		err = trace_report(inv, &ld, o, &t[i], &s, lost, &reasons, &fl);
+		err = trace_report(inv, &ld, o, &t[i], &s, events, lost,
+				   c.overflow, &reasons, &fl);
 		if (err)
 			break;
 		if (!o->json && i + 1 < nt)
 			putchar('\n');
 	}
-	if (!o->json && lost)
-		printf("%zu events lost (ring buffer full): counts may be low\n",
-		       (size_t)lost);
+	if (!o->json && (lost || c.overflow))
+		printf("%llu events lost (ring buffer full), %llu not kept (over %d): counts may be low\n",
+		       (unsigned long long)lost, (unsigned long long)c.overflow,
+		       TRACE_MAX_EVENTS);
 cleanup:
 	if (senders)
 		for (i = 0; i < nt; i++)

@@ -35,6 +35,7 @@ struct trace_expect {
 	const struct wg_device_info *owner_wg;
 	size_t owner_peer;
 	bool v4_default_in_tunnel;	/* for v6_leak */
+	uint8_t owner_len;		/* the owner's prefix length */
 };
 
 struct trace_target {
@@ -95,7 +96,8 @@ void trace_reduce(const struct wgt_event *ev, size_t n, bool v4_custom_rules,
  */
 int trace_report(const struct inventory *inv, const struct loader *ld,
 		 const struct trace_opts *o, const struct trace_target *t,
-		 const struct trace_seen *seen, uint64_t events_lost,
+		 const struct trace_seen *seen, uint64_t events,
+		 uint64_t events_lost, uint64_t events_not_kept,
 		 const struct drop_reasons *reasons, struct finding_list *fl);
 
 #endif /* WGT_TRACE_H */

@@ -77,6 +77,7 @@ void trace_expect(const struct inventory *inv, const struct trace_opts *o,
 		if (nm && !exp->owner_wg) {
 			exp->owner_wg = dev;
 			exp->owner_peer = m[0].peer;
+			exp->owner_len = m[0].pfx.len;
 		}
 		if (nm && dev == exp->wg) {
 			exp->has_peer = true;

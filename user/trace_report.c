@@ -271,8 +271,13 @@ static void report_route(struct story *st, int *oif_out)
 	else
 		json_object_put(j);
 
-	/* route_bypass: the destination belongs to a peer, the flow did not go there. */
-	if (exp->owner_wg && (err || oif != exp->owner_wg->ifindex)) {
+	/*
+	 * route_bypass: the destination belongs to a peer, the flow did not
+	 * go there. Not for a /0: in a full tunnel the LAN and the endpoint
+	 * leave outside it by design (as watch and export judge it too).
+	 */
+	if (exp->owner_wg && exp->owner_len &&
+	    (err || oif != exp->owner_wg->ifindex)) {
 		struct finding *f = new_finding(st, "route_bypass", SEV_ERROR, mode);
 		char key[WG_KEY_B64_LEN];
 
@@ -616,7 +621,8 @@ static void report_v6(struct story *st, int oif)
 
 int trace_report(const struct inventory *inv, const struct loader *ld,
 		 const struct trace_opts *o, const struct trace_target *t,
-		 const struct trace_seen *seen, uint64_t events_lost,
+		 const struct trace_seen *seen, uint64_t events,
+		 uint64_t events_lost, uint64_t events_not_kept,
 		 const struct drop_reasons *reasons, struct finding_list *fl)
 {
 	struct story st = {
@@ -661,7 +667,9 @@ int trace_report(const struct inventory *inv, const struct loader *ld,
 		if (loader_fact_used(ld, f))
 			jadd_str(modes, loader_fact_name(f), wgt_mode_name(ld->mode[f]));
 	json_object_object_add(st.summary, "modes", modes);
+	jadd_int(st.summary, "events", events);
 	jadd_int(st.summary, "events_lost", events_lost);
+	jadd_int(st.summary, "events_not_kept", events_not_kept);
 	json_object_object_add(st.summary, "findings", st.findings);
 
 	for (i = first; i < fl->n; i++) {

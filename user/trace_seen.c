@@ -117,6 +117,8 @@ void trace_reduce(const struct wgt_event *ev, size_t n, bool v4_custom_rules,
 		return;
 	nd = path_group_fib(ev, n, v4_custom_rules, d, n);
 	for (i = 0; i < nd; i++) {
+		if (d[i].rpf_check)
+			continue;
 		if (flow_is(&d[i].flow, true, &t->dst) &&
 		    (!o->src.family || o->src.family != t->dst.family ||
 		     flow_is(&d[i].flow, false, &o->src))) {

@@ -210,6 +210,7 @@ static void emit_status_json(const struct watch_opts *o, const struct live *l,
 	jadd_int(j, "uptime_s", (monotonic_ns() - start_ns) / 1000000000ULL);
 	jadd_str(j, "netns", o->netns);
 	jadd_int(j, "wireguard_devices", l->inv->n_wg);
+	jadd_int(j, "events", loader_stat(l->ld, WGT_STAT_EVENTS));
 	jadd_int(j, "events_lost", lost);
 	jadd_int(j, "findings", nf);
 	for (f = 0; f < LF__COUNT; f++)

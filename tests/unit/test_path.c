@@ -171,6 +171,30 @@ static void pause_splits_decisions(void **state)
 	assert_int_equal(path_group_fib(ev, 3, true, d, 4), 2);
 }
 
+static void reverse_path_check_is_not_a_packet(void **state)
+{
+	/* Forwarded 192.0.2.1 -> 10.1.1.1 in on ifindex 4, then rp_filter
+	 * looks up the way back (iif loopback) before the next packet. */
+	struct wgt_event ev[] = {
+		fib(254, 0, 2, "10.1.1.1", 0, 0, 1000),
+		fib(254, 0, 4, "192.0.2.1", 0, 0, 1500),
+		fib(254, 0, 2, "10.1.1.1", 0, 0, 900000000ULL),
+	};
+	struct fib_decision d[4];
+
+	(void)state;
+	ev[0].ifindex = ev[2].ifindex = 4;
+	inet_pton(AF_INET, "10.1.1.1", ev[1].flow.saddr);
+	assert_int_equal(path_group_fib(ev, 3, false, d, 4), 3);
+	assert_false(d[0].rpf_check);
+	assert_true(d[1].rpf_check);
+	assert_false(d[2].rpf_check);
+	/* A locally generated packet (iif loopback) has no such check. */
+	ev[0].ifindex = 1;
+	assert_int_equal(path_group_fib(ev, 3, false, d, 4), 3);
+	assert_false(d[1].rpf_check);
+}
+
 static void rule_selectors(void **state)
 {
 	struct wgt_flow f = { .family = AF_INET };
@@ -231,6 +255,7 @@ int main(void)
 		cmocka_unit_test(default_rules_one_lookup_per_decision),
 		cmocka_unit_test(interleaved_cpus_and_miss),
 		cmocka_unit_test(pause_splits_decisions),
+		cmocka_unit_test(reverse_path_check_is_not_a_packet),
 		cmocka_unit_test(rule_selectors),
 		cmocka_unit_test(longest_route_in_table),
 	};
