@@ -15,20 +15,21 @@
 
 static __always_inline int on_dev_queue(const struct sk_buff *skb)
 {
-	struct net_device *dev = BPF_CORE_READ(skb, dev);
+	struct net_device *dev = skb->dev;
 	struct wgt_flow f = { 0 };
 	struct wgt_lpm_val *v;
 	struct wgt_event *e;
 	__u32 ifindex, len;
 
+	/* Every packet of every namespace passes here: leave early. */
 	if (!cfg_counters || !dev || !netns_wanted(dev_netns(dev)))
 		return 0;
-	if (BPF_CORE_READ(dev, flags) & WGT_IFF_LOOPBACK)
+	if (dev->flags & WGT_IFF_LOOPBACK)
 		return 0;
 	if (flow_from_skb(&f, skb))
 		return 0;
 	v = allowed_lookup(f.family, f.daddr);
-	ifindex = BPF_CORE_READ(dev, ifindex);
+	ifindex = dev->ifindex;
 	/*
 	 * A /0 is a full tunnel: more specific routes outside it (the LAN,
 	 * the endpoint) are by design; v6_leak covers what it misses.
@@ -36,7 +37,7 @@ static __always_inline int on_dev_queue(const struct sk_buff *skb)
 	if (!v || !v->plen || v->ifindex == ifindex ||
 	    is_endpoint(f.family, f.daddr))
 		return 0;
-	len = BPF_CORE_READ(skb, len);
+	len = skb->len;
 	count_verdict(WGT_V_ROUTE_BYPASS, v->ifindex, v->peer, len);
 	e = sample_reserve(WGT_V_ROUTE_BYPASS);
 	if (!e)

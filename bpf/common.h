@@ -119,9 +119,16 @@ static __always_inline void event_submit(struct wgt_event *e)
 	bpf_ringbuf_submit(e, 0);
 }
 
+/*
+ * Every wgtrace program is BTF-typed (tp_btf, fentry/fexit), so kernel
+ * pointers are read with direct loads, which the verifier turns into
+ * guarded loads: several times cheaper per packet than a
+ * bpf_probe_read_kernel() call each (tests/bench/RESULTS.md). CO-RE still
+ * relocates the offsets (vmlinux.h marks every type preserve_access_index).
+ */
 static __always_inline __u32 dev_netns(const struct net_device *dev)
 {
-	return dev ? BPF_CORE_READ(dev, nd_net.net, ns.inum) : 0;
+	return dev ? dev->nd_net.net->ns.inum : 0;
 }
 
 /* The namespace of a packet: its device's, else its socket's, else 0. */
@@ -132,8 +139,8 @@ static __always_inline __u32 skb_netns(const struct sk_buff *skb,
 
 	if (dev)
 		return dev_netns(dev);
-	sk = BPF_CORE_READ(skb, sk);
-	return sk ? BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum) : 0;
+	sk = skb->sk;
+	return sk ? sk->__sk_common.skc_net.net->ns.inum : 0;
 }
 
 static __always_inline bool netns_wanted(__u32 ns)
@@ -146,42 +153,42 @@ static __always_inline bool netns_wanted(__u32 ns)
 static __always_inline int flow_from_l3(struct wgt_flow *f, __u16 proto_be,
 					const void *hdr)
 {
-	__u8 ip_proto, ihl_byte;
-	const void *l4;
+	/* The header and the 4 bytes after it (ports), read in one go. */
+	__u8 b[sizeof(struct ipv6hdr) + 4];
+	__u16 ports[2] = { 0, 0 };
+	__u32 ihl;
 
 	if (proto_be == bpf_htons(ETH_P_IP)) {
-		struct iphdr iph;
+		const struct iphdr *ip = (const void *)b;
 
-		if (bpf_probe_read_kernel(&iph, sizeof(iph), hdr))
+		if (bpf_probe_read_kernel(b, sizeof(struct iphdr) + 4, hdr))
 			return -1;
 		f->family = AF_INET;
-		__builtin_memcpy(f->saddr, &iph.saddr, 4);
-		__builtin_memcpy(f->daddr, &iph.daddr, 4);
-		ip_proto = iph.protocol;
-		bpf_probe_read_kernel(&ihl_byte, 1, hdr);
-		l4 = hdr + (ihl_byte & 0xf) * 4;
+		__builtin_memcpy(f->saddr, &ip->saddr, 4);
+		__builtin_memcpy(f->daddr, &ip->daddr, 4);
+		f->proto = ip->protocol;
+		ihl = ip->ihl;
+		if (ihl == 5)
+			__builtin_memcpy(ports, b + sizeof(struct iphdr), 4);
+		else if (bpf_probe_read_kernel(ports, 4, hdr + ihl * 4))
+			return 0;
 	} else if (proto_be == bpf_htons(ETH_P_IPV6)) {
-		struct ipv6hdr ip6h;
+		const struct ipv6hdr *ip6 = (const void *)b;
 
-		if (bpf_probe_read_kernel(&ip6h, sizeof(ip6h), hdr))
+		if (bpf_probe_read_kernel(b, sizeof(b), hdr))
 			return -1;
 		f->family = AF_INET6;
-		__builtin_memcpy(f->saddr, &ip6h.saddr, 16);
-		__builtin_memcpy(f->daddr, &ip6h.daddr, 16);
+		__builtin_memcpy(f->saddr, &ip6->saddr, 16);
+		__builtin_memcpy(f->daddr, &ip6->daddr, 16);
 		/* Extension headers are not walked: ports stay 0 then. */
-		ip_proto = ip6h.nexthdr;
-		l4 = hdr + sizeof(ip6h);
+		f->proto = ip6->nexthdr;
+		__builtin_memcpy(ports, b + sizeof(struct ipv6hdr), 4);
 	} else {
 		return -1;
 	}
-	f->proto = ip_proto;
-	if (ip_proto == IPPROTO_TCP || ip_proto == IPPROTO_UDP) {
-		__u16 ports[2];
-
-		if (!bpf_probe_read_kernel(ports, sizeof(ports), l4)) {
-			f->sport = ports[0];
-			f->dport = ports[1];
-		}
+	if (f->proto == IPPROTO_TCP || f->proto == IPPROTO_UDP) {
+		f->sport = ports[0];
+		f->dport = ports[1];
 	}
 	return 0;
 }
@@ -190,9 +197,9 @@ static __always_inline int flow_from_l3(struct wgt_flow *f, __u16 proto_be,
 static __always_inline int flow_from_skb(struct wgt_flow *f,
 					 const struct sk_buff *skb)
 {
-	unsigned char *head = BPF_CORE_READ(skb, head);
-	__u16 nh = BPF_CORE_READ(skb, network_header);
-	__u16 proto = BPF_CORE_READ(skb, protocol);
+	unsigned char *head = skb->head;
+	__u16 nh = skb->network_header;
+	__u16 proto = skb->protocol;
 
 	if (!head || nh == (__u16)~0U)
 		return -1;

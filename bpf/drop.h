@@ -75,7 +75,7 @@ static __always_inline int on_kfree_skb(const struct sk_buff *skb,
 	struct wgt_event *e;
 	__u32 ns;
 
-	dev = BPF_CORE_READ(skb, dev);
+	dev = skb->dev;
 	ns = skb_netns(skb, dev);
 	if (!netns_wanted(ns))
 		return 0;

@@ -111,6 +111,19 @@ static void explain_failure(const struct hook_env *env,
 	set_why(res, err, "%s failed: %s", step, strerror(-err));
 }
 
+/* Remember a refusal that holds for every target of this kind. */
+static void note_refusal(struct hook_env *env, const struct hook_candidate *c,
+			 const char *step, const struct hook_result *res)
+{
+	bool fentry = c->kind == HK_FENTRY || c->kind == HK_FEXIT;
+	bool kprobe = c->kind == HK_KPROBE || c->kind == HK_KRETPROBE;
+
+	if (fentry && !strcmp(step, "load") && res->err == -EPERM)
+		env->fentry_refused = *res;
+	if (kprobe && !env->kf.kprobe_pmu && !env->kf.tracefs)
+		env->kprobe_refused = *res;
+}
+
 static void try_bpf(struct hook_env *env, const struct hook_candidate *c,
 		    const char *target, struct hook_result *res)
 {
@@ -157,10 +170,12 @@ static void try_bpf(struct hook_env *env, const struct hook_candidate *c,
 	if (!link)
 		err = -errno;
 cleanup:
-	if (err)
+	if (err) {
 		explain_failure(env, c, step, err, res);
-	else
+		note_refusal(env, c, step, res);
+	} else {
 		res->ok = true;
+	}
 	bpf_link__destroy(link);
 	probe_bpf__destroy(skel);
 }
@@ -282,9 +297,24 @@ void hook_try(struct hook_env *env, const struct hook_candidate *c,
 		try_bpf(env, c, "kfree_skb", res);
 		return;
 	default:
-		try_bpf(env, c, c->target, res);
+		break;
+	}
+	/* Known outcomes: no object to build, no BTF to parse again. */
+	if (is_wireguard_function(c->target) && !env->kf.wg_module) {
+		set_why(res, -ENOENT, "wireguard module not loaded (try: modprobe wireguard)");
 		return;
 	}
+	if ((c->kind == HK_FENTRY || c->kind == HK_FEXIT) &&
+	    env->fentry_refused.err) {
+		*res = env->fentry_refused;
+		return;
+	}
+	if ((c->kind == HK_KPROBE || c->kind == HK_KRETPROBE) &&
+	    env->kprobe_refused.err) {
+		*res = env->kprobe_refused;
+		return;
+	}
+	try_bpf(env, c, c->target, res);
 }
 
 int hook_env_init(struct hook_env *env)

@@ -61,6 +61,13 @@ struct hook_env {
 	bool tc_tested;
 	struct hook_result tc;	/* tcx or clsact attach in a scratch netns */
 	char tc_how[16];	/* "tcx" or "clsact" */
+	/*
+	 * A kind of program the kernel already refused, whatever the target
+	 * (fentry locked down, no kprobes): later candidates of that kind
+	 * fail the same way without loading anything (each load parses the
+	 * kernel's BTF again: megabytes of heap and tens of milliseconds).
+	 */
+	struct hook_result fentry_refused, kprobe_refused;
 };
 
 int hook_env_init(struct hook_env *env);

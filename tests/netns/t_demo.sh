@@ -146,7 +146,7 @@ check demo-overlap "check's overlap of bob in alice not shown" overlap_shown
 observed_if demo-rpf_drop reason:IP_RPFILTER "rpf_drop on lan0 not reported as the kernel counted" \
 	rpf_drop lan0 "route back to 172.16.7.7 goes via up0"
 observed_if demo-mtu_drop reason:PKT_TOO_BIG "mtu_drop not reported as the kernel counted" \
-	mtu_drop "$GW_WG" "1400-byte packet, MTU 1280 on up0"
+	mtu_drop up0 "1400-byte packet, MTU 1280 on up0"
 observed_if demo-route_bypass net/net_dev_queue "route_bypass of carol's prefix not reported as counted" \
 	route_bypass "$GW_WG" "actual:   dev up0"
 observed_if demo-no_forward skb/kfree_skb "no_forward on guest0 not reported as the kernel counted" \
