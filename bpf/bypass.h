@@ -22,7 +22,7 @@ static __always_inline int on_dev_queue(const struct sk_buff *skb)
 	__u32 ifindex, len;
 
 	/* Every packet of every namespace passes here: leave early. */
-	if (!cfg_counters || !dev || !netns_wanted(dev_netns(dev)))
+	if (!cfg_counters || !dev || !netns_wanted(dev_netns_btf(dev)))
 		return 0;
 	if (dev->flags & WGT_IFF_LOOPBACK)
 		return 0;

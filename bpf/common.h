@@ -120,25 +120,34 @@ static __always_inline void event_submit(struct wgt_event *e)
 }
 
 /*
- * Every wgtrace program is BTF-typed (tp_btf, fentry/fexit), so kernel
- * pointers are read with direct loads, which the verifier turns into
- * guarded loads: several times cheaper per packet than a
- * bpf_probe_read_kernel() call each (tests/bench/RESULTS.md). CO-RE still
- * relocates the offsets (vmlinux.h marks every type preserve_access_index).
+ * A pointer the verifier knows as BTF-typed (a tp_btf/fentry argument, or a
+ * field loaded directly from one) can be followed with direct loads, which
+ * it turns into guarded loads: several times cheaper than a
+ * bpf_probe_read_kernel() call each (tests/bench/RESULTS.md). A pointer that
+ * came out of BPF_CORE_READ is a plain number to it and needs the helper.
+ * Hot paths use the _btf variant; CO-RE relocates the offsets either way.
  */
-static __always_inline __u32 dev_netns(const struct net_device *dev)
+static __always_inline __u32 dev_netns_btf(const struct net_device *dev)
 {
 	return dev ? dev->nd_net.net->ns.inum : 0;
 }
 
-/* The namespace of a packet: its device's, else its socket's, else 0. */
+static __always_inline __u32 dev_netns(const struct net_device *dev)
+{
+	return dev ? BPF_CORE_READ(dev, nd_net.net, ns.inum) : 0;
+}
+
+/*
+ * The namespace of a packet: its device's, else its socket's, else 0.
+ * skb must be BTF-typed and dev loaded directly from it (skb->dev).
+ */
 static __always_inline __u32 skb_netns(const struct sk_buff *skb,
 				       const struct net_device *dev)
 {
 	struct sock *sk;
 
 	if (dev)
-		return dev_netns(dev);
+		return dev_netns_btf(dev);
 	sk = skb->sk;
 	return sk ? sk->__sk_common.skc_net.net->ns.inum : 0;
 }
