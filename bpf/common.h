@@ -50,21 +50,28 @@ struct {
 	__type(value, __u64);
 } endpoint_ts SEC(".maps");
 
-#define WGT_ENDPOINT_GAP_NS 10000000ULL	/* <= 100 outer lookups/s per CPU */
+#define WGT_ENDPOINT_GAP_NS 10000000ULL	/* <= 100 outer decisions/s per CPU */
+#define WGT_ENDPOINT_BURST_NS 100000ULL	/* the lookups of one decision */
 
 /*
  * Outer packets to a traced endpoint follow every inner packet to that
- * peer: enough of them show how the outer packet is routed.
+ * peer: some of them show how the outer packet is routed. Whole decisions
+ * are let through (every table a rule walk looks up, microseconds apart),
+ * at most one starting per gap.
  */
 static __always_inline bool endpoint_event_due(void)
 {
-	__u64 now = bpf_ktime_get_ns(), *last;
+	__u64 now = bpf_ktime_get_ns(), *start;
 	__u32 zero = 0;
 
-	last = bpf_map_lookup_elem(&endpoint_ts, &zero);
-	if (!last || now - *last < WGT_ENDPOINT_GAP_NS)
+	start = bpf_map_lookup_elem(&endpoint_ts, &zero);
+	if (!start)
 		return false;
-	*last = now;
+	if (now - *start < WGT_ENDPOINT_BURST_NS)
+		return true;
+	if (now - *start < WGT_ENDPOINT_GAP_NS)
+		return false;
+	*start = now;
 	return true;
 }
 
@@ -151,6 +158,19 @@ static __always_inline __u32 skb_netns(const struct sk_buff *skb,
 	sk = skb->sk;
 	return sk ? sk->__sk_common.skc_net.net->ns.inum : 0;
 }
+
+/*
+ * Copy an address field of exactly its own size. BPF_CORE_READ_INTO sizes
+ * the copy by its destination: an array argument decays to a byte pointer
+ * (1 byte copied), and a 16-byte buffer for a 4-byte field reads past it.
+ */
+#define READ_ADDR4(dst, src, ...)					\
+	({ __be32 __a = BPF_CORE_READ(src, __VA_ARGS__);		\
+	   __builtin_memcpy((dst), &__a, 4); })
+#define READ_ADDR6(dst, src, ...)					\
+	({ struct in6_addr __a6;					\
+	   BPF_CORE_READ_INTO(&__a6, src, __VA_ARGS__);			\
+	   __builtin_memcpy((dst), &__a6, 16); })
 
 static __always_inline bool netns_wanted(__u32 ns)
 {

@@ -109,7 +109,9 @@ static __always_inline int on_icmp_send(const struct sk_buff *skb, int type,
 
 	if (!cfg_trace || flow_from_skb(&f, skb) || !flow_role(&f))
 		return 0;
-	dev = BPF_CORE_READ(skb, dev);
+	dev = skb->dev;
+	if (!netns_wanted(skb_netns(skb, dev)))
+		return 0;
 	e = event_reserve(WGT_EV_ICMP);
 	if (!e)
 		return 0;

@@ -58,9 +58,9 @@ static __always_inline int on_fib4_lookup(__u32 tb_id, const struct flowi4 *flp,
 		e->oif = BPF_CORE_READ(dev, ifindex);
 		e->gw_family = BPF_CORE_READ(nhc, nhc_gw_family);
 		if (e->gw_family == AF_INET)
-			BPF_CORE_READ_INTO(e->gw, nhc, nhc_gw.ipv4);
+			READ_ADDR4(e->gw, nhc, nhc_gw.ipv4);
 		else if (e->gw_family == AF_INET6)
-			BPF_CORE_READ_INTO(e->gw, nhc, nhc_gw.ipv6);
+			READ_ADDR6(e->gw, nhc, nhc_gw.ipv6);
 	} else {
 		e->oif = 0;
 	}
@@ -112,7 +112,7 @@ static __always_inline int on_fib6_lookup(const struct net *net,
 		if (nh) {
 			e->gw_family = BPF_CORE_READ(nh, nh_common.nhc_gw_family);
 			if (e->gw_family == AF_INET6)
-				BPF_CORE_READ_INTO(e->gw, nh, nh_common.nhc_gw.ipv6);
+				READ_ADDR6(e->gw, nh, nh_common.nhc_gw.ipv6);
 		}
 	}
 	event_submit(e);

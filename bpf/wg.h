@@ -60,10 +60,10 @@ static __always_inline void peer_endpoint(const struct wg_peer___wgt *peer,
 
 	e->endpoint_family = family;
 	if (family == AF_INET) {
-		BPF_CORE_READ_INTO(e->endpoint, peer, endpoint.addr4.sin_addr);
+		READ_ADDR4(e->endpoint, peer, endpoint.addr4.sin_addr.s_addr);
 		e->endpoint_port = BPF_CORE_READ(peer, endpoint.addr4.sin_port);
 	} else if (family == AF_INET6) {
-		BPF_CORE_READ_INTO(e->endpoint, peer, endpoint.addr6.sin6_addr);
+		READ_ADDR6(e->endpoint, peer, endpoint.addr6.sin6_addr);
 		e->endpoint_port = BPF_CORE_READ(peer, endpoint.addr6.sin6_port);
 	}
 }
@@ -218,9 +218,9 @@ static __always_inline int on_wg_outer(const struct wg_peer___wgt *peer,
 	/* Only the endpoint is needed to filter: no event on the stack. */
 	ep.family = BPF_CORE_READ(peer, endpoint.addr.sa_family);
 	if (ep.family == AF_INET)
-		BPF_CORE_READ_INTO(&ep.addr, peer, endpoint.addr4.sin_addr);
+		READ_ADDR4(ep.addr, peer, endpoint.addr4.sin_addr.s_addr);
 	else if (ep.family == AF_INET6)
-		BPF_CORE_READ_INTO(&ep.addr, peer, endpoint.addr6.sin6_addr);
+		READ_ADDR6(ep.addr, peer, endpoint.addr6.sin6_addr);
 	else
 		return 0;
 	if (!(addr_role(ep.family, ep.addr) & WGT_ROLE_ENDPOINT))

@@ -38,6 +38,8 @@ static void decision_close(struct fib_decision *d)
 		d->table = d->tables[d->decided];
 		d->err = 0;
 		d->oif = d->oifs[d->decided];
+		/* Not the gateway of a route a suppress rule rejected. */
+		d->gw = d->gws[d->decided];
 	} else if (d->n) {
 		d->table = d->tables[d->n - 1];
 		d->err = d->errs[d->n - 1];
@@ -48,8 +50,16 @@ static void decision_close(struct fib_decision *d)
 	}
 }
 
-/* Lookups of one decision are microseconds apart; packets rarely are. */
-#define DECISION_GAP_NS 200000ULL
+/*
+ * Lookups of one decision are microseconds apart, but a rule walk under
+ * emulation (qemu TCG) was measured at 390 us. A walk restarts at the local
+ * table anyway, so a generous gap only bounds how far apart one walk's
+ * lookups may be.
+ */
+#define DECISION_GAP_NS 5000000ULL
+/* The reverse-path check follows its forward lookup at once (measured
+ * hundreds of microseconds under emulation); a real reply takes a trip. */
+#define RPF_CHECK_GAP_NS 1000000ULL
 
 bool rules_custom_v4(const struct inv_rule *rules, size_t n)
 {
@@ -70,15 +80,41 @@ bool rules_custom_v4(const struct inv_rule *rules, size_t n)
 
 #define LOOPBACK_IFINDEX 1
 
-/* Does e look up the way back of decision d (rp_filter's check)? */
-static bool reverse_of(const struct fib_decision *d, const struct wgt_event *e)
+/* The device the open decision's last successful lookup chose. */
+static int found_oif(const struct fib_decision *d)
 {
-	return d && d->iif > LOOPBACK_IFINDEX &&
-	       (int)e->ifindex == LOOPBACK_IFINDEX &&
+	int i;
+
+	for (i = d->n - 1; i >= 0; i--)
+		if (!d->errs[i])
+			return d->oifs[i];
+	return 0;
+}
+
+/*
+ * Does e look up the way back of decision d (fib_validate_source)? Only
+ * IPv4 does, at once after the forward lookup, when rp_filter is on for the
+ * input device or the namespace has (or had) custom rules, which make the
+ * kernel do the full check anyway; its iif is the forward route's device,
+ * or loopback.
+ */
+static bool reverse_of(const struct fib_decision *d, const struct wgt_event *e,
+		       const struct inventory *inv, bool walk)
+{
+	const struct inv_link *in;
+
+	if (!d || d->flow.family != AF_INET)
+		return false;
+	in = inv ? inv_link_by_index(inv, d->iif) : NULL;
+	if (inv && !walk && (!in || in->rp_filter <= 0))
+		return false;
+	return d->iif > LOOPBACK_IFINDEX &&
+	       ((int)e->ifindex == LOOPBACK_IFINDEX ||
+		(int)e->ifindex == found_oif(d)) &&
 	       d->flow.family == e->flow.family &&
 	       !memcmp(d->flow.daddr, e->flow.saddr, 16) &&
 	       !memcmp(d->flow.saddr, e->flow.daddr, 16) &&
-	       e->ts_ns - d->last_ts_ns <= DECISION_GAP_NS;
+	       e->ts_ns - d->last_ts_ns <= RPF_CHECK_GAP_NS;
 }
 
 static bool starts_decision(const struct fib_decision *d,
@@ -94,8 +130,8 @@ static bool starts_decision(const struct fib_decision *d,
 }
 
 size_t path_group_fib(const struct wgt_event *ev, size_t n,
-		      bool v4_custom_rules, struct fib_decision *out,
-		      size_t max)
+		      bool v4_custom_rules, const struct inventory *inv,
+		      struct fib_decision *out, size_t max)
 {
 	/* One open decision per CPU: lookups never interleave on one CPU. */
 	enum { MAX_CPU = 512 };
@@ -105,6 +141,15 @@ size_t path_group_fib(const struct wgt_event *ev, size_t n,
 
 	for (c = 0; c < MAX_CPU; c++)
 		open_on_cpu[c] = -1;
+	/*
+	 * The kernel walks the rules (local table 255 first) once a namespace
+	 * ever had custom IPv4 rules, even after they are deleted: seeing a
+	 * 255 lookup settles it, whatever the rule dump says now.
+	 */
+	for (i = 0; i < n && !v4_custom_rules; i++)
+		if (ev[i].type == WGT_EV_FIB && ev[i].flow.family == AF_INET &&
+		    ev[i].table == RT_TABLE_LOCAL_ID)
+			v4_custom_rules = true;
 	for (i = 0; i < n; i++) {
 		const struct wgt_event *e = &ev[i];
 		struct fib_decision *d;
@@ -115,8 +160,15 @@ size_t path_group_fib(const struct wgt_event *ev, size_t n,
 			continue;
 		d = idx >= 0 ? &out[idx] : NULL;
 		if (starts_decision(d, e, v4_custom_rules)) {
-			bool rpf = reverse_of(d, e) || (d && d->rpf_check &&
+			bool rpf = reverse_of(d, e, inv, v4_custom_rules) ||
+				   (d && d->rpf_check &&
 				    same_flow(d, e));
+			/* iif 0: no packet is routed without an input device
+			 * (loopback stands for local output); what follows such
+			 * a check at once belongs to the same ICMP error. */
+			bool internal = !e->ifindex ||
+				(d && d->internal &&
+				 e->ts_ns - d->last_ts_ns <= DECISION_GAP_NS);
 
 			if (d)
 				decision_close(d);
@@ -132,14 +184,18 @@ size_t path_group_fib(const struct wgt_event *ev, size_t n,
 			d->mark = e->mark;
 			d->iif = e->ifindex;
 			d->rpf_check = rpf;
+			d->internal = internal;
 			open_on_cpu[cpu] = count++;
 		}
 		d->last_ts_ns = e->ts_ns;
 		d->tables[d->n] = e->table;
 		d->errs[d->n] = e->err;
 		d->oifs[d->n] = e->oif;
+		memset(&d->gws[d->n], 0, sizeof(d->gws[0]));
 		if (!e->err && e->gw_family)
-			addr_from_raw(&d->gw, e->gw_family, e->gw);
+			addr_from_raw(&d->gws[d->n], e->gw_family, e->gw);
+		if (!d->netns)
+			d->netns = e->netns;
 		d->n++;
 	}
 	for (i = 0; i < count; i++)

@@ -22,12 +22,13 @@ struct fib_decision {
 	struct wgt_flow flow;
 	uint64_t ts_ns;		/* first lookup */
 	uint64_t last_ts_ns;
-	uint32_t netns;
+	uint32_t netns;		/* 0 while no lookup could tell it */
 	uint32_t mark;
 	int iif;		/* 0: locally generated */
 	uint32_t tables[PATH_MAX_LOOKUPS];
 	int errs[PATH_MAX_LOOKUPS];	/* 0 found, -EAGAIN not in table, ... */
 	int oifs[PATH_MAX_LOOKUPS];
+	struct wgt_addr gws[PATH_MAX_LOOKUPS];
 	int n;
 	int decided;		/* index of the lookup that decided, -1: none */
 	/*
@@ -36,6 +37,12 @@ struct fib_decision {
 	 * a packet of its own, and not a reply.
 	 */
 	bool rpf_check;
+	/*
+	 * A lookup the kernel makes for itself, not to route a packet: an
+	 * address-type check (iif 0), or the route lookups of an ICMP error
+	 * that follow one. Not a packet either.
+	 */
+	bool internal;
 	/* The deciding lookup's result (copied for convenience). */
 	uint32_t table;
 	int err;
@@ -44,7 +51,9 @@ struct fib_decision {
 };
 
 /*
- * Group FIB events (other types are skipped) into decisions. Lookups of one
+ * Group FIB events (other types are skipped) into decisions. inv (may be
+ * NULL: then rp_filter is taken to be on everywhere) tells on which input
+ * devices IPv4 checks the reverse path, a lookup that is no packet. Lookups of one
  * decision happen back to back on one CPU. A new decision starts at another
  * flow, at the local table (255: the policy walk and IPv6's fixed order
  * start there), or after a pause. Without custom IPv4 rules the kernel looks
@@ -52,8 +61,8 @@ struct fib_decision {
  * v4_custom_rules = false. Returns the count stored (at most max).
  */
 size_t path_group_fib(const struct wgt_event *ev, size_t n,
-		      bool v4_custom_rules, struct fib_decision *out,
-		      size_t max);
+		      bool v4_custom_rules, const struct inventory *inv,
+		      struct fib_decision *out, size_t max);
 /* Are there IPv4 rules besides the kernel's three defaults? */
 bool rules_custom_v4(const struct inv_rule *rules, size_t n);
 

@@ -37,12 +37,28 @@ struct collected {
 	uint64_t overflow;	/* events past TRACE_MAX_EVENTS: counted, not kept */
 };
 
+/* -vv: every event as it arrives, for when a story looks wrong. */
+static void dump_event(const struct wgt_event *e)
+{
+	char s[WGT_ADDR_STRLEN], d[WGT_ADDR_STRLEN];
+	struct wgt_addr a, b;
+
+	flow_addr(&e->flow, false, &a);
+	flow_addr(&e->flow, true, &b);
+	fprintf(stderr, "event %u cpu %u ts %llu %s > %s iif %u oif %u table %u err %d mark 0x%x ns %u\n",
+		e->type, e->cpu, (unsigned long long)e->ts_ns,
+		addr_fmt(&a, s, sizeof(s)), addr_fmt(&b, d, sizeof(d)),
+		e->ifindex, e->oif, e->table, e->err, e->mark, e->netns);
+}
+
 static int on_event(void *ctx, void *data, size_t len)
 {
 	struct collected *c = ctx;
 
 	if (len < sizeof(struct wgt_event))
 		return 0;
+	if (wgt_verbose >= 2)
+		dump_event(data);
 	if (c->n >= TRACE_MAX_EVENTS) {
 		c->overflow++;
 		return 0;
@@ -249,7 +265,7 @@ static int parse_args(int argc, char **argv, struct trace_opts *o,
 
 /* Have we seen enough: count packets per target and replies (or the window)? */
 static bool done_enough(struct collected *c, bool v4_custom,
-			struct trace_target *t, size_t nt,
+			const struct inventory *inv, struct trace_target *t, size_t nt,
 			const struct trace_opts *o, uint64_t last_ns,
 			size_t icmp_replies)
 {
@@ -257,7 +273,7 @@ static bool done_enough(struct collected *c, bool v4_custom,
 	size_t i;
 
 	for (i = 0; i < nt; i++) {
-		trace_reduce(c->ev, c->n, v4_custom, &t[i], o, &s);
+		trace_reduce(c->ev, c->n, v4_custom, inv, &t[i], o, &s);
 		if (s.n_forward < o->count)
 			return false;
 		/* Replies get a window after the last packet, then we stop. */
@@ -367,7 +383,7 @@ static int run_trace(struct trace_opts *o, struct trace_target *t, size_t nt,
 			next_check = monotonic_ns() + 200000000ULL;
 			for (i = 0; i < nt; i++)
 				tot += icmp_replies[i];
-			if (done_enough(&c, v4_custom, t, nt, o, last_ns, tot))
+			if (done_enough(&c, v4_custom, inv, t, nt, o, last_ns, tot))
 				break;
 		}
 	}
@@ -382,7 +398,7 @@ static int run_trace(struct trace_opts *o, struct trace_target *t, size_t nt,
 	for (i = 0; i < nt; i++) {
 		struct trace_seen s;
 
-		trace_reduce(c.ev, c.n, v4_custom, &t[i], o, &s);
+		trace_reduce(c.ev, c.n, v4_custom, inv, &t[i], o, &s);
 		s.n_replies_icmp = icmp_replies[i];
 		err = trace_report(inv, &ld, o, &t[i], &s, events, lost,
 				   c.overflow, &reasons, &fl);

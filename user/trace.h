@@ -87,8 +87,8 @@ struct trace_seen {
 };
 
 void trace_reduce(const struct wgt_event *ev, size_t n, bool v4_custom_rules,
-		  const struct trace_target *t, const struct trace_opts *o,
-		  struct trace_seen *seen);
+		  const struct inventory *inv, const struct trace_target *t,
+		  const struct trace_opts *o, struct trace_seen *seen);
 
 /*
  * Print the story (text or JSON) and append the findings; 0 or -errno.

@@ -84,8 +84,15 @@ void trace_expect(const struct inventory *inv, const struct trace_opts *o,
 			exp->peer = m[0].peer;
 			exp->peer_prefix = m[0].pfx;
 			for (j = 1; j < nm; j++) {
-				/* The same peer again (a shorter prefix) is no rival. */
-				if (m[j].peer == m[0].peer)
+				size_t k;
+				bool seen = false;
+
+				/* The same peer again (a shorter prefix) is no rival,
+				 * and a rival is listed once, at its longest prefix. */
+				for (k = 0; k < exp->n_shadowed; k++)
+					seen |= exp->shadowed[k] == m[j].peer;
+				if (m[j].peer == m[0].peer || seen ||
+				    exp->n_shadowed >= TRACE_MAX_SHADOWED)
 					continue;
 				exp->shadowed[exp->n_shadowed] = m[j].peer;
 				exp->shadowed_prefix[exp->n_shadowed++] = m[j].pfx;

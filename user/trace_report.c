@@ -142,6 +142,17 @@ static const char *wg_key_of(const uint8_t *raw, char out[WG_KEY_B64_LEN])
 	return out;
 }
 
+static bool has_finding(const struct story *st, const char *id)
+{
+	size_t i, n = json_object_array_length(st->findings);
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(json_object_get_string(
+				json_object_array_get_idx(st->findings, i)), id))
+			return true;
+	return false;
+}
+
 static void add_finding_id(struct story *st, const char *id)
 {
 	json_object_array_add(st->findings, json_object_new_string(id));
@@ -554,8 +565,10 @@ static void report_reply(struct story *st, int oif)
 			json_object_put(j);
 	}
 
-	/* Only packets that left can miss their reply. */
-	if (s->n_forward && !replied && oif) {
+	/* Only packets that left can miss their reply: not those no peer
+	 * took, nor those looping back into the tunnel. */
+	if (s->n_forward && !replied && oif && !has_finding(st, "no_peer") &&
+	    !has_finding(st, "tunnel_loop")) {
 		struct finding *f = new_finding(st, "no_return", SEV_WARNING, mode);
 
 		if (!f)

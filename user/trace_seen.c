@@ -100,12 +100,12 @@ static void reduce_events(const struct wgt_event *ev, size_t n,
 }
 
 void trace_reduce(const struct wgt_event *ev, size_t n, bool v4_custom_rules,
-		  const struct trace_target *t, const struct trace_opts *o,
-		  struct trace_seen *seen)
+		  const struct inventory *inv, const struct trace_target *t,
+		  const struct trace_opts *o, struct trace_seen *seen)
 {
 	struct fib_decision *d;
 	struct wgt_addr ep;
-	bool has_ep;
+	bool has_ep, known = false;
 	size_t i, nd;
 
 	memset(seen, 0, sizeof(*seen));
@@ -115,9 +115,16 @@ void trace_reduce(const struct wgt_event *ev, size_t n, bool v4_custom_rules,
 	d = calloc(n ? n : 1, sizeof(*d));
 	if (!d)
 		return;
-	nd = path_group_fib(ev, n, v4_custom_rules, d, n);
+	nd = path_group_fib(ev, n, v4_custom_rules, inv, d, n);
+	/*
+	 * A lookup that found nothing has no device to tell its namespace:
+	 * when some decisions are known to be ours, the unknown ones may be
+	 * another namespace's (the kernel fires one tracepoint for all).
+	 */
+	for (i = 0; i < nd && !known; i++)
+		known = d[i].netns != 0;
 	for (i = 0; i < nd; i++) {
-		if (d[i].rpf_check)
+		if (d[i].rpf_check || d[i].internal || (known && !d[i].netns))
 			continue;
 		if (flow_is(&d[i].flow, true, &t->dst) &&
 		    (!o->src.family || o->src.family != t->dst.family ||

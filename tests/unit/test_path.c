@@ -80,7 +80,7 @@ static void full_tunnel_unmarked_goes_to_51820(void **state)
 	int by;
 
 	(void)state;
-	assert_int_equal(path_group_fib(ev, 3, true, d, 4), 1);
+	assert_int_equal(path_group_fib(ev, 3, true, NULL, d, 4), 1);
 	assert_int_equal(d[0].n, 3);
 	assert_int_equal(d[0].table, 51820);
 	assert_int_equal(d[0].oif, 5);
@@ -110,7 +110,7 @@ static void full_tunnel_marked_skips_51820(void **state)
 	int by;
 
 	(void)state;
-	assert_int_equal(path_group_fib(ev, 3, true, d, 4), 1);
+	assert_int_equal(path_group_fib(ev, 3, true, NULL, d, 4), 1);
 	n = path_infer_rules(&d[0], rules, nr, NULL, steps, 8, &by);
 	assert_int_equal(n, 3);
 	assert_int_equal(by, 2);
@@ -130,7 +130,7 @@ static void default_rules_one_lookup_per_decision(void **state)
 	struct fib_decision d[4];
 
 	(void)state;
-	assert_int_equal(path_group_fib(ev, 3, false, d, 4), 3);
+	assert_int_equal(path_group_fib(ev, 3, false, NULL, d, 4), 3);
 	assert_int_equal(d[2].n, 1);
 	assert_int_equal(d[2].oif, 3);
 }
@@ -148,7 +148,7 @@ static void interleaved_cpus_and_miss(void **state)
 	struct fib_decision d[4];
 
 	(void)state;
-	assert_int_equal(path_group_fib(ev, 6, true, d, 4), 2);
+	assert_int_equal(path_group_fib(ev, 6, true, NULL, d, 4), 2);
 	assert_int_equal(d[0].n, 3);
 	assert_int_equal(d[0].decided, -1);
 	/* Every table missed: unreachable, as the sender is told. */
@@ -168,7 +168,7 @@ static void pause_splits_decisions(void **state)
 	struct fib_decision d[4];
 
 	(void)state;
-	assert_int_equal(path_group_fib(ev, 3, true, d, 4), 2);
+	assert_int_equal(path_group_fib(ev, 3, true, NULL, d, 4), 2);
 }
 
 static void reverse_path_check_is_not_a_packet(void **state)
@@ -185,13 +185,13 @@ static void reverse_path_check_is_not_a_packet(void **state)
 	(void)state;
 	ev[0].ifindex = ev[2].ifindex = 4;
 	inet_pton(AF_INET, "10.1.1.1", ev[1].flow.saddr);
-	assert_int_equal(path_group_fib(ev, 3, false, d, 4), 3);
+	assert_int_equal(path_group_fib(ev, 3, false, NULL, d, 4), 3);
 	assert_false(d[0].rpf_check);
 	assert_true(d[1].rpf_check);
 	assert_false(d[2].rpf_check);
 	/* A locally generated packet (iif loopback) has no such check. */
 	ev[0].ifindex = 1;
-	assert_int_equal(path_group_fib(ev, 3, false, d, 4), 3);
+	assert_int_equal(path_group_fib(ev, 3, false, NULL, d, 4), 3);
 	assert_false(d[1].rpf_check);
 }
 

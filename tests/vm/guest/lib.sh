@@ -221,3 +221,102 @@ proc_alive() {
 	[ -r "/proc/$1/stat" ] &&
 		[ "$(sed 's/.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null)" != Z ]
 }
+
+# --- expected values for `wgtrace trace` (t_trace.sh) ------------------------
+
+# wg_lpm NS DEV ADDR: WireGuard's own choice for ADDR, by longest-prefix
+# match over `wg show DEV allowed-ips` (wg's view of the device). Prints
+# "PUBKEY PREFIX" of the winner, then one line per other peer whose
+# AllowedIPs also contain ADDR (shadowed); nothing when no peer has it.
+wg_lpm() {
+	nsx "$1" wg show "$2" allowed-ips | awk -v dst="$3" "$LPM_AWK"
+}
+
+# route_expect NS ADDR [ARGS...]: the kernel's route query for ADDR, as
+# `ip route get ADDR ARGS` (mark, from, iif, ...) and its `fibmatch` print
+# it. Sets RT_OIF (device), RT_GW (gateway), RT_TABLE (a number), RT_PREFIX
+# (the FIB entry: default spelt 0.0.0.0/0 or ::/0, a host route with /32 or
+# /128) and RT_ERR (ip's error line; empty when the query answered).
+route_expect() {
+	_re_ns=$1
+	shift
+	_re_f=-4
+	case $1 in *:*) _re_f=-6 ;; esac
+	RT_OIF= RT_GW= RT_TABLE= RT_PREFIX= RT_ERR=
+	if ! _re_out=$(ip -n "$_re_ns" "$_re_f" route get "$@" 2>&1); then
+		RT_ERR=$(echo "$_re_out" | head -n 1)
+		return 0
+	fi
+	RT_OIF=$(echo "$_re_out" | awk -v want=dev "$RT_WORD_AWK")
+	RT_GW=$(echo "$_re_out" | awk -v want=via "$RT_WORD_AWK")
+	_re_out=$(ip -n "$_re_ns" "$_re_f" route get fibmatch "$@" 2>&1) || return 0
+	RT_PREFIX=$(echo "$_re_out" | awk -v fam="$_re_f" "$RT_PREFIX_AWK")
+	RT_TABLE=$(echo "$_re_out" | awk "$RT_TABLE_AWK")
+}
+
+# awk programs shared by the two helpers above (POSIX awk: busybox, mawk).
+RT_WORD_AWK='NR == 1 { for (i = 1; i < NF; i++) if ($i == want) { print $(i + 1); exit } }'
+RT_PREFIX_AWK='NR == 1 {
+	i = 1
+	if ($1 ~ /^(unicast|local|broadcast|anycast|multicast|blackhole|unreachable|prohibit|throw|nat)$/)
+		i = 2
+	p = $i
+	if (p == "default")
+		p = fam == "-6" ? "::/0" : "0.0.0.0/0"
+	else if (p !~ /\//)
+		p = p (fam == "-6" ? "/128" : "/32")
+	print p
+}'
+RT_TABLE_AWK='NR == 1 {
+	t = "254"
+	for (i = 1; i < NF; i++) if ($i == "table") t = $(i + 1)
+	if (t == "main") t = 254
+	else if (t == "local") t = 255
+	else if (t == "default") t = 253
+	print t
+}'
+LPM_AWK='
+function hexval(c) { return index("0123456789abcdef", tolower(c)) - 1 }
+function bin(n, w,   s) {
+	s = ""
+	while (w-- > 0) { s = (n % 2) s; n = int(n / 2) }
+	return s
+}
+function grp(g,   v, i) {
+	v = 0
+	for (i = 1; i <= length(g); i++) v = v * 16 + hexval(substr(g, i, 1))
+	return bin(v, 16)
+}
+function bits(a,   k, l, r, nl, nr, L, R, i, s) {
+	if (!index(a, ":")) {
+		if (split(a, L, ".") != 4) return ""
+		return bin(L[1], 8) bin(L[2], 8) bin(L[3], 8) bin(L[4], 8)
+	}
+	k = index(a, "::")
+	if (k) { l = substr(a, 1, k - 1); r = substr(a, k + 2) } else { l = a; r = "" }
+	nl = l == "" ? 0 : split(l, L, ":")
+	nr = r == "" ? 0 : split(r, R, ":")
+	s = ""
+	for (i = 1; i <= nl; i++) s = s grp(L[i])
+	for (i = 0; i < 8 - nl - nr; i++) s = s bin(0, 16)
+	for (i = 1; i <= nr; i++) s = s grp(R[i])
+	return s
+}
+BEGIN { d = bits(dst); best = -1 }
+{
+	for (i = 2; i <= NF; i++) {
+		x = index($i, "/")
+		if (!x) continue
+		len = substr($i, x + 1) + 0
+		pb = bits(substr($i, 1, x - 1))
+		if (length(pb) != length(d) || substr(pb, 1, len) != substr(d, 1, len))
+			continue
+		if (!($1 in plen) || len > plen[$1]) { plen[$1] = len; ppfx[$1] = $i }
+	}
+}
+END {
+	for (k in plen) if (plen[k] > best) { best = plen[k]; win = k }
+	if (best < 0) exit
+	print win, ppfx[win]
+	for (k in plen) if (k != win) print k
+}'
