@@ -160,15 +160,10 @@ size_t path_group_fib(const struct wgt_event *ev, size_t n,
 			continue;
 		d = idx >= 0 ? &out[idx] : NULL;
 		if (starts_decision(d, e, v4_custom_rules)) {
-			bool rpf = reverse_of(d, e, inv, v4_custom_rules) ||
-				   (d && d->rpf_check &&
-				    same_flow(d, e));
+			bool rpf = reverse_of(d, e, inv, v4_custom_rules);
 			/* iif 0: no packet is routed without an input device
-			 * (loopback stands for local output); what follows such
-			 * a check at once belongs to the same ICMP error. */
-			bool internal = !e->ifindex ||
-				(d && d->internal &&
-				 e->ts_ns - d->last_ts_ns <= DECISION_GAP_NS);
+			 * (loopback stands for local output). */
+			bool internal = !e->ifindex;
 
 			if (d)
 				decision_close(d);

@@ -39,8 +39,7 @@ struct fib_decision {
 	bool rpf_check;
 	/*
 	 * A lookup the kernel makes for itself, not to route a packet: an
-	 * address-type check (iif 0), or the route lookups of an ICMP error
-	 * that follow one. Not a packet either.
+	 * address-type check (iif 0). Not a packet either.
 	 */
 	bool internal;
 	/* The deciding lookup's result (copied for convenience). */
