@@ -162,8 +162,12 @@ size_t path_group_fib(const struct wgt_event *ev, size_t n,
 		if (starts_decision(d, e, v4_custom_rules)) {
 			bool rpf = reverse_of(d, e, inv, v4_custom_rules);
 			/* iif 0: no packet is routed without an input device
-			 * (loopback stands for local output). */
-			bool internal = !e->ifindex;
+			 * (loopback stands for local output); the lookups that
+			 * follow such a check at once belong to the same ICMP
+			 * error (icmp_route_lookup). */
+			bool internal = !e->ifindex ||
+				(d && d->internal &&
+				 e->ts_ns - d->last_ts_ns <= RPF_CHECK_GAP_NS);
 
 			if (d)
 				decision_close(d);
