@@ -64,6 +64,16 @@ static bool is_text(char type)
 	return type == 't' || type == 'T';
 }
 
+/* The rule both lookups share: the nearest text symbol at or below addr. */
+static void consider(uint64_t a, char type, const char *nm, uint64_t addr,
+		     uint64_t *best, char *name, size_t len)
+{
+	if (!is_text(type) || !a || a > addr || a < *best)
+		return;
+	*best = a;
+	snprintf(name, len, "%s", nm);
+}
+
 int ksym_find_in(const char *text, uint64_t addr, char *name, size_t len,
 		 uint64_t *sym_addr)
 {
@@ -73,16 +83,13 @@ int ksym_find_in(const char *text, uint64_t addr, char *name, size_t len,
 	bool found = false;
 
 	while (line && *line) {
-		if (parse_line(line, &a, &type, nm, sizeof(nm)) && is_text(type) &&
-		    a <= addr && a >= best) {
-			best = a;
-			snprintf(name, len, "%s", nm);
-			found = true;
-		}
+		if (parse_line(line, &a, &type, nm, sizeof(nm)))
+			consider(a, type, nm, addr, &best, name, len);
 		line = strchr(line, '\n');
 		if (line)
 			line++;
 	}
+	found = best != 0;
 	if (!found)
 		return -ENOENT;
 	*sym_addr = best;
@@ -114,14 +121,11 @@ int ksym_resolve(struct ksym_cache *c, const uint64_t *addrs, size_t n)
 		return -errno;
 	/* kallsyms is not sorted across modules: keep the nearest below. */
 	while (fgets(line, sizeof(line), f)) {
-		if (!parse_line(line, &a, &type, nm, sizeof(nm)) || !is_text(type) || !a)
+		if (!parse_line(line, &a, &type, nm, sizeof(nm)))
 			continue;
-		for (j = 0; j < np; j++) {
-			if (a <= pending[j].addr && a >= pending[j].sym_addr) {
-				pending[j].sym_addr = a;
-				snprintf(pending[j].name, sizeof(pending[j].name), "%s", nm);
-			}
-		}
+		for (j = 0; j < np; j++)
+			consider(a, type, nm, pending[j].addr, &pending[j].sym_addr,
+				 pending[j].name, sizeof(pending[j].name));
 	}
 	fclose(f);
 	for (j = 0; j < np; j++) {

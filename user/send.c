@@ -193,11 +193,6 @@ int64_t sender_poll_reply(struct probe_sender *s)
 	}
 }
 
-int sender_fd(const struct probe_sender *s)
-{
-	return s->fd;
-}
-
 void sender_close(struct probe_sender *s)
 {
 	if (s->fd >= 0)

@@ -32,7 +32,6 @@ int sender_send(struct probe_sender *s);
  * microseconds of one reply from dst, 0 if none is pending, or -errno.
  */
 int64_t sender_poll_reply(struct probe_sender *s);
-int sender_fd(const struct probe_sender *s);	/* for poll(), -1 if none */
 void sender_close(struct probe_sender *s);
 
 uint64_t monotonic_ns(void);
