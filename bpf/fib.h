@@ -8,6 +8,7 @@
 #define WGT_BPF_FIB_H
 
 #include "common.h"
+#include "lookup_ctx.h"
 
 #define WGT_FIB_RULE_INVERT 0x2	/* uapi fib_rules.h, a #define vmlinux.h lacks */
 
@@ -20,7 +21,8 @@ static __always_inline void fib_common_flow(struct wgt_event *e,
 	e->flow.proto = BPF_CORE_READ(c, flowic_proto);
 }
 
-static __always_inline int on_fib4_lookup(__u32 tb_id, const struct flowi4 *flp,
+static __always_inline int on_fib4_lookup(void *ctx, __u32 tb_id,
+					  const struct flowi4 *flp,
 					  const struct fib_nh_common *nhc,
 					  int err)
 {
@@ -64,11 +66,15 @@ static __always_inline int on_fib4_lookup(__u32 tb_id, const struct flowi4 *flp,
 	} else {
 		e->oif = 0;
 	}
+	/* Any lookup of the flow may be the kernel's own: even the reverse-
+	 * path check of a reply looks like a packet toward the destination. */
+	if (role & WGT_ROLE_TARGET)
+		e->flags |= lookup_ctx_flags(ctx);
 	event_submit(e);
 	return 0;
 }
 
-static __always_inline int on_fib6_lookup(const struct net *net,
+static __always_inline int on_fib6_lookup(void *ctx, const struct net *net,
 					  const struct fib6_result *res,
 					  struct fib6_table *table,
 					  const struct flowi6 *flp)
@@ -115,6 +121,10 @@ static __always_inline int on_fib6_lookup(const struct net *net,
 				READ_ADDR6(e->gw, nh, nh_common.nhc_gw.ipv6);
 		}
 	}
+	/* Any lookup of the flow may be the kernel's own: even the reverse-
+	 * path check of a reply looks like a packet toward the destination. */
+	if (role & WGT_ROLE_TARGET)
+		e->flags |= lookup_ctx_flags(ctx);
 	event_submit(e);
 	return 0;
 }

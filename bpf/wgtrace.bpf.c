@@ -15,14 +15,14 @@ SEC("tp_btf/fib_table_lookup")
 int BPF_PROG(wgt_fib4, u32 tb_id, const struct flowi4 *flp,
 	     const struct fib_nh_common *nhc, int err)
 {
-	return on_fib4_lookup(tb_id, flp, nhc, err);
+	return on_fib4_lookup(ctx, tb_id, flp, nhc, err);
 }
 
 SEC("tp_btf/fib6_table_lookup")
 int BPF_PROG(wgt_fib6, const struct net *net, const struct fib6_result *res,
 	     struct fib6_table *table, const struct flowi6 *flp)
 {
-	return on_fib6_lookup(net, res, table, flp);
+	return on_fib6_lookup(ctx, net, res, table, flp);
 }
 
 SEC("fexit/fib_rules_lookup")

@@ -107,6 +107,13 @@ struct wgt_event {
 #define WGT_EVF_EGRESS	0x04	/* tc egress (else ingress) */
 #define WGT_EVF_REJECT	0x08	/* RX source check failed */
 #define WGT_EVF_RULE_INVERT 0x10
+/* FIB: the kernel looked this up for itself, not to route a packet; told
+ * by the functions on the kernel stack (bpf/lookup_ctx.h). */
+#define WGT_EVF_CTX_RPF	0x20	/* inside fib_validate_source (reverse path) */
+#define WGT_EVF_CTX_ICMP 0x40	/* inside the sending of an ICMP error */
+
+/* Kernel functions whose stack frames mark a lookup as the kernel's own. */
+#define WGT_CTX_RANGES	8
 
 /*
  * Verdicts counted in the kernel (DESIGN.md section 4). Ids at or above

@@ -63,6 +63,9 @@ const struct hook_fact hook_facts[] = {
 	FACT("route_bypass", "flows leaving outside the tunnel they belong to",
 	     TP_BTF("net_dev_queue"),
 	     INVENTORY("route query per AllowedIPs prefix (check)")),
+	FACT("lookup_context", "lookups the kernel makes for itself (reverse path, ICMP errors)",
+	     TP_BTF("fib_table_lookup"),
+	     INVENTORY("timing after the packet's own lookup")),
 	FACT("kernel_drops", "other kernel drops by reason",
 	     TP_BTF("kfree_skb"), RAW_TP("kfree_skb")),
 };

@@ -158,3 +158,78 @@ const char *ksym_function(struct ksym_cache *c, uint64_t addr, char *buf,
 	snprintf(buf, len, "%s", e && e->name[0] ? e->name : "");
 	return buf;
 }
+
+static bool name_is(const char *sym, const char *want)
+{
+	size_t n = strlen(want);
+
+	/* The compiler's clones keep the name: "__fib_validate_source.isra.0". */
+	return !strncmp(sym, want, n) && (sym[n] == '\0' || sym[n] == '.');
+}
+
+/* One kallsyms line into the ranges: start a range, or end open ones. */
+static void range_line(const char *line, struct ksym_range *r, size_t n)
+{
+	char type, nm[KSYM_NAME_MAX];
+	uint64_t a;
+	size_t i;
+
+	if (!parse_line(line, &a, &type, nm, sizeof(nm)) || !is_text(type) || !a)
+		return;
+	for (i = 0; i < n; i++) {
+		if (r[i].lo && a > r[i].lo && (!r[i].hi || a < r[i].hi))
+			r[i].hi = a;
+		if (!r[i].lo && name_is(nm, r[i].name))
+			r[i].lo = a;
+	}
+}
+
+static size_t ranges_found(struct ksym_range *r, size_t n)
+{
+	size_t i, found = 0;
+
+	for (i = 0; i < n; i++) {
+		if (r[i].lo && r[i].hi)
+			found++;
+		else
+			r[i].lo = r[i].hi = 0;
+	}
+	return found;
+}
+
+static void ranges_reset(struct ksym_range *r, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		r[i].lo = r[i].hi = 0;
+}
+
+size_t ksym_ranges_in(const char *text, struct ksym_range *r, size_t n)
+{
+	const char *line = text;
+
+	ranges_reset(r, n);
+	while (line && *line) {
+		range_line(line, r, n);
+		line = strchr(line, '\n');
+		if (line)
+			line++;
+	}
+	return ranges_found(r, n);
+}
+
+int ksym_ranges(struct ksym_range *r, size_t n)
+{
+	char line[256];
+	FILE *f;
+
+	ranges_reset(r, n);
+	f = fopen("/proc/kallsyms", "r");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		range_line(line, r, n);
+	fclose(f);
+	return (int)ranges_found(r, n);
+}

@@ -28,4 +28,21 @@ const char *ksym_function(struct ksym_cache *c, uint64_t addr, char *buf,
 int ksym_find_in(const char *kallsyms_text, uint64_t addr, char *name,
 		 size_t len, uint64_t *sym_addr);
 
+/* A kernel function's text: return addresses in (lo, hi] are inside it. */
+struct ksym_range {
+	const char *name;	/* in: the function (a "name.isra.0" clone counts) */
+	uint64_t lo, hi;	/* out: 0, 0 when not found */
+};
+
+/*
+ * Fill the ranges of the named functions from kallsyms text (vmlinux's part
+ * is sorted by address, so a function ends where the next text symbol
+ * starts). Returns how many were found; 0 also when addresses are hidden
+ * (kptr_restrict).
+ */
+size_t ksym_ranges_in(const char *kallsyms_text, struct ksym_range *r,
+		      size_t n);
+/* The same from /proc/kallsyms; -errno if it cannot be read. */
+int ksym_ranges(struct ksym_range *r, size_t n);
+
 #endif /* WGT_KSYM_H */

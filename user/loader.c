@@ -12,6 +12,7 @@
 
 #include "common.h"
 #include "compat.h"
+#include "ksym.h"
 #include "loader.h"
 #include "wgtrace.skel.h"
 
@@ -29,6 +30,7 @@ static const char *const fact_ids[LF__COUNT] = {
 	[LF_DROPS] = "kernel_drops",
 	[LF_ICMP] = "mtu_drop",
 	[LF_BYPASS] = "route_bypass",
+	[LF_LOOKUP_CTX] = "lookup_context",
 };
 
 const char *loader_fact_name(enum loader_fact f)
@@ -397,6 +399,57 @@ int loader_sync(struct loader *ld, const struct inventory *inv)
 	return 0;
 }
 
+/*
+ * The kernel's own lookups are told by their callers on the stack of the
+ * fib tracepoint (bpf/lookup_ctx.h): hand BPF those functions' addresses.
+ * Without them (no tp_btf, addresses hidden) trace falls back on timing.
+ */
+static void lookup_ctx_setup(struct loader *ld)
+{
+	struct ksym_range r[] = {
+		{ .name = "fib_validate_source" },
+		{ .name = "__icmp_send" },
+		{ .name = "__fib_validate_source" },
+		{ .name = "icmp_route_lookup" },
+		{ .name = "icmp6_send" },
+		{ .name = "icmpv6_route_lookup" },
+	};
+	static const __u8 flag[] = {
+		WGT_EVF_CTX_RPF, WGT_EVF_CTX_ICMP, WGT_EVF_CTX_RPF,
+		WGT_EVF_CTX_ICMP, WGT_EVF_CTX_ICMP, WGT_EVF_CTX_ICMP,
+	};
+	struct wgtrace_bpf__rodata *ro = ld->skel->rodata;
+	const char *why = "the fib tracepoint is not used";
+	size_t i, n = 0;
+
+	_Static_assert(ARRAY_SIZE(r) <= WGT_CTX_RANGES, "ranges fit BPF's table");
+	_Static_assert(ARRAY_SIZE(r) == ARRAY_SIZE(flag), "one flag per range");
+	ld->mode[LF_LOOKUP_CTX] = WGT_MODE_INVENTORY;
+	if (ld->mode[LF_FIB4] == WGT_MODE_TRACEPOINT) {
+		why = "kernel addresses hidden (kptr_restrict)";
+		ksym_ranges(r, ARRAY_SIZE(r));
+		/* The two that every kernel has are required; the rest help. */
+		if (r[0].lo && r[1].lo) {
+			for (i = 0; i < ARRAY_SIZE(r); i++) {
+				if (!r[i].lo)
+					continue;
+				ro->cfg_ctx_lo[n] = r[i].lo;
+				ro->cfg_ctx_hi[n] = r[i].hi;
+				ro->cfg_ctx_flag[n] = flag[i];
+				n++;
+			}
+			ro->cfg_ctx_n = n;
+			ld->mode[LF_LOOKUP_CTX] = WGT_MODE_TRACEPOINT;
+			snprintf(ld->hook[LF_LOOKUP_CTX], sizeof(ld->hook[0]),
+				 "tp_btf/fib_table_lookup: kernel stack");
+			return;
+		}
+	}
+	wgt_dbg(1, "lookup_context: %s; told by timing instead", why);
+	snprintf(ld->hook[LF_LOOKUP_CTX], sizeof(ld->hook[0]),
+		 "timing after the packet's own lookup");
+}
+
 int loader_start(struct loader *ld, const struct loader_opts *opts,
 		 ring_buffer_sample_fn on_event, void *ctx)
 {
@@ -434,6 +487,8 @@ int loader_start(struct loader *ld, const struct loader_opts *opts,
 			on = true;
 		bpf_program__set_autoload(p, on);
 	}
+	if (opts->want & LF_BIT(LF_LOOKUP_CTX))
+		lookup_ctx_setup(ld);
 	ld->skel->rodata->cfg_trace = opts->trace;
 	ld->skel->rodata->cfg_counters = opts->counters;
 	ld->skel->rodata->cfg_netns = opts->netns_ino;

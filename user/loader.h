@@ -29,13 +29,15 @@ enum loader_fact {
 	LF_DROPS,
 	LF_ICMP,
 	LF_BYPASS,
+	LF_LOOKUP_CTX,		/* which lookups are the kernel's own */
 	LF__COUNT,
 };
 
 #define LF_BIT(f)	(1u << (f))
 #define LF_TRACE_SET	(LF_BIT(LF_FIB4) | LF_BIT(LF_FIB6) | LF_BIT(LF_RULE) | \
 			 LF_BIT(LF_WG_TX_PEER) | LF_BIT(LF_WG_RX_SRC) | \
-			 LF_BIT(LF_OUTER) | LF_BIT(LF_DROPS) | LF_BIT(LF_ICMP))
+			 LF_BIT(LF_OUTER) | LF_BIT(LF_DROPS) | LF_BIT(LF_ICMP) | \
+			 LF_BIT(LF_LOOKUP_CTX))
 #define LF_COUNT_SET	(LF_BIT(LF_WG_TX_PEER) | LF_BIT(LF_WG_RX_SRC) | \
 			 LF_BIT(LF_DROPS) | LF_BIT(LF_BYPASS))
 

@@ -117,10 +117,14 @@ static bool reverse_of(const struct fib_decision *d, const struct wgt_event *e,
 	       e->ts_ns - d->last_ts_ns <= RPF_CHECK_GAP_NS;
 }
 
+#define CTX_MASK (WGT_EVF_CTX_RPF | WGT_EVF_CTX_ICMP)
+
 static bool starts_decision(const struct fib_decision *d,
 			    const struct wgt_event *e, bool v4_custom_rules)
 {
 	if (!d || !same_flow(d, e) || d->n >= PATH_MAX_LOOKUPS)
+		return true;
+	if ((e->flags & CTX_MASK) != d->ctx_flags)
 		return true;
 	if (e->table == RT_TABLE_LOCAL_ID)
 		return true;
@@ -129,8 +133,24 @@ static bool starts_decision(const struct fib_decision *d,
 	return e->ts_ns - d->last_ts_ns > DECISION_GAP_NS;
 }
 
+/* Heuristics for kernels where the stack cannot tell (see path.h). */
+static void classify_by_timing(const struct fib_decision *d,
+			       const struct wgt_event *e,
+			       const struct inventory *inv, bool walk,
+			       bool *rpf, bool *internal)
+{
+	*rpf = reverse_of(d, e, inv, walk);
+	/* iif 0: no packet is routed without an input device (loopback
+	 * stands for local output); the lookups that follow such a check at
+	 * once belong to the same ICMP error (icmp_route_lookup). */
+	*internal = !e->ifindex ||
+		    (d && d->internal &&
+		     e->ts_ns - d->last_ts_ns <= RPF_CHECK_GAP_NS);
+}
+
 size_t path_group_fib(const struct wgt_event *ev, size_t n,
-		      bool v4_custom_rules, const struct inventory *inv,
+		      bool v4_custom_rules, bool own_flags,
+		      const struct inventory *inv,
 		      struct fib_decision *out, size_t max)
 {
 	/* One open decision per CPU: lookups never interleave on one CPU. */
@@ -160,14 +180,17 @@ size_t path_group_fib(const struct wgt_event *ev, size_t n,
 			continue;
 		d = idx >= 0 ? &out[idx] : NULL;
 		if (starts_decision(d, e, v4_custom_rules)) {
-			bool rpf = reverse_of(d, e, inv, v4_custom_rules);
-			/* iif 0: no packet is routed without an input device
-			 * (loopback stands for local output); the lookups that
-			 * follow such a check at once belong to the same ICMP
-			 * error (icmp_route_lookup). */
-			bool internal = !e->ifindex ||
-				(d && d->internal &&
-				 e->ts_ns - d->last_ts_ns <= RPF_CHECK_GAP_NS);
+			bool rpf, internal;
+
+			if (own_flags) {
+				rpf = e->flags & WGT_EVF_CTX_RPF;
+				/* iif 0: an address-type check, no packet. */
+				internal = !e->ifindex ||
+					   (e->flags & WGT_EVF_CTX_ICMP);
+			} else {
+				classify_by_timing(d, e, inv, v4_custom_rules,
+						   &rpf, &internal);
+			}
 
 			if (d)
 				decision_close(d);
@@ -184,6 +207,7 @@ size_t path_group_fib(const struct wgt_event *ev, size_t n,
 			d->iif = e->ifindex;
 			d->rpf_check = rpf;
 			d->internal = internal;
+			d->ctx_flags = e->flags & CTX_MASK;
 			open_on_cpu[cpu] = count++;
 		}
 		d->last_ts_ns = e->ts_ns;

@@ -42,6 +42,7 @@ struct fib_decision {
 	 * address-type check (iif 0). Not a packet either.
 	 */
 	bool internal;
+	uint8_t ctx_flags;	/* WGT_EVF_CTX_* of its lookups */
 	/* The deciding lookup's result (copied for convenience). */
 	uint32_t table;
 	int err;
@@ -57,10 +58,14 @@ struct fib_decision {
  * flow, at the local table (255: the policy walk and IPv6's fixed order
  * start there), or after a pause. Without custom IPv4 rules the kernel looks
  * up only the merged main table, one lookup per decision: say so with
- * v4_custom_rules = false. Returns the count stored (at most max).
+ * v4_custom_rules = false. With own_flags the kernel marked its own lookups
+ * (WGT_EVF_CTX_*, from the stack): those marks decide rpf_check and
+ * internal; without, timing right after the packet's lookup does. Returns
+ * the count stored (at most max).
  */
 size_t path_group_fib(const struct wgt_event *ev, size_t n,
-		      bool v4_custom_rules, const struct inventory *inv,
+		      bool v4_custom_rules, bool own_flags,
+		      const struct inventory *inv,
 		      struct fib_decision *out, size_t max);
 /* Are there IPv4 rules besides the kernel's three defaults? */
 bool rules_custom_v4(const struct inv_rule *rules, size_t n);

@@ -264,7 +264,7 @@ static int parse_args(int argc, char **argv, struct trace_opts *o,
 }
 
 /* Have we seen enough: count packets per target and replies (or the window)? */
-static bool done_enough(struct collected *c, bool v4_custom,
+static bool done_enough(struct collected *c, bool v4_custom, bool own_flags,
 			const struct inventory *inv, struct trace_target *t, size_t nt,
 			const struct trace_opts *o, uint64_t last_ns,
 			size_t icmp_replies)
@@ -273,7 +273,7 @@ static bool done_enough(struct collected *c, bool v4_custom,
 	size_t i;
 
 	for (i = 0; i < nt; i++) {
-		trace_reduce(c->ev, c->n, v4_custom, inv, &t[i], o, &s);
+		trace_reduce(c->ev, c->n, v4_custom, own_flags, inv, &t[i], o, &s);
 		if (s.n_forward < o->count)
 			return false;
 		/* Replies get a window after the last packet, then we stop. */
@@ -296,7 +296,7 @@ static int run_trace(struct trace_opts *o, struct trace_target *t, size_t nt,
 	struct loader ld;
 	uint64_t start, last_ns, lost, events, next_check = 0;
 	bool v4_custom = rules_custom_v4(inv->rules, inv->n_rules);
-	bool started = false, senders = false;
+	bool started = false, senders = false, own_flags;
 	int err;
 
 	for (i = 0; i < nt; i++)
@@ -316,6 +316,7 @@ static int run_trace(struct trace_opts *o, struct trace_target *t, size_t nt,
 	if (err)
 		goto cleanup;
 	started = true;
+	own_flags = ld.mode[LF_LOOKUP_CTX] == WGT_MODE_TRACEPOINT;
 	for (i = 0; i < nt && !err; i++)
 		err = loader_trace_addr(&ld, &t[i].dst, WGT_ROLE_TARGET);
 	for (i = 0; i < inv->n_wg && !err; i++)
@@ -383,7 +384,8 @@ static int run_trace(struct trace_opts *o, struct trace_target *t, size_t nt,
 			next_check = monotonic_ns() + 200000000ULL;
 			for (i = 0; i < nt; i++)
 				tot += icmp_replies[i];
-			if (done_enough(&c, v4_custom, inv, t, nt, o, last_ns, tot))
+			if (done_enough(&c, v4_custom, own_flags, inv, t, nt, o,
+						last_ns, tot))
 				break;
 		}
 	}
@@ -398,7 +400,8 @@ static int run_trace(struct trace_opts *o, struct trace_target *t, size_t nt,
 	for (i = 0; i < nt; i++) {
 		struct trace_seen s;
 
-		trace_reduce(c.ev, c.n, v4_custom, inv, &t[i], o, &s);
+		trace_reduce(c.ev, c.n, v4_custom, own_flags, inv, &t[i], o,
+			     &s);
 		s.n_replies_icmp = icmp_replies[i];
 		err = trace_report(inv, &ld, o, &t[i], &s, events, lost,
 				   c.overflow, &reasons, &fl);

@@ -86,9 +86,11 @@ struct trace_seen {
 	size_t n_replies_icmp;		/* --send ICMP echo replies */
 };
 
+/* own_flags: the kernel marked its own lookups (path_group_fib()). */
 void trace_reduce(const struct wgt_event *ev, size_t n, bool v4_custom_rules,
-		  const struct inventory *inv, const struct trace_target *t,
-		  const struct trace_opts *o, struct trace_seen *seen);
+		  bool own_flags, const struct inventory *inv,
+		  const struct trace_target *t, const struct trace_opts *o,
+		  struct trace_seen *seen);
 
 /*
  * Print the story (text or JSON) and append the findings; 0 or -errno.

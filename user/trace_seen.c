@@ -100,8 +100,9 @@ static void reduce_events(const struct wgt_event *ev, size_t n,
 }
 
 void trace_reduce(const struct wgt_event *ev, size_t n, bool v4_custom_rules,
-		  const struct inventory *inv, const struct trace_target *t,
-		  const struct trace_opts *o, struct trace_seen *seen)
+		  bool own_flags, const struct inventory *inv,
+		  const struct trace_target *t, const struct trace_opts *o,
+		  struct trace_seen *seen)
 {
 	struct fib_decision *d;
 	struct wgt_addr ep;
@@ -115,7 +116,7 @@ void trace_reduce(const struct wgt_event *ev, size_t n, bool v4_custom_rules,
 	d = calloc(n ? n : 1, sizeof(*d));
 	if (!d)
 		return;
-	nd = path_group_fib(ev, n, v4_custom_rules, inv, d, n);
+	nd = path_group_fib(ev, n, v4_custom_rules, own_flags, inv, d, n);
 	/*
 	 * A lookup that found nothing has no device to tell its namespace:
 	 * when some decisions are known to be ours, the unknown ones may be

@@ -80,7 +80,7 @@ static void full_tunnel_unmarked_goes_to_51820(void **state)
 	int by;
 
 	(void)state;
-	assert_int_equal(path_group_fib(ev, 3, true, NULL, d, 4), 1);
+	assert_int_equal(path_group_fib(ev, 3, true, false, NULL, d, 4), 1);
 	assert_int_equal(d[0].n, 3);
 	assert_int_equal(d[0].table, 51820);
 	assert_int_equal(d[0].oif, 5);
@@ -110,7 +110,7 @@ static void full_tunnel_marked_skips_51820(void **state)
 	int by;
 
 	(void)state;
-	assert_int_equal(path_group_fib(ev, 3, true, NULL, d, 4), 1);
+	assert_int_equal(path_group_fib(ev, 3, true, false, NULL, d, 4), 1);
 	n = path_infer_rules(&d[0], rules, nr, NULL, steps, 8, &by);
 	assert_int_equal(n, 3);
 	assert_int_equal(by, 2);
@@ -130,7 +130,7 @@ static void default_rules_one_lookup_per_decision(void **state)
 	struct fib_decision d[4];
 
 	(void)state;
-	assert_int_equal(path_group_fib(ev, 3, false, NULL, d, 4), 3);
+	assert_int_equal(path_group_fib(ev, 3, false, false, NULL, d, 4), 3);
 	assert_int_equal(d[2].n, 1);
 	assert_int_equal(d[2].oif, 3);
 }
@@ -148,7 +148,7 @@ static void interleaved_cpus_and_miss(void **state)
 	struct fib_decision d[4];
 
 	(void)state;
-	assert_int_equal(path_group_fib(ev, 6, true, NULL, d, 4), 2);
+	assert_int_equal(path_group_fib(ev, 6, true, false, NULL, d, 4), 2);
 	assert_int_equal(d[0].n, 3);
 	assert_int_equal(d[0].decided, -1);
 	/* Every table missed: unreachable, as the sender is told. */
@@ -168,7 +168,7 @@ static void pause_splits_decisions(void **state)
 	struct fib_decision d[4];
 
 	(void)state;
-	assert_int_equal(path_group_fib(ev, 3, true, NULL, d, 4), 2);
+	assert_int_equal(path_group_fib(ev, 3, true, false, NULL, d, 4), 2);
 }
 
 static void reverse_path_check_is_not_a_packet(void **state)
@@ -185,13 +185,57 @@ static void reverse_path_check_is_not_a_packet(void **state)
 	(void)state;
 	ev[0].ifindex = ev[2].ifindex = 4;
 	inet_pton(AF_INET, "10.1.1.1", ev[1].flow.saddr);
-	assert_int_equal(path_group_fib(ev, 3, false, NULL, d, 4), 3);
+	assert_int_equal(path_group_fib(ev, 3, false, false, NULL, d, 4), 3);
 	assert_false(d[0].rpf_check);
 	assert_true(d[1].rpf_check);
 	assert_false(d[2].rpf_check);
 	/* A locally generated packet (iif loopback) has no such check. */
 	ev[0].ifindex = 1;
-	assert_int_equal(path_group_fib(ev, 3, false, NULL, d, 4), 3);
+	assert_int_equal(path_group_fib(ev, 3, false, false, NULL, d, 4), 3);
+	assert_false(d[1].rpf_check);
+}
+
+/* Where the kernel marks its own lookups, the marks decide, not timing. */
+static void kernel_marks_its_own_lookups(void **state)
+{
+	struct wgt_event ev[] = {
+		fib(254, 0, 2, "10.1.1.1", 0, 0, 1000),		/* forwarded */
+		/* its reverse-path check, slow (emulation): 10 ms later */
+		fib(254, 0, 4, "192.0.2.1", 0, 0, 10001000),
+		/* a real reply right after: no mark */
+		fib(254, 0, 4, "192.0.2.1", 0, 0, 10001500),
+		/* an ICMP error's relookup toward the source, then its output
+		 * lookup toward the destination (local, like our probes) */
+		fib(254, 0, 4, "192.0.2.1", 0, 0, 30000000),
+		fib(254, 0, 2, "10.1.1.1", 0, 0, 40000000),
+	};
+	struct fib_decision d[8];
+
+	(void)state;
+	ev[0].ifindex = ev[1].ifindex = ev[2].ifindex = ev[3].ifindex = 4;
+	ev[4].ifindex = 1;
+	inet_pton(AF_INET, "10.1.1.1", ev[1].flow.saddr);
+	inet_pton(AF_INET, "10.1.1.1", ev[2].flow.saddr);
+	inet_pton(AF_INET, "10.1.1.1", ev[3].flow.saddr);
+	ev[1].flags = WGT_EVF_CTX_RPF;
+	ev[3].flags = ev[4].flags = WGT_EVF_CTX_ICMP;
+	assert_int_equal(path_group_fib(ev, 5, false, true, NULL, d, 8), 5);
+	assert_false(d[0].rpf_check || d[0].internal);
+	assert_true(d[1].rpf_check);
+	assert_false(d[2].rpf_check || d[2].internal);
+	assert_true(d[3].internal && d[4].internal);
+
+	/* With custom rules a walk groups one flow's lookups: a mark change
+	 * still starts a decision of its own. */
+	ev[2].ts_ns = 10001100;
+	assert_int_equal(path_group_fib(ev, 3, true, true, NULL, d, 8), 3);
+	assert_true(d[1].rpf_check);
+	assert_false(d[2].rpf_check);
+
+	/* Without marks (no stack), timing: a check 10 ms late is taken for
+	 * a packet; that is why the marks are preferred. */
+	ev[1].flags = 0;
+	assert_int_equal(path_group_fib(ev, 3, false, false, NULL, d, 8), 3);
 	assert_false(d[1].rpf_check);
 }
 
@@ -256,6 +300,7 @@ int main(void)
 		cmocka_unit_test(interleaved_cpus_and_miss),
 		cmocka_unit_test(pause_splits_decisions),
 		cmocka_unit_test(reverse_path_check_is_not_a_packet),
+		cmocka_unit_test(kernel_marks_its_own_lookups),
 		cmocka_unit_test(rule_selectors),
 		cmocka_unit_test(longest_route_in_table),
 	};

@@ -69,12 +69,50 @@ static void kallsyms_nearest_text_symbol(void **state)
 			 -ENOENT);
 }
 
+static void kallsyms_function_ranges(void **state)
+{
+	const char *text =
+		"ffffffff81a00000 T fib_validate_source\n"
+		"ffffffff81a00200 d fib_data\n"
+		"ffffffff81a00300 t __fib_validate_source.isra.0\n"
+		"ffffffff81a00900 T __icmp_send\n"
+		"ffffffff81a00f00 T icmp_ndo_send\n"
+		"ffffffffc0001000 t wg_xmit\t[wireguard]\n";
+	struct ksym_range r[] = {
+		{ .name = "fib_validate_source" },
+		{ .name = "__fib_validate_source" },
+		{ .name = "__icmp_send" },
+		{ .name = "icmp6_send" },
+	};
+	const char *hidden =
+		"0000000000000000 T fib_validate_source\n"
+		"0000000000000000 T __icmp_send\n";
+
+	(void)state;
+	assert_int_equal(ksym_ranges_in(text, r, 4), 3);
+	/* Up to the next function, not to a data symbol in between. */
+	assert_true(r[0].lo == 0xffffffff81a00000ULL);
+	assert_true(r[0].hi == 0xffffffff81a00300ULL);
+	/* A compiler clone counts under its source name. */
+	assert_true(r[1].lo == 0xffffffff81a00300ULL);
+	assert_true(r[1].hi == 0xffffffff81a00900ULL);
+	assert_true(r[2].hi == 0xffffffff81a00f00ULL);
+	assert_true(r[3].lo == 0 && r[3].hi == 0);
+	/* kptr_restrict: every address is 0, nothing is found. */
+	assert_int_equal(ksym_ranges_in(hidden, r, 4), 0);
+	assert_true(r[0].lo == 0 && r[2].lo == 0);
+	/* A prefix of another name is not that function. */
+	r[0].name = "fib_validate";
+	assert_int_equal(ksym_ranges_in(text, r, 1), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(catalogue_names),
 		cmocka_unit_test(kernel_reasons_by_btf_name),
 		cmocka_unit_test(kallsyms_nearest_text_symbol),
+		cmocka_unit_test(kallsyms_function_ranges),
 	};
 
 	return cmocka_run_group_tests_name("verdict", tests, NULL, NULL);
