@@ -248,12 +248,12 @@ trace_run() {
 
 # load_summary ID: the summary's fields as S_* variables, with one jq;
 # sets S_N to the number of summary lines.
-SUMMARY_JQ='select(.type == "summary") | @sh "S_TABLE=\(.table // "" | tostring) S_OIF=\(.oif // "") S_PREFIX=\(.route_prefix // "") S_GW=\(.gateway // "") S_PEER=\(.peer // "") S_PPFX=\(.peer_prefix // "") S_SHADOW=\(.shadowed_peers // [] | sort | join(",")) S_EP=\(.endpoint // "") S_OOIF=\(.outer_oif // "") S_OTAB=\(.outer_table // "" | tostring) S_REPLY=\(.reply | tostring) S_PACKETS=\(.packets | tostring) S_FINDINGS=\(.findings // [] | join(" ")) S_TX=\(.modes.wg_tx_peer | tostring) S_RULE=\(.modes.policy_rule | tostring)"'
+SUMMARY_JQ='select(.type == "summary") | @sh "S_TABLE=\(.table // "" | tostring) S_OIF=\(.oif // "") S_PREFIX=\(.route_prefix // "") S_GW=\(.gateway // "") S_PEER=\(.peer // "") S_PPFX=\(.peer_prefix // "") S_SHADOW=\(.shadowed_peers // [] | sort | join(",")) S_EP=\(.endpoint // "") S_OOIF=\(.outer_oif // "") S_OTAB=\(.outer_table // "" | tostring) S_REPLY=\(.reply | tostring) S_PACKETS=\(.packets | tostring) S_FINDINGS=\(.findings // [] | join(" ")) S_TX=\(.modes.wg_tx_peer | tostring) S_RULE=\(.modes.policy_rule | tostring) S_CTX=\(.modes.lookup_context | tostring)"'
 load_summary() {
 	jq -r "$SUMMARY_JQ" "$tmp/$1.json" >"$tmp/$1.sum" 2>/dev/null
 	S_N=$(wc -l <"$tmp/$1.sum")
 	S_TABLE= S_OIF= S_PREFIX= S_GW= S_PEER= S_PPFX= S_SHADOW= S_EP= S_OOIF= S_OTAB=
-	S_REPLY= S_PACKETS= S_FINDINGS= S_TX= S_RULE=
+	S_REPLY= S_PACKETS= S_FINDINGS= S_TX= S_RULE= S_CTX=
 	[ "$S_N" = 1 ] && eval "$(cat "$tmp/$1.sum")"
 }
 
@@ -336,7 +336,7 @@ expect() {
 	fi
 	side reply "$want_reply" "$S_REPLY"
 	side packets "$(cat "$o.sent" 2>/dev/null)" "$S_PACKETS"
-	echo "$id $S_TX $S_RULE" >>"$tmp/modes"
+	echo "$id $S_TX $S_RULE $S_CTX" >>"$tmp/modes"
 
 	got=$S_FINDINGS
 	if [ "$want_f" = none ]; then
@@ -413,10 +413,12 @@ scenario loop 203.0.113.77 tunnel_loop send fwd
 scenario loop-plain 203.0.113.77 tunnel_loop send fwd
 
 # --- modes: the host's fallbacks ----------------------------------------------
+# The kernel's own lookups are told by the stack of the fib tracepoint,
+# which the host has (kallsyms readable as root).
 modes_ok() {
 	[ -s "$tmp/modes" ] || { echo "no run to look at"; return 1; }
-	awk '$2 != "tc" || $3 != "inventory" {
-		print $1 ": wg_tx_peer " $2 ", policy_rule " $3 " (want tc, inventory)"; bad = 1 }
+	awk '$2 != "tc" || $3 != "inventory" || $4 != "tracepoint" {
+		print $1 ": wg_tx_peer " $2 ", policy_rule " $3 ", lookup_context " $4 " (want tc, inventory, tracepoint)"; bad = 1 }
 		END { exit bad }' "$tmp/modes"
 }
 check trace-modes "not the host's fallback modes (no fentry, no WireGuard module here)" modes_ok

@@ -266,21 +266,25 @@ build_initramfs() {
 }
 
 # Turn the guest's results channel into host result lines. Diagnostics of a
-# guest test are shown (indented) when it failed, or always with VM_VERBOSE.
+# guest test are shown (indented) when it failed, or always with VM_VERBOSE;
+# those that follow a FAIL line come right under it, where a cut log keeps
+# them next to their failure.
 report_results() { # series results-file
 	tr -d '\r' <"$2" | awk -v s="vm-$1" -v verbose="${VM_VERBOSE:-0}" '
 		function flush() {
 			if (nd > 0 && (failed || verbose == 1))
 				for (i = 1; i <= nd; i++) print "    " diag[i]
-			nd = 0; failed = 0
+			nd = 0; failed = 0; after_fail = 0
 		}
 		/^WGTRACE-VM-(START|END)/ { next }
 		/^== / { flush(); next }
 		/^(PASS|FAIL|SKIP) / {
-			if ($1 == "FAIL") failed = 1
+			after_fail = $1 == "FAIL"
+			if (after_fail) failed = 1
 			print $1 " " s "/" substr($0, 6)
 			next
 		}
+		after_fail { print "    " $0; next }
 		{ diag[++nd] = $0 }
 		END { flush() }'
 }

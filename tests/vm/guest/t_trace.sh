@@ -55,8 +55,9 @@ check() {
 	if "$@" >"$T/check.out" 2>&1; then
 		pass "$_ck_name"
 	else
-		fail "$_ck_name" "$_ck_why"
-		sed 's/^/    /' "$T/check.out"
+		# The first detail on the result line: CI logs keep those.
+		fail "$_ck_name" "$_ck_why${_ck_why:+: }$(head -n 1 "$T/check.out")"
+		tail -n +2 "$T/check.out" | sed 's/^/    /'
 	fi
 }
 
@@ -204,12 +205,12 @@ summary() { jq -r "select(.type == \"summary\") | $2" "$T/$1.json" 2>/dev/null; 
 
 # load_summary ID: the summary's fields as S_* variables, with one jq (jq is
 # slow under TCG); sets S_N to the number of summary lines.
-SUMMARY_JQ='select(.type == "summary") | @sh "S_TABLE=\(.table // "" | tostring) S_OIF=\(.oif // "") S_PREFIX=\(.route_prefix // "") S_GW=\(.gateway // "") S_PEER=\(.peer // "") S_PPFX=\(.peer_prefix // "") S_SHADOW=\(.shadowed_peers // [] | sort | join(",")) S_EP=\(.endpoint // "") S_OOIF=\(.outer_oif // "") S_OTAB=\(.outer_table // "" | tostring) S_REPLY=\(.reply | tostring) S_PACKETS=\(.packets | tostring) S_FINDINGS=\(.findings // [] | join(" ")) S_TX=\(.modes.wg_tx_peer | tostring) S_RULE=\(.modes.policy_rule | tostring)"'
+SUMMARY_JQ='select(.type == "summary") | @sh "S_TABLE=\(.table // "" | tostring) S_OIF=\(.oif // "") S_PREFIX=\(.route_prefix // "") S_GW=\(.gateway // "") S_PEER=\(.peer // "") S_PPFX=\(.peer_prefix // "") S_SHADOW=\(.shadowed_peers // [] | sort | join(",")) S_EP=\(.endpoint // "") S_OOIF=\(.outer_oif // "") S_OTAB=\(.outer_table // "" | tostring) S_REPLY=\(.reply | tostring) S_PACKETS=\(.packets | tostring) S_FINDINGS=\(.findings // [] | join(" ")) S_TX=\(.modes.wg_tx_peer | tostring) S_RULE=\(.modes.policy_rule | tostring) S_CTX=\(.modes.lookup_context | tostring)"'
 load_summary() {
 	jq -r "$SUMMARY_JQ" "$T/$1.json" >"$T/$1.sum" 2>/dev/null
 	S_N=$(wc -l <"$T/$1.sum")
 	S_TABLE= S_OIF= S_PREFIX= S_GW= S_PEER= S_PPFX= S_SHADOW= S_EP= S_OOIF= S_OTAB=
-	S_REPLY= S_PACKETS= S_FINDINGS= S_TX= S_RULE=
+	S_REPLY= S_PACKETS= S_FINDINGS= S_TX= S_RULE= S_CTX=
 	[ "$S_N" = 1 ] && eval "$(cat "$T/$1.sum")"
 }
 
@@ -285,8 +286,10 @@ expect() {
 		nsx "$G" ping -c 1 -W 2 "$_dst" >/dev/null 2>&1 && _wr=true || _wr=false
 	fi
 	side reply "$_wr" "$S_REPLY"
+	[ "$_wr" = "$S_REPLY" ] ||
+		jq -c 'select(.type == "step")' "$_o.json" | sed 's/^/  /' >>"$T/side-reply"
 	side packets "$(cat "$_o.sent" 2>/dev/null)" "$S_PACKETS"
-	echo "$_id $S_TX $S_RULE" >>"$T/modes"
+	echo "$_id $S_TX $S_RULE $S_CTX" >>"$T/modes"
 
 	_got=$S_FINDINGS
 	if [ "$_wf" = none ]; then
@@ -380,13 +383,15 @@ scenario loop 203.0.113.77 tunnel_loop send fwd
 scenario loop-plain 203.0.113.77 tunnel_loop send
 
 # --- modes: this kernel hooks WireGuard itself -------------------------------
+# lookup_context: the kernel stack tells its own lookups (reverse-path
+# checks, ICMP errors) from packets; timing under TCG cannot.
 modes_ok() {
 	[ -s "$T/modes" ] || { echo "no run to look at"; return 1; }
-	awk '$2 != "fentry" || $3 != "fentry" {
-		print $1 ": wg_tx_peer " $2 ", policy_rule " $3 " (want fentry, fentry)"; bad = 1 }
+	awk '$2 != "fentry" || $3 != "fentry" || $4 != "tracepoint" {
+		print $1 ": wg_tx_peer " $2 ", policy_rule " $3 ", lookup_context " $4 " (want fentry, fentry, tracepoint)"; bad = 1 }
 		END { exit bad }' "$T/modes"
 }
-check trace-modes "fentry not used where this kernel allows it" modes_ok
+check trace-modes "a better hook not used where this kernel allows it" modes_ok
 
 # The JSON contract (DESIGN.md): every stdout line is an object with a known
 # "type"; every finding has the fields the contract names.
@@ -426,21 +431,7 @@ side_ok() {
 	return 1
 }
 check trace-gateway "gateway differs from 'ip route get'" side_ok gateway
-# Known open wgtrace bug (issue #4 stays open): on the 6.1 guest one
-# scenario's reply does not match what ping saw; not diagnosed yet. It is
-# reported as an expected failure there, never as a pass; 6.12 must pass.
-case $(uname -r) in
-6.1.*)
-	if side_ok reply >/dev/null 2>&1; then
-		pass trace-reply
-	else
-		skip trace-reply "KNOWN WGTRACE BUG on 6.1 (not a kernel limit): reply differs from what ping saw; issue #4 open"
-	fi
-	;;
-*)
-	check trace-reply "reply differs from what ping saw" side_ok reply
-	;;
-esac
+check trace-reply "reply differs from what ping saw" side_ok reply
 check trace-packets "packets differs from the echo requests sent" side_ok packets
 
 # --- netns scope: lookups in another namespace are not this trace's -----------
