@@ -101,12 +101,43 @@ static __always_inline void count_tx(const struct sk_buff *skb,
 }
 
 /* fexit wg_allowedips_lookup_dst(table, skb) = peer: NULL means no peer. */
+/*
+ * The trace event of a WireGuard decision: peer (the chosen one on TX, the
+ * sender on RX) and peer2 (RX: the owner of the inner source), either NULL.
+ */
+static __always_inline void wg_trace_event(__u32 type, const struct wgt_flow *f,
+					   struct net_device *dev, __u32 ifindex,
+					   __u32 len,
+					   const struct wg_peer___wgt *peer,
+					   const struct wg_peer___wgt *peer2,
+					   __u8 flags)
+{
+	struct wgt_event *e = event_reserve(type);
+
+	if (!e)
+		return;
+	e->flow = *f;
+	e->ifindex = ifindex;
+	e->netns = dev_netns(dev);
+	e->len = len;
+	e->flags = flags;
+	if (peer) {
+		peer_key(peer, e->peer);
+		peer_endpoint(peer, e);
+		e->flags |= WGT_EVF_PEER;
+	}
+	if (peer2) {
+		peer_key(peer2, e->peer2);
+		e->flags |= WGT_EVF_PEER2;
+	}
+	event_submit(e);
+}
+
 static __always_inline int on_wg_tx_peer(const struct sk_buff *skb,
 					 const struct wg_peer___wgt *peer)
 {
 	struct wgt_flow f = { 0 };
 	struct net_device *dev;
-	struct wgt_event *e;
 	__u32 ifindex, len;
 
 	dev = BPF_CORE_READ(skb, dev);
@@ -118,19 +149,7 @@ static __always_inline int on_wg_tx_peer(const struct sk_buff *skb,
 		count_tx(skb, peer, ifindex, len);
 	if (!cfg_trace || flow_from_skb(&f, skb) || !flow_role(&f))
 		return 0;
-	e = event_reserve(WGT_EV_WG_TX_PEER);
-	if (!e)
-		return 0;
-	e->flow = f;
-	e->ifindex = ifindex;
-	e->netns = dev_netns(dev);
-	e->len = len;
-	if (peer) {
-		peer_key(peer, e->peer);
-		peer_endpoint(peer, e);
-		e->flags |= WGT_EVF_PEER;
-	}
-	event_submit(e);
+	wg_trace_event(WGT_EV_WG_TX_PEER, &f, dev, ifindex, len, peer, NULL, 0);
 	return 0;
 }
 
@@ -180,25 +199,8 @@ static __always_inline int on_wg_rx_src(const struct sk_buff *skb,
 	}
 	if (!cfg_trace || flow_from_skb(&f, skb) || !flow_role(&f))
 		return 0;
-	e = event_reserve(WGT_EV_WG_RX_SRC);
-	if (!e)
-		return 0;
-	e->flow = f;
-	e->ifindex = ifindex;
-	e->netns = dev_netns(dev);
-	e->len = len;
-	if (sender) {
-		peer_key(sender, e->peer);
-		peer_endpoint(sender, e);
-		e->flags |= WGT_EVF_PEER;
-	}
-	if (owner) {
-		peer_key(owner, e->peer2);
-		e->flags |= WGT_EVF_PEER2;
-	}
-	if (owner != sender)
-		e->flags |= WGT_EVF_REJECT;
-	event_submit(e);
+	wg_trace_event(WGT_EV_WG_RX_SRC, &f, dev, ifindex, len, sender, owner,
+		       owner != sender ? WGT_EVF_REJECT : 0);
 	return 0;
 }
 
