@@ -171,6 +171,25 @@ static void pause_splits_decisions(void **state)
 	assert_int_equal(path_group_fib(ev, 3, true, false, NULL, d, 4), 2);
 }
 
+/* A walk slowed down (emulation, stack reads, a preempted vCPU) by 10 ms
+ * between its tables is still one decision; the next starts at 255. */
+static void slow_walk_is_one_decision(void **state)
+{
+	struct wgt_event ev[] = {
+		fib(255, -EAGAIN, 0, "10.1.1.1", 0, 0, 1000),
+		fib(254, 0, 2, "10.1.1.1", 0, 0, 10001000),
+		fib(255, -EAGAIN, 0, "10.1.1.1", 0, 0, 10002000),
+		fib(254, 0, 2, "10.1.1.1", 0, 0, 10003000),
+	};
+	struct fib_decision d[4];
+
+	(void)state;
+	assert_int_equal(path_group_fib(ev, 4, true, true, NULL, d, 4), 2);
+	assert_int_equal(d[0].n, 2);
+	assert_int_equal(d[0].oif, 2);
+	assert_int_equal(d[1].n, 2);
+}
+
 static void reverse_path_check_is_not_a_packet(void **state)
 {
 	/* Forwarded 192.0.2.1 -> 10.1.1.1 in on ifindex 4, then rp_filter
@@ -299,6 +318,7 @@ int main(void)
 		cmocka_unit_test(default_rules_one_lookup_per_decision),
 		cmocka_unit_test(interleaved_cpus_and_miss),
 		cmocka_unit_test(pause_splits_decisions),
+		cmocka_unit_test(slow_walk_is_one_decision),
 		cmocka_unit_test(reverse_path_check_is_not_a_packet),
 		cmocka_unit_test(kernel_marks_its_own_lookups),
 		cmocka_unit_test(rule_selectors),
