@@ -83,6 +83,24 @@ static __always_inline void stat_inc(__u32 which)
 		*v += 1;
 }
 
+/*
+ * The traced IPv4 addresses again, as a plain array: on a busy gateway most
+ * lookups are other flows', and a compare loop turns them away before two
+ * hash lookups. User space appends to it (mmap'ed .bss) after trace_addrs.
+ */
+__u32 trace_v4[WGT_MAX_TRACE_ADDRS];
+__u32 trace_v4_n;
+
+static __always_inline bool v4_maybe_traced(__be32 saddr, __be32 daddr)
+{
+	__u32 i, n = trace_v4_n;
+
+	for (i = 0; i < WGT_MAX_TRACE_ADDRS && i < n; i++)
+		if (trace_v4[i] == saddr || trace_v4[i] == daddr)
+			return true;
+	return false;
+}
+
 /* Role bits of an address in the trace filter, 0 when not traced. */
 static __always_inline __u32 addr_role(__u8 family, const void *addr)
 {

@@ -29,15 +29,18 @@ static __always_inline int on_fib4_lookup(void *ctx, __u32 tb_id,
 	struct wgt_flow f = { .family = AF_INET };
 	struct net_device *dev = NULL;
 	struct wgt_event *e;
+	__be32 sa, da;
 	__u32 role;
-	__be32 a;
 
 	if (!cfg_trace)
 		return 0;
-	a = BPF_CORE_READ(flp, saddr);
-	__builtin_memcpy(f.saddr, &a, 4);
-	a = BPF_CORE_READ(flp, daddr);
-	__builtin_memcpy(f.daddr, &a, 4);
+	/* flp is the tracepoint's BTF-typed argument: plain loads. */
+	sa = flp->saddr;
+	da = flp->daddr;
+	if (!v4_maybe_traced(sa, da))
+		return 0;
+	__builtin_memcpy(f.saddr, &sa, 4);
+	__builtin_memcpy(f.daddr, &da, 4);
 	role = flow_role(&f);
 	if (!role || (role == WGT_ROLE_ENDPOINT && !endpoint_event_due()))
 		return 0;

@@ -556,13 +556,27 @@ int loader_trace_addr(struct loader *ld, const struct wgt_addr *a,
 		      uint32_t role)
 {
 	struct wgt_addr_key k = { .family = a->family };
-	uint32_t old = 0;
+	struct wgtrace_bpf__bss *bss = ld->skel->bss;
 	int fd = bpf_map__fd(ld->skel->maps.trace_addrs);
+	uint32_t old = 0, v4, i;
 
 	memcpy(k.addr, a->b, addr_bytes(a->family));
 	if (!bpf_map_lookup_elem(fd, &k, &old))
 		role |= old;
-	return bpf_map_update_elem(fd, &k, &role, BPF_ANY) ? -errno : 0;
+	if (bpf_map_update_elem(fd, &k, &role, BPF_ANY))
+		return -errno;
+	if (a->family != AF_INET)
+		return 0;
+	/* BPF's first test (v4_maybe_traced): the element before the count. */
+	memcpy(&v4, a->b, 4);
+	for (i = 0; i < bss->trace_v4_n; i++)
+		if (bss->trace_v4[i] == v4)
+			return 0;
+	if (i >= ARRAY_SIZE(bss->trace_v4))
+		return -E2BIG;
+	bss->trace_v4[i] = v4;
+	__atomic_store_n(&bss->trace_v4_n, i + 1, __ATOMIC_RELEASE);
+	return 0;
 }
 
 int loader_read_counts(struct loader *ld, loader_count_fn fn, void *ctx)

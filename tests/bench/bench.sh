@@ -815,9 +815,9 @@ goal_line() {
 # What each program does per run: the cost centres to name.
 prog_work() {
 	case $1 in
-	wgt_dev_queue) echo "net_dev_queue, every packet queued on any device of any namespace: the namespace check (BPF_CORE_READ: skb->dev, dev->nd_net.net->ns.inum); then, in the watched namespace only, the 5-tuple (flow_from_skb: 6 bpf_probe_read_kernel calls) and an LPM-trie lookup in \`allowed\`" ;;
+	wgt_dev_queue) echo "net_dev_queue, every packet queued on any device of any namespace: the namespace check (direct BTF loads: skb->dev, dev->nd_net.net->ns.inum); then, in the watched namespace only, the 5-tuple (flow_from_skb: direct skb loads, then the IP header with the ports in one bpf_probe_read_kernel) and an LPM-trie lookup in \`allowed\`" ;;
 	wgt_kfree_skb) echo "kfree_skb, every dropped skb of any namespace: the namespace check; counters: an LRU per-CPU hash lookup in \`counts\`; trace: the 5-tuple and 2 hash lookups in \`trace_addrs\`" ;;
-	wgt_fib4|wgt_fib6) echo "fib(6)_table_lookup, every FIB table lookup of any namespace (4 per forwarded packet with wg-quick's rules: 2 for the route, 2 for fib_validate_source's reverse route): 2 BPF_CORE_READ (flowi4 saddr, daddr) and 2 hash lookups in \`trace_addrs\`" ;;
+	wgt_fib4|wgt_fib6) echo "fib(6)_table_lookup, every FIB table lookup of any namespace (4 per forwarded packet with wg-quick's rules: 2 for the route, 2 for fib_validate_source's reverse route). IPv4: direct loads of saddr and daddr, a compare loop over the traced IPv4 addresses (a few), and only for a match 2 hash lookups in \`trace_addrs\` and, for the traced flow, a read of the kernel stack (lookup_context). IPv6: 2 BPF_CORE_READ and 2 hash lookups" ;;
 	wgt_tc_egress|wgt_tc_ingress) echo "tc on the WireGuard device, every tunnelled packet: bpf_skb_load_bytes x3, egress: an LPM-trie lookup and an LRU per-CPU hash lookup in \`counts\`; trace: 2 hash lookups" ;;
 	wgt_icmp_send) echo "icmp_send, every ICMP error: the 5-tuple and 2 hash lookups" ;;
 	*) echo "a classic tracepoint (perf-buffer copy of the event) and a per-CPU hash update" ;;
