@@ -284,6 +284,32 @@ static bool done_enough(struct collected *c, bool v4_custom, bool own_flags,
 	return true;
 }
 
+/*
+ * Whose endpoint's outer packets to follow. All peers' while the kernel's
+ * filter has room; on a gateway with more peers than that, only those that
+ * can carry a destination (an AllowedIPs prefix holds it): WireGuard picks
+ * no other for it.
+ */
+static bool endpoint_wanted(const struct inventory *inv,
+			    const struct wg_peer_info *p,
+			    const struct trace_target *t, size_t nt)
+{
+	size_t i, j, k, n = 0;
+
+	if (!p->has_endpoint)
+		return false;
+	for (i = 0; i < inv->n_wg; i++)
+		for (j = 0; j < inv->wg[i].n_peers; j++)
+			n += inv->wg[i].peers[j].has_endpoint;
+	if (n + nt <= WGT_MAX_TRACE_ADDRS)
+		return true;
+	for (k = 0; k < p->n_allowed; k++)
+		for (i = 0; i < nt; i++)
+			if (prefix_contains(&p->allowed[k], &t[i].dst))
+				return true;
+	return false;
+}
+
 static int run_trace(struct trace_opts *o, struct trace_target *t, size_t nt,
 		     struct inventory *inv)
 {
@@ -319,12 +345,21 @@ static int run_trace(struct trace_opts *o, struct trace_target *t, size_t nt,
 	own_flags = ld.mode[LF_LOOKUP_CTX] == WGT_MODE_TRACEPOINT;
 	for (i = 0; i < nt && !err; i++)
 		err = loader_trace_addr(&ld, &t[i].dst, WGT_ROLE_TARGET);
+	if (err) {
+		wgt_err("cannot set the trace filter: %s", strerror(-err));
+		goto cleanup;
+	}
 	for (i = 0; i < inv->n_wg && !err; i++)
 		for (j = 0; j < inv->wg[i].n_peers && !err; j++)
-			if (inv->wg[i].peers[j].has_endpoint)
+			if (endpoint_wanted(inv, &inv->wg[i].peers[j], t, nt))
 				err = loader_trace_addr(&ld, &inv->wg[i].peers[j].endpoint,
 							WGT_ROLE_ENDPOINT);
-	if (err) {
+	if (err == -E2BIG) {
+		/* The route of the outer packet then comes from the inventory. */
+		wgt_err("warning: more candidate peers than the kernel filter holds (%d addresses): outer packets of some are not followed",
+			 WGT_MAX_TRACE_ADDRS);
+		err = 0;
+	} else if (err) {
 		wgt_err("cannot set the trace filter: %s", strerror(-err));
 		goto cleanup;
 	}

@@ -32,7 +32,7 @@
 
 CHECKS="trace-split-send trace-split-fwd trace-overlap-in-send trace-overlap-in-fwd
 	trace-overlap-out-send trace-overlap-out-fwd trace-bypass-send trace-bypass-fwd
-	trace-nopeer-send trace-nopeer-fwd trace-full-send trace-full-fwd
+	trace-nopeer-send trace-nopeer-fwd trace-many-peers-send trace-full-send trace-full-fwd
 	trace-full-overlap-send trace-v6leak-send trace-v6leak-fwd trace-loop-send
 	trace-loop-fwd trace-loop-plain-send trace-loop-plain-fwd trace-modes
 	trace-json-contract trace-gateway trace-reply trace-packets trace-netns-scope
@@ -374,6 +374,23 @@ scenario overlap-in 10.213.5.1 peer_shadowed send fwd	# P2's /24 inside P1's /16
 scenario overlap-out 10.213.4.1 none send fwd	# outside the /24: P1
 scenario bypass 203.0.113.77 route_bypass send fwd	# P1's AllowedIPs, no route: u0
 scenario nopeer 10.214.0.5 no_peer send fwd	# routed into DEV_G, no peer has it
+
+# A gateway with more peers (with endpoints) than the kernel's trace filter
+# holds: the peers that can carry the destination are still followed.
+many_peers() {	# add|remove
+	local i
+	for i in $(seq 1 80); do
+		if [ "$1" = add ]; then
+			head -c 32 /dev/urandom | base64 >"$tmp/many.$i"
+			echo "peer $(cat "$tmp/many.$i") endpoint 198.51.100.$((100 + i)):$((52000 + i)) allowed-ips 10.250.$i.0/24"
+		else
+			echo "peer $(cat "$tmp/many.$i") remove"
+		fi
+	done | xargs ip netns exec "$G" wg set "$DEV_G"
+}
+many_peers add || fail_all "cannot add 80 peers (lab problem)"
+scenario many-peers 10.213.5.1 peer_shadowed send	# P2 among 82 peers
+many_peers remove || fail_all "cannot remove the 80 peers (lab problem)"
 
 # --- wg-quick style full tunnel (IPv4 only) -----------------------------------
 {
