@@ -72,6 +72,13 @@ int BPF_PROG(wgt_dev_queue, struct sk_buff *skb)
 }
 
 SEC("tc")
+int wgt_tc_bypass(struct __sk_buff *skb)
+{
+	on_tc_bypass(skb);
+	return WGT_TC_OBSERVE;
+}
+
+SEC("tc")
 int wgt_tc_egress(struct __sk_buff *skb)
 {
 	return on_tc(skb, true);

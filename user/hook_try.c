@@ -287,6 +287,10 @@ void hook_try(struct hook_env *env, const struct hook_candidate *c,
 		if (!env->tc_tested)
 			try_tc(env);
 		*res = env->tc;
+		/* A candidate may need one way of attaching (target "tcx"). */
+		if (res->ok && c->target && strcmp(env->tc_how, c->target))
+			set_why(res, -EOPNOTSUPP, "needs %s (this kernel attaches tc by %s)",
+				c->target, env->tc_how);
 		return;
 	case HK_DROP_REASON:
 		if (!drop_reasons_find(&env->reasons, c->target, NULL)) {

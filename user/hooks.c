@@ -13,6 +13,7 @@
 #define RAW_TP(t)	{ HK_RAW_TP, t, NULL }
 #define DROP_REASON(r)	{ HK_DROP_REASON, r, NULL }
 #define TC(w)		{ HK_TC, NULL, w }
+#define TCX(w)		{ HK_TC, "tcx", w }	/* tcx links only, no qdisc */
 #define INVENTORY(w)	{ HK_INVENTORY, NULL, w }
 #define FACT(i, w, ...)							\
 	{ .id = i, .what = w, .cand = { __VA_ARGS__ },			\
@@ -61,6 +62,7 @@ const struct hook_fact hook_facts[] = {
 	     KPROBE("wg_noise_handshake_begin_session"),
 	     INVENTORY("last-handshake time over netlink")),
 	FACT("route_bypass", "flows leaving outside the tunnel they belong to",
+	     TCX("tcx egress on the namespace's devices"),
 	     TP_BTF("net_dev_queue"),
 	     INVENTORY("route query per AllowedIPs prefix (check)")),
 	FACT("lookup_context", "lookups the kernel makes for itself (reverse path, ICMP errors)",

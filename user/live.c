@@ -554,7 +554,7 @@ const char *live_unobservable(const struct live *l, const char *id)
 	if (!strcmp(id, "mtu_drop") && ld->skel &&
 	    ld->skel->rodata->cfg_reason_too_big == ~0U)
 		return "this kernel has no PKT_TOO_BIG drop reason";
-	if (!strcmp(id, "route_bypass") && ld->mode[LF_BYPASS] > WGT_MODE_TRACEPOINT)
-		return "net_dev_queue tracepoint unavailable";
+	if (!strcmp(id, "route_bypass") && ld->mode[LF_BYPASS] > WGT_MODE_TC)
+		return "neither tcx nor the net_dev_queue tracepoint available";
 	return NULL;
 }

@@ -105,7 +105,8 @@ static struct bpf_program *choose(struct loader *ld, enum loader_fact f)
 		const struct hook_candidate *c = &fact->cand[i];
 
 		if (c->kind == HK_INVENTORY || c->kind == HK_TC) {
-			if (c->kind == HK_TC && f != LF_WG_TX_PEER)
+			if (c->kind == HK_TC && f != LF_WG_TX_PEER &&
+			    f != LF_BYPASS)
 				continue;	/* no tc program for it yet */
 			hook_try(&ld->env, c, &res);
 			if (!res.ok) {
@@ -383,6 +384,74 @@ static int tc_sync(struct loader *ld, const struct inventory *inv)
 	return 0;
 }
 
+#define LOOPBACK_IFINDEX 1
+
+/* Does route_bypass watch this device (tc mode)? */
+static bool bypass_watched(const struct inventory *inv, const struct inv_link *l)
+{
+	/* Loopback carries nothing out; WireGuard's own is the right turn. */
+	return l->ifindex != LOOPBACK_IFINDEX && !inv_wg_by_index(inv, l->ifindex);
+}
+
+/*
+ * route_bypass by tcx: a link on each device of the namespace, added as
+ * devices appear (the inventory is reread on link changes); the links of
+ * devices that are gone are closed (their hooks went with the device).
+ */
+static int bypass_sync(struct loader *ld, const struct inventory *inv)
+{
+	int fd, prog = bpf_program__fd(ld->skel->progs.wgt_tc_bypass);
+	size_t i;
+	int b;
+
+	for (b = 0; b < ld->n_bypass; b++) {
+		const struct inv_link *l = inv_link_by_index(inv, ld->bypass[b].ifindex);
+
+		if (l && bypass_watched(inv, l))
+			continue;
+		close(ld->bypass[b].link_fd);
+		ld->bypass[b--] = ld->bypass[--ld->n_bypass];
+	}
+	for (i = 0; i < inv->n_links; i++) {
+		const struct inv_link *l = &inv->links[i];
+		bool attached = false;
+
+		if (!bypass_watched(inv, l))
+			continue;
+		for (b = 0; b < ld->n_bypass && !attached; b++)
+			attached = ld->bypass[b].ifindex == l->ifindex;
+		if (attached)
+			continue;
+		if (ld->n_bypass >= LOADER_MAX_BYPASS)
+			return -E2BIG;
+		fd = bpf_link_create(prog, l->ifindex, WGT_BPF_TCX_EGRESS, NULL);
+		/* A device may vanish between the dump and the attach. */
+		if (fd < 0 && errno == ENODEV)
+			continue;
+		if (fd < 0)
+			return -errno;
+		ld->bypass[ld->n_bypass].ifindex = l->ifindex;
+		ld->bypass[ld->n_bypass++].link_fd = fd;
+		wgt_dbg(1, "route_bypass: tcx egress on %s", l->name);
+	}
+	return 0;
+}
+
+static void bypass_detach_all(struct loader *ld)
+{
+	int b;
+
+	for (b = 0; b < ld->n_bypass; b++)
+		close(ld->bypass[b].link_fd);
+	ld->n_bypass = 0;
+}
+
+static bool bypass_by_tc(const struct loader *ld)
+{
+	return (ld->want & LF_BIT(LF_BYPASS)) &&
+	       ld->mode[LF_BYPASS] == WGT_MODE_TC;
+}
+
 int loader_sync(struct loader *ld, const struct inventory *inv)
 {
 	int err;
@@ -393,6 +462,11 @@ int loader_sync(struct loader *ld, const struct inventory *inv)
 	if (err)
 		return err;
 	prune_allowed(ld, inv);
+	if (bypass_by_tc(ld)) {
+		err = bypass_sync(ld, inv);
+		if (err)
+			return err;
+	}
 	if ((ld->want & LF_BIT(LF_WG_TX_PEER)) &&
 	    ld->mode[LF_WG_TX_PEER] == WGT_MODE_TC)
 		return tc_sync(ld, inv);
@@ -485,6 +559,8 @@ int loader_start(struct loader *ld, const struct loader_opts *opts,
 		    (p == ld->skel->progs.wgt_tc_egress ||
 		     p == ld->skel->progs.wgt_tc_ingress))
 			on = true;
+		if (p == ld->skel->progs.wgt_tc_bypass && bypass_by_tc(ld))
+			on = true;
 		bpf_program__set_autoload(p, on);
 	}
 	if (opts->want & LF_BIT(LF_LOOKUP_CTX))
@@ -531,6 +607,14 @@ int loader_start(struct loader *ld, const struct loader_opts *opts,
 		if (err) {
 			wgt_err("cannot attach tc to ifindex %d: %s",
 				opts->wg_ifindex[i], strerror(-err));
+			goto fail;
+		}
+	}
+	if (bypass_by_tc(ld)) {
+		/* Without the device list no packet would be seen: say so. */
+		err = opts->inv ? bypass_sync(ld, opts->inv) : -EINVAL;
+		if (err) {
+			wgt_err("cannot attach tcx for route_bypass: %s", strerror(-err));
 			goto fail;
 		}
 	}
@@ -649,6 +733,7 @@ void loader_detach(struct loader *ld)
 	int f;
 
 	tc_detach_all(ld);
+	bypass_detach_all(ld);
 	for (f = 0; f < LF__COUNT; f++) {
 		bpf_link__destroy(ld->links[f]);
 		ld->links[f] = NULL;

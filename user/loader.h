@@ -17,6 +17,7 @@
 #include "wgtrace.h"
 
 #define LOADER_MAX_TC	16
+#define LOADER_MAX_BYPASS 256	/* devices watched for route_bypass by tcx */
 
 /* Facts a job wants observed; the loader picks a mode for each. */
 enum loader_fact {
@@ -70,6 +71,9 @@ struct loader {
 	struct bpf_link *links[LF__COUNT];
 	struct loader_tc tc[LOADER_MAX_TC * 2];
 	int n_tc;
+	/* route_bypass in tc mode: one tcx egress link per device. */
+	struct { int ifindex; int link_fd; } bypass[LOADER_MAX_BYPASS];
+	int n_bypass;
 	struct ring_buffer *rb;
 	uint32_t want;			/* LF_BIT()s asked for */
 };
