@@ -32,6 +32,9 @@
 #            FragFails / Ip6InTooBigErrors delta, naming wg0 (the device
 #            whose MTU is exceeded)
 #   route    10.20.0.0/24 moved from wg0 to ulb during a flow: route_changed
+#   bypass   10.20.0.0/24 (B's AllowedIPs) routed via B's uplink address on
+#            ulb: route_bypass on wg0 for B = CL's Icmp OutEchos delta; seen
+#            by tcx where the kernel has it (6.6+), else net_dev_queue
 #   nofwd    ip_forward=0: no_forward on the ingress (lan0 for CL's flow, wg0
 #            for B's) = Ip InAddrErrors delta
 
@@ -44,7 +47,7 @@ checks="watch-vm-healthy-no-findings watch-vm-src-rejected-count-other-peer
 	watch-vm-rpf-count watch-vm-rpf-details watch-vm-no-peer-count
 	watch-vm-no-peer-details watch-vm-mtu4-count watch-vm-mtu6-count
 	watch-vm-mtu-details watch-vm-mtu-egress watch-vm-mtu-interface-v4-v6-agree
-	watch-vm-route-changed
+	watch-vm-route-changed watch-vm-route-bypass-count watch-vm-route-bypass-details
 	watch-vm-no-forward-count watch-vm-no-forward-from-tunnel"
 require_wgtrace $checks || exit 0
 
@@ -409,6 +412,27 @@ else
 		'any(.[]; .finding == "route_changed" and .objects.old_dev == "wg0" and
 			.objects.new_dev == "ulb" and (.example.dst | startswith("10.20.0.")))'
 fi
+ip -n $GW route replace 10.20.0.0/24 dev wg0
+
+# --- route bypass: B's 10.20.0.0/24 leaves by the uplink, not the tunnel -----------
+case $(uname -r) in
+6.[0-5].*) bypass_mode=tracepoint ;;	# no tcx before 6.6: net_dev_queue
+*) bypass_mode=tc ;;
+esac
+eo0=$(net_counter $CL snmp Icmp:OutEchos)
+if ip -n $GW route replace 10.20.0.0/24 via 192.0.2.2 dev ulb && watch_start bypass; then
+	pings $CL 10.20.0.1
+	eo1=$(net_counter $CL snmp Icmp:OutEchos)
+	watch_stop
+fi
+expect_sum watch-vm-route-bypass-count \
+	"route_bypass on wg0 for B is not CL's echo requests routed out ulb" \
+	bypass route_bypass "$((${eo1:-0} - eo0))" ".interface == \"wg0\" and .peer == \"$KB_PUB\""
+expect watch-vm-route-bypass-details \
+	"no route_bypass example 198.51.100.2 -> 10.20.0.1 leaving by ulb, mode $bypass_mode" bypass \
+	'any(.[]; .finding == "route_bypass" and .mode == $m and
+		.example.src == "198.51.100.2" and .example.dst == "10.20.0.1" and
+		(.actual | contains("ulb")))' --arg m "$bypass_mode"
 ip -n $GW route replace 10.20.0.0/24 dev wg0
 
 # --- forwarding off: from the client (ingress lan0), then from B through the
