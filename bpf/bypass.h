@@ -61,17 +61,63 @@ static __always_inline int on_dev_queue(const struct sk_buff *skb)
 }
 
 /*
+ * The destination of a leaving packet by direct packet access: the headers
+ * are in the linear part here. 0, or -1 when they are not (then the caller
+ * takes the slow way, tc_parse()).
+ */
+static __always_inline int tc_daddr(const struct __sk_buff *skb, __u16 proto,
+				    __u8 *family, __u8 *daddr)
+{
+	const __u8 *p = (const __u8 *)(long)skb->data;
+	const __u8 *end = (const __u8 *)(long)skb->data_end;
+	int off;
+
+	if (p + WGT_ETH_HLEN + 1 > end)
+		return -1;
+	off = l3_offset(p, proto);
+	if (off == WGT_ETH_HLEN)
+		p += WGT_ETH_HLEN;
+	else if (off)
+		return -1;
+	if (proto == bpf_htons(ETH_P_IP)) {
+		if (p + sizeof(struct iphdr) > end)
+			return -1;
+		*family = AF_INET;
+		__builtin_memcpy(daddr, p + offsetof(struct iphdr, daddr), 4);
+		return 0;
+	}
+	if (p + sizeof(struct ipv6hdr) > end)
+		return -1;
+	*family = AF_INET6;
+	__builtin_memcpy(daddr, p + offsetof(struct ipv6hdr, daddr), 16);
+	return 0;
+}
+
+/*
  * tcx egress, attached by the loader to each device of the watched
  * namespace but loopback and WireGuard's own: one run per packet leaving
- * there, none for other namespaces' traffic.
+ * there, none for other namespaces' traffic. Most packets belong to no
+ * peer: one trie lookup on the destination turns them away; only a packet
+ * that is counted is parsed whole (for the example flow).
  */
 static __always_inline void on_tc_bypass(struct __sk_buff *skb)
 {
+	__u32 ifindex = skb->ifindex, len = skb->len;
+	__u16 proto = skb->protocol;
 	struct wgt_flow f = { 0 };
+	struct wgt_lpm_val *v;
 
-	if (!cfg_counters || tc_parse(skb, &f))
+	if (!cfg_counters ||
+	    (proto != bpf_htons(ETH_P_IP) && proto != bpf_htons(ETH_P_IPV6)))
 		return;
-	bypass_judge(&f, skb->ifindex, skb->len);
+	if (!tc_daddr(skb, proto, &f.family, f.daddr)) {
+		v = allowed_lookup(f.family, f.daddr);
+		if (!v || !v->plen || v->ifindex == ifindex)
+			return;
+	}
+	if (tc_parse(skb, proto, &f))
+		return;
+	bypass_judge(&f, ifindex, len);
 }
 
 #endif /* WGT_BPF_BYPASS_H */

@@ -12,22 +12,45 @@
 #include "common.h"
 #include "counters.h"
 
-static __always_inline int tc_parse(struct __sk_buff *skb, struct wgt_flow *f)
+#define WGT_ETH_HLEN 14
+
+/*
+ * Where the IP header starts in the first bytes b (at least 15) of a
+ * packet: after an Ethernet header, or at once on devices that carry bare
+ * IP (WireGuard, TUN). The version nibble alone cannot tell: a MAC address
+ * may start with 0x4_ or 0x6_. An Ethernet header also repeats the
+ * protocol at offset 12, and an IP header then follows. -1: neither.
+ */
+static __always_inline int l3_offset(const __u8 *b, __u16 proto_be)
 {
-	__u32 off = 0;
-	__u8 first;
+	__u8 version = proto_be == bpf_htons(ETH_P_IP) ? 4 : 6;
+	__u16 ethertype;
 
-	/*
-	 * WireGuard and TUN devices carry bare IP; an Ethernet uplink has a
-	 * 14-byte header first. The version nibble tells which.
-	 */
-	if (bpf_skb_load_bytes(skb, 0, &first, 1))
+	__builtin_memcpy(&ethertype, b + 12, 2);
+	if (ethertype == proto_be && b[WGT_ETH_HLEN] >> 4 == version)
+		return WGT_ETH_HLEN;
+	if (b[0] >> 4 == version)
+		return 0;
+	return -1;
+}
+
+/* proto: skb->protocol, read by the caller with its other ctx fields. */
+static __always_inline int tc_parse(struct __sk_buff *skb, __u16 proto,
+				    struct wgt_flow *f)
+{
+	__u8 head[WGT_ETH_HLEN + 1];
+	int off;
+
+	if (proto != bpf_htons(ETH_P_IP) && proto != bpf_htons(ETH_P_IPV6))
 		return -1;
-	if (!((skb->protocol == bpf_htons(ETH_P_IP) && first >> 4 == 4) ||
-	      (skb->protocol == bpf_htons(ETH_P_IPV6) && first >> 4 == 6)))
-		off = 14;
+	/* Any IP packet is longer than these 15 bytes. */
+	if (bpf_skb_load_bytes(skb, 0, head, sizeof(head)))
+		return -1;
+	off = l3_offset(head, proto);
+	if (off < 0)
+		return -1;
 
-	if (skb->protocol == bpf_htons(ETH_P_IP)) {
+	if (proto == bpf_htons(ETH_P_IP)) {
 		struct iphdr iph;
 
 		if (bpf_skb_load_bytes(skb, off, &iph, sizeof(iph)))
@@ -37,7 +60,7 @@ static __always_inline int tc_parse(struct __sk_buff *skb, struct wgt_flow *f)
 		__builtin_memcpy(f->daddr, &iph.daddr, 4);
 		f->proto = iph.protocol;
 		off += (iph.ihl & 0xf) * 4;
-	} else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
+	} else {
 		struct ipv6hdr ip6h;
 
 		if (bpf_skb_load_bytes(skb, off, &ip6h, sizeof(ip6h)))
@@ -47,8 +70,6 @@ static __always_inline int tc_parse(struct __sk_buff *skb, struct wgt_flow *f)
 		__builtin_memcpy(f->daddr, &ip6h.daddr, 16);
 		f->proto = ip6h.nexthdr;
 		off += sizeof(ip6h);
-	} else {
-		return -1;
 	}
 	if (f->proto == IPPROTO_TCP || f->proto == IPPROTO_UDP) {
 		__u16 ports[2];
@@ -104,10 +125,11 @@ static __always_inline int on_tc(struct __sk_buff *skb, bool egress)
 	/* Read the context once: the verifier refuses derived ctx pointers
 	 * that clang may otherwise build for later field reads. */
 	__u32 ifindex = skb->ifindex, len = skb->len, mark = skb->mark;
+	__u16 proto = skb->protocol;
 	struct wgt_flow f = { 0 };
 	struct wgt_event *e;
 
-	if (tc_parse(skb, &f))
+	if (tc_parse(skb, proto, &f))
 		return WGT_TC_OBSERVE;
 	if (cfg_counters && egress)
 		tc_count_tx(ifindex, len, &f);

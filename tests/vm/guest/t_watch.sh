@@ -33,8 +33,9 @@
 #            whose MTU is exceeded)
 #   route    10.20.0.0/24 moved from wg0 to ulb during a flow: route_changed
 #   bypass   10.20.0.0/24 (B's AllowedIPs) routed via B's uplink address on
-#            ulb: route_bypass on wg0 for B = CL's Icmp OutEchos delta; seen
-#            by tcx where the kernel has it (6.6+), else net_dev_queue
+#            ulb (B's MAC made to start with 0x46): route_bypass on wg0 for B
+#            = CL's Icmp OutEchos delta; seen by tcx where the kernel has it
+#            (6.6+), else net_dev_queue
 #   nofwd    ip_forward=0: no_forward on the ingress (lan0 for CL's flow, wg0
 #            for B's) = Ip InAddrErrors delta
 
@@ -419,6 +420,9 @@ case $(uname -r) in
 6.[0-5].*) bypass_mode=tracepoint ;;	# no tcx before 6.6: net_dev_queue
 *) bypass_mode=tc ;;
 esac
+# B's MAC starts with 0x46, so each frame out of ulb begins with a byte an
+# IPv4 header could (version 4): wgtrace must still find the IP header.
+ip -n $B link set ul0 address 46:00:5e:00:00:02 && ip -n $GW neigh flush dev ulb
 eo0=$(net_counter $CL snmp Icmp:OutEchos)
 if ip -n $GW route replace 10.20.0.0/24 via 192.0.2.2 dev ulb && watch_start bypass; then
 	pings $CL 10.20.0.1
