@@ -56,7 +56,8 @@ check bench-smoke-run-events "events per run missing" \
 	figures_ok export.run_events watch.run_events trace.run_events
 check bench-smoke-trace-flood "trace flood figures missing" figures_ok \
 	trace.ev_per_s trace.ev_offered_per_s trace.ev_total trace.ev_lost_kernel \
-	trace.ev_lost_reported trace.ev_lost_expected trace.ev_cpu_ns_per_event
+	trace.ev_lost_reported trace.ev_lost_expected trace.ev_not_kept_reported \
+	trace.ev_not_kept_expected trace.ev_cpu_ns_per_event
 check bench-smoke-watch-flood "watch flood figures missing" figures_ok \
 	watch.ev_per_s watch.ev_lost_kernel watch.ev_lost_reported \
 	watch.bypass_counted watch.bypass_oracle
