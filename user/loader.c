@@ -422,8 +422,14 @@ static int bypass_sync(struct loader *ld, const struct inventory *inv)
 			attached = ld->bypass[b].ifindex == l->ifindex;
 		if (attached)
 			continue;
-		if (ld->n_bypass >= LOADER_MAX_BYPASS)
-			return -E2BIG;
+		if (ld->n_bypass >= LOADER_MAX_BYPASS) {
+			/* Watch what fits rather than nothing; say so once. */
+			if (!ld->bypass_full)
+				wgt_err("warning: more than %d devices: route_bypass is not watched on %s and later ones",
+					LOADER_MAX_BYPASS, l->name);
+			ld->bypass_full = true;
+			break;
+		}
 		fd = bpf_link_create(prog, l->ifindex, WGT_BPF_TCX_EGRESS, NULL);
 		/* A device may vanish between the dump and the attach. */
 		if (fd < 0 && errno == ENODEV)

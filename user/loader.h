@@ -74,6 +74,7 @@ struct loader {
 	/* route_bypass in tc mode: one tcx egress link per device. */
 	struct { int ifindex; int link_fd; } bypass[LOADER_MAX_BYPASS];
 	int n_bypass;
+	bool bypass_full;		/* warned: devices past LOADER_MAX_BYPASS */
 	struct ring_buffer *rb;
 	uint32_t want;			/* LF_BIT()s asked for */
 };

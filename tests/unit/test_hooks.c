@@ -31,13 +31,16 @@ static void every_fact_has_ordered_candidates(void **state)
 		assert_true(f->ncand >= 1 && f->ncand <= HOOK_MAX_CANDIDATES);
 		/*
 		 * Best first: kernel hooks before the tc/inventory stand-ins,
-		 * and a trampoline before a kprobe on the same function.
+		 * and a trampoline before a kprobe on the same function. A tc
+		 * candidate bound to tcx links is no stand-in but a hook of
+		 * its own (route_bypass: once per leaving packet).
 		 */
 		for (j = 1; j < f->ncand; j++) {
-			enum wgt_mode prev = hook_kind_mode(f->cand[j - 1].kind);
+			const struct hook_candidate *p = &f->cand[j - 1];
+			enum wgt_mode prev = hook_kind_mode(p->kind);
 			enum wgt_mode cur = hook_kind_mode(f->cand[j].kind);
 
-			if (prev >= WGT_MODE_TC)
+			if (prev >= WGT_MODE_TC && !(p->kind == HK_TC && p->target))
 				assert_true(cur >= prev);
 			if (cur == WGT_MODE_FENTRY)
 				assert_int_equal(prev, WGT_MODE_FENTRY);
@@ -45,6 +48,20 @@ static void every_fact_has_ordered_candidates(void **state)
 		for (j = i + 1; j < hook_facts_count; j++)
 			assert_string_not_equal(f->id, hook_facts[j].id);
 	}
+}
+
+/* route_bypass: tcx where the kernel has it, else the device queue. */
+static void route_bypass_prefers_tcx(void **state)
+{
+	const struct hook_fact *b = fact("route_bypass");
+
+	(void)state;
+	assert_non_null(b);
+	assert_true(b->ncand >= 2);
+	assert_int_equal(b->cand[0].kind, HK_TC);
+	assert_string_equal(b->cand[0].target, "tcx");
+	assert_int_equal(b->cand[1].kind, HK_TP_BTF);
+	assert_string_equal(b->cand[1].target, "net_dev_queue");
 }
 
 static void wireguard_facts_fall_back(void **state)
@@ -96,6 +113,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(every_fact_has_ordered_candidates),
+		cmocka_unit_test(route_bypass_prefers_tcx),
 		cmocka_unit_test(wireguard_facts_fall_back),
 		cmocka_unit_test(candidate_names),
 		cmocka_unit_test(mode_names_match_design),
