@@ -11,6 +11,8 @@
 #include <stddef.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+/* lo is ifindex 1 in every network namespace. */
+#define LOOPBACK_IFINDEX 1
 
 /* Exit statuses (README and man page document them). */
 #define WGT_EXIT_OK	0

@@ -384,8 +384,6 @@ static int tc_sync(struct loader *ld, const struct inventory *inv)
 	return 0;
 }
 
-#define LOOPBACK_IFINDEX 1
-
 /* Does route_bypass watch this device (tc mode)? */
 static bool bypass_watched(const struct inventory *inv, const struct inv_link *l)
 {

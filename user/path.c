@@ -4,6 +4,7 @@
 #include <linux/fib_rules.h>
 #include <linux/rtnetlink.h>
 
+#include "common.h"
 #include "path.h"
 
 #define RT_TABLE_LOCAL_ID 255
@@ -80,8 +81,6 @@ bool rules_custom_v4(const struct inv_rule *rules, size_t n)
 	}
 	return false;
 }
-
-#define LOOPBACK_IFINDEX 1
 
 /* The device the open decision's last successful lookup chose. */
 static int found_oif(const struct fib_decision *d)

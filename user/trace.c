@@ -290,18 +290,14 @@ static bool done_enough(struct collected *c, bool v4_custom, bool own_flags,
  * can carry a destination (an AllowedIPs prefix holds it): WireGuard picks
  * no other for it.
  */
-static bool endpoint_wanted(const struct inventory *inv,
-			    const struct wg_peer_info *p,
+static bool endpoint_wanted(const struct wg_peer_info *p, size_t n_endpoints,
 			    const struct trace_target *t, size_t nt)
 {
-	size_t i, j, k, n = 0;
+	size_t i, k;
 
 	if (!p->has_endpoint)
 		return false;
-	for (i = 0; i < inv->n_wg; i++)
-		for (j = 0; j < inv->wg[i].n_peers; j++)
-			n += inv->wg[i].peers[j].has_endpoint;
-	if (n + nt <= WGT_MAX_TRACE_ADDRS)
+	if (n_endpoints + nt <= WGT_MAX_TRACE_ADDRS)
 		return true;
 	for (k = 0; k < p->n_allowed; k++)
 		for (i = 0; i < nt; i++)
@@ -317,6 +313,7 @@ static int run_trace(struct trace_opts *o, struct trace_target *t, size_t nt,
 	struct collected c = { 0 };
 	struct probe_sender snd[TRACE_MAX_TARGETS];
 	size_t icmp_replies[TRACE_MAX_TARGETS] = { 0 }, sent = 0, i, j;
+	size_t n_endpoints = 0;
 	struct drop_reasons reasons = { 0 };
 	struct finding_list fl = { 0 };
 	struct loader ld;
@@ -349,9 +346,12 @@ static int run_trace(struct trace_opts *o, struct trace_target *t, size_t nt,
 		wgt_err("cannot set the trace filter: %s", strerror(-err));
 		goto cleanup;
 	}
+	for (i = 0; i < inv->n_wg; i++)
+		for (j = 0; j < inv->wg[i].n_peers; j++)
+			n_endpoints += inv->wg[i].peers[j].has_endpoint;
 	for (i = 0; i < inv->n_wg && !err; i++)
 		for (j = 0; j < inv->wg[i].n_peers && !err; j++)
-			if (endpoint_wanted(inv, &inv->wg[i].peers[j], t, nt))
+			if (endpoint_wanted(&inv->wg[i].peers[j], n_endpoints, t, nt))
 				err = loader_trace_addr(&ld, &inv->wg[i].peers[j].endpoint,
 							WGT_ROLE_ENDPOINT);
 	if (err == -E2BIG) {

@@ -8,6 +8,8 @@
 #   RT_WORD_AWK     the word after `want` on the first line of `ip route get`
 #   RT_PREFIX_AWK   the prefix of `ip route get fibmatch` (fam: -4 or -6)
 #   RT_TABLE_AWK    its table as a number
+#   NET_COUNTER_AWK the counter `want` of /proc/net/snmp, netstat (GROUP:FIELD)
+#                   or snmp6 (name)
 #   LPM_AWK         longest-prefix match of `dst` over `wg show DEV
 #                   allowed-ips`: "PEER PREFIX", then the other peers
 #                   whose AllowedIPs also hold dst, one per line
@@ -77,3 +79,12 @@ END {
 	print win, ppfx[win]
 	for (k in plen) if (k != win) print k
 }'
+NET_COUNTER_AWK='
+	NF == 2 && $1 == want { print $2; exit }
+	$1 in hdr {
+		n = split(hdr[$1], h, " ")
+		for (i = 2; i <= n && i <= NF; i++)
+			if ($1 h[i] == want) { print $i; exit }
+		next
+	}
+	{ hdr[$1] = $0 }'

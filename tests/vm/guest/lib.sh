@@ -205,15 +205,7 @@ require_wgtrace() {
 # is the name, e.g. Ip6InTooBigErrors. Prints nothing when there is no such
 # counter.
 net_counter() {
-	nsx "$1" cat "/proc/net/$2" | awk -v want="$3" '
-		NF == 2 && $1 == want { print $2; exit }
-		$1 in hdr {
-			n = split(hdr[$1], h, " ")
-			for (i = 2; i <= n && i <= NF; i++)
-				if ($1 h[i] == want) { print $i; exit }
-			next
-		}
-		{ hdr[$1] = $0 }'
+	nsx "$1" cat "/proc/net/$2" | awk -v want="$3" "$NET_COUNTER_AWK"
 }
 
 # proc_alive PID: PID runs (a zombie that was not waited for does not).
