@@ -253,4 +253,20 @@ static __always_inline int flow_from_skb(struct wgt_flow *f,
 	return flow_from_l3(f, proto, head + nh);
 }
 
+/*
+ * The same from a pointer the verifier does not know as BTF-typed (a
+ * kprobe's register argument): every field through a CO-RE read.
+ */
+static __always_inline int flow_from_skb_core(struct wgt_flow *f,
+					      const struct sk_buff *skb)
+{
+	unsigned char *head = BPF_CORE_READ(skb, head);
+	__u16 nh = BPF_CORE_READ(skb, network_header);
+	__u16 proto = BPF_CORE_READ(skb, protocol);
+
+	if (!head || nh == (__u16)~0U)
+		return -1;
+	return flow_from_l3(f, proto, head + nh);
+}
+
 #endif /* WGT_BPF_COMMON_H */

@@ -99,18 +99,52 @@ static __always_inline int on_kfree_skb(const struct sk_buff *skb,
 	return 0;
 }
 
-/* icmp_send(skb, type, code): skb is the packet the error is about. */
-static __always_inline int on_icmp_send(const struct sk_buff *skb, int type,
-					int code)
+/*
+ * Count frag-needed sent about a packet as mtu_drop where no PKT_TOO_BIG
+ * drop reason does (kernels before 5.19): the loader sets this then.
+ */
+const volatile __u32 cfg_mtu_by_icmp = 0;
+
+#define WGT_ICMP_DEST_UNREACH	3
+#define WGT_ICMP_FRAG_NEEDED	4
+#define WGT_ICMPV6_PKT_TOOBIG	2
+
+/* An ICMP error the kernel sends about skb: counted, traced, or both. */
+static __always_inline int icmp_error(const struct sk_buff *skb, int type,
+				      int code, bool count)
 {
 	struct wgt_flow f = { 0 };
 	struct net_device *dev;
 	struct wgt_event *e;
+	__u32 ns, mtu, oif = 0, len;
 
-	if (!cfg_trace || flow_from_skb(&f, skb) || !flow_role(&f))
+	dev = BPF_CORE_READ(skb, dev);
+	ns = dev_netns(dev);
+	if (!netns_wanted(ns))
 		return 0;
-	dev = skb->dev;
-	if (!netns_wanted(skb_netns(skb, dev)))
+	if (flow_from_skb_core(&f, skb))
+		return 0;
+	len = BPF_CORE_READ(skb, len);
+	mtu = skb_route_mtu(skb, &oif);
+	if (count) {
+		/* The device with the small MTU, as the drop reason counts;
+		 * the sample carries the same key to be found again. */
+		__u32 at = oif ? oif : (dev ? BPF_CORE_READ(dev, ifindex) : 0);
+
+		count_verdict(WGT_V_MTU_DROP, at, NULL, len);
+		e = sample_reserve(WGT_V_MTU_DROP);
+		if (e) {
+			e->flow = f;
+			e->ifindex = at;
+			e->netns = ns;
+			e->len = len;
+			e->mtu = mtu;
+			e->oif = oif;
+			e->mark = BPF_CORE_READ(skb, mark);
+			event_submit(e);
+		}
+	}
+	if (!cfg_trace || !flow_role(&f))
 		return 0;
 	e = event_reserve(WGT_EV_ICMP);
 	if (!e)
@@ -118,11 +152,38 @@ static __always_inline int on_icmp_send(const struct sk_buff *skb, int type,
 	e->flow = f;
 	e->reason = (type & 0xff) << 8 | (code & 0xff);
 	e->ifindex = dev ? BPF_CORE_READ(dev, ifindex) : 0;
-	e->netns = dev_netns(dev);
-	e->len = BPF_CORE_READ(skb, len);
-	e->mtu = skb_route_mtu(skb, &e->oif);
+	e->netns = ns;
+	e->len = len;
+	e->mtu = mtu;
+	e->oif = oif;
 	event_submit(e);
 	return 0;
+}
+
+/*
+ * icmp_send(skb, type, code) (tracepoint, 6.10+ and some backports) or
+ * __icmp_send(skb, type, code, info, opt) (kprobe): skb is the packet the
+ * error is about. Both call this with a plain pointer: CO-RE reads only,
+ * which ICMP errors (rate-limited by the kernel) can afford.
+ */
+static __always_inline int on_icmp_send(const struct sk_buff *skb, int type,
+					int code)
+{
+	bool count;
+
+	count = cfg_counters && cfg_mtu_by_icmp &&
+		type == WGT_ICMP_DEST_UNREACH && code == WGT_ICMP_FRAG_NEEDED;
+	if (!count && !cfg_trace)
+		return 0;
+	return icmp_error(skb, type, code, count);
+}
+
+/* icmp6_send(skb, type, code, ...): only packet-too-big is counted. */
+static __always_inline int on_icmp6_send(const struct sk_buff *skb, int type)
+{
+	if (!cfg_counters || !cfg_mtu_by_icmp || type != WGT_ICMPV6_PKT_TOOBIG)
+		return 0;
+	return icmp_error(skb, type, 0, true);
 }
 
 #endif /* WGT_BPF_DROP_H */

@@ -8,6 +8,7 @@
 #define WGT_BPF_FIB_H
 
 #include "common.h"
+#include "kretprobe.h"
 #include "lookup_ctx.h"
 
 #define WGT_FIB_RULE_INVERT 0x2	/* uapi fib_rules.h, a #define vmlinux.h lacks */
@@ -183,6 +184,36 @@ static __always_inline int on_rule_result(const struct fib_rules_ops *ops,
 	}
 	event_submit(e);
 	return 0;
+}
+
+/* kprobe fib_rules_lookup(ops, fl, flags, arg): keep what the return reads. */
+static __always_inline int on_rule_entry(const struct fib_rules_ops *ops,
+					 const struct flowi *fl,
+					 const struct fib_lookup_arg *arg)
+{
+	struct wgt_stash st = { .arg = { (__u64)ops, (__u64)fl, (__u64)arg } };
+	__u64 task = bpf_get_current_pid_tgid();
+
+	if (!cfg_trace)
+		return 0;
+	bpf_map_update_elem(&kp_rule_args, &task, &st, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int on_rule_return(int ret)
+{
+	__u64 task = bpf_get_current_pid_tgid();
+	struct wgt_stash *st;
+	__u64 a[3];
+
+	if (!cfg_trace)
+		return 0;
+	st = bpf_map_lookup_elem(&kp_rule_args, &task);
+	if (!st)
+		return 0;
+	__builtin_memcpy(a, st->arg, sizeof(a));
+	bpf_map_delete_elem(&kp_rule_args, &task);
+	return on_rule_result((void *)a[0], (void *)a[1], (void *)a[2], ret);
 }
 
 #endif /* WGT_BPF_FIB_H */

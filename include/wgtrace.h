@@ -55,6 +55,7 @@ enum wgt_event_type {
 	WGT_EV_DROP,		/* kfree_skb with a reason */
 	WGT_EV_ICMP,		/* the kernel sent an ICMP error about a packet */
 	WGT_EV_SAMPLE,		/* an example flow of a counted verdict */
+	WGT_EV_WG_XMIT,		/* wg_xmit() refused a packet: err = -ENOKEY... */
 };
 
 /* The packet's inner 5-tuple, network byte order as on the wire. */
@@ -111,6 +112,19 @@ struct wgt_event {
  * by the functions on the kernel stack (bpf/lookup_ctx.h). */
 #define WGT_EVF_CTX_RPF	0x20	/* inside fib_validate_source (reverse path) */
 #define WGT_EVF_CTX_ICMP 0x40	/* inside the sending of an ICMP error */
+/*
+ * WireGuard without module BTF (kernels before 5.11): the kernel told
+ * whether a peer matched, but its peer struct cannot be read. peer[] and
+ * peer2[], where set, were named by longest-prefix match over wgtrace's
+ * copy of the AllowedIPs; an unset peer[] is "unknown", not "none".
+ */
+#define WGT_EVF_PEER_FROM_INV 0x80
+
+/*
+ * Drop reason passed for kfree_skb on kernels whose tracepoint has none
+ * (before 5.17). 0 is SKB_NOT_DROPPED_YET where reasons exist: never a drop.
+ */
+#define WGT_REASON_UNKNOWN 0
 
 /* Kernel functions whose stack frames mark a lookup as the kernel's own. */
 #define WGT_CTX_RANGES	8

@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * WireGuard's decisions in the kprobe tier: where fentry is refused, or
+ * where the module has no BTF (every kernel before 5.11). These programs
+ * read only vmlinux types (the skb, its device) and the functions' return
+ * values, never a WireGuard struct by CO-RE, so they load on any kernel with
+ * kprobes.
+ *
+ * What that costs, said in the output rather than guessed:
+ * - TX: the kernel says whether a peer matched; which one is named by
+ *   longest-prefix match over wgtrace's copy of the AllowedIPs (the same
+ *   rule WireGuard applies), flagged WGT_EVF_PEER_FROM_INV.
+ * - RX source check: the kernel's verdict is exact (two peer pointers
+ *   compared, see below), but the sender's public key cannot be read: the
+ *   sender is "unknown"; the owner of the inner source is named from the
+ *   AllowedIPs copy.
+ * - No endpoint: told by wg_xmit() returning -EDESTADDRREQ.
+ */
+#ifndef WGT_BPF_WG_KPROBE_H
+#define WGT_BPF_WG_KPROBE_H
+
+#include "common.h"
+#include "counters.h"
+#include "kretprobe.h"
+
+#define WGT_EDESTADDRREQ 89
+
+/* wg_xmit's -EDESTADDRREQ counts no_endpoint only where TX cannot read it. */
+const volatile __u32 cfg_xmit_counts_endpoint = 0;
+
+/*
+ * The sender of a received packet is PACKET_CB(skb)->keypair->entry.peer.
+ * packet_cb keeps the keypair pointer at offset 8 of skb->cb (see wg.h);
+ * struct noise_keypair begins with struct index_hashtable_entry, whose
+ * first member is the peer pointer. Neither layout has changed since
+ * WireGuard entered Linux (5.6). The pointer is only compared with the
+ * lookup's result, never followed.
+ */
+#define WGT_KEYPAIR_PEER_OFF 0
+
+/* The peer the AllowedIPs copy names for addr on this device, or NULL. */
+static __always_inline const __u8 *peer_from_inventory(const struct wgt_flow *f,
+							bool dst, __u32 ifindex)
+{
+	struct wgt_lpm_val *v;
+
+	if (!f->family)
+		return NULL;
+	v = allowed_lookup(f->family, dst ? f->daddr : f->saddr);
+	if (!v || v->ifindex != ifindex)
+		return NULL;
+	return v->peer;
+}
+
+static __always_inline int on_kr_tx_peer(const void *peer)
+{
+	const struct sk_buff *skb = stash_take_ptr(WGT_STASH_TX_PEER);
+	struct wgt_flow f = { 0 };
+	struct net_device *dev;
+	const __u8 *key = NULL;
+	struct wgt_event *e;
+	__u32 ifindex, len, ns;
+
+	if (!skb)
+		return 0;
+	dev = BPF_CORE_READ(skb, dev);
+	ns = dev_netns(dev);
+	if (!netns_wanted(ns))
+		return 0;
+	ifindex = dev ? BPF_CORE_READ(dev, ifindex) : 0;
+	len = BPF_CORE_READ(skb, len);
+	if (flow_from_skb_core(&f, skb))
+		f.family = 0;
+	if (peer)
+		key = peer_from_inventory(&f, true, ifindex);
+	if (cfg_counters) {
+		count_verdict(peer ? WGT_V_TX_PEER : WGT_V_NO_PEER, ifindex,
+			      key, len);
+		e = peer ? NULL : sample_reserve(WGT_V_NO_PEER);
+		if (e) {
+			e->flow = f;
+			e->ifindex = ifindex;
+			e->len = len;
+			event_submit(e);
+		}
+	}
+	if (!cfg_trace || !f.family || !flow_role(&f))
+		return 0;
+	e = event_reserve(WGT_EV_WG_TX_PEER);
+	if (!e)
+		return 0;
+	e->flow = f;
+	e->ifindex = ifindex;
+	e->netns = ns;
+	e->len = len;
+	/* A matched peer the copy cannot name stays unnamed: not "none". */
+	e->flags = WGT_EVF_PEER_FROM_INV;
+	if (key) {
+		__builtin_memcpy(e->peer, key, WGT_KEY_LEN);
+		e->flags |= WGT_EVF_PEER;
+	}
+	e->err = peer ? 0 : -2;		/* -ENOENT: no peer matched */
+	event_submit(e);
+	return 0;
+}
+
+static __always_inline int on_kr_rx_src(const void *owner)
+{
+	const struct sk_buff *skb = stash_take_ptr(WGT_STASH_RX_SRC);
+	void *kp = NULL, *sender = NULL;
+	struct wgt_flow f = { 0 };
+	struct net_device *dev;
+	const __u8 *okey = NULL;
+	struct wgt_event *e;
+	__u32 ifindex, len, ns;
+	bool rejected;
+
+	if (!skb)
+		return 0;
+	dev = BPF_CORE_READ(skb, dev);
+	ns = dev_netns(dev);
+	if (!netns_wanted(ns))
+		return 0;
+	bpf_probe_read_kernel(&kp, sizeof(kp),
+			      (void *)skb->cb + WGT_PACKET_CB_KEYPAIR_OFF);
+	if (kp)
+		bpf_probe_read_kernel(&sender, sizeof(sender),
+				      kp + WGT_KEYPAIR_PEER_OFF);
+	rejected = sender && owner != sender;
+	if (!rejected && !cfg_trace)
+		return 0;
+	ifindex = dev ? BPF_CORE_READ(dev, ifindex) : 0;
+	len = BPF_CORE_READ(skb, len);
+	if (flow_from_skb_core(&f, skb))
+		f.family = 0;
+	if (owner)
+		okey = peer_from_inventory(&f, false, ifindex);
+	if (cfg_counters && rejected) {
+		count_verdict(WGT_V_SRC_REJECTED, ifindex, NULL, len);
+		e = sample_reserve(WGT_V_SRC_REJECTED);
+		if (e) {
+			e->flow = f;
+			e->ifindex = ifindex;
+			e->len = len;
+			e->flags = WGT_EVF_REJECT | WGT_EVF_PEER_FROM_INV;
+			if (okey) {
+				__builtin_memcpy(e->peer2, okey, WGT_KEY_LEN);
+				e->flags |= WGT_EVF_PEER2;
+			}
+			event_submit(e);
+		}
+	}
+	if (!cfg_trace || !f.family || !flow_role(&f))
+		return 0;
+	e = event_reserve(WGT_EV_WG_RX_SRC);
+	if (!e)
+		return 0;
+	e->flow = f;
+	e->ifindex = ifindex;
+	e->netns = ns;
+	e->len = len;
+	e->flags = WGT_EVF_PEER_FROM_INV | (rejected ? WGT_EVF_REJECT : 0);
+	/* Accepted: the sender is the owner, so naming the owner names both. */
+	if (okey) {
+		__builtin_memcpy(e->peer2, okey, WGT_KEY_LEN);
+		e->flags |= WGT_EVF_PEER2;
+		if (!rejected) {
+			__builtin_memcpy(e->peer, okey, WGT_KEY_LEN);
+			e->flags |= WGT_EVF_PEER;
+		}
+	}
+	event_submit(e);
+	return 0;
+}
+
+/*
+ * wg_xmit(skb, dev) frees the packet on its error paths before it returns:
+ * the entry keeps what the return may need.
+ */
+static __always_inline int on_wg_xmit_entry(const struct sk_buff *skb)
+{
+	struct wgt_stash *st = stash_slot(WGT_STASH_XMIT);
+	struct net_device *dev;
+
+	if (!st)
+		return 0;
+	st->arg[0] = 0;
+	if (!cfg_xmit_counts_endpoint || !cfg_counters)
+		return 0;
+	dev = BPF_CORE_READ(skb, dev);
+	st->netns = dev_netns(dev);
+	if (!netns_wanted(st->netns))
+		return 0;
+	st->ifindex = dev ? BPF_CORE_READ(dev, ifindex) : 0;
+	st->len = BPF_CORE_READ(skb, len);
+	if (flow_from_skb_core(&st->flow, skb))
+		__builtin_memset(&st->flow, 0, sizeof(st->flow));
+	st->arg[0] = (__u64)skb;
+	return 0;
+}
+
+static __always_inline int on_wg_xmit_ret(int ret)
+{
+	struct wgt_stash *st = stash_slot(WGT_STASH_XMIT);
+	struct wgt_event *e;
+
+	if (!st || !st->arg[0])
+		return 0;
+	st->arg[0] = 0;
+	if (ret != -WGT_EDESTADDRREQ)
+		return 0;
+	count_verdict(WGT_V_NO_ENDPOINT, st->ifindex, NULL, st->len);
+	e = sample_reserve(WGT_V_NO_ENDPOINT);
+	if (!e)
+		return 0;
+	e->flow = st->flow;
+	e->ifindex = st->ifindex;
+	e->netns = st->netns;
+	e->len = st->len;
+	e->err = ret;
+	event_submit(e);
+	return 0;
+}
+
+#endif /* WGT_BPF_WG_KPROBE_H */
