@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <bpf/libbpf.h>
 
 #include "common.h"
@@ -49,9 +50,53 @@ bool parse_uint_range(const char *s, unsigned long min, unsigned long max,
 	return true;
 }
 
+/* A load being watched: the first program a libbpf warning names. */
+static bool watching;
+static char refused_prog[64];
+static char refused_msg[200];
+
+static void note_refusal(const char *fmt, va_list ap)
+{
+	char msg[512], *name, *end;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	name = strstr(msg, "prog '");
+	if (!name)
+		return;
+	name += strlen("prog '");
+	end = strchr(name, '\'');
+	if (!end || end - name >= (long)sizeof(refused_prog))
+		return;
+	snprintf(refused_prog, sizeof(refused_prog), "%.*s", (int)(end - name), name);
+	/* The message after "prog 'x': ", without its newline. */
+	end += strspn(end, "': ");
+	end[strcspn(end, "\n")] = '\0';
+	snprintf(refused_msg, sizeof(refused_msg), "%s", end);
+}
+
+void wgt_libbpf_watch(bool on)
+{
+	watching = on;
+	if (on)
+		refused_prog[0] = refused_msg[0] = '\0';
+}
+
+const char *wgt_libbpf_refused(const char **why)
+{
+	*why = refused_msg;
+	return refused_prog[0] ? refused_prog : NULL;
+}
+
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 			va_list ap)
 {
+	if (watching && level == LIBBPF_WARN && !refused_prog[0]) {
+		va_list copy;
+
+		va_copy(copy, ap);
+		note_refusal(fmt, copy);
+		va_end(copy);
+	}
 	/* Probing fails on purpose; its noise is only useful when debugging. */
 	if (level == LIBBPF_DEBUG && wgt_verbose < 2)
 		return 0;

@@ -39,5 +39,12 @@ bool parse_uint_range(const char *s, unsigned long min, unsigned long max,
 
 /* libbpf's own messages go to stderr only with -v. */
 void wgt_setup_libbpf_logging(void);
+/*
+ * Watch a BPF object load: the program libbpf names in its first warning
+ * is the one the kernel (verifier, BTF, CO-RE) refused. NULL if none;
+ * *why is libbpf's message about it.
+ */
+void wgt_libbpf_watch(bool on);
+const char *wgt_libbpf_refused(const char **why);
 
 #endif /* WGT_COMMON_H */

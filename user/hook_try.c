@@ -73,7 +73,7 @@ static void explain_failure(const struct hook_env *env,
 			    const struct hook_candidate *c, const char *step,
 			    int err, struct hook_result *res)
 {
-	const char *target = c->target;
+	const char *target = c->kind == HK_DROP_REASON ? "kfree_skb" : c->target;
 
 	if (is_wireguard_function(target) && !env->kf.wg_module) {
 		set_why(res, err, "wireguard module not loaded (try: modprobe wireguard)");
@@ -293,7 +293,12 @@ void hook_try(struct hook_env *env, const struct hook_candidate *c,
 				c->target, env->tc_how);
 		return;
 	case HK_DROP_REASON:
-		if (!drop_reasons_find(&env->reasons, c->target, NULL)) {
+		/* No target: any reason, so the tracepoint must carry one. */
+		if (!c->target && !env->reasons.n) {
+			set_why(res, -ENOENT, "kfree_skb has no drop reason on this kernel (5.17+)");
+			return;
+		}
+		if (c->target && !drop_reasons_find(&env->reasons, c->target, NULL)) {
 			set_why(res, -ENOENT, "kernel defines no drop reason %s",
 				c->target);
 			return;

@@ -5,71 +5,76 @@
 #include "common.h"
 #include "hooks.h"
 
-#define FEXIT(f)	{ HK_FEXIT, f, NULL }
-#define FENTRY(f)	{ HK_FENTRY, f, NULL }
-#define KPROBE(f)	{ HK_KPROBE, f, NULL }
-#define KRETPROBE(f)	{ HK_KRETPROBE, f, NULL }
-#define TP_BTF(t)	{ HK_TP_BTF, t, NULL }
-#define RAW_TP(t)	{ HK_RAW_TP, t, NULL }
-#define DROP_REASON(r)	{ HK_DROP_REASON, r, NULL }
-#define TC(w)		{ HK_TC, NULL, w }
-#define TCX(w)		{ HK_TC, "tcx", w }	/* tcx links only, no qdisc */
-#define INVENTORY(w)	{ HK_INVENTORY, NULL, w }
+#define BPF_CAND(k, t, w, ...)	{ k, t, w, { __VA_ARGS__ } }
+#define FEXIT(f, ...)		BPF_CAND(HK_FEXIT, f, NULL, __VA_ARGS__)
+#define FENTRY(f, ...)		BPF_CAND(HK_FENTRY, f, NULL, __VA_ARGS__)
+#define KPROBE(f, w, ...)	BPF_CAND(HK_KPROBE, f, w, __VA_ARGS__)
+/* A kprobe on entry keeping what the kretprobe reads: program pair. */
+#define KRETPROBE(f, w, ...)	BPF_CAND(HK_KRETPROBE, f, w, __VA_ARGS__)
+#define TP_BTF(t, w, ...)	BPF_CAND(HK_TP_BTF, t, w, __VA_ARGS__)
+#define DROP_REASON(r, ...)	BPF_CAND(HK_DROP_REASON, r, NULL, __VA_ARGS__)
+#define TC(w, ...)		BPF_CAND(HK_TC, NULL, w, __VA_ARGS__)
+#define TCX(w, ...)		BPF_CAND(HK_TC, "tcx", w, __VA_ARGS__)	/* tcx links only */
+#define INVENTORY(w)		{ HK_INVENTORY, NULL, w, { NULL } }
 #define FACT(i, w, ...)							\
 	{ .id = i, .what = w, .cand = { __VA_ARGS__ },			\
 	  .ncand = ARRAY_SIZE(((struct hook_candidate[]){ __VA_ARGS__ })) }
 
-const struct hook_fact hook_facts[] = {
-	FACT("fib4_lookup", "IPv4 routing table and result",
-	     TP_BTF("fib_table_lookup"), RAW_TP("fib_table_lookup"),
-	     INVENTORY("route query over rtnetlink (ip route get)")),
-	FACT("fib6_lookup", "IPv6 routing table and result",
-	     TP_BTF("fib6_table_lookup"), RAW_TP("fib6_table_lookup"),
-	     INVENTORY("route query over rtnetlink (ip -6 route get)")),
-	FACT("policy_rule", "policy rule that decided",
-	     FEXIT("fib_rules_lookup"), KRETPROBE("fib_rules_lookup"),
-	     INVENTORY("tables seen in fib lookups + rule dump")),
-	FACT("wg_tx_peer", "WireGuard peer chosen on TX",
-	     FEXIT("wg_allowedips_lookup_dst"),
-	     KRETPROBE("wg_allowedips_lookup_dst"),
-	     TC("tc egress on the WireGuard device + AllowedIPs LPM")),
-	FACT("wg_rx_src", "AllowedIPs source check and the real sender",
-	     FEXIT("wg_allowedips_lookup_src"),
-	     KRETPROBE("wg_allowedips_lookup_src"),
-	     INVENTORY("rx_frame_errors delta (also counts non-IP packets)")),
-	FACT("wg_xmit_error", "no peer / no endpoint on TX",
-	     FEXIT("wg_xmit"), KRETPROBE("wg_xmit"),
-	     INVENTORY("tx_errors delta of the WireGuard device")),
-	FACT("rpf_drop", "rp_filter drops",
-	     DROP_REASON("IP_RPFILTER"),
-	     INVENTORY("TcpExt IPReversePathFilter delta")),
-	FACT("rpf_reverse_route", "reverse route of an rp_filter drop",
-	     FEXIT("fib_validate_source"), KRETPROBE("fib_validate_source")),
-	FACT("mtu_drop", "inner packet too big for the path MTU",
-	     TP_BTF("icmp_send"), DROP_REASON("PKT_TOO_BIG"),
-	     KPROBE("__icmp_send"),
-	     INVENTORY("Ip FragFails / Ip6 InTooBigErrors delta")),
-	FACT("outer_fragment", "outer WireGuard packet fragmented",
-	     FENTRY("ip_do_fragment"), KPROBE("ip_do_fragment"),
-	     INVENTORY("Ip FragCreates delta")),
-	FACT("outer_endpoint", "outer endpoint and underlay device",
-	     FENTRY("wg_socket_send_skb_to_peer"),
-	     KPROBE("wg_socket_send_skb_to_peer"),
-	     TC("tc egress on the uplink, matched by fwmark + hash"),
-	     INVENTORY("peer endpoint from the WireGuard inventory")),
-	FACT("handshake", "WireGuard handshakes",
-	     FEXIT("wg_noise_handshake_begin_session"),
-	     KPROBE("wg_noise_handshake_begin_session"),
-	     INVENTORY("last-handshake time over netlink")),
-	FACT("route_bypass", "flows leaving outside the tunnel they belong to",
-	     TCX("tcx egress on the namespace's devices"),
-	     TP_BTF("net_dev_queue"),
-	     INVENTORY("route query per AllowedIPs prefix (check)")),
-	FACT("lookup_context", "lookups the kernel makes for itself (reverse path, ICMP errors)",
-	     TP_BTF("fib_table_lookup"),
-	     INVENTORY("timing after the packet's own lookup")),
-	FACT("kernel_drops", "other kernel drops by reason",
-	     TP_BTF("kfree_skb"), RAW_TP("kfree_skb")),
+/*
+ * kprobe candidates of WireGuard read no WireGuard struct (bpf/wg_kprobe.h):
+ * they load where the module has no BTF (before 5.11), and say what they
+ * cannot read.
+ */
+const struct hook_fact hook_facts[LF__COUNT] = {
+	[LF_FIB4] = FACT("fib4_lookup", "IPv4 routing table and result",
+		TP_BTF("fib_table_lookup", NULL, "wgt_fib4"),
+		INVENTORY("route query over rtnetlink (ip route get)")),
+	[LF_FIB6] = FACT("fib6_lookup", "IPv6 routing table and result",
+		TP_BTF("fib6_table_lookup", NULL, "wgt_fib6"),
+		INVENTORY("route query over rtnetlink (ip -6 route get)")),
+	[LF_RULE] = FACT("policy_rule", "policy rule that decided",
+		FEXIT("fib_rules_lookup", "wgt_rule"),
+		KRETPROBE("fib_rules_lookup", NULL, "wgt_kp_rule", "wgt_kr_rule"),
+		INVENTORY("tables seen in fib lookups + rule dump")),
+	[LF_WG_TX_PEER] = FACT("wg_tx_peer", "WireGuard peer chosen on TX",
+		FEXIT("wg_allowedips_lookup_dst", "wgt_wg_tx_peer"),
+		KRETPROBE("wg_allowedips_lookup_dst", "peer named from AllowedIPs",
+			  "wgt_kp_tx_peer", "wgt_kr_tx_peer"),
+		TC("tc egress on the WireGuard device + AllowedIPs LPM",
+		   "wgt_tc_egress", "wgt_tc_ingress")),
+	[LF_WG_RX_SRC] = FACT("wg_rx_src", "AllowedIPs source check and the real sender",
+		FEXIT("wg_allowedips_lookup_src", "wgt_wg_rx_src"),
+		KRETPROBE("wg_allowedips_lookup_src", "sender unknown",
+			  "wgt_kp_rx_src", "wgt_kr_rx_src")),
+	[LF_WG_XMIT] = FACT("wg_xmit_error", "no endpoint on TX, where the TX peer hook cannot read it",
+		FEXIT("wg_xmit", "wgt_wg_xmit_entry", "wgt_wg_xmit"),
+		KRETPROBE("wg_xmit", NULL, "wgt_kp_xmit", "wgt_kr_xmit")),
+	[LF_OUTER] = FACT("outer_endpoint", "outer endpoint and underlay device",
+		FENTRY("wg_socket_send_skb_to_peer", "wgt_wg_outer"),
+		INVENTORY("peer endpoint from the WireGuard inventory")),
+	[LF_RPF] = FACT("rpf_drop", "rp_filter drops",
+		DROP_REASON("IP_RPFILTER", "wgt_kfree_skb"),
+		INVENTORY("TcpExt IPReversePathFilter delta")),
+	[LF_MTU] = FACT("mtu_drop", "inner packet too big for the path MTU",
+		DROP_REASON("PKT_TOO_BIG", "wgt_kfree_skb"),
+		TP_BTF("icmp_send", "IPv4 frag-needed", "wgt_icmp_send"),
+		KPROBE("__icmp_send", "frag-needed; icmp6_send: packet-too-big",
+		       "wgt_kp_icmp_send", "wgt_kp_icmp6_send"),
+		INVENTORY("Ip FragFails + Ip6 InTooBigErrors delta")),
+	[LF_ICMP] = FACT("icmp_error", "ICMP errors the kernel sends about a flow",
+		TP_BTF("icmp_send", "IPv4", "wgt_icmp_send"),
+		KPROBE("__icmp_send", "IPv4", "wgt_kp_icmp_send")),
+	[LF_BYPASS] = FACT("route_bypass", "flows leaving outside the tunnel they belong to",
+		TCX("tcx egress on the namespace's devices", "wgt_tc_bypass"),
+		TP_BTF("net_dev_queue", NULL, "wgt_dev_queue")),
+	[LF_LOOKUP_CTX] = FACT("lookup_context",
+		"lookups the kernel makes for itself (reverse path, ICMP errors)",
+		TP_BTF("fib_table_lookup", "kernel stack", "wgt_fib4"),
+		INVENTORY("timing after the packet's own lookup")),
+	[LF_DROPS] = FACT("kernel_drops", "other kernel drops by reason",
+		DROP_REASON(NULL, "wgt_kfree_skb"),
+		TP_BTF("kfree_skb", "call site only: no drop reasons",
+		       "wgt_kfree_skb_loc")),
 };
 
 const int hook_facts_count = ARRAY_SIZE(hook_facts);
@@ -111,6 +116,11 @@ const char *wgt_mode_name(enum wgt_mode mode)
 	return names[mode];
 }
 
+bool hook_candidate_is_bpf(const struct hook_candidate *c)
+{
+	return c->kind != HK_INVENTORY;
+}
+
 int hook_candidate_name(const struct hook_candidate *c, char *buf, size_t len)
 {
 	static const char *const prefix[] = {
@@ -121,11 +131,15 @@ int hook_candidate_name(const struct hook_candidate *c, char *buf, size_t len)
 
 	switch (c->kind) {
 	case HK_DROP_REASON:
-		return snprintf(buf, len, "tp_btf/kfree_skb:%s", c->target);
+		return snprintf(buf, len, "tp_btf/kfree_skb:%s",
+				c->target ? c->target : "reason");
 	case HK_TC:
 	case HK_INVENTORY:
 		return snprintf(buf, len, "%s", c->what);
 	default:
+		if (c->what)
+			return snprintf(buf, len, "%s/%s (%s)", prefix[c->kind],
+					c->target, c->what);
 		return snprintf(buf, len, "%s/%s", prefix[c->kind], c->target);
 	}
 }

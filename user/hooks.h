@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The hook table of DESIGN.md section 3: for every fact wgtrace observes, the
- * ways to observe it, best first. `probe` tries them all; the loader of each
- * job takes the first one that works on this kernel.
+ * The hook table: for every fact wgtrace observes, the ways to observe it,
+ * best first, each naming the programs of bpf/wgtrace.bpf.c that implement
+ * it (none for the inventory fallbacks, which read netlink or /proc). It is
+ * the one source of truth: `probe` and the loader of every job decide from
+ * it by the same procedure (loader_plan), so probe never promises a mode a
+ * job cannot deliver.
  */
 #ifndef WGT_HOOKS_H
 #define WGT_HOOKS_H
@@ -23,14 +26,38 @@ enum hook_kind {
 	HK_INVENTORY,	/* netlink/procfs only */
 };
 
+#define HOOK_MAX_PROGS 2
+
 struct hook_candidate {
 	enum hook_kind kind;
 	const char *target;	/* function, tracepoint, or drop reason */
-	const char *what;	/* for tc/inventory: what stands in for BPF */
+	const char *what;	/* tc/inventory: what stands in for BPF;
+				 * else a qualifier shown after the hook */
+	/* Programs of bpf/wgtrace.bpf.c, by name: an entry/return pair for
+	 * kretprobes; none for inventory. */
+	const char *prog[HOOK_MAX_PROGS];
 };
 /* A fact none of whose candidates works is "unavailable", with their reasons. */
 
 #define HOOK_MAX_CANDIDATES 5
+
+/* The facts, in the order of the table: its index. */
+enum wgt_fact {
+	LF_FIB4,
+	LF_FIB6,
+	LF_RULE,
+	LF_WG_TX_PEER,
+	LF_WG_RX_SRC,
+	LF_WG_XMIT,		/* no endpoint, where TX cannot read it */
+	LF_OUTER,
+	LF_RPF,
+	LF_MTU,
+	LF_ICMP,		/* ICMP errors the kernel sends about a flow */
+	LF_BYPASS,
+	LF_LOOKUP_CTX,		/* which lookups are the kernel's own */
+	LF_DROPS,
+	LF__COUNT,
+};
 
 struct hook_fact {
 	const char *id;		/* stable: JSON, metrics, man page */
@@ -39,12 +66,13 @@ struct hook_fact {
 	int ncand;
 };
 
-extern const struct hook_fact hook_facts[];
+extern const struct hook_fact hook_facts[LF__COUNT];
 extern const int hook_facts_count;
 
 enum wgt_mode hook_kind_mode(enum hook_kind kind);
 const char *wgt_mode_name(enum wgt_mode mode);
 /* "fexit/wg_xmit", "tp_btf/kfree_skb:IP_RPFILTER", or the `what` text. */
+bool hook_candidate_is_bpf(const struct hook_candidate *c);
 int hook_candidate_name(const struct hook_candidate *c, char *buf, size_t len);
 
 /* The outcome of trying one candidate on this kernel. */

@@ -8,6 +8,7 @@
 
 #include "common.h"
 #include "live.h"
+#include "snmp.h"
 #include "path.h"
 #include "wgtrace.skel.h"
 #include "send.h"
@@ -88,6 +89,57 @@ static void route_ask(struct live_route *r)
 	r->oif = a.err ? 0 : a.oif;
 }
 
+/* rp_filter drops as the kernel counts them (TcpExt IPReversePathFilter). */
+static int snmp_rpf(uint64_t *v)
+{
+	return snmp_counter("TcpExt", "IPReversePathFilter", v);
+}
+
+/* Packets too big for the path MTU, both families, as the kernel counts them. */
+static int snmp_mtu(uint64_t *v)
+{
+	uint64_t v4 = 0, v6 = 0;
+	int err = snmp_counter("Ip", "FragFails", &v4);
+
+	/* A kernel without IPv6 has no snmp6: IPv4 alone then. */
+	if (!err && snmp_counter("Ip6", "InTooBigErrors", &v6))
+		v6 = 0;
+	*v = v4 + v6;
+	return err;
+}
+
+static bool counted_by_snmp(const struct live *l, enum wgt_fact f)
+{
+	return loader_fact_used(l->ld, f) && l->ld->mode[f] == WGT_MODE_INVENTORY;
+}
+
+static void snmp_init(struct live *l)
+{
+	l->snmp_rpf = counted_by_snmp(l, LF_RPF) && !snmp_rpf(&l->base_rpf);
+	l->snmp_mtu = counted_by_snmp(l, LF_MTU) && !snmp_mtu(&l->base_mtu);
+}
+
+/* One entry per counter-only verdict: no device, no peer, no sample. */
+static void snmp_refresh(struct live *l)
+{
+	struct wgt_count_key k = { 0 };
+	struct live_entry *le;
+	uint64_t v;
+
+	if (l->snmp_rpf && !snmp_rpf(&v) && v >= l->base_rpf) {
+		k.verdict = WGT_V_RPF_DROP;
+		le = entry_for(l, &k);
+		if (le)
+			le->packets = v - l->base_rpf;
+	}
+	if (l->snmp_mtu && !snmp_mtu(&v) && v >= l->base_mtu) {
+		k.verdict = WGT_V_MTU_DROP;
+		le = entry_for(l, &k);
+		if (le)
+			le->packets = v - l->base_mtu;
+	}
+}
+
 int live_init(struct live *l, struct loader *ld, struct inventory *inv,
 	      const struct intent *intent, const char *only_dev)
 {
@@ -106,6 +158,7 @@ int live_init(struct live *l, struct loader *ld, struct inventory *inv,
 	routes_collect(l);
 	for (i = 0; i < l->n_routes; i++)
 		route_ask(&l->routes[i]);
+	snmp_init(l);
 	return 0;
 }
 
@@ -163,6 +216,7 @@ int live_refresh(struct live *l, bool routes_changed)
 	err = loader_read_counts(l->ld, on_count, l);
 	if (err)
 		return err;
+	snmp_refresh(l);
 	for (i = 0; i < l->n; i++) {
 		struct live_entry *e = &l->e[i];
 
@@ -217,18 +271,26 @@ static void set_example(struct finding *f, const struct wgt_event *e)
 
 static const char *mode_for(const struct live *l, unsigned int verdict)
 {
-	enum loader_fact lf;
+	enum wgt_fact lf;
 
 	switch (verdict) {
 	case WGT_V_SRC_REJECTED:
 		lf = LF_WG_RX_SRC;
 		break;
 	case WGT_V_NO_PEER:
-	case WGT_V_NO_ENDPOINT:
 		lf = LF_WG_TX_PEER;
+		break;
+	case WGT_V_NO_ENDPOINT:
+		lf = loader_fact_used(l->ld, LF_WG_XMIT) ? LF_WG_XMIT : LF_WG_TX_PEER;
 		break;
 	case WGT_V_ROUTE_BYPASS:
 		lf = LF_BYPASS;
+		break;
+	case WGT_V_RPF_DROP:
+		lf = LF_RPF;
+		break;
+	case WGT_V_MTU_DROP:
+		lf = LF_MTU;
 		break;
 	default:
 		lf = LF_DROPS;
@@ -267,12 +329,23 @@ static void describe(const struct live *l, const struct live_entry *le,
 		snprintf(f->actual, sizeof(f->actual), "source %s belongs to %s",
 			 addr_fmt(&src, a, sizeof(a)),
 			 s->flags & WGT_EVF_PEER2 ? c : "no peer");
+		/* The kernel's verdict is exact; who sent it is not readable. */
+		if ((s->flags & WGT_EVF_PEER_FROM_INV) && !(s->flags & WGT_EVF_PEER))
+			finding_object(f, "sender", "unknown (no WireGuard BTF on this kernel)");
 		break;
 	case WGT_V_RPF_DROP: {
 		const struct inv_link *k = inv_link_by_index(l->inv, le->key.ifindex);
 		struct route_query q = { .dst = src };
 		struct route_answer ans;
 
+		if (!le->key.ifindex) {
+			/* Counted from the kernel's counter: no device, no flow. */
+			snprintf(f->expected, sizeof(f->expected),
+				 "the route back to the source via the arrival device");
+			snprintf(f->actual, sizeof(f->actual),
+				 "dropped (TcpExt IPReversePathFilter); device and flow not observable on this kernel");
+			break;
+		}
 		snprintf(f->expected, sizeof(f->expected), "the route back to the source via %s",
 			 ifname_of(l, le->key.ifindex, b, sizeof(b)));
 		if (!le->has_sample)
@@ -292,6 +365,9 @@ static void describe(const struct live *l, const struct live_entry *le,
 	case WGT_V_MTU_DROP:
 		snprintf(f->expected, sizeof(f->expected),
 			 "packets no larger than the path MTU");
+		if (!le->key.ifindex)
+			snprintf(f->actual, sizeof(f->actual),
+				 "dropped (Ip FragFails, Ip6 InTooBigErrors); device and flow not observable on this kernel");
 		if (le->has_sample) {
 			snprintf(f->actual, sizeof(f->actual),
 				 "%u-byte packet, MTU %u on %s", s->len, s->mtu,
@@ -545,15 +621,12 @@ const char *live_unobservable(const struct live *l, const char *id)
 		return "no hook on wg_allowedips_lookup_src: userspace WireGuard, or no fentry/kprobes";
 	if (!strcmp(id, "no_peer") && ld->mode[LF_WG_TX_PEER] > WGT_MODE_TC)
 		return "no hook on WireGuard's TX peer lookup";
-	if ((!strcmp(id, "rpf_drop") || !strcmp(id, "mtu_drop") ||
-	     !strcmp(id, "no_forward")) && ld->mode[LF_DROPS] > WGT_MODE_TRACEPOINT)
+	if (!strcmp(id, "rpf_drop") && ld->mode[LF_RPF] == WGT_MODE_UNAVAILABLE)
+		return "neither the IP_RPFILTER drop reason nor the IPReversePathFilter counter";
+	if (!strcmp(id, "mtu_drop") && ld->mode[LF_MTU] == WGT_MODE_UNAVAILABLE)
+		return "no PKT_TOO_BIG drop reason, no ICMP hook, no FragFails counter";
+	if (!strcmp(id, "no_forward") && ld->mode[LF_DROPS] > WGT_MODE_TRACEPOINT)
 		return "kfree_skb tracepoint unavailable";
-	if (!strcmp(id, "rpf_drop") && ld->skel &&
-	    ld->skel->rodata->cfg_reason_rpfilter == ~0U)
-		return "this kernel has no IP_RPFILTER drop reason";
-	if (!strcmp(id, "mtu_drop") && ld->skel &&
-	    ld->skel->rodata->cfg_reason_too_big == ~0U)
-		return "this kernel has no PKT_TOO_BIG drop reason";
 	if (!strcmp(id, "route_bypass") && ld->mode[LF_BYPASS] > WGT_MODE_TC)
 		return "neither tcx nor the net_dev_queue tracepoint available";
 	return NULL;

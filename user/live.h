@@ -59,6 +59,12 @@ struct live {
 	size_t n_routes;
 	struct live_change changes[LIVE_MAX_CHANGES];
 	size_t n_changes;
+	/*
+	 * Facts counted by the kernel's own protocol counters (inventory
+	 * mode): their values when wgtrace attached, per verdict.
+	 */
+	bool snmp_rpf, snmp_mtu;
+	uint64_t base_rpf, base_mtu;
 	/* tx bytes per peer at the previous refresh, for stale_handshake */
 	uint64_t *prev_tx;
 	size_t n_prev_tx;

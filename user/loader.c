@@ -20,25 +20,12 @@
 #define WGT_TC_HANDLE	0x7767
 #define WGT_TC_PRIO	0x7767
 
-static const char *const fact_ids[LF__COUNT] = {
-	[LF_FIB4] = "fib4_lookup",
-	[LF_FIB6] = "fib6_lookup",
-	[LF_RULE] = "policy_rule",
-	[LF_WG_TX_PEER] = "wg_tx_peer",
-	[LF_WG_RX_SRC] = "wg_rx_src",
-	[LF_OUTER] = "outer_endpoint",
-	[LF_DROPS] = "kernel_drops",
-	[LF_ICMP] = "mtu_drop",
-	[LF_BYPASS] = "route_bypass",
-	[LF_LOOKUP_CTX] = "lookup_context",
-};
-
-const char *loader_fact_name(enum loader_fact f)
+const char *loader_fact_name(enum wgt_fact f)
 {
-	return (unsigned int)f < LF__COUNT ? fact_ids[f] : "?";
+	return (unsigned int)f < LF__COUNT ? hook_facts[f].id : "?";
 }
 
-bool loader_fact_used(const struct loader *ld, enum loader_fact f)
+bool loader_fact_used(const struct loader *ld, enum wgt_fact f)
 {
 	return ld->want & LF_BIT(f);
 }
@@ -50,86 +37,285 @@ uint32_t current_netns_ino(void)
 	return stat("/proc/self/ns/net", &st) ? 0 : (uint32_t)st.st_ino;
 }
 
-/* The program implementing a candidate of a fact, NULL if wgtrace has none. */
-static struct bpf_program *program_for(struct wgtrace_bpf *skel,
-				       enum loader_fact f, enum hook_kind kind)
+static int fill_allowed(struct loader *ld, const struct inventory *inv);
+static void lookup_ctx_setup(struct loader *ld);
+
+static const struct hook_candidate *chosen_cand(const struct loader *ld,
+						enum wgt_fact f)
 {
-	switch (f) {
-	case LF_FIB4:
-		return kind == HK_TP_BTF ? skel->progs.wgt_fib4 : NULL;
-	case LF_FIB6:
-		return kind == HK_TP_BTF ? skel->progs.wgt_fib6 : NULL;
-	case LF_RULE:
-		return kind == HK_FEXIT ? skel->progs.wgt_rule : NULL;
-	case LF_WG_TX_PEER:
-		return kind == HK_FEXIT ? skel->progs.wgt_wg_tx_peer : NULL;
-	case LF_WG_RX_SRC:
-		return kind == HK_FEXIT ? skel->progs.wgt_wg_rx_src : NULL;
-	case LF_OUTER:
-		return kind == HK_FENTRY ? skel->progs.wgt_wg_outer : NULL;
-	case LF_DROPS:
-		return kind == HK_TP_BTF ? skel->progs.wgt_kfree_skb : NULL;
-	case LF_ICMP:
-		return kind == HK_TP_BTF ? skel->progs.wgt_icmp_send : NULL;
-	case LF_BYPASS:
-		return kind == HK_TP_BTF ? skel->progs.wgt_dev_queue : NULL;
-	default:
-		return NULL;
+	return ld->chosen[f] < 0 ? NULL : &hook_facts[f].cand[ld->chosen[f]];
+}
+
+static bool chosen_kind(const struct loader *ld, enum wgt_fact f,
+			enum hook_kind kind)
+{
+	const struct hook_candidate *c = chosen_cand(ld, f);
+
+	return c && c->kind == kind;
+}
+
+/* The attach test of a candidate, run once per loader. */
+static const struct hook_result *tested(struct loader *ld, enum wgt_fact f,
+					int i)
+{
+	if (!ld->tested[f][i]) {
+		hook_try(&ld->env, &hook_facts[f].cand[i], &ld->tried[f][i]);
+		ld->tested[f][i] = true;
+	}
+	return &ld->tried[f][i];
+}
+
+void loader_candidate_result(struct loader *ld, enum wgt_fact f, int i,
+			     struct hook_result *res)
+{
+	*res = *tested(ld, f, i);
+	if (res->ok && ld->refused[f][i]) {
+		res->ok = false;
+		res->err = -EINVAL;
+		snprintf(res->why, sizeof(res->why), "%s", ld->refused_why[f][i]);
 	}
 }
 
-static const struct hook_fact *fact_by_id(const char *id)
+/* The first candidate of a fact that this kernel allows and that no load
+ * or attach has refused yet. */
+static void choose(struct loader *ld, enum wgt_fact f)
 {
-	int i;
-
-	for (i = 0; i < hook_facts_count; i++)
-		if (!strcmp(hook_facts[i].id, id))
-			return &hook_facts[i];
-	return NULL;
-}
-
-/*
- * Pick the first candidate that wgtrace implements and this kernel allows.
- * Returns the program to enable (NULL for tc, inventory or unavailable).
- */
-static struct bpf_program *choose(struct loader *ld, enum loader_fact f)
-{
-	const struct hook_fact *fact = fact_by_id(fact_ids[f]);
+	const struct hook_fact *fact = &hook_facts[f];
 	struct hook_result res;
-	struct bpf_program *prog;
 	int i;
 
+	ld->chosen[f] = -1;
 	ld->mode[f] = WGT_MODE_UNAVAILABLE;
 	snprintf(ld->hook[f], sizeof(ld->hook[f]), "-");
-	for (i = 0; fact && i < fact->ncand; i++) {
-		const struct hook_candidate *c = &fact->cand[i];
-
-		if (c->kind == HK_INVENTORY || c->kind == HK_TC) {
-			if (c->kind == HK_TC && f != LF_WG_TX_PEER &&
-			    f != LF_BYPASS)
-				continue;	/* no tc program for it yet */
-			hook_try(&ld->env, c, &res);
-			if (!res.ok) {
-				wgt_dbg(1, "%s: %s", fact->id, res.why);
-				continue;
-			}
-			ld->mode[f] = hook_kind_mode(c->kind);
-			hook_candidate_name(c, ld->hook[f], sizeof(ld->hook[f]));
-			return NULL;
-		}
-		prog = program_for(ld->skel, f, c->kind);
-		if (!prog)
-			continue;
-		hook_try(&ld->env, c, &res);
+	for (i = 0; i < fact->ncand; i++) {
+		loader_candidate_result(ld, f, i, &res);
 		if (!res.ok) {
 			wgt_dbg(1, "%s: %s", fact->id, res.why);
 			continue;
 		}
-		ld->mode[f] = hook_kind_mode(c->kind);
-		hook_candidate_name(c, ld->hook[f], sizeof(ld->hook[f]));
-		return prog;
+		ld->chosen[f] = i;
+		ld->mode[f] = hook_kind_mode(fact->cand[i].kind);
+		hook_candidate_name(&fact->cand[i], ld->hook[f], sizeof(ld->hook[f]));
+		return;
 	}
-	return NULL;
+}
+
+static void not_used(struct loader *ld, enum wgt_fact f, const char *why)
+{
+	ld->chosen[f] = -1;
+	ld->mode[f] = WGT_MODE_UNAVAILABLE;
+	snprintf(ld->hook[f], sizeof(ld->hook[f]), "%s", why);
+	ld->want &= ~LF_BIT(f);
+}
+
+static void choose_all(struct loader *ld, const struct loader_opts *opts)
+{
+	int f;
+
+	ld->want = opts->want;
+	for (f = 0; f < LF__COUNT; f++) {
+		if (opts->want & LF_BIT(f))
+			choose(ld, f);
+		else
+			not_used(ld, f, "not used");
+	}
+	/* wg_xmit's errors add only what a TX hook without WireGuard BTF
+	 * cannot read: no endpoint. Elsewhere they would cost for nothing. */
+	if (!opts->probe_only && (ld->want & LF_BIT(LF_WG_XMIT)) &&
+	    !chosen_kind(ld, LF_WG_TX_PEER, HK_KRETPROBE))
+		not_used(ld, LF_WG_XMIT, "not needed: the TX peer hook tells no endpoint");
+}
+
+/*
+ * A program the kernel refused (verifier, BTF, CO-RE, attach) takes every
+ * candidate built on it out of the running; the plan starts again.
+ */
+static bool refuse_program(struct loader *ld, const char *prog,
+			   const char *why)
+{
+	bool any = false;
+	int f, i, j;
+
+	for (f = 0; f < LF__COUNT; f++)
+		for (i = 0; i < hook_facts[f].ncand; i++)
+			for (j = 0; j < HOOK_MAX_PROGS; j++) {
+				const char *p = hook_facts[f].cand[i].prog[j];
+
+				if (!p || strcmp(p, prog) || ld->refused[f][i])
+					continue;
+				ld->refused[f][i] = true;
+				snprintf(ld->refused_why[f][i],
+					 sizeof(ld->refused_why[f][i]),
+					 "wgtrace's program %s was refused: %s",
+					 prog, why);
+				wgt_dbg(1, "%s: %s", hook_facts[f].id,
+					ld->refused_why[f][i]);
+				any = true;
+			}
+	return any;
+}
+
+static bool prog_is(const struct bpf_program *p, const char *name)
+{
+	return name && !strcmp(bpf_program__name(p), name);
+}
+
+/* Is p one of the programs of a chosen candidate? tc-attached ones only
+ * where there is something to attach them to. */
+static bool prog_wanted(const struct loader *ld, const struct loader_opts *opts,
+			const struct bpf_program *p)
+{
+	const struct hook_candidate *c;
+	int f, j;
+
+	for (f = 0; f < LF__COUNT; f++) {
+		c = chosen_cand(ld, f);
+		if (!c || !(ld->want & LF_BIT(f)))
+			continue;
+		if (f == LF_LOOKUP_CTX)
+			continue;	/* a flag of the fib programs, not its own */
+		if (c->kind == HK_TC && f == LF_WG_TX_PEER && !opts->n_wg)
+			continue;
+		for (j = 0; j < HOOK_MAX_PROGS; j++)
+			if (prog_is(p, c->prog[j]))
+				return true;
+	}
+	return false;
+}
+
+static bool prog_tc(const struct bpf_program *p)
+{
+	return bpf_program__type(p) == BPF_PROG_TYPE_SCHED_CLS;
+}
+
+static void configure(struct loader *ld, const struct loader_opts *opts)
+{
+	struct wgtrace_bpf__rodata *ro = ld->skel->rodata;
+
+	ro->cfg_trace = opts->trace;
+	ro->cfg_counters = opts->counters;
+	ro->cfg_netns = opts->netns_ino;
+	/*
+	 * Reason values differ between kernels: resolved by name, and only
+	 * where the reason is how that fact is counted (else ~0U, never a
+	 * reason), so no drop is counted by two hooks.
+	 */
+	if (chosen_kind(ld, LF_RPF, HK_DROP_REASON))
+		drop_reasons_find(&ld->env.reasons, "IP_RPFILTER",
+				  (unsigned int *)&ro->cfg_reason_rpfilter);
+	if (chosen_kind(ld, LF_MTU, HK_DROP_REASON))
+		drop_reasons_find(&ld->env.reasons, "PKT_TOO_BIG",
+				  (unsigned int *)&ro->cfg_reason_too_big);
+	ro->cfg_mtu_by_icmp = (ld->want & LF_BIT(LF_MTU)) &&
+			      (chosen_kind(ld, LF_MTU, HK_TP_BTF) ||
+			       chosen_kind(ld, LF_MTU, HK_KPROBE));
+	ro->cfg_xmit_counts_endpoint = (ld->want & LF_BIT(LF_WG_XMIT)) &&
+				       ld->chosen[LF_WG_XMIT] >= 0;
+}
+
+static void links_destroy(struct loader *ld)
+{
+	int i;
+
+	for (i = 0; i < ld->n_links; i++)
+		bpf_link__destroy(ld->links[i]);
+	ld->n_links = 0;
+}
+
+/* Open, enable the chosen programs, load: -EAGAIN when a program was
+ * refused (and its candidates with it), to plan again. */
+static int open_and_load(struct loader *ld, const struct loader_opts *opts)
+{
+	const char *prog, *why;
+	struct bpf_program *p;
+	int err;
+
+	ld->skel = wgtrace_bpf__open();
+	if (!ld->skel) {
+		err = -errno;
+		wgt_err("cannot open the BPF object: %s", strerror(-err));
+		return err;
+	}
+	bpf_object__for_each_program(p, ld->skel->obj)
+		bpf_program__set_autoload(p, prog_wanted(ld, opts, p));
+	if (opts->probe_only)
+		/* Nothing is sent: a page of ring buffer is enough to load. */
+		bpf_map__set_max_entries(ld->skel->maps.events, 4096 * 4);
+	if (ld->want & LF_BIT(LF_LOOKUP_CTX))
+		lookup_ctx_setup(ld);
+	configure(ld, opts);
+
+	wgt_libbpf_watch(true);
+	err = wgtrace_bpf__load(ld->skel);
+	wgt_libbpf_watch(false);
+	if (!err)
+		return 0;
+	prog = wgt_libbpf_refused(&why);
+	if (prog && refuse_program(ld, prog, why))
+		return -EAGAIN;
+	wgt_err("cannot load the BPF programs: %s (run with -v for the verifier log)",
+		strerror(-err));
+	return err;
+}
+
+/* Attach every enabled tracing program once (tc ones are attached by
+ * device); -EAGAIN when one failed and its candidates were refused. */
+static int attach_tracing(struct loader *ld)
+{
+	struct bpf_program *p;
+	struct bpf_link *link;
+	char why[160];
+
+	bpf_object__for_each_program(p, ld->skel->obj) {
+		if (!bpf_program__autoload(p) || prog_tc(p))
+			continue;
+		if (ld->n_links >= LOADER_MAX_LINKS)
+			return -E2BIG;
+		link = bpf_program__attach(p);
+		if (!link) {
+			snprintf(why, sizeof(why), "attach failed: %s",
+				 strerror(errno));
+			if (refuse_program(ld, bpf_program__name(p), why))
+				return -EAGAIN;
+			wgt_err("cannot attach %s: %s", bpf_program__name(p), why);
+			return -errno ? -errno : -EINVAL;
+		}
+		ld->links[ld->n_links++] = link;
+	}
+	return 0;
+}
+
+/*
+ * Plan, load and attach, falling to the next candidate of a fact whenever
+ * wgtrace's program for the chosen one is refused. Each retry refuses at
+ * least one candidate, so the loop ends; the bound is a guard.
+ */
+static int plan_load_attach(struct loader *ld, const struct loader_opts *opts)
+{
+	int attempt, err = -ELOOP;
+
+	for (attempt = 0; attempt < LOADER_MAX_ATTEMPTS; attempt++) {
+		choose_all(ld, opts);
+		err = open_and_load(ld, opts);
+		if (!err && opts->inv) {
+			err = fill_allowed(ld, opts->inv);
+			if (err) {
+				wgt_err("cannot fill the AllowedIPs map: %s",
+					strerror(-err));
+				return err;
+			}
+		}
+		if (!err)
+			err = attach_tracing(ld);
+		if (err != -EAGAIN)
+			return err;
+		links_destroy(ld);
+		wgtrace_bpf__destroy(ld->skel);
+		ld->skel = NULL;
+	}
+	wgt_err("cannot settle on programs this kernel accepts after %d tries",
+		LOADER_MAX_ATTEMPTS);
+	return -ELOOP;
 }
 
 /* A clsact filter of ours left by a killed run: remove it before attaching. */
@@ -482,6 +668,16 @@ int loader_sync(struct loader *ld, const struct inventory *inv)
  * fib tracepoint (bpf/lookup_ctx.h): hand BPF those functions' addresses.
  * Without them (no tp_btf, addresses hidden) trace falls back on timing.
  */
+/* lookup_context's candidates: 0 the kernel stack, 1 timing. */
+static void ctx_candidate(struct loader *ld, int i)
+{
+	const struct hook_candidate *c = &hook_facts[LF_LOOKUP_CTX].cand[i];
+
+	ld->chosen[LF_LOOKUP_CTX] = i;
+	ld->mode[LF_LOOKUP_CTX] = hook_kind_mode(c->kind);
+	hook_candidate_name(c, ld->hook[LF_LOOKUP_CTX], sizeof(ld->hook[0]));
+}
+
 static void lookup_ctx_setup(struct loader *ld)
 {
 	struct ksym_range r[] = {
@@ -502,7 +698,6 @@ static void lookup_ctx_setup(struct loader *ld)
 
 	_Static_assert(ARRAY_SIZE(r) <= WGT_CTX_RANGES, "ranges fit BPF's table");
 	_Static_assert(ARRAY_SIZE(r) == ARRAY_SIZE(flag), "one flag per range");
-	ld->mode[LF_LOOKUP_CTX] = WGT_MODE_INVENTORY;
 	if (ld->mode[LF_FIB4] == WGT_MODE_TRACEPOINT) {
 		why = "kernel addresses hidden (kptr_restrict)";
 		ksym_ranges(r, ARRAY_SIZE(r));
@@ -517,91 +712,49 @@ static void lookup_ctx_setup(struct loader *ld)
 				n++;
 			}
 			ro->cfg_ctx_n = n;
-			ld->mode[LF_LOOKUP_CTX] = WGT_MODE_TRACEPOINT;
-			snprintf(ld->hook[LF_LOOKUP_CTX], sizeof(ld->hook[0]),
-				 "tp_btf/fib_table_lookup: kernel stack");
+			ctx_candidate(ld, 0);
 			return;
 		}
 	}
 	wgt_dbg(1, "lookup_context: %s; told by timing instead", why);
-	snprintf(ld->hook[LF_LOOKUP_CTX], sizeof(ld->hook[0]),
-		 "timing after the packet's own lookup");
+	ctx_candidate(ld, 1);
+}
+
+static int loader_init(struct loader *ld)
+{
+	int f;
+
+	memset(ld, 0, sizeof(*ld));
+	for (f = 0; f < LF__COUNT; f++)
+		ld->chosen[f] = -1;
+	return hook_env_init(&ld->env);
+}
+
+int loader_plan(struct loader *ld, const struct loader_opts *opts)
+{
+	int err = loader_init(ld);
+
+	if (!err)
+		err = plan_load_attach(ld, opts);
+	/* Keep the plan and the attach tests; let go of the programs. */
+	links_destroy(ld);
+	wgtrace_bpf__destroy(ld->skel);
+	ld->skel = NULL;
+	return err;
 }
 
 int loader_start(struct loader *ld, const struct loader_opts *opts,
 		 ring_buffer_sample_fn on_event, void *ctx)
 {
-	struct bpf_program *chosen[LF__COUNT] = { 0 }, *p;
-	int i, f, err;
+	int i, err;
 
-	memset(ld, 0, sizeof(*ld));
-	ld->want = opts->want;
-	err = hook_env_init(&ld->env);
+	err = loader_init(ld);
 	if (err)
 		return err;
-	ld->skel = wgtrace_bpf__open();
-	if (!ld->skel) {
-		err = -errno;
-		wgt_err("cannot open the BPF object: %s", strerror(-err));
+	err = plan_load_attach(ld, opts);
+	if (err)
 		goto fail;
-	}
-	for (f = 0; f < LF__COUNT; f++) {
-		if (opts->want & LF_BIT(f)) {
-			chosen[f] = choose(ld, f);
-		} else {
-			ld->mode[f] = WGT_MODE_UNAVAILABLE;
-			snprintf(ld->hook[f], sizeof(ld->hook[f]), "not used");
-		}
-	}
-	bpf_object__for_each_program(p, ld->skel->obj) {
-		bool on = false;
-
-		for (f = 0; f < LF__COUNT; f++)
-			on |= chosen[f] == p;
-		if ((opts->want & LF_BIT(LF_WG_TX_PEER)) &&
-		    ld->mode[LF_WG_TX_PEER] == WGT_MODE_TC && opts->n_wg &&
-		    (p == ld->skel->progs.wgt_tc_egress ||
-		     p == ld->skel->progs.wgt_tc_ingress))
-			on = true;
-		if (p == ld->skel->progs.wgt_tc_bypass && bypass_by_tc(ld))
-			on = true;
-		bpf_program__set_autoload(p, on);
-	}
-	if (opts->want & LF_BIT(LF_LOOKUP_CTX))
-		lookup_ctx_setup(ld);
-	ld->skel->rodata->cfg_trace = opts->trace;
-	ld->skel->rodata->cfg_counters = opts->counters;
-	ld->skel->rodata->cfg_netns = opts->netns_ino;
-	/* Reason values differ between kernels: resolve them by name. */
-	drop_reasons_find(&ld->env.reasons, "IP_RPFILTER",
-			  (unsigned int *)&ld->skel->rodata->cfg_reason_rpfilter);
-	drop_reasons_find(&ld->env.reasons, "PKT_TOO_BIG",
-			  (unsigned int *)&ld->skel->rodata->cfg_reason_too_big);
-
-	err = wgtrace_bpf__load(ld->skel);
-	if (err) {
-		wgt_err("cannot load the BPF programs: %s (run with -v for the verifier log)",
-			strerror(-err));
-		goto fail;
-	}
-	if (opts->inv) {
-		err = fill_allowed(ld, opts->inv);
-		if (err) {
-			wgt_err("cannot fill the AllowedIPs map: %s", strerror(-err));
-			goto fail;
-		}
-	}
-	for (f = 0; f < LF__COUNT; f++) {
-		if (!chosen[f])
-			continue;
-		ld->links[f] = bpf_program__attach(chosen[f]);
-		if (!ld->links[f]) {
-			err = -errno;
-			wgt_err("cannot attach %s: %s", ld->hook[f], strerror(-err));
-			goto fail;
-		}
-	}
-	for (i = 0; (opts->want & LF_BIT(LF_WG_TX_PEER)) &&
+	for (i = 0; (ld->want & LF_BIT(LF_WG_TX_PEER)) &&
 		    ld->mode[LF_WG_TX_PEER] == WGT_MODE_TC && i < opts->n_wg; i++) {
 		err = tc_attach_one(ld, opts->wg_ifindex[i], true,
 				    ld->skel->progs.wgt_tc_egress);
@@ -734,14 +887,9 @@ uint64_t loader_stat(struct loader *ld, enum wgt_stat which)
 
 void loader_detach(struct loader *ld)
 {
-	int f;
-
 	tc_detach_all(ld);
 	bypass_detach_all(ld);
-	for (f = 0; f < LF__COUNT; f++) {
-		bpf_link__destroy(ld->links[f]);
-		ld->links[f] = NULL;
-	}
+	links_destroy(ld);
 }
 
 void loader_stop(struct loader *ld)

@@ -19,28 +19,20 @@
 #define LOADER_MAX_TC	16
 #define LOADER_MAX_BYPASS 256	/* devices watched for route_bypass by tcx */
 
-/* Facts a job wants observed; the loader picks a mode for each. */
-enum loader_fact {
-	LF_FIB4,
-	LF_FIB6,
-	LF_RULE,
-	LF_WG_TX_PEER,
-	LF_WG_RX_SRC,
-	LF_OUTER,
-	LF_DROPS,
-	LF_ICMP,
-	LF_BYPASS,
-	LF_LOOKUP_CTX,		/* which lookups are the kernel's own */
-	LF__COUNT,
-};
-
+/* Facts a job wants observed (enum wgt_fact, hooks.h); a mode for each. */
 #define LF_BIT(f)	(1u << (f))
 #define LF_TRACE_SET	(LF_BIT(LF_FIB4) | LF_BIT(LF_FIB6) | LF_BIT(LF_RULE) | \
 			 LF_BIT(LF_WG_TX_PEER) | LF_BIT(LF_WG_RX_SRC) | \
 			 LF_BIT(LF_OUTER) | LF_BIT(LF_DROPS) | LF_BIT(LF_ICMP) | \
 			 LF_BIT(LF_LOOKUP_CTX))
+/* wg_xmit_error only where the TX peer hook cannot tell no endpoint. */
 #define LF_COUNT_SET	(LF_BIT(LF_WG_TX_PEER) | LF_BIT(LF_WG_RX_SRC) | \
+			 LF_BIT(LF_WG_XMIT) | LF_BIT(LF_RPF) | LF_BIT(LF_MTU) | \
 			 LF_BIT(LF_DROPS) | LF_BIT(LF_BYPASS))
+#define LF_ALL_SET	(LF_BIT(LF__COUNT) - 1)
+/* Bounds the plan's retries: each one refuses at least one candidate. */
+#define LOADER_MAX_ATTEMPTS 16
+#define LOADER_MAX_LINKS 32
 
 struct loader_opts {
 	uint32_t want;			/* LF_BIT()s of the facts to observe */
@@ -52,6 +44,9 @@ struct loader_opts {
 	/* AllowedIPs and endpoints for BPF-side LPM (counters), filled in
 	 * before anything is attached so no packet is judged without them. */
 	const struct inventory *inv;
+	/* `probe`: every fact by its own candidates, tracing programs
+	 * attached and detached at once, nothing attached by tc. */
+	bool probe_only;
 };
 
 struct loader_tc {
@@ -68,7 +63,15 @@ struct loader {
 	/* Per fact: the mode used and the hook, for reports ("modes"). */
 	enum wgt_mode mode[LF__COUNT];
 	char hook[LF__COUNT][96];
-	struct bpf_link *links[LF__COUNT];
+	int chosen[LF__COUNT];		/* candidate of hook_facts[f], -1: none */
+	/* Per candidate: the attach test (cached), and whether wgtrace's
+	 * own program for it was refused on load or attach, and why. */
+	struct hook_result tried[LF__COUNT][HOOK_MAX_CANDIDATES];
+	bool tested[LF__COUNT][HOOK_MAX_CANDIDATES];
+	bool refused[LF__COUNT][HOOK_MAX_CANDIDATES];
+	char refused_why[LF__COUNT][HOOK_MAX_CANDIDATES][160];
+	struct bpf_link *links[LOADER_MAX_LINKS];
+	int n_links;
 	struct loader_tc tc[LOADER_MAX_TC * 2];
 	int n_tc;
 	/* route_bypass in tc mode: one tcx egress link per device. */
@@ -102,9 +105,18 @@ uint64_t loader_stat(struct loader *ld, enum wgt_stat which);
 void loader_detach(struct loader *ld);
 void loader_stop(struct loader *ld);
 
-const char *loader_fact_name(enum loader_fact f);
+/*
+ * What `probe` shows: the plan every job would make (opts->probe_only),
+ * kept in ld until loader_stop(); and one candidate's outcome on this
+ * kernel, its attach test and wgtrace's own program for it together.
+ */
+int loader_plan(struct loader *ld, const struct loader_opts *opts);
+void loader_candidate_result(struct loader *ld, enum wgt_fact f, int i,
+			     struct hook_result *res);
+
+const char *loader_fact_name(enum wgt_fact f);
 /* Did this job ask for the fact at all (else its mode means nothing)? */
-bool loader_fact_used(const struct loader *ld, enum loader_fact f);
+bool loader_fact_used(const struct loader *ld, enum wgt_fact f);
 /* This process's network namespace inode, for cfg_netns. */
 uint32_t current_netns_ino(void);
 

@@ -10,6 +10,7 @@
 #include "cmdutil.h"
 #include "common.h"
 #include "hooks.h"
+#include "loader.h"
 #include "output.h"
 
 /* Drop reasons wgtrace's verdicts rely on; shown even without -v. */
@@ -173,10 +174,13 @@ int cmd_probe(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
+	struct loader_opts lo = { .want = LF_ALL_SET, .trace = true,
+				  .counters = true, .probe_only = true };
 	struct fact_probe *fp = NULL;
-	struct hook_env env;
+	struct loader *ld = NULL;
+	struct hook_env *env;
 	bool json = false;
-	int c, i, err;
+	int c, i, j, err;
 
 	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
 		switch (c) {
@@ -201,43 +205,56 @@ int cmd_probe(int argc, char **argv)
 	err = cmd_need_bpf("probe");
 	if (err)
 		return err;
-	err = hook_env_init(&env);
-	if (err) {
-		wgt_err("cannot read kernel facts: %s", strerror(-err));
-		return err;
-	}
 	fp = calloc(hook_facts_count, sizeof(*fp));
-	if (!fp) {
+	ld = calloc(1, sizeof(*ld));
+	if (!fp || !ld) {
 		err = -ENOMEM;
 		goto cleanup;
 	}
-	for (i = 0; i < hook_facts_count; i++)
-		hook_probe_fact(&env, &hook_facts[i], true, &fp[i]);
+	/*
+	 * The plan every job makes, by the same code: a mode shown here is
+	 * one the loader delivers, down to programs the verifier refuses.
+	 */
+	err = loader_plan(ld, &lo);
+	if (err) {
+		wgt_err("cannot plan the hooks: %s", strerror(-err));
+		goto cleanup;
+	}
+	env = &ld->env;
+	for (i = 0; i < hook_facts_count; i++) {
+		fp[i].fact = &hook_facts[i];
+		fp[i].chosen = ld->chosen[i];
+		fp[i].tried = hook_facts[i].ncand;
+		for (j = 0; j < hook_facts[i].ncand; j++)
+			loader_candidate_result(ld, i, j, &fp[i].res[j]);
+	}
 	/* The tc outcome is part of the kernel object: test it even if unused. */
-	if (!env.tc_tested) {
+	if (!env->tc_tested) {
 		struct hook_result ignored;
-		struct hook_candidate tc = { HK_TC, NULL, "tc" };
+		struct hook_candidate tc = { HK_TC, NULL, "tc", { NULL } };
 
-		hook_try(&env, &tc, &ignored);
+		hook_try(env, &tc, &ignored);
 	}
 
 	if (json) {
-		emit_kernel_json(&env);
+		emit_kernel_json(env);
 		for (i = 0; i < hook_facts_count; i++)
 			emit_fact_json(&fp[i]);
-		emit_reasons_json(&env);
+		emit_reasons_json(env);
 	} else {
-		print_kernel_text(&env);
+		print_kernel_text(env);
 		printf("  %-16s %s\n\n", "tc attach",
-		       env.tc.ok ? env.tc_how : env.tc.why);
+		       env->tc.ok ? env->tc_how : env->tc.why);
 		printf("%s%-18s %-12s %s%s\n", out_c(C_BOLD), "FACT", "MODE",
 		       "HOOK", out_c(C_RESET));
 		for (i = 0; i < hook_facts_count; i++)
 			print_fact_text(&fp[i]);
-		print_reasons_text(&env);
+		print_reasons_text(env);
 	}
 cleanup:
 	free(fp);
-	hook_env_free(&env);
+	if (ld)
+		loader_stop(ld);
+	free(ld);
 	return err;
 }

@@ -181,7 +181,7 @@ static void report_route(struct story *st, int *oif_out)
 	const struct trace_seen *s = st->s;
 	const struct trace_expect *exp = &st->t->exp;
 	const struct fib_decision *d = &s->fwd;
-	enum loader_fact lf = st->t->dst.family == AF_INET ? LF_FIB4 : LF_FIB6;
+	enum wgt_fact lf = st->t->dst.family == AF_INET ? LF_FIB4 : LF_FIB6;
 	const char *mode = s->n_forward ? wgt_mode_name(st->ld->mode[lf]) :
 			   "inventory";
 	struct json_object *j = step_json("route", mode);

@@ -69,7 +69,11 @@ const char *verdict_name(unsigned int verdict, const struct drop_reasons *dr,
 				return buf;
 			}
 		}
-		snprintf(buf, len, "kernel_%u", reason);
+		/* Kernels before 5.17 give no reason: the call site tells. */
+		if (reason == WGT_REASON_UNKNOWN)
+			snprintf(buf, len, "kernel_UNKNOWN");
+		else
+			snprintf(buf, len, "kernel_%u", reason);
 		return buf;
 	}
 	snprintf(buf, len, "unknown_%u", verdict);

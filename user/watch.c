@@ -132,7 +132,7 @@ static const char *const watched_ids[] = {
 static void print_header(const struct watch_opts *o, const struct live *l,
 			 uint64_t start_ns, uint64_t lost)
 {
-	static const enum loader_fact shown[] = {
+	static const enum wgt_fact shown[] = {
 		LF_WG_TX_PEER, LF_WG_RX_SRC, LF_DROPS, LF_BYPASS,
 	};
 	char t[32];

@@ -80,10 +80,10 @@ static void wireguard_facts_fall_back(void **state)
 
 static void candidate_names(void **state)
 {
-	const struct hook_candidate fexit = { HK_FEXIT, "wg_xmit", NULL };
-	const struct hook_candidate kret = { HK_KRETPROBE, "wg_xmit", NULL };
-	const struct hook_candidate reason = { HK_DROP_REASON, "IP_RPFILTER", NULL };
-	const struct hook_candidate inv = { HK_INVENTORY, NULL, "tx_errors delta" };
+	const struct hook_candidate fexit = { HK_FEXIT, "wg_xmit", NULL, { NULL } };
+	const struct hook_candidate kret = { HK_KRETPROBE, "wg_xmit", NULL, { NULL } };
+	const struct hook_candidate reason = { HK_DROP_REASON, "IP_RPFILTER", NULL, { NULL } };
+	const struct hook_candidate inv = { HK_INVENTORY, NULL, "tx_errors delta", { NULL } };
 	char buf[64];
 
 	(void)state;
