@@ -74,7 +74,7 @@ help:
 	@echo '  make test        deps + build + unit, netns and vm tiers (root)'
 	@echo '  make test-unit   unit tier only (no root needed)'
 	@echo '  make test-netns  namespace tier only (root, host kernel)'
-	@echo '  make test-vm     vm tier only (root, qemu, Debian 6.1 and 6.12 kernels)'
+	@echo '  make test-vm     vm tier only (root, qemu; Debian kernels 5.10, 6.1, 6.12 and sid'"'"'s newest)'
 	@echo '  make fuzz        build the libFuzzer harnesses into build/fuzz/'
 	@echo '  make bench       cost of export/watch/trace vs no tracing and bpftrace (root, ~8 min;'
 	@echo '                   writes tests/bench/RESULTS.md); QUICK=1: one short round (< 1 min)'

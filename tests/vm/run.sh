@@ -5,7 +5,17 @@
 # run tests/vm/guest/t_*.sh inside them. The host kernel has no WireGuard,
 # no kprobes and no fentry; these guests have all three.
 #
-#   tests/vm/run.sh [SERIES ...]      SERIES: 6.1, 6.12 (default: both)
+#   tests/vm/run.sh [SERIES ...]
+#
+# SERIES is a Debian kernel line (default: all four, in this order):
+#   5.10    Debian 11 (bullseye): kprobes, but no WireGuard module BTF,
+#           no drop reasons, clsact only
+#   6.1     Debian 12 (bookworm): fentry/fexit, not on 8-argument functions
+#   6.12    Debian 12 (bookworm): everything
+#   newest  Debian unstable (sid), whatever kernel it has today
+# 6.1 and 6.12 are resolved through this machine's apt configuration;
+# bullseye and sid through a private one per suite under VM_CACHE, built
+# from this machine's mirror (download only: nothing is installed).
 #
 # Results go to stdout as PASS/FAIL/SKIP vm-<series>/<name> lines, progress
 # to stderr. Exits 0 whatever the results (the top runner counts lines);
@@ -19,6 +29,8 @@
 #   VM_TIMEOUT       wall-clock seconds one guest may run (default 2400)
 #   VM_ACCEL         qemu -accel value (default tcg,thread=single)
 #   VM_VERBOSE=1     also print the guest tests' diagnostics when they pass
+#   WGTRACE_TEST_ABORT  handed to the guest as wgtrace_test_abort=VALUE
+#                    (letters, digits, "_", "-" and ",")
 
 set -u -o pipefail
 
@@ -44,7 +56,7 @@ tools="dash:/bin/sh ip:/usr/sbin/ip tc:/usr/sbin/tc wg:/usr/bin/wg
 kmod_links="modprobe insmod rmmod lsmod depmod modinfo"
 
 usage() {
-	echo "usage: tests/vm/run.sh [6.1] [6.12]" >&2
+	echo "usage: tests/vm/run.sh [5.10] [6.1] [6.12] [newest]" >&2
 	exit 2
 }
 
@@ -53,7 +65,7 @@ log() { printf 'vm: %s\n' "$*" >&2; }
 series_list=()
 for a in "$@"; do
 	case $a in
-	6.1 | 6.12) series_list+=("$a") ;;
+	5.10 | 6.1 | 6.12 | newest) series_list+=("$a") ;;
 	-h | --help)
 		# The header comment above is the help text.
 		awk 'NR > 3 && !/^#/ { exit } NR > 3 { sub(/^# ?/, ""); print }' "${BASH_SOURCE[0]}"
@@ -62,13 +74,15 @@ for a in "$@"; do
 	*) usage ;;
 	esac
 done
-[ ${#series_list[@]} -eq 0 ] && series_list=(6.1 6.12)
+[ ${#series_list[@]} -eq 0 ] && series_list=(5.10 6.1 6.12 newest)
 
 for v in vm_timeout test_timeout; do
 	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || { echo "vm: $v must be a positive number" >&2; exit 2; }
 done
 # It travels on the kernel command line: one word, no quoting.
 [[ ${VM_TESTS:-} =~ ^[A-Za-z0-9_,-]*$ ]] || { echo "vm: VM_TESTS: names separated by commas" >&2; exit 2; }
+[[ ${WGTRACE_TEST_ABORT:-} =~ ^[A-Za-z0-9_,-]*$ ]] ||
+	{ echo "vm: WGTRACE_TEST_ABORT: letters, digits, _ , - only" >&2; exit 2; }
 if [ "$(id -u)" != 0 ]; then
 	# Building the initramfs needs mknod and root-owned files.
 	for s in "${series_list[@]}"; do echo "SKIP vm-$s/all: needs root"; done
@@ -99,47 +113,168 @@ trap cleanup EXIT
 trap 'cleanup; exit 130' INT
 trap 'cleanup; exit 143' TERM
 
-# Debian meta package that points at the current kernel of a series.
+# The Debian suite of a series that this machine's apt does not carry (it
+# is bookworm: 6.1 and 6.12). Each such suite gets its own private apt
+# configuration: bullseye's and sid's linux-image-amd64 must not mix.
+suite_for() {
+	case $1 in
+	5.10) echo bullseye ;;
+	newest) echo sid ;;
+	esac
+}
+
+# Debian meta package that points at the current kernel of a series (in the
+# series' own suite).
 meta_for() {
 	case $1 in
-	6.1) echo linux-image-amd64 ;;
 	6.12) echo linux-image-6.12-amd64 ;;
+	*) echo linux-image-amd64 ;;
 	esac
+}
+
+# The mirror this machine's apt uses: the private configurations reach the
+# same registry without a host name written into the tree.
+host_mirror() {
+	local u
+	u=$(awk '/^URIs:/ && !/security/ { print $2; exit }' \
+		/etc/apt/sources.list.d/debian.sources 2>/dev/null)
+	[ -n "$u" ] || u=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+		awk '$1 == "deb" && !/security/ {
+			for (i = 2; i <= NF; i++) if ($i ~ /^[a-z+]+:\/\//) { print $i; exit }
+		}')
+	echo "$u"
+}
+
+# The apt options of a series, one per line: none for this machine's own
+# configuration, else a private sources list, index and download cache.
+apt_conf() { # series
+	local suite d
+	suite=$(suite_for "$1")
+	[ -n "$suite" ] || return 0
+	d=$cache/apt-$suite
+	printf '%s\n' -o "Dir::Etc::sourcelist=$d/sources.list" -o Dir::Etc::sourceparts=- \
+		-o "Dir::State::Lists=$d/lists" -o "Dir::Cache=$d/cache"
+}
+
+apt_run() { # series apt-get|apt-cache args...
+	local -a A
+	mapfile -t A < <(apt_conf "$1")
+	"$2" "${A[@]}" "${@:3}"
+}
+
+# Write the private configuration of a series' suite (the mirror may have
+# changed since the last run). Nothing to do for this machine's own.
+apt_private_setup() { # series
+	local suite d u
+	suite=$(suite_for "$1")
+	[ -n "$suite" ] || return 0
+	d=$cache/apt-$suite
+	u=$(host_mirror)
+	if [ -z "$u" ]; then
+		log "$1: no Debian mirror in this machine's apt configuration"
+		return 1
+	fi
+	mkdir -p "$d/lists/partial" "$d/cache/archives/partial"
+	echo "deb $u $suite main" >"$d/sources.list"
+}
+
+apt_update() { # series
+	local suite
+	suite=$(suite_for "$1")
+	if [ -z "$suite" ]; then
+		apt-get update -qq >/dev/null 2>&1
+		return
+	fi
+	# The stamp, not the lists' mtimes: apt dates those by the server.
+	# Without --error-on=any a failed fetch is only a warning, and an
+	# offline run would pass for a fresh index.
+	apt_run "$1" apt-get -qq --error-on=any update >/dev/null 2>&1 &&
+		touch "$cache/apt-$suite/updated"
+}
+
+# A private index older than a day is refreshed first: "newest" should
+# follow sid. It is ours and small; this machine's own index is left alone.
+apt_stale() { # series
+	local suite
+	suite=$(suite_for "$1")
+	[ -n "$suite" ] || return 1
+	[ -z "$(find "$cache/apt-$suite/updated" -mmin -1440 2>/dev/null)" ]
+}
+
+apt_index_name() { # series
+	local suite
+	suite=$(suite_for "$1")
+	if [ -n "$suite" ]; then echo "the private $suite index"; else echo "this machine's index"; fi
 }
 
 resolve_pkg() { # series -> linux-image-<version> package name
 	local meta pkg re
 	meta=$(meta_for "$1")
-	re="^linux-image-${1//./\\.}\\."
-	pkg=$(apt-cache depends "$meta" 2>/dev/null |
+	case $1 in
+	newest) re='^linux-image-[0-9]' ;;
+	*) re="^linux-image-${1//./\\.}\\." ;;
+	esac
+	pkg=$(apt_run "$1" apt-cache depends "$meta" 2>/dev/null |
 		awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { print $2; exit }')
-	# bookworm's linux-image-amd64 is 6.1; refuse a silent switch of series.
+	# bookworm's linux-image-amd64 is 6.1, bullseye's 5.10: refuse a
+	# silent switch of series.
 	[[ $pkg =~ $re ]] && echo "$pkg"
+}
+
+# The kernel of this series last made ready, if any.
+cached_kernel() { # series-dir
+	local k
+	k=$(ls -d "$1"/kernel-*/.ready 2>/dev/null | tail -n 1)
+	[ -n "$k" ] && echo "${k%/.ready}"
+}
+
+# Where the kernel image is: boot/vmlinuz-VER in a classic image package,
+# usr/lib/modules/VER/vmlinuz in a split one (linux-binary-VER).
+vmlinuz_of() { # kernel-dir version
+	local f
+	for f in "$1/boot/vmlinuz-$2" "$1/usr/lib/modules/$2/vmlinuz"; do
+		[ -e "$f" ] && { echo "$f"; return 0; }
+	done
+	return 1
+}
+
+# Download the .debs of linux-image-VER into dir: the image itself and,
+# where newer Debian splits the image (it is then only a meta package), the
+# linux-binary-VER (vmlinuz) and linux-modules-VER it depends on.
+download_kernel() { # series package dir
+	local parts err
+	parts=$(apt_run "$1" apt-cache depends "$2" 2>/dev/null |
+		awk '$1 == "Depends:" && $2 ~ /^linux-(binary|modules)-[0-9]/ { print $2 }')
+	# shellcheck disable=SC2086 # $parts is a list of package names
+	if ! err=$(cd "$3" && apt_run "$1" apt-get -q download "$2" $parts 2>&1); then
+		echo "apt-get download $2${parts:+ (and ${parts//$'\n'/, })} failed: $(echo "$err" | tail -n 1)"
+		return 1
+	fi
+	ls "$3"/*.deb >/dev/null 2>&1 || { echo "apt-get download $2 produced no .deb"; return 1; }
 }
 
 # Make <series dir>/kernel-<version> ready (extracted, depmod run); print its
 # path. On failure print the reason on stdout and return 1.
 fetch_kernel() {
-	local series=$1 sdir=$2 pkg kver kdir tmp deb err
+	local series=$1 sdir=$2 pkg kver kdir tmp deb err old
+	apt_private_setup "$series"
 	pkg=$(resolve_pkg "$series")
-	if [ -z "$pkg" ]; then
-		log "$series: apt-cache knows no $(meta_for "$series"); apt-get update"
-		apt-get update -qq >/dev/null 2>&1
+	if [ -z "$pkg" ] || apt_stale "$series"; then
+		log "$series: apt-get update ($(apt_index_name "$series"))"
+		apt_update "$series"
 		pkg=$(resolve_pkg "$series")
 	fi
 	if [ -z "$pkg" ]; then
 		# Offline: fall back to whatever this series last used.
-		kdir=$(ls -d "$sdir"/kernel-*/.ready 2>/dev/null | tail -n 1)
-		if [ -n "$kdir" ]; then
-			log "$series: cannot resolve the package; using cached ${kdir%/.ready}"
-			echo "${kdir%/.ready}"
+		if kdir=$(cached_kernel "$sdir"); then
+			log "$series: cannot resolve the package; using cached $kdir"
+			echo "$kdir"
 			return 0
 		fi
-		echo "cannot resolve $(meta_for "$series") with apt-cache (even after apt-get update)"
+		echo "cannot resolve $(meta_for "$series") in $(apt_index_name "$series") (even after apt-get update)"
 		return 1
 	fi
-	kver=${pkg#linux-image-}
-	kdir=$sdir/kernel-$kver
+	kdir=$sdir/kernel-${pkg#linux-image-}
 	if [ -e "$kdir/.ready" ]; then
 		echo "$kdir"
 		return 0
@@ -147,31 +282,48 @@ fetch_kernel() {
 
 	log "$series: downloading $pkg…"
 	tmp=$sdir/download
-	rm -rf "$tmp" "$kdir" && mkdir -p "$tmp"
-	if ! err=$(cd "$tmp" && apt-get download "$pkg" 2>&1); then
-		# The index may name a version the mirror has replaced.
+	rm -rf "$tmp" && mkdir -p "$tmp"
+	if ! err=$(download_kernel "$series" "$pkg" "$tmp"); then
+		# The index may name a version the mirror has replaced: refresh
+		# and resolve again (a new ABI is a new package name).
 		log "$series: download failed; apt-get update and retry"
-		apt-get update -qq >/dev/null 2>&1
-		if ! err=$(cd "$tmp" && apt-get download "$pkg" 2>&1); then
-			echo "apt-get download $pkg failed: $(echo "$err" | tail -n 1)"
+		apt_update "$series"
+		pkg=$(resolve_pkg "$series")
+		rm -rf "$tmp" && mkdir -p "$tmp"
+		if [ -z "$pkg" ] || ! err=$(download_kernel "$series" "$pkg" "$tmp"); then
+			if kdir=$(cached_kernel "$sdir"); then
+				log "$series: ${err:-cannot resolve the package}; using cached $kdir"
+				echo "$kdir"
+				return 0
+			fi
+			echo "${err:-cannot resolve $(meta_for "$series") after apt-get update}"
 			return 1
 		fi
 	fi
-	deb=$(ls "$tmp"/*.deb 2>/dev/null | head -n 1)
-	[ -n "$deb" ] || { echo "apt-get download $pkg produced no .deb"; return 1; }
+	kver=${pkg#linux-image-}
+	kdir=$sdir/kernel-$kver
+	rm -rf "$kdir"
 
-	log "$series: extracting $(basename "$deb")…"
-	if ! err=$(dpkg -x "$deb" "$kdir" 2>&1); then
-		echo "dpkg -x $(basename "$deb") failed: $err"
+	for deb in "$tmp"/*.deb; do
+		log "$series: extracting $(basename "$deb")…"
+		if ! err=$(dpkg -x "$deb" "$kdir" 2>&1); then
+			echo "dpkg -x $(basename "$deb") failed: $err"
+			return 1
+		fi
+	done
+	if ! vmlinuz_of "$kdir" "$kver" >/dev/null; then
+		echo "$pkg has neither boot/vmlinuz-$kver nor usr/lib/modules/$kver/vmlinuz"
 		return 1
+	fi
+	# Merged-/usr packages put the modules under usr/lib/modules; depmod -b
+	# and modprobe -d look only under lib/modules.
+	if [ ! -e "$kdir/lib/modules/$kver" ] && [ -d "$kdir/usr/lib/modules/$kver" ]; then
+		mkdir -p "$kdir/lib/modules"
+		ln -s "../../usr/lib/modules/$kver" "$kdir/lib/modules/$kver"
 	fi
 	# The .deb ships no modules.dep; modprobe needs one to find the closure.
 	if ! err=$(depmod -b "$kdir" "$kver" 2>&1); then
 		echo "depmod on the extracted $kver failed: $err"
-		return 1
-	fi
-	if [ ! -e "$kdir/boot/vmlinuz-$kver" ]; then
-		echo "$pkg has no boot/vmlinuz-$kver"
 		return 1
 	fi
 	# Older kernels of this series are dead weight now.
@@ -238,7 +390,8 @@ build_initramfs() {
 	fi
 
 	# Only the modules the tests need: the dependency closure of $modules as
-	# the kernel's own modules.dep says (.ko on 6.1, .ko.xz on 6.12).
+	# the kernel's own modules.dep says (plain .ko on 5.10 and 6.1, .ko.xz
+	# on 6.12 and newer).
 	# shellcheck disable=SC2086 # $modules is a list
 	if ! err=$(modprobe -d "$kdir" -S "$kver" -a --show-depends $modules 2>&1); then
 		echo "modprobe --show-depends failed: $err"
@@ -292,7 +445,7 @@ report_results() { # series results-file
 }
 
 run_series() {
-	local series=$1 sdir=$cache/$1 kdir kver why rc t0 t1 t2 t3 console results size
+	local series=$1 sdir=$cache/$1 kdir kver vmlinuz append why rc t0 t1 t2 t3 console results size
 	mkdir -p "$sdir"
 	console=$sdir/console.log
 	results=$sdir/results.log
@@ -304,6 +457,7 @@ run_series() {
 		return
 	fi
 	kver=${kdir##*/kernel-}
+	vmlinuz=$(vmlinuz_of "$kdir" "$kver")
 	t1=$SECONDS
 
 	log "$series: building the initramfs for $kver…"
@@ -317,6 +471,9 @@ run_series() {
 	log "$series: booting $kver (initramfs ${size} KiB)…"
 	: >"$console"
 	: >"$results"
+	append="console=ttyS0 quiet panic=-1 vm_test_timeout=$test_timeout vm_tests=${VM_TESTS:-}"
+	# Only carried: the guest's /init and test library decide what it means.
+	[ -n "${WGTRACE_TEST_ABORT+set}" ] && append+=" wgtrace_test_abort=$WGTRACE_TEST_ABORT"
 	qemu_pid_file=$sdir/qemu.pid
 	rm -f "$qemu_pid_file"
 	# Serial ports to files, no monitor, stdin closed: Ctrl-C reaches this
@@ -325,8 +482,7 @@ run_series() {
 		-accel "$vm_accel" -smp 2 -m 2G \
 		-display none -monitor none -no-reboot \
 		-pidfile "$qemu_pid_file" \
-		-kernel "$kdir/boot/vmlinuz-$kver" -initrd "$sdir/initrd.cpio.gz" \
-		-append "console=ttyS0 quiet panic=-1 vm_test_timeout=$test_timeout vm_tests=${VM_TESTS:-}" \
+		-kernel "$vmlinuz" -initrd "$sdir/initrd.cpio.gz" -append "$append" \
 		-device virtio-rng-pci \
 		-serial "file:$console" -serial "file:$results" \
 		</dev/null >"$sdir/qemu.err" 2>&1 &
