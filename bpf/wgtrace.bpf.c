@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * wgtrace's kernel programs: thin entry points. The logic of each concern is
- * in fib.h, wg.h (wg_kprobe.h for the kprobe tier), drop.h, tc.h and
- * bypass.h (counting in counters.h). Each candidate of the hook table in
+ * in fib.h, wg.h (wg_kprobe.h for the kprobe tier), drop.h, outer.h, tc.h
+ * and bypass.h (counting in counters.h). Each candidate of the hook table in
  * user/hooks.c names the programs here that implement it; the loader
  * enables only those of the candidates it chose for this kernel.
  */
@@ -11,6 +11,7 @@
 #include "wg.h"
 #include "wg_kprobe.h"
 #include "drop.h"
+#include "outer.h"
 #include "tc.h"
 #include "bypass.h"
 
@@ -148,6 +149,32 @@ SEC("fentry/wg_socket_send_skb_to_peer")
 int BPF_PROG(wgt_wg_outer, struct wg_peer___wgt *peer, struct sk_buff *skb)
 {
 	return on_wg_outer(peer, skb);
+}
+
+SEC("fentry/ip_do_fragment")
+int BPF_PROG(wgt_frag4, struct net *net, struct sock *sk, struct sk_buff *skb)
+{
+	return on_fragment(skb);
+}
+
+SEC("fentry/ip6_fragment")
+int BPF_PROG(wgt_frag6, struct net *net, struct sock *sk, struct sk_buff *skb)
+{
+	return on_fragment(skb);
+}
+
+SEC("kprobe/ip_do_fragment")
+int BPF_KPROBE(wgt_kp_frag4, struct net *net, struct sock *sk,
+	       struct sk_buff *skb)
+{
+	return on_fragment(skb);
+}
+
+SEC("kprobe/ip6_fragment")
+int BPF_KPROBE(wgt_kp_frag6, struct net *net, struct sock *sk,
+	       struct sk_buff *skb)
+{
+	return on_fragment(skb);
 }
 
 SEC("tp_btf/net_dev_queue")

@@ -7,7 +7,7 @@
 
 #define BPF_CAND(k, t, w, ...)	{ k, t, w, { __VA_ARGS__ } }
 #define FEXIT(f, ...)		BPF_CAND(HK_FEXIT, f, NULL, __VA_ARGS__)
-#define FENTRY(f, ...)		BPF_CAND(HK_FENTRY, f, NULL, __VA_ARGS__)
+#define FENTRY(f, w, ...)	BPF_CAND(HK_FENTRY, f, w, __VA_ARGS__)
 #define KPROBE(f, w, ...)	BPF_CAND(HK_KPROBE, f, w, __VA_ARGS__)
 /* A kprobe on entry keeping what the kretprobe reads: program pair. */
 #define KRETPROBE(f, w, ...)	BPF_CAND(HK_KRETPROBE, f, w, __VA_ARGS__)
@@ -50,8 +50,12 @@ const struct hook_fact hook_facts[LF__COUNT] = {
 		FEXIT("wg_xmit", "wgt_wg_xmit_entry", "wgt_wg_xmit"),
 		KRETPROBE("wg_xmit", NULL, "wgt_kp_xmit", "wgt_kr_xmit")),
 	[LF_OUTER] = FACT("outer_endpoint", "outer endpoint and underlay device",
-		FENTRY("wg_socket_send_skb_to_peer", "wgt_wg_outer"),
+		FENTRY("wg_socket_send_skb_to_peer", NULL, "wgt_wg_outer"),
 		INVENTORY("peer endpoint from the WireGuard inventory")),
+	/* Not the FragOKs counter: it counts every fragmented packet. */
+	[LF_OUTER_FRAG] = FACT("outer_fragment", "outer WireGuard packet fragmented on the underlay",
+		FENTRY("ip_do_fragment", "and ip6_fragment", "wgt_frag4", "wgt_frag6"),
+		KPROBE("ip_do_fragment", "and ip6_fragment", "wgt_kp_frag4", "wgt_kp_frag6")),
 	[LF_RPF] = FACT("rpf_drop", "rp_filter drops",
 		DROP_REASON("IP_RPFILTER", "wgt_kfree_skb"),
 		INVENTORY("TcpExt IPReversePathFilter delta")),

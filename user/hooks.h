@@ -50,6 +50,7 @@ enum wgt_fact {
 	LF_WG_RX_SRC,
 	LF_WG_XMIT,		/* no endpoint, where TX cannot read it */
 	LF_OUTER,
+	LF_OUTER_FRAG,		/* outer packets fragmented on the underlay */
 	LF_RPF,
 	LF_MTU,
 	LF_ICMP,		/* ICMP errors the kernel sends about a flow */

@@ -292,6 +292,9 @@ static const char *mode_for(const struct live *l, unsigned int verdict)
 	case WGT_V_MTU_DROP:
 		lf = LF_MTU;
 		break;
+	case WGT_V_OUTER_FRAGMENTED:
+		lf = LF_OUTER_FRAG;
+		break;
 	default:
 		lf = LF_DROPS;
 		break;
@@ -384,6 +387,17 @@ static void describe(const struct live *l, const struct live_entry *le,
 	case WGT_V_NO_ENDPOINT:
 		snprintf(f->expected, sizeof(f->expected), "the peer has an endpoint");
 		snprintf(f->actual, sizeof(f->actual), "no endpoint: dropped");
+		break;
+	case WGT_V_OUTER_FRAGMENTED:
+		snprintf(f->expected, sizeof(f->expected),
+			 "outer packets within the underlay MTU");
+		if (le->has_sample) {
+			snprintf(f->actual, sizeof(f->actual),
+				 "%u-byte outer packet, MTU %u on %s", s->len,
+				 s->mtu, ifname_of(l, s->oif, b, sizeof(b)));
+			finding_object(f, "mtu", "%u", s->mtu);
+			finding_object(f, "underlay", "%s", b);
+		}
 		break;
 	case WGT_V_ROUTE_BYPASS:
 		snprintf(f->expected, sizeof(f->expected), "dev %s",
@@ -627,6 +641,8 @@ const char *live_unobservable(const struct live *l, const char *id)
 		return "no PKT_TOO_BIG drop reason, no ICMP hook, no FragFails counter";
 	if (!strcmp(id, "no_forward") && ld->mode[LF_DROPS] > WGT_MODE_TRACEPOINT)
 		return "kfree_skb tracepoint unavailable";
+	if (!strcmp(id, "outer_fragmented") && ld->mode[LF_OUTER_FRAG] > WGT_MODE_KPROBE)
+		return "neither fentry nor kprobes on ip_do_fragment/ip6_fragment";
 	if (!strcmp(id, "route_bypass") && ld->mode[LF_BYPASS] > WGT_MODE_TC)
 		return "neither tcx nor the net_dev_queue tracepoint available";
 	return NULL;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <malloc.h>
 #include <poll.h>
+#include <arpa/inet.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <bpf/bpf.h>
@@ -38,6 +39,7 @@ uint32_t current_netns_ino(void)
 }
 
 static int fill_allowed(struct loader *ld, const struct inventory *inv);
+static int fill_ports(struct loader *ld, const struct inventory *inv);
 static void lookup_ctx_setup(struct loader *ld);
 
 static const struct hook_candidate *chosen_cand(const struct loader *ld,
@@ -299,6 +301,8 @@ static int plan_load_attach(struct loader *ld, const struct loader_opts *opts)
 		err = open_and_load(ld, opts);
 		if (!err && opts->inv) {
 			err = fill_allowed(ld, opts->inv);
+			if (!err)
+				err = fill_ports(ld, opts->inv);
 			if (err) {
 				wgt_err("cannot fill the AllowedIPs map: %s",
 					strerror(-err));
@@ -420,6 +424,41 @@ static void lpm_key_of(const struct wgt_prefix *p, struct wgt_lpm_key *k)
 	k->prefixlen = WGT_LPM_FAMILY_BITS + p->len;
 	k->family = p->addr.family;
 	memcpy(k->addr, p->addr.b, addr_bytes(p->addr.family));
+}
+
+/*
+ * WireGuard's listen ports, by which BPF knows outer packets: the map is
+ * rewritten whole (a device's port may change, devices come and go). A
+ * port of a gone device may count for a moment: an outer packet then.
+ */
+static int fill_ports(struct loader *ld, const struct inventory *inv)
+{
+	int fd = bpf_map__fd(ld->skel->maps.wg_ports);
+	__u16 key, next, *prev = NULL, gone[256];
+	size_t i, n = 0;
+	uint32_t ifindex;
+	bool current;
+
+	for (i = 0; i < inv->n_wg; i++) {
+		if (!inv->wg[i].listen_port)
+			continue;
+		key = htons(inv->wg[i].listen_port);
+		ifindex = inv->wg[i].ifindex;
+		if (bpf_map_update_elem(fd, &key, &ifindex, BPF_ANY))
+			return -errno;
+	}
+	while (!bpf_map_get_next_key(fd, prev, &next) && n < ARRAY_SIZE(gone)) {
+		key = next;
+		prev = &key;
+		current = false;
+		for (i = 0; i < inv->n_wg && !current; i++)
+			current = htons(inv->wg[i].listen_port) == key;
+		if (!current)
+			gone[n++] = key;
+	}
+	for (i = 0; i < n; i++)
+		bpf_map_delete_elem(fd, &gone[i]);
+	return 0;
 }
 
 static int fill_allowed(struct loader *ld, const struct inventory *inv)
@@ -649,6 +688,8 @@ int loader_sync(struct loader *ld, const struct inventory *inv)
 	if (!ld->skel)
 		return -EINVAL;
 	err = fill_allowed(ld, inv);
+	if (!err)
+		err = fill_ports(ld, inv);
 	if (err)
 		return err;
 	prune_allowed(ld, inv);

@@ -28,7 +28,8 @@
 /* wg_xmit_error only where the TX peer hook cannot tell no endpoint. */
 #define LF_COUNT_SET	(LF_BIT(LF_WG_TX_PEER) | LF_BIT(LF_WG_RX_SRC) | \
 			 LF_BIT(LF_WG_XMIT) | LF_BIT(LF_RPF) | LF_BIT(LF_MTU) | \
-			 LF_BIT(LF_DROPS) | LF_BIT(LF_BYPASS))
+			 LF_BIT(LF_OUTER_FRAG) | LF_BIT(LF_DROPS) | \
+			 LF_BIT(LF_BYPASS))
 #define LF_ALL_SET	(LF_BIT(LF__COUNT) - 1)
 /* Bounds the plan's retries: each one refuses at least one candidate. */
 #define LOADER_MAX_ATTEMPTS 16

@@ -126,7 +126,7 @@ static int parse_args(int argc, char **argv, struct watch_opts *o)
 
 static const char *const watched_ids[] = {
 	"src_rejected", "rpf_drop", "mtu_drop", "no_peer", "no_forward",
-	"route_bypass",
+	"route_bypass", "outer_fragmented",
 };
 
 static void print_header(const struct watch_opts *o, const struct live *l,
