@@ -309,7 +309,8 @@ static bool endpoint_wanted(const struct wg_peer_info *p, size_t n_endpoints,
 static int run_trace(struct trace_opts *o, struct trace_target *t, size_t nt,
 		     struct inventory *inv)
 {
-	struct loader_opts lo = { .trace = true, .want = LF_TRACE_SET };
+	/* The AllowedIPs go to BPF too: kprobe-tier hooks name peers by them. */
+	struct loader_opts lo = { .trace = true, .want = LF_TRACE_SET, .inv = inv };
 	struct collected c = { 0 };
 	struct probe_sender snd[TRACE_MAX_TARGETS];
 	size_t icmp_replies[TRACE_MAX_TARGETS] = { 0 }, sent = 0, i, j;
