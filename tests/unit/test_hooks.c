@@ -4,10 +4,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
 #include "hooks.h"
+#include "wgtrace.skel.h"
 
 static const struct hook_fact *fact(const char *id)
 {
@@ -97,6 +99,67 @@ static void candidate_names(void **state)
 	assert_string_equal(buf, "tx_errors delta");
 }
 
+/*
+ * One source of truth: every BPF candidate names programs that exist in
+ * the object, inventory ones none, and every program of the object serves
+ * some candidate (no program the table does not know of).
+ */
+static void candidates_name_real_programs(void **state)
+{
+	struct wgtrace_bpf *skel = wgtrace_bpf__open();
+	struct bpf_program *p;
+	int i, j, k;
+
+	(void)state;
+	assert_non_null(skel);
+	for (i = 0; i < hook_facts_count; i++)
+		for (j = 0; j < hook_facts[i].ncand; j++) {
+			const struct hook_candidate *c = &hook_facts[i].cand[j];
+
+			if (!hook_candidate_is_bpf(c)) {
+				assert_null(c->prog[0]);
+				continue;
+			}
+			assert_non_null(c->prog[0]);
+			for (k = 0; k < HOOK_MAX_PROGS && c->prog[k]; k++)
+				assert_non_null(bpf_object__find_program_by_name(
+					skel->obj, c->prog[k]));
+		}
+	bpf_object__for_each_program(p, skel->obj) {
+		bool named = false;
+
+		for (i = 0; i < hook_facts_count && !named; i++)
+			for (j = 0; j < hook_facts[i].ncand && !named; j++)
+				for (k = 0; k < HOOK_MAX_PROGS; k++)
+					named |= hook_facts[i].cand[j].prog[k] &&
+						 !strcmp(hook_facts[i].cand[j].prog[k],
+							 bpf_program__name(p));
+		if (!named)
+			fail_msg("program %s serves no candidate", bpf_program__name(p));
+	}
+	wgtrace_bpf__destroy(skel);
+}
+
+/* The man page documents every fact by its id. */
+static void man_page_lists_every_fact(void **state)
+{
+	static char text[256 * 1024];
+	FILE *f = fopen("contrib/wgtrace.8", "r");
+	size_t n;
+	int i;
+
+	(void)state;
+	if (!f)
+		skip();		/* run outside the source tree */
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	for (i = 0; i < hook_facts_count; i++)
+		if (!strstr(text, hook_facts[i].id))
+			fail_msg("contrib/wgtrace.8 does not mention fact %s",
+				 hook_facts[i].id);
+}
+
 static void mode_names_match_design(void **state)
 {
 	(void)state;
@@ -117,6 +180,8 @@ int main(void)
 		cmocka_unit_test(wireguard_facts_fall_back),
 		cmocka_unit_test(candidate_names),
 		cmocka_unit_test(mode_names_match_design),
+		cmocka_unit_test(candidates_name_real_programs),
+		cmocka_unit_test(man_page_lists_every_fact),
 	};
 
 	return cmocka_run_group_tests_name("hooks", tests, NULL, NULL);
