@@ -51,7 +51,12 @@ frame_errors() { wg_counter wxb wg0 rx_frame_errors; }
 spoof() {	# N pings from a source outside B's AllowedIPs for A
 	nsx wxa timeout 60 ping -q -c $N -i 0.2 -W 2 -I 10.77.0.5 10.99.0.2 >/dev/null 2>&1
 }
-SER="wgtrace_drops_total{reason=\"src_rejected\",interface=\"wg0\",peer=\"$WG_A_PUB\"}"
+# The sender's key is read from WireGuard's own struct, which needs the
+# module's BTF (5.11+). Without it (5.10) the rejection is counted exactly
+# but the sender is unknown: an empty peer label, never a guessed one.
+SENDER=$WG_A_PUB
+[ -e /sys/kernel/btf/wireguard ] || SENDER=
+SER="wgtrace_drops_total{reason=\"src_rejected\",interface=\"wg0\",peer=\"$SENDER\"}"
 ser_is() {	# VALUE: the scraped series has it (the scrape stays in $LIB_TMP/cur)
 	scrape >"$LIB_TMP/cur" && [ "$(val "$LIB_TMP/cur" "$SER")" = "$1" ]
 }
