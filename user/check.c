@@ -44,6 +44,12 @@ struct check_opts {
 	bool json;
 };
 
+/* A route of inv->routes by its destination. */
+struct pfx_ref {
+	struct wgt_prefix dst;
+	size_t idx;
+};
+
 struct check {
 	const struct inventory *inv;
 	const struct intent *intent;
@@ -52,6 +58,18 @@ struct check {
 	struct lpm **lpm;		/* one per inv->wg[i] */
 	struct finding_list *out;
 	struct wgt_prefix *scratch;	/* room for every route prefix */
+	/*
+	 * Sorted by prefix, so "every route or AllowedIPs prefix inside P" is
+	 * a binary search and a short walk instead of a pass over all of
+	 * them per question: check stays n log n at 20,000 peers.
+	 */
+	struct pfx_ref *routes;		/* inv->routes, sorted */
+	struct wgt_prefix **allowed;	/* per inv->wg[i]: AllowedIPs, sorted */
+	size_t *n_allowed;
+	/* The kernel's answers, asked in one batch (prefetch()), sorted. */
+	struct route_query *cache_q;
+	struct route_answer *cache_a;
+	size_t n_cache;
 	struct wgt_addr prefer[ARRAY_SIZE(default_candidates)];
 	size_t n_prefer;
 	/* The kernel's answer for "the internet", per family (0 v4, 1 v6). */
@@ -191,22 +209,67 @@ static const char *answer_fmt(const struct check *c,
 	return buf;
 }
 
+static int addr_order(const struct wgt_addr *a, const struct wgt_addr *b)
+{
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	return memcmp(a->b, b->b, addr_bytes(a->family));
+}
+
+static int prefix_order(const struct wgt_prefix *a, const struct wgt_prefix *b)
+{
+	int r = addr_order(&a->addr, &b->addr);
+
+	return r ? r : (int)a->len - (int)b->len;
+}
+
+static int query_order(const void *x, const void *y)
+{
+	const struct route_query *a = x, *b = y;
+	int r = addr_order(&a->dst, &b->dst);
+
+	if (r)
+		return r;
+	return a->mark < b->mark ? -1 : a->mark > b->mark;
+}
+
+/* The prefetched answer for dst and mark, or NULL. */
+static const struct route_answer *cached(const struct check *c,
+					 const struct wgt_addr *dst,
+					 uint32_t mark)
+{
+	struct route_query key = { .dst = *dst, .mark = mark };
+	const struct route_query *q;
+
+	if (!c->n_cache)
+		return NULL;
+	q = bsearch(&key, c->cache_q, c->n_cache, sizeof(key), query_order);
+	return q ? &c->cache_a[q - c->cache_q] : NULL;
+}
+
 /* route_get() with the query spelled out; -errno only for a local failure. */
 static int ask(const struct check *c, const struct wgt_addr *dst,
 	       uint32_t mark, struct route_answer *ans)
 {
 	struct route_query q = { .dst = *dst, .mark = mark };
+	const struct route_answer *hit = cached(c, dst, mark);
 	char a[WGT_ADDR_STRLEN], how[160];
 	int err;
 
-	err = route_get(&q, ans);
-	if (err) {
-		wgt_err("route query for %s failed: %s",
-			addr_fmt(dst, a, sizeof(a)), strerror(-err));
-		return err;
+	if (hit) {
+		*ans = *hit;
+	} else {
+		err = route_get(&q, ans);
+		if (err) {
+			wgt_err("route query for %s failed: %s",
+				addr_fmt(dst, a, sizeof(a)), strerror(-err));
+			return err;
+		}
 	}
-	wgt_dbg(1, "route get %s mark 0x%x: %s", addr_fmt(dst, a, sizeof(a)),
-		mark, answer_fmt(c, ans, how, sizeof(how)));
+	if (wgt_verbose >= 1)
+		wgt_dbg(1, "route get %s mark 0x%x: %s",
+			addr_fmt(dst, a, sizeof(a)), mark,
+			answer_fmt(c, ans, how, sizeof(how)));
 	return 0;
 }
 
@@ -272,20 +335,54 @@ static void set_example(struct finding *f, const struct wgt_addr *dst,
 	f->example.mark = mark;
 }
 
+/* The first entry of v (sorted) at or after p: where p's insides start. */
+static size_t refs_from(const struct pfx_ref *v, size_t n,
+			const struct wgt_prefix *p)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (prefix_order(&v[mid].dst, p) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static size_t pfx_from(const struct wgt_prefix *v, size_t n,
+		       const struct wgt_prefix *p)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (prefix_order(&v[mid], p) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /*
  * Route prefixes strictly inside p, from every table: the more specific
- * routes a sample address for p should stay clear of. Into c->scratch.
+ * routes a sample address for p should stay clear of. Into c->scratch at
+ * n; returns the new count.
  */
 static size_t routes_inside(const struct check *c, const struct wgt_prefix *p,
-			    unsigned int min_len)
+			    unsigned int min_len, size_t n)
 {
-	size_t i, n = 0;
+	size_t i = refs_from(c->routes, c->inv->n_routes, p);
 
-	for (i = 0; i < c->inv->n_routes; i++) {
-		const struct wgt_prefix *r = &c->inv->routes[i].dst;
+	for (; i < c->inv->n_routes &&
+	       prefix_contains(p, &c->routes[i].dst.addr); i++) {
+		const struct wgt_prefix *r = &c->routes[i].dst;
 
-		if (r->len > p->len && r->len >= min_len &&
-		    prefix_covers(p, r))
+		if (r->len > p->len && r->len >= min_len)
 			c->scratch[n++] = *r;
 	}
 	return n;
@@ -306,11 +403,11 @@ static void sample_for(const struct check *c, const struct wgt_prefix *p,
 	const struct wgt_addr *prefer = p->len ? NULL : c->prefer;
 	size_t np = p->len ? 0 : c->n_prefer, n;
 
-	n = routes_inside(c, p, 0);
-	if (sample_outside(p, c->scratch, n, prefer, np, out))
+	n = prefix_outermost(c->scratch, routes_inside(c, p, 0, 0));
+	if (sample_outside_sorted(p, c->scratch, n, prefer, np, out))
 		return;
-	n = routes_inside(c, p, wide + 1);
-	if (sample_outside(p, c->scratch, n, prefer, np, out))
+	n = prefix_outermost(c->scratch, routes_inside(c, p, wide + 1, 0));
+	if (sample_outside_sorted(p, c->scratch, n, prefer, np, out))
 		return;
 	prefix_sample_addr(p, out);
 }
@@ -488,25 +585,24 @@ static int check_bypass_parts(struct check *c, const struct wg_device_info *d,
 			      const struct wg_peer_info *p,
 			      const struct wgt_prefix *pfx)
 {
+	const struct wgt_prefix *last = NULL;
 	struct route_answer ans;
 	struct wgt_addr dst;
-	size_t i, j;
+	size_t i;
 	int err;
 
-	for (i = 0; i < c->inv->n_routes; i++) {
-		const struct inv_route *r = &c->inv->routes[i];
-		bool seen = false;
+	i = refs_from(c->routes, c->inv->n_routes, pfx);
+	for (; i < c->inv->n_routes &&
+	       prefix_contains(pfx, &c->routes[i].dst.addr); i++) {
+		const struct inv_route *r = &c->inv->routes[c->routes[i].idx];
 
 		if (!forwarding_route(r) || r->oif == d->ifindex ||
-		    r->dst.len <= pfx->len || !prefix_covers(pfx, &r->dst))
+		    r->dst.len <= pfx->len)
 			continue;
-		/* The same prefix in several tables: one question. */
-		for (j = 0; j < i && !seen; j++)
-			seen = forwarding_route(&c->inv->routes[j]) &&
-			       c->inv->routes[j].oif != d->ifindex &&
-			       prefix_equal(&c->inv->routes[j].dst, &r->dst);
-		if (seen)
+		/* The same prefix in several tables (adjacent): one question. */
+		if (last && prefix_equal(last, &r->dst))
 			continue;
+		last = &r->dst;
 		sample_for(c, &r->dst, &dst);
 		err = ask(c, &dst, 0, &ans);
 		if (err)
@@ -570,12 +666,13 @@ static size_t allowed_inside(const struct check *c,
 			     const struct wg_device_info *d,
 			     const struct wgt_prefix *r, size_t n)
 {
-	size_t i, j;
+	const struct wgt_prefix *v = c->allowed[wg_slot(c, d)];
+	size_t nv = c->n_allowed[wg_slot(c, d)];
+	size_t i = pfx_from(v, nv, r);
 
-	for (i = 0; i < d->n_peers; i++)
-		for (j = 0; j < d->peers[i].n_allowed; j++)
-			if (prefix_covers(r, &d->peers[i].allowed[j]))
-				c->scratch[n++] = d->peers[i].allowed[j];
+	for (; i < nv && prefix_contains(r, &v[i].addr); i++)
+		if (prefix_covers(r, &v[i]))
+			c->scratch[n++] = v[i];
 	return n;
 }
 
@@ -607,15 +704,18 @@ static int check_no_peer(struct check *c, const struct wg_device_info *d)
 		    prefix_covers(&m.pfx, &r->dst))
 			continue;
 		/* An address of r no peer holds and no finer route takes. */
-		n = routes_inside(c, &r->dst, 0);
-		n = allowed_inside(c, d, &r->dst, n);
-		if (!sample_outside(&r->dst, c->scratch, n,
-				    r->dst.len ? NULL : c->prefer,
-				    r->dst.len ? 0 : c->n_prefer, &dst)) {
+		n = routes_inside(c, &r->dst, 0, 0);
+		n = prefix_outermost(c->scratch,
+				     allowed_inside(c, d, &r->dst, n));
+		if (!sample_outside_sorted(&r->dst, c->scratch, n,
+					   r->dst.len ? NULL : c->prefer,
+					   r->dst.len ? 0 : c->n_prefer,
+					   &dst)) {
 			/* Finer routes take it all; they are checked too. */
-			n = allowed_inside(c, d, &r->dst, 0);
-			if (!sample_outside(&r->dst, c->scratch, n, NULL, 0,
-					    &dst))
+			n = prefix_outermost(c->scratch,
+					     allowed_inside(c, d, &r->dst, 0));
+			if (!sample_outside_sorted(&r->dst, c->scratch, n,
+						   NULL, 0, &dst))
 				continue;
 		}
 		if (lpm_lookup(lpm, &dst, &m))
@@ -1245,11 +1345,13 @@ static int check_intent(struct check *c)
 		 * routes inside it (not our own addresses) decide for their
 		 * parts, so each gets a question too.
 		 */
-		for (j = 0; j < c->inv->n_routes && !violated && !err; j++) {
-			const struct inv_route *r = &c->inv->routes[j];
+		j = refs_from(c->routes, c->inv->n_routes, &a->dst);
+		for (; j < c->inv->n_routes && !violated && !err &&
+		       prefix_contains(&a->dst, &c->routes[j].dst.addr); j++) {
+			const struct inv_route *r =
+				&c->inv->routes[c->routes[j].idx];
 
-			if (!forwarding_route(r) || r->dst.len <= a->dst.len ||
-			    !prefix_covers(&a->dst, &r->dst))
+			if (!forwarding_route(r) || r->dst.len <= a->dst.len)
 				continue;
 			sample_for(c, &r->dst, &dst);
 			err = verify_addr(c, a, &dst, &violated);
@@ -1261,6 +1363,109 @@ static int check_intent(struct check *c)
 }
 
 /* ---- the run ---------------------------------------------------------- */
+
+static int ref_order(const void *x, const void *y)
+{
+	const struct pfx_ref *a = x, *b = y;
+	int r = prefix_order(&a->dst, &b->dst);
+
+	if (r)
+		return r;
+	return a->idx < b->idx ? -1 : a->idx > b->idx;
+}
+
+static int pfx_sort_order(const void *x, const void *y)
+{
+	return prefix_order(x, y);
+}
+
+/* The sorted copies behind routes_inside() and allowed_inside(). */
+static int build_index(struct check *c)
+{
+	const struct inventory *inv = c->inv;
+	size_t i, j, k, n;
+
+	c->routes = calloc(inv->n_routes + 1, sizeof(*c->routes));
+	c->allowed = calloc(inv->n_wg + 1, sizeof(*c->allowed));
+	c->n_allowed = calloc(inv->n_wg + 1, sizeof(*c->n_allowed));
+	if (!c->routes || !c->allowed || !c->n_allowed)
+		return -ENOMEM;
+	for (i = 0; i < inv->n_routes; i++)
+		c->routes[i] = (struct pfx_ref){ inv->routes[i].dst, i };
+	/* Equal prefixes keep the inventory's (table) order. */
+	qsort(c->routes, inv->n_routes, sizeof(*c->routes), ref_order);
+	for (i = 0; i < inv->n_wg; i++) {
+		const struct wg_device_info *d = &inv->wg[i];
+
+		for (j = 0, n = 0; j < d->n_peers; j++)
+			n += d->peers[j].n_allowed;
+		c->allowed[i] = calloc(n + 1, sizeof(**c->allowed));
+		if (!c->allowed[i])
+			return -ENOMEM;
+		for (j = 0, n = 0; j < d->n_peers; j++)
+			for (k = 0; k < d->peers[j].n_allowed; k++)
+				c->allowed[i][n++] = d->peers[j].allowed[k];
+		qsort(c->allowed[i], n, sizeof(**c->allowed), pfx_sort_order);
+		c->n_allowed[i] = n;
+	}
+	return 0;
+}
+
+/*
+ * Every question check will certainly ask, asked at once: a sample of each
+ * AllowedIPs prefix (mark 0) and each endpoint (the device's fwmark), each
+ * distinct question once. Later questions (finer routes, intent lines) are
+ * asked one by one.
+ */
+static int prefetch(struct check *c)
+{
+	const struct inventory *inv = c->inv;
+	struct route_query *q;
+	size_t i, j, k, n = 2, u;
+	int err;
+
+	for (i = 0; i < inv->n_wg; i++)
+		for (j = 0; j < inv->wg[i].n_peers; j++)
+			n += inv->wg[i].peers[j].n_allowed + 1;
+	q = calloc(n, sizeof(*q));
+	if (!q)
+		return -ENOMEM;
+	n = 0;
+	for (i = 0; i < 2; i++)
+		q[n++].dst = c->def_dst[i];
+	for (i = 0; i < inv->n_wg; i++) {
+		const struct wg_device_info *d = &inv->wg[i];
+
+		for (j = 0; j < d->n_peers; j++) {
+			const struct wg_peer_info *p = &d->peers[j];
+
+			for (k = 0; k < p->n_allowed; k++)
+				sample_for(c, &p->allowed[k], &q[n++].dst);
+			if (p->has_endpoint)
+				q[n++] = (struct route_query){
+					.dst = p->endpoint, .mark = d->fwmark,
+				};
+		}
+	}
+	qsort(q, n, sizeof(*q), query_order);
+	for (i = 0, u = 0; i < n; i++)
+		if (!u || query_order(&q[u - 1], &q[i]))
+			q[u++] = q[i];
+	c->cache_a = calloc(u + 1, sizeof(*c->cache_a));
+	if (!c->cache_a) {
+		free(q);
+		return -ENOMEM;
+	}
+	c->cache_q = q;
+	err = route_get_many(q, c->cache_a, u);
+	if (err) {
+		wgt_err("route queries failed: %s", strerror(-err));
+		return err;
+	}
+	c->n_cache = u;
+	wgt_dbg(1, "%zu route questions asked in batches", u);
+	return 0;
+}
 
 static int prepare(struct check *c)
 {
@@ -1280,6 +1485,9 @@ static int prepare(struct check *c)
 	c->lpm = calloc(c->inv->n_wg + 1, sizeof(*c->lpm));
 	if (!c->scratch || !c->lpm)
 		return -ENOMEM;
+	err = build_index(c);
+	if (err)
+		return err;
 	for (i = 0; i < c->inv->n_wg; i++) {
 		err = lpm_build(&c->inv->wg[i], &c->lpm[i]);
 		if (err) {
@@ -1288,10 +1496,15 @@ static int prepare(struct check *c)
 			return err;
 		}
 	}
-	/* "The internet" per family, asked once for v6_leak/v6_blackhole. */
+	/* "The internet" per family, for v6_leak/v6_blackhole. */
 	for (s = 0; s < 2; s++) {
 		def.addr.family = s ? AF_INET6 : AF_INET;
 		sample_for(c, &def, &c->def_dst[s]);
+	}
+	err = prefetch(c);
+	if (err)
+		return err;
+	for (s = 0; s < 2; s++) {
 		err = ask(c, &c->def_dst[s], 0, &c->def_ans[s]);
 		if (err)
 			return err;
@@ -1487,6 +1700,14 @@ cleanup:
 		for (i = 0; i < inv.n_wg; i++)
 			lpm_free(c.lpm[i]);
 	free(c.lpm);
+	if (c.allowed)
+		for (i = 0; i < inv.n_wg; i++)
+			free(c.allowed[i]);
+	free(c.allowed);
+	free(c.n_allowed);
+	free(c.routes);
+	free(c.cache_q);
+	free(c.cache_a);
 	free(c.scratch);
 	finding_list_free(&out);
 	if (have_inv)

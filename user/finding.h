@@ -141,6 +141,23 @@ bool sample_outside(const struct wgt_prefix *p, const struct wgt_prefix *excl,
 		    size_t n_prefer, struct wgt_addr *out);
 
 /*
+ * sample_outside() for many exclusions (a gateway with a route per peer):
+ * excl sorted by address and pairwise disjoint, as prefix_outermost()
+ * leaves them, so each test is a binary search. Same preference order,
+ * except that past the first host it takes the lowest free address above
+ * it. O((n_prefer + 1) log n + n) instead of O(n * n).
+ */
+bool sample_outside_sorted(const struct wgt_prefix *p,
+			   const struct wgt_prefix *excl, size_t n_excl,
+			   const struct wgt_addr *prefer, size_t n_prefer,
+			   struct wgt_addr *out);
+/*
+ * Sort v by address and drop every prefix another one in v covers: what
+ * sample_outside_sorted() wants. Returns the new count.
+ */
+size_t prefix_outermost(struct wgt_prefix *v, size_t n);
+
+/*
  * A prefix that makes dev a gateway for family (AF_INET or AF_INET6): a
  * peer carrying a subnet rather than a host (/32, /128) is a network
  * behind the tunnel, and reaching it from elsewhere means forwarding. A

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The decisions behind `wgtrace check`, fed by hand: which address speaks
- * for a prefix, when a device is a gateway, MTU overhead, IPv6 leak versus
+ * for a prefix (also among thousands of finer routes), when a device is a gateway, MTU overhead, IPv6 leak versus
  * blackhole, and when rp_filter drops a reply.
  */
 #include <stdarg.h>
@@ -108,6 +108,96 @@ static void sample_of_default_prefers_documentation(void **state)
 	assert_string_equal(sample("::/0", lab6, 1, docs6, 2), "3fff::1");
 }
 
+/* sample_outside_sorted() after prefix_outermost(), into text. */
+static const char *sample_sorted(const char *pfx, const char *const *excl,
+				 size_t n, const char *const *prefer, size_t np)
+{
+	static char buf[WGT_ADDR_STRLEN];
+	struct wgt_prefix p = P(pfx), ex[8];
+	struct wgt_addr pr[8], out;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		ex[i] = P(excl[i]);
+	for (i = 0; i < np; i++)
+		pr[i] = A(prefer[i]);
+	n = prefix_outermost(ex, n);
+	if (!sample_outside_sorted(&p, ex, n, np ? pr : NULL, np, &out))
+		return "none";
+	return addr_fmt(&out, buf, sizeof(buf));
+}
+
+static void sorted_sample_agrees_on_the_cases_above(void **state)
+{
+	static const char *const own[] = { "10.99.0.1/32" };
+	static const char *const lan[] = { "10.0.1.0/24", "10.0.0.0/24" };
+	static const char *const halves[] = { "10.0.0.0/9", "10.128.0.0/9" };
+	static const char *const three[] = { "10.0.0.0/9", "10.128.0.0/10",
+					     "10.192.0.0/11" };
+	static const char *const top[] = { "255.255.255.128/25",
+					   "255.255.255.0/25" };
+	static const char *const docs4[] = { "192.0.2.1", "198.51.100.1" };
+	static const char *const lab[] = { "192.0.2.0/24", "10.99.0.0/24" };
+	/* Nested: only the outer /16 counts, then the /24 right after it. */
+	static const char *const nested[] = { "10.1.0.0/24", "10.0.0.0/16",
+					      "10.0.5.0/24" };
+
+	(void)state;
+	assert_string_equal(sample_sorted("10.20.0.0/16", NULL, 0, NULL, 0),
+			    "10.20.0.1");
+	assert_string_equal(sample_sorted("10.99.0.0/24", own, 1, NULL, 0),
+			    "10.99.0.2");
+	assert_string_equal(sample_sorted("10.0.0.0/8", lan, 2, NULL, 0),
+			    "10.0.2.0");
+	assert_string_equal(sample_sorted("10.0.0.0/8", halves, 2, NULL, 0),
+			    "none");
+	assert_string_equal(sample_sorted("10.0.0.0/8", three, 3, NULL, 0),
+			    "10.224.0.0");
+	assert_string_equal(sample_sorted("255.255.255.0/24", top, 2, NULL, 0),
+			    "none");
+	assert_string_equal(sample_sorted("255.255.255.0/24", top, 1, NULL, 0),
+			    "255.255.255.1");
+	assert_string_equal(sample_sorted("0.0.0.0/0", lab, 2, docs4, 2),
+			    "198.51.100.1");
+	assert_string_equal(sample_sorted("10.0.0.0/8", nested, 3, NULL, 0),
+			    "10.1.1.0");
+}
+
+/*
+ * Random exclusions inside a /20: the sorted search finds a free address
+ * exactly when the plain one does, and what it finds is free.
+ */
+static void sorted_sample_is_complete(void **state)
+{
+	struct wgt_prefix p = P("10.7.0.0/20"), ex[64], sorted[64];
+	unsigned int seed = 12345, round, i, n;
+	struct wgt_addr a, b;
+	bool found, found_sorted;
+
+	(void)state;
+	for (round = 0; round < 2000; round++) {
+		n = 1 + (seed = seed * 1103515245 + 12345) % 64;
+		for (i = 0; i < n; i++) {
+			seed = seed * 1103515245 + 12345;
+			ex[i] = p;
+			ex[i].len = 20 + (seed >> 8) % 13;
+			ex[i].addr.b[2] = (uint8_t)((seed >> 12) & 0x0f);
+			ex[i].addr.b[3] = (uint8_t)(seed >> 20);
+			prefix_normalize(&ex[i]);
+		}
+		memcpy(sorted, ex, sizeof(ex));
+		found = sample_outside(&p, ex, n, NULL, 0, &a);
+		found_sorted = sample_outside_sorted(
+			&p, sorted, prefix_outermost(sorted, n), NULL, 0, &b);
+		assert_int_equal(found, found_sorted);
+		if (!found)
+			continue;
+		assert_true(prefix_contains(&p, &b));
+		for (i = 0; i < n; i++)
+			assert_false(prefix_contains(&ex[i], &b));
+	}
+}
+
 static void add_peer(struct wg_device_info *d, struct wg_peer_info *p,
 		     struct wgt_prefix *allowed, size_t n)
 {
@@ -199,6 +289,8 @@ int main(void)
 		cmocka_unit_test(sample_steps_over_finer_routes),
 		cmocka_unit_test(sample_never_wraps_past_the_last_address),
 		cmocka_unit_test(sample_of_default_prefers_documentation),
+		cmocka_unit_test(sorted_sample_agrees_on_the_cases_above),
+		cmocka_unit_test(sorted_sample_is_complete),
 		cmocka_unit_test(gateway_needs_a_subnet),
 		cmocka_unit_test(mtu_overhead_by_endpoint_family),
 		cmocka_unit_test(v6_leak_and_blackhole),
