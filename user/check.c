@@ -92,7 +92,10 @@ static const char check_help[] =
 	"  -i, --interface DEV  only this WireGuard device (default: all)\n"
 	"  -n, --netns NETNS    network namespace: name (ip netns) or path\n"
 	"  -f, --intent FILE    intent file to verify ('-': stdin); its\n"
-	"                       'name' lines name peers in the output\n"
+	"                       'name' lines name peers in the output,\n"
+	"                       'role gateway' or 'role endpoint' says\n"
+	"                       whether this host must forward (without\n"
+	"                       it, check infers that from the inventory)\n"
 	"      --fail-on LEVEL  exit 1 on findings at LEVEL or worse:\n"
 	"                       info, warning or error (default: error)\n"
 	"      --json           JSON Lines: one \"finding\" object per\n"
@@ -102,6 +105,9 @@ static const char check_help[] =
 	"\n"
 	"Findings: overlap, route_bypass, no_peer, tunnel_loop, v6_leak,\n"
 	"v6_blackhole, no_forward, rpf_strict, mtu, intent_violation.\n"
+	"no_forward: forwarding off where peers reach a network behind this\n"
+	"host (warning), a site or a hub of clients (info), or anything\n"
+	"beyond it when the intent says 'role gateway' (error).\n"
 	"\n"
 	"Exit status: 0 no finding at the --fail-on level, 1 findings at\n"
 	"or above it (or a runtime failure), 2 usage or input error.\n"
@@ -109,6 +115,7 @@ static const char check_help[] =
 	"Examples:\n"
 	"  sudo wgtrace check\n"
 	"  sudo wgtrace check -i wg0 --intent intent.txt --fail-on warning\n"
+	"  echo 'role gateway' | sudo wgtrace check --intent -\n"
 	"  sudo wgtrace check -n vpn --json | jq -r '.finding // empty'\n";
 
 static void check_usage(FILE *f)
@@ -957,56 +964,271 @@ static int check_endpoints(struct check *c, const struct wg_device_info *d,
 
 /* ---- no_forward ------------------------------------------------------- */
 
-static int forward_finding(struct check *c, const struct wg_device_info *d,
-			   const struct wgt_prefix *gp, size_t peer,
-			   const char *sysctl, int val)
-{
-	struct finding *f = new_finding(c, "no_forward", SEV_WARNING, d);
-	char ps[WGT_PREFIX_STRLEN];
-	bool v6 = gp->addr.family == AF_INET6;
+/*
+ * What this host must forward, reasoned from the inventory: the intent's
+ * role when it states one; otherwise a network behind this host on another
+ * interface (a LAN the peers reach through it) says gateway, and a network
+ * behind a peer or a hub of clients says "gateway or a host that only
+ * talks to them itself", which only the role can settle.
+ */
+struct forward_ctx {
+	struct forward_evidence ev;
+	const struct inv_link *lan;	/* the interface behind, if ev.lan */
+	struct wgt_prefix lan_net;
+	struct wgt_addr lan_dst;	/* the kernel sent it out of lan */
+	size_t n_lan;			/* networks behind this host */
+	const struct wgt_prefix *peer_net;
+	size_t peer;			/* whose peer_net */
+	struct wgt_addr peer_src;	/* an address a peer sends from */
+};
 
-	if (!f)
+/* Interfaces WireGuard's own packets or the default route leave by. */
+static void mark_underlay(const struct check *c, bool *under)
+{
+	const struct inv_link *l;
+	size_t i, j, s;
+
+	for (s = 0; s < 2; s++) {
+		l = inv_link_by_index(c->inv, c->def_ans[s].oif);
+		if (!c->def_ans[s].err && l)
+			under[l - c->inv->links] = true;
+	}
+	for (i = 0; i < c->inv->n_wg; i++) {
+		const struct wg_device_info *d = &c->inv->wg[i];
+
+		for (j = 0; j < d->n_peers; j++) {
+			const struct route_answer *a;
+
+			if (!d->peers[j].has_endpoint)
+				continue;
+			a = cached(c, &d->peers[j].endpoint, d->fwmark);
+			l = a && !a->err ? inv_link_by_index(c->inv, a->oif) :
+					   NULL;
+			if (l)
+				under[l - c->inv->links] = true;
+		}
+	}
+}
+
+static bool link_local(const struct wgt_prefix *p)
+{
+	if (p->addr.family == AF_INET)
+		return p->addr.b[0] == 169 && p->addr.b[1] == 254;
+	return p->addr.b[0] == 0xfe && (p->addr.b[1] & 0xc0) == 0x80;
+}
+
+/*
+ * The networks behind this host for d's peers, family f: routes (the
+ * connected ones of addresses included) out of an interface that is up,
+ * not loopback, not a WireGuard device and not the underlay, which no
+ * peer of d claims, and which the kernel really sends out of there.
+ */
+static int find_lan(struct check *c, const struct wg_device_info *d,
+		    uint8_t f, const bool *under, struct forward_ctx *fx)
+{
+	struct route_answer ans;
+	struct wgt_addr dst;
+	struct lpm_match m;
+	size_t i;
+	int err;
+
+	for (i = 0; i < c->inv->n_routes; i++) {
+		const struct inv_route *r = &c->inv->routes[i];
+		const struct inv_link *l = inv_link_by_index(c->inv, r->oif);
+
+		if (r->family != f || r->type != RTN_UNICAST ||
+		    r->table == RT_TABLE_LOCAL || !r->dst.len || !l ||
+		    !l->up || !strcmp(l->name, "lo") ||
+		    is_wg_link(c, l->ifindex) || under[l - c->inv->links] ||
+		    link_local(&r->dst))
+			continue;
+		sample_for(c, &r->dst, &dst);
+		if (lpm_lookup(c->lpm[wg_slot(c, d)], &dst, &m))
+			continue;
+		fx->n_lan++;
+		if (fx->lan)
+			continue;
+		err = ask(c, &dst, 0, &ans);
+		if (err)
+			return err;
+		if (ans.err || ans.oif != l->ifindex) {
+			fx->n_lan--;
+			continue;
+		}
+		fx->lan = l;
+		fx->lan_net = r->dst;
+		fx->lan_dst = dst;
+	}
+	fx->ev.lan = fx->lan != NULL;
+	return 0;
+}
+
+/* The first forwarding sysctl that is off for traffic via d (and lan). */
+static bool forward_off(const struct check *c, const struct wg_device_info *d,
+			const struct inv_link *lan, uint8_t f, char *sysctl,
+			size_t len, int *val)
+{
+	const struct inv_link *wl = inv_link_by_index(c->inv, d->ifindex);
+
+	if (f == AF_INET6) {
+		snprintf(sysctl, len, "net.ipv6.conf.all.forwarding");
+		*val = c->inv->ip6_forward;
+		return *val == 0;
+	}
+	*val = c->inv->ip_forward;
+	snprintf(sysctl, len, "net.ipv4.ip_forward");
+	if (*val == 0)
+		return true;
+	/* IPv4 forwards what arrives on a device with forwarding on. */
+	if (wl && wl->forwarding4 == 0) {
+		snprintf(sysctl, len, "net.ipv4.conf.%s.forwarding", d->name);
+		*val = 0;
+		return true;
+	}
+	if (lan && lan->forwarding4 == 0) {
+		snprintf(sysctl, len, "net.ipv4.conf.%s.forwarding", lan->name);
+		*val = 0;
+		return true;
+	}
+	return false;
+}
+
+static int forward_finding(struct check *c, const struct wg_device_info *d,
+			   const struct forward_ctx *fx, uint8_t f,
+			   enum wgt_severity sev, const char *sysctl, int val)
+{
+	const struct intent *in = c->intent;
+	struct finding *f4 = new_finding(c, "no_forward", sev, d);
+	char ps[WGT_PREFIX_STRLEN], ls[WGT_PREFIX_STRLEN], why[160] = "";
+	char v = f == AF_INET6 ? '6' : '4';
+	const char *what;
+	struct wgt_addr ex;
+
+	if (!f4)
 		return -ENOMEM;
-	set_peer(c, f, &d->peers[peer]);
-	prefix_fmt(gp, ps, sizeof(ps));
-	FTEXT(f->message, "%s carries the network %s of peer %s, but this host "
-	      "does not forward IPv%c", d->name, ps,
-	      peer_label(c, &d->peers[peer]), v6 ? '6' : '4');
-	FTEXT(f->expected, "%s = 1 on a gateway between %s and other networks",
-	      sysctl, d->name);
-	FTEXT(f->actual, "%s = %d: packets from or to %s that are not for this "
-	      "host are dropped", sysctl, val, ps);
-	FTEXT(f->hint, "sysctl -w %s=1 and persist it in /etc/sysctl.d; ignore "
-	      "this if only this host itself talks to %s", sysctl, ps);
-	finding_object(f, "sysctl", "%s", sysctl);
-	finding_object(f, "value", "%d", val);
-	finding_object(f, "prefix", "%s", ps);
+	if (fx->peer_net)
+		prefix_fmt(fx->peer_net, ps, sizeof(ps));
+	if (fx->lan)
+		prefix_fmt(&fx->lan_net, ls, sizeof(ls));
+	if (in->role == INTENT_ROLE_GATEWAY)
+		snprintf(why, sizeof(why), "%s line %u declares this host a "
+			 "gateway", c->intent_path, in->role_line);
+
+	if (fx->lan) {
+		what = ls;
+		FTEXT(f4->message, "peers of %s reach %s on %s only through "
+		      "this host, but it does not forward IPv%c", d->name, ls,
+		      fx->lan->name, v);
+		FTEXT(f4->expected, "%s = 1: packets between %s and %s are "
+		      "forwarded%s%s", sysctl, d->name, fx->lan->name,
+		      why[0] ? "; " : "", why);
+		FTEXT(f4->actual, "%s = %d (read from the kernel): packets from "
+		      "%s's peers to %s, and those back, are dropped", sysctl,
+		      val, d->name, ls);
+	} else if (why[0]) {
+		what = fx->peer_net ? ps : d->name;
+		FTEXT(f4->message, "%s, but it does not forward IPv%c for the "
+		      "peers of %s", why, v, d->name);
+		FTEXT(f4->expected, "%s = 1 on a gateway", sysctl);
+		FTEXT(f4->actual, "%s = %d (read from the kernel): what %s's "
+		      "peers send beyond this host is dropped", sysctl, val,
+		      d->name);
+	} else if (fx->peer_net) {
+		what = ps;
+		FTEXT(f4->message, "%s carries the network %s of peer %s, but "
+		      "this host does not forward IPv%c", d->name, ps,
+		      peer_label(c, &d->peers[fx->peer]), v);
+		FTEXT(f4->expected, "%s = 1 if this host is a gateway between "
+		      "%s and other networks", sysctl, ps);
+		FTEXT(f4->actual, "%s = %d (read from the kernel): only this "
+		      "host itself can talk to %s", sysctl, val, ps);
+	} else {
+		what = d->name;
+		FTEXT(f4->message, "%zu peers of %s have host addresses (a "
+		      "hub), but this host does not forward IPv%c",
+		      fx->ev.peer_hosts, d->name, v);
+		FTEXT(f4->expected, "%s = 1 if the peers reach each other, a "
+		      "LAN or the internet through this host", sysctl);
+		FTEXT(f4->actual, "%s = %d (read from the kernel): the peers "
+		      "reach this host and nothing beyond it", sysctl, val);
+	}
+	if (sev == SEV_ERROR)
+		FTEXT(f4->hint, "sysctl -w %s=1 and persist it in "
+		      "/etc/sysctl.d", sysctl);
+	else
+		FTEXT(f4->hint, "sysctl -w %s=1 and persist it in "
+		      "/etc/sysctl.d; if this host only talks to its peers "
+		      "itself, say so with 'role endpoint' in an intent file "
+		      "(--intent)", sysctl);
+	finding_object(f4, "sysctl", "%s", sysctl);
+	finding_object(f4, "value", "%d", val);
+	finding_object(f4, "prefix", "%s", what);
+	finding_object(f4, "role", "%s", in->role == INTENT_ROLE_GATEWAY ?
+		       "gateway" : "inferred");
+	if (fx->lan) {
+		finding_object(f4, "lan_interface", "%s", fx->lan->name);
+		finding_object(f4, "lan_networks", "%zu", fx->n_lan);
+		set_example(f4, &fx->lan_dst, 0);
+		f4->example.src = fx->peer_src;
+	} else if (fx->peer_net) {
+		prefix_sample_addr(fx->peer_net, &ex);
+		set_example(f4, &ex, 0);
+	}
+	if (fx->peer_net) {
+		set_peer(c, f4, &d->peers[fx->peer]);
+		finding_object(f4, "peer_prefix", "%s", ps);
+	}
+	if (in->role == INTENT_ROLE_GATEWAY)
+		finding_object(f4, "intent", "%s:%u", c->intent_path,
+			       in->role_line);
 	return 0;
 }
 
 static int check_forward(struct check *c, const struct wg_device_info *d)
 {
-	const struct inv_link *l = inv_link_by_index(c->inv, d->ifindex);
-	const struct wgt_prefix *gp;
+	static const uint8_t fams[] = { AF_INET, AF_INET6 };
+	const struct inventory *inv = c->inv;
 	char sysctl[64];
-	size_t peer;
-	int err = 0;
+	bool *under;
+	size_t i, j;
+	int err = 0, sev, val;
 
-	gp = gateway_prefix(d, AF_INET, &peer);
-	if (gp && c->inv->ip_forward == 0) {
-		err = forward_finding(c, d, gp, peer, "net.ipv4.ip_forward", 0);
-	} else if (gp && l && l->forwarding4 == 0) {
-		/* IPv4 forwards what arrives on a device with forwarding. */
-		snprintf(sysctl, sizeof(sysctl), "net.ipv4.conf.%s.forwarding",
-			 d->name);
-		err = forward_finding(c, d, gp, peer, sysctl, 0);
+	under = calloc(inv->n_links + 1, sizeof(*under));
+	if (!under)
+		return -ENOMEM;
+	mark_underlay(c, under);
+	for (i = 0; i < ARRAY_SIZE(fams) && !err; i++) {
+		struct forward_ctx fx = { 0 };
+		uint8_t f = fams[i];
+
+		for (j = 0; j < d->n_peers && !fx.ev.carried; j++) {
+			const struct wg_peer_info *p = &d->peers[j];
+			size_t k;
+
+			for (k = 0; k < p->n_allowed && !fx.ev.carried; k++) {
+				if (p->allowed[k].addr.family != f)
+					continue;
+				fx.ev.carried = true;
+				prefix_sample_addr(&p->allowed[k],
+						   &fx.peer_src);
+			}
+		}
+		if (!fx.ev.carried || c->intent->role == INTENT_ROLE_ENDPOINT)
+			continue;
+		fx.peer_net = peer_network(d, f, inv->addrs, inv->n_addrs,
+					   &fx.peer);
+		fx.ev.peer_network = fx.peer_net != NULL;
+		fx.ev.peer_hosts = peer_hosts(d, f, inv->addrs, inv->n_addrs);
+		err = find_lan(c, d, f, under, &fx);
+		if (err || !forward_off(c, d, fx.lan, f, sysctl,
+					sizeof(sysctl), &val))
+			continue;
+		sev = forward_severity(c->intent->role, &fx.ev);
+		if (sev < 0)
+			continue;
+		err = forward_finding(c, d, &fx, f, sev, sysctl, val);
 	}
-	if (err)
-		return err;
-	gp = gateway_prefix(d, AF_INET6, &peer);
-	if (gp && c->inv->ip6_forward == 0)
-		err = forward_finding(c, d, gp, peer,
-				      "net.ipv6.conf.all.forwarding", 0);
+	free(under);
 	return err;
 }
 

@@ -534,8 +534,20 @@ bool sample_outside_sorted(const struct wgt_prefix *p,
 	return false;
 }
 
-const struct wgt_prefix *gateway_prefix(const struct wg_device_info *dev,
-					int family, size_t *peer)
+static bool holds_ours(const struct wgt_prefix *p,
+		       const struct inv_addr *addrs, size_t n_addrs)
+{
+	size_t i;
+
+	for (i = 0; i < n_addrs; i++)
+		if (prefix_contains(p, &addrs[i].local))
+			return true;
+	return false;
+}
+
+const struct wgt_prefix *peer_network(const struct wg_device_info *dev,
+				      int family, const struct inv_addr *addrs,
+				      size_t n_addrs, size_t *peer)
 {
 	size_t i, j;
 
@@ -546,7 +558,8 @@ const struct wgt_prefix *gateway_prefix(const struct wg_device_info *dev,
 			const struct wgt_prefix *a = &p->allowed[j];
 
 			if (a->addr.family != family || a->len == 0 ||
-			    a->len == addr_bits(family))
+			    a->len == addr_bits(family) ||
+			    holds_ours(a, addrs, n_addrs))
 				continue;
 			if (peer)
 				*peer = i;
@@ -554,6 +567,41 @@ const struct wgt_prefix *gateway_prefix(const struct wg_device_info *dev,
 		}
 	}
 	return NULL;
+}
+
+size_t peer_hosts(const struct wg_device_info *dev, int family,
+		  const struct inv_addr *addrs, size_t n_addrs)
+{
+	size_t i, j, n = 0;
+
+	for (i = 0; i < dev->n_peers; i++) {
+		const struct wg_peer_info *p = &dev->peers[i];
+
+		for (j = 0; j < p->n_allowed; j++) {
+			const struct wgt_prefix *a = &p->allowed[j];
+
+			if (a->addr.family == family &&
+			    a->len == addr_bits(family) &&
+			    !holds_ours(a, addrs, n_addrs)) {
+				n++;
+				break;
+			}
+		}
+	}
+	return n;
+}
+
+int forward_severity(enum intent_role role, const struct forward_evidence *e)
+{
+	if (!e->carried || role == INTENT_ROLE_ENDPOINT)
+		return -1;
+	if (role == INTENT_ROLE_GATEWAY)
+		return SEV_ERROR;
+	if (e->lan)
+		return SEV_WARNING;
+	if (e->peer_network || e->peer_hosts >= 2)
+		return SEV_INFO;
+	return -1;
 }
 
 unsigned int wg_overhead(int endpoint_family)

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The decisions behind `wgtrace check`, fed by hand: which address speaks
- * for a prefix (also among thousands of finer routes), when a device is a gateway, MTU overhead, IPv6 leak versus
- * blackhole, and when rp_filter drops a reply.
+ * for a prefix (also among thousands of finer routes), what a host must
+ * forward, MTU overhead, IPv6 leak versus blackhole, and when rp_filter
+ * drops a reply.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -207,28 +208,83 @@ static void add_peer(struct wg_device_info *d, struct wg_peer_info *p,
 	d->n_peers++;
 }
 
-static void gateway_needs_a_subnet(void **state)
+/* An address of this host as the inventory holds it: 10.99.0.1/24. */
+static struct inv_addr own_addr(const char *pfx, const char *local)
 {
-	struct wg_peer_info peers[3];
+	struct inv_addr a = { .ifindex = 5, .local = A(local) };
+	bool host_bits;
+
+	assert_true(prefix_parse(pfx, &a.pfx, &host_bits));
+	return a;
+}
+
+static void forwarding_evidence_from_peers(void **state)
+{
+	struct wg_peer_info peers[4];
 	struct wg_device_info d = { .peers = peers };
-	struct wgt_prefix hosts[] = { P("10.99.0.2/32"), P("fd00::2/128") };
+	/* This host: 10.99.0.1/24 and fd00::1/64 on wg0. */
+	struct inv_addr ours[] = { own_addr("10.99.0.1/24", "10.99.0.1"),
+				   own_addr("fd00::1/64", "fd00::1") };
+	struct wgt_prefix host1[] = { P("10.99.0.2/32"), P("fd00::2/128") };
 	struct wgt_prefix full[] = { P("0.0.0.0/0"), P("::/0") };
+	struct wgt_prefix hub[] = { P("10.99.0.0/24"), P("fd00::/64") };
 	struct wgt_prefix site[] = { P("10.99.0.3/32"), P("10.20.0.0/16"),
 				     P("fd00:20::/64") };
 	size_t peer = 99;
 
 	(void)state;
-	/* A hub of host peers, a full-tunnel client: no gateway. */
-	add_peer(&d, &peers[0], hosts, 2);
-	add_peer(&d, &peers[1], full, 2);
-	assert_null(gateway_prefix(&d, AF_INET, &peer));
-	assert_null(gateway_prefix(&d, AF_INET6, &peer));
+	/*
+	 * A full-tunnel client, and a client of a hub whose subnet holds
+	 * our own address: both reach, neither routes.
+	 */
+	add_peer(&d, &peers[0], full, 2);
+	add_peer(&d, &peers[1], hub, 2);
+	assert_null(peer_network(&d, AF_INET, ours, 2, &peer));
+	assert_null(peer_network(&d, AF_INET6, ours, 2, &peer));
 	assert_int_equal(peer, 99);
-	/* A site behind the third peer: a gateway, for both families. */
-	add_peer(&d, &peers[2], site, 3);
-	assert_ptr_equal(gateway_prefix(&d, AF_INET, &peer), &site[1]);
-	assert_int_equal(peer, 2);
-	assert_ptr_equal(gateway_prefix(&d, AF_INET6, NULL), &site[2]);
+	/* Without our addresses, the hub's subnet is a network behind it. */
+	assert_ptr_equal(peer_network(&d, AF_INET, NULL, 0, &peer), &hub[0]);
+	assert_int_equal(peer, 1);
+	assert_int_equal(peer_hosts(&d, AF_INET, ours, 2), 0);
+	/* One host peer is a point-to-point link; a site is a network. */
+	add_peer(&d, &peers[2], host1, 2);
+	assert_int_equal(peer_hosts(&d, AF_INET, ours, 2), 1);
+	add_peer(&d, &peers[3], site, 3);
+	assert_int_equal(peer_hosts(&d, AF_INET, ours, 2), 2);
+	assert_int_equal(peer_hosts(&d, AF_INET6, ours, 2), 1);
+	assert_ptr_equal(peer_network(&d, AF_INET, ours, 2, &peer), &site[1]);
+	assert_int_equal(peer, 3);
+	assert_ptr_equal(peer_network(&d, AF_INET6, ours, 2, NULL), &site[2]);
+	/* A host address that is ours is no client. */
+	ours[0] = own_addr("10.99.0.2/32", "10.99.0.2");
+	assert_int_equal(peer_hosts(&d, AF_INET, ours, 1), 1);
+}
+
+static void forwarding_severity_by_role_and_evidence(void **state)
+{
+	struct forward_evidence none = { .carried = true };
+	struct forward_evidence lan = { .carried = true, .lan = true };
+	struct forward_evidence net = { .carried = true, .peer_network = true };
+	struct forward_evidence hub = { .carried = true, .peer_hosts = 2 };
+	struct forward_evidence p2p = { .carried = true, .peer_hosts = 1 };
+	struct forward_evidence other_family = { .lan = true };
+
+	(void)state;
+	/* Inferred: a LAN behind us is a gateway; the rest only a note. */
+	assert_int_equal(forward_severity(INTENT_ROLE_NONE, &lan), SEV_WARNING);
+	assert_int_equal(forward_severity(INTENT_ROLE_NONE, &net), SEV_INFO);
+	assert_int_equal(forward_severity(INTENT_ROLE_NONE, &hub), SEV_INFO);
+	assert_int_equal(forward_severity(INTENT_ROLE_NONE, &p2p), -1);
+	assert_int_equal(forward_severity(INTENT_ROLE_NONE, &none), -1);
+	/* Declared: a gateway must forward, an endpoint never needs to. */
+	assert_int_equal(forward_severity(INTENT_ROLE_GATEWAY, &none),
+			 SEV_ERROR);
+	assert_int_equal(forward_severity(INTENT_ROLE_GATEWAY, &lan), SEV_ERROR);
+	assert_int_equal(forward_severity(INTENT_ROLE_ENDPOINT, &lan), -1);
+	/* A family no peer carries needs no forwarding, whatever the role. */
+	assert_int_equal(forward_severity(INTENT_ROLE_GATEWAY, &other_family),
+			 -1);
+	assert_int_equal(forward_severity(INTENT_ROLE_NONE, &other_family), -1);
 }
 
 static void mtu_overhead_by_endpoint_family(void **state)
@@ -291,7 +347,8 @@ int main(void)
 		cmocka_unit_test(sample_of_default_prefers_documentation),
 		cmocka_unit_test(sorted_sample_agrees_on_the_cases_above),
 		cmocka_unit_test(sorted_sample_is_complete),
-		cmocka_unit_test(gateway_needs_a_subnet),
+		cmocka_unit_test(forwarding_evidence_from_peers),
+		cmocka_unit_test(forwarding_severity_by_role_and_evidence),
 		cmocka_unit_test(mtu_overhead_by_endpoint_family),
 		cmocka_unit_test(v6_leak_and_blackhole),
 		cmocka_unit_test(rp_filter_modes),
