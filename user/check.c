@@ -5,6 +5,14 @@
  * route get`) how it would send one representative address per question,
  * so every answer is the kernel's, not a re-implementation of policy
  * routing. Needs no BPF: runs on any kernel, in CI before a change.
+ *
+ * At scale (20,000 peers, 40,000 prefixes and routes) nothing here is
+ * quadratic: routes and AllowedIPs are sorted once and searched, and the
+ * questions known up front go to the kernel in batches on one socket
+ * (prefetch()). A local longest-prefix match over the route dump would
+ * save the batches' ~0.2 s, but would have to agree with the kernel on
+ * rules, multipath, dead nexthops and IPv6 router preference; asking keeps
+ * every answer exact.
  */
 #include <errno.h>
 #include <getopt.h>

@@ -172,7 +172,7 @@ cleanup:
  */
 #define MANY_RCVBUF	(4 << 20)
 #define MANY_PER_REQ	(10 << 10)
-#define MANY_BATCH_MAX	512		/* requests per sendmsg() */
+#define MANY_BATCH_MAX	512		/* questions (2 requests) per send */
 #define MANY_RECV_BUF	(64 << 10)
 
 struct many {
@@ -187,7 +187,8 @@ struct many {
 #define GOT_ROUTE	1u	/* the plain answer (or its error) came */
 #define GOT_FIB		2u	/* the FIB-match answer (or its error) came */
 
-static void many_take(struct many *m, const struct nlmsghdr *nlh)
+/* Record one answer; false for a message that answers none of ours. */
+static bool many_take(struct many *m, const struct nlmsghdr *nlh)
 {
 	uint32_t r = nlh->nlmsg_seq - m->seq0;
 	size_t i = m->first + r / 2;
@@ -195,14 +196,14 @@ static void many_take(struct many *m, const struct nlmsghdr *nlh)
 	struct inv_route route;
 	bool fib = r % 2;
 
-	if (r >= 2 * m->n)
-		return;
+	if (r >= 2 * m->n || (m->state[i] & (fib ? GOT_FIB : GOT_ROUTE)))
+		return false;
 	ans = &m->ans[i];
 	if (nlh->nlmsg_type == NLMSG_ERROR) {
 		const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
 
 		if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e)))
-			return;
+			return false;
 		/* A refused FIB match leaves the answer without prefix. */
 		if (!fib)
 			ans->err = e->error;
@@ -210,7 +211,7 @@ static void many_take(struct many *m, const struct nlmsghdr *nlh)
 		const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
 
 		if (nl_parse_route(nlh, &route))
-			return;
+			return false;
 		if (!fib) {
 			ans->type = route.type;
 			ans->table = route.table;
@@ -221,9 +222,10 @@ static void many_take(struct many *m, const struct nlmsghdr *nlh)
 			ans->prefix = route.dst;
 		}
 	} else {
-		return;
+		return false;
 	}
 	m->state[i] |= fib ? GOT_FIB : GOT_ROUTE;
+	return true;
 }
 
 /* Send questions first .. first + n - 1, read what comes back. */
@@ -262,8 +264,8 @@ static int many_batch(struct many *m, char *sbuf, char *rbuf)
 		     nlh = mnl_nlmsg_next(nlh, &left)) {
 			if (nlh->nlmsg_pid != portid && nlh->nlmsg_pid)
 				continue;
-			many_take(m, nlh);
-			pending--;
+			if (many_take(m, nlh))
+				pending--;
 		}
 	}
 	return 0;
