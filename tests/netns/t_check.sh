@@ -322,6 +322,29 @@ case_fwd_lan() {
 	check check-fwd-on "findings on a forwarding gateway" clean
 }
 
+# ---- no_forward: IPv6 only -------------------------------------------------
+# The peers carry IPv6 only: IPv4 forwarding off is no concern, IPv6
+# forwarding off is, for the dual-stack LAN behind the gateway.
+case_fwd_lan6() {
+	local val
+	gw_new || return 1
+	lan_new || return 1
+	ip -n "$G" addr add fd00:1::1/64 dev lan0 nodad
+	ip -n "$G" addr add fd00:99::1/64 dev "$D" nodad
+	gsysctl net.ipv4.ip_forward=0 net.ipv6.conf.all.forwarding=0
+	peer_add P1 fd00:99::2/128
+	peer_add P2 fd00:99::3/128
+	val=$(ip netns exec "$G" sysctl -n net.ipv6.conf.all.forwarding)
+	run_check
+	check check-fwd-lan6 "not one no_forward for IPv6 on $D" \
+		eval 'only "no_forward/warning/$D" 0 && has ".objects.sysctl ==
+			\"net.ipv6.conf.all.forwarding\" and .objects.value == \"$val\" and
+			.objects.prefix == \"fd00:1::/64\" and .objects.lan_interface == \"lan0\""'
+	gsysctl net.ipv6.conf.all.forwarding=1
+	run_check --fail-on info
+	check check-fwd-lan6-on "findings with IPv6 forwarding on (IPv4 off, unused)" clean
+}
+
 # ---- no_forward: a host that only talks to its peers ---------------------
 # A client of a hub whose subnet holds its own address, and a full-tunnel
 # client, forwarding off and nothing behind them: no finding at any level.
@@ -533,8 +556,9 @@ case_bad_input() {
 		jq -e -s '.[-1].type == "summary" and .[-1].devices == 1' "$TMP/out"
 }
 
-for c in overlap bypass no_peer loop v6_leak no_forward fwd_lan fwd_endpoint \
-	fwd_role mtu rpf rpf_rules intent healthy_split healthy_full text bad_input; do
+for c in overlap bypass no_peer loop v6_leak no_forward fwd_lan fwd_lan6 \
+	fwd_endpoint fwd_role mtu rpf rpf_rules intent healthy_split healthy_full \
+	text bad_input; do
 	if ! "case_$c"; then
 		fail "check-$c-setup" "could not build the topology"
 	fi
