@@ -72,7 +72,7 @@ struct check {
 	 * them per question: check stays n log n at 20,000 peers.
 	 */
 	struct pfx_ref *routes;		/* inv->routes, sorted */
-	struct wgt_prefix **allowed;	/* per inv->wg[i]: AllowedIPs, sorted */
+	struct wgt_prefix **allowed;	/* per inv->wg[i], sorted */
 	size_t *n_allowed;
 	/* The kernel's answers, asked in one batch (prefetch()), sorted. */
 	struct route_query *cache_q;
@@ -614,7 +614,7 @@ static int check_bypass_parts(struct check *c, const struct wg_device_info *d,
 		if (!forwarding_route(r) || r->oif == d->ifindex ||
 		    r->dst.len <= pfx->len)
 			continue;
-		/* The same prefix in several tables (adjacent): one question. */
+		/* One prefix in several tables (adjacent): one question. */
 		if (last && prefix_equal(last, &r->dst))
 			continue;
 		last = &r->dst;
@@ -1102,17 +1102,17 @@ static bool forward_off(const struct check *c, const struct wg_device_info *d,
 }
 
 static int forward_finding(struct check *c, const struct wg_device_info *d,
-			   const struct forward_ctx *fx, uint8_t f,
+			   const struct forward_ctx *fx, uint8_t fam,
 			   enum wgt_severity sev, const char *sysctl, int val)
 {
 	const struct intent *in = c->intent;
-	struct finding *f4 = new_finding(c, "no_forward", sev, d);
+	struct finding *f = new_finding(c, "no_forward", sev, d);
 	char ps[WGT_PREFIX_STRLEN], ls[WGT_PREFIX_STRLEN], why[160] = "";
-	char v = f == AF_INET6 ? '6' : '4';
+	char v = fam == AF_INET6 ? '6' : '4';
 	const char *what;
 	struct wgt_addr ex;
 
-	if (!f4)
+	if (!f)
 		return -ENOMEM;
 	if (fx->peer_net)
 		prefix_fmt(fx->peer_net, ps, sizeof(ps));
@@ -1124,70 +1124,70 @@ static int forward_finding(struct check *c, const struct wg_device_info *d,
 
 	if (fx->lan) {
 		what = ls;
-		FTEXT(f4->message, "peers of %s reach %s on %s only through "
+		FTEXT(f->message, "peers of %s reach %s on %s only through "
 		      "this host, but it does not forward IPv%c", d->name, ls,
 		      fx->lan->name, v);
-		FTEXT(f4->expected, "%s = 1: packets between %s and %s are "
+		FTEXT(f->expected, "%s = 1: packets between %s and %s are "
 		      "forwarded%s%s", sysctl, d->name, fx->lan->name,
 		      why[0] ? "; " : "", why);
-		FTEXT(f4->actual, "%s = %d (read from the kernel): packets from "
+		FTEXT(f->actual, "%s = %d (read from the kernel): packets from "
 		      "%s's peers to %s, and those back, are dropped", sysctl,
 		      val, d->name, ls);
 	} else if (why[0]) {
 		what = fx->peer_net ? ps : d->name;
-		FTEXT(f4->message, "%s, but it does not forward IPv%c for the "
+		FTEXT(f->message, "%s, but it does not forward IPv%c for the "
 		      "peers of %s", why, v, d->name);
-		FTEXT(f4->expected, "%s = 1 on a gateway", sysctl);
-		FTEXT(f4->actual, "%s = %d (read from the kernel): what %s's "
+		FTEXT(f->expected, "%s = 1 on a gateway", sysctl);
+		FTEXT(f->actual, "%s = %d (read from the kernel): what %s's "
 		      "peers send beyond this host is dropped", sysctl, val,
 		      d->name);
 	} else if (fx->peer_net) {
 		what = ps;
-		FTEXT(f4->message, "%s carries the network %s of peer %s, but "
+		FTEXT(f->message, "%s carries the network %s of peer %s, but "
 		      "this host does not forward IPv%c", d->name, ps,
 		      peer_label(c, &d->peers[fx->peer]), v);
-		FTEXT(f4->expected, "%s = 1 if this host is a gateway between "
+		FTEXT(f->expected, "%s = 1 if this host is a gateway between "
 		      "%s and other networks", sysctl, ps);
-		FTEXT(f4->actual, "%s = %d (read from the kernel): only this "
+		FTEXT(f->actual, "%s = %d (read from the kernel): only this "
 		      "host itself can talk to %s", sysctl, val, ps);
 	} else {
 		what = d->name;
-		FTEXT(f4->message, "%zu peers of %s have host addresses (a "
+		FTEXT(f->message, "%zu peers of %s have host addresses (a "
 		      "hub), but this host does not forward IPv%c",
 		      fx->ev.peer_hosts, d->name, v);
-		FTEXT(f4->expected, "%s = 1 if the peers reach each other, a "
+		FTEXT(f->expected, "%s = 1 if the peers reach each other, a "
 		      "LAN or the internet through this host", sysctl);
-		FTEXT(f4->actual, "%s = %d (read from the kernel): the peers "
+		FTEXT(f->actual, "%s = %d (read from the kernel): the peers "
 		      "reach this host and nothing beyond it", sysctl, val);
 	}
 	if (sev == SEV_ERROR)
-		FTEXT(f4->hint, "sysctl -w %s=1 and persist it in "
+		FTEXT(f->hint, "sysctl -w %s=1 and persist it in "
 		      "/etc/sysctl.d", sysctl);
 	else
-		FTEXT(f4->hint, "sysctl -w %s=1 and persist it in "
+		FTEXT(f->hint, "sysctl -w %s=1 and persist it in "
 		      "/etc/sysctl.d; if this host only talks to its peers "
 		      "itself, say so with 'role endpoint' in an intent file "
 		      "(--intent)", sysctl);
-	finding_object(f4, "sysctl", "%s", sysctl);
-	finding_object(f4, "value", "%d", val);
-	finding_object(f4, "prefix", "%s", what);
-	finding_object(f4, "role", "%s", in->role == INTENT_ROLE_GATEWAY ?
+	finding_object(f, "sysctl", "%s", sysctl);
+	finding_object(f, "value", "%d", val);
+	finding_object(f, "prefix", "%s", what);
+	finding_object(f, "role", "%s", in->role == INTENT_ROLE_GATEWAY ?
 		       "gateway" : "inferred");
 	if (fx->lan) {
-		finding_object(f4, "lan_interface", "%s", fx->lan->name);
-		finding_object(f4, "lan_networks", "%zu", fx->n_lan);
-		set_example(f4, &fx->lan_dst, 0);
-		f4->example.src = fx->peer_src;
+		finding_object(f, "lan_interface", "%s", fx->lan->name);
+		finding_object(f, "lan_networks", "%zu", fx->n_lan);
+		set_example(f, &fx->lan_dst, 0);
+		f->example.src = fx->peer_src;
 	} else if (fx->peer_net) {
 		prefix_sample_addr(fx->peer_net, &ex);
-		set_example(f4, &ex, 0);
+		set_example(f, &ex, 0);
 	}
 	if (fx->peer_net) {
-		set_peer(c, f4, &d->peers[fx->peer]);
-		finding_object(f4, "peer_prefix", "%s", ps);
+		set_peer(c, f, &d->peers[fx->peer]);
+		finding_object(f, "peer_prefix", "%s", ps);
 	}
 	if (in->role == INTENT_ROLE_GATEWAY)
-		finding_object(f4, "intent", "%s:%u", c->intent_path,
+		finding_object(f, "intent", "%s:%u", c->intent_path,
 			       in->role_line);
 	return 0;
 }

@@ -172,7 +172,8 @@ cleanup:
  */
 #define MANY_RCVBUF	(4 << 20)
 #define MANY_PER_REQ	(10 << 10)
-#define MANY_BATCH_MAX	512		/* questions (2 requests) per send */
+/* Questions per send, two requests each. */
+#define MANY_BATCH_MAX	512
 #define MANY_RECV_BUF	(64 << 10)
 
 struct many {
@@ -180,12 +181,12 @@ struct many {
 	const struct route_query *q;
 	struct route_answer *ans;
 	uint8_t *state;			/* per question: bits below */
-	uint32_t seq0;			/* seq of request 0 of the batch */
+	uint32_t seq0;			/* the batch's first seq */
 	size_t first, n;		/* questions in this batch */
 };
 
 #define GOT_ROUTE	1u	/* the plain answer (or its error) came */
-#define GOT_FIB		2u	/* the FIB-match answer (or its error) came */
+#define GOT_FIB		2u	/* the FIB match (or its error) came */
 
 /* Record one answer; false for a message that answers none of ours. */
 static bool many_take(struct many *m, const struct nlmsghdr *nlh)
@@ -254,7 +255,7 @@ static int many_batch(struct many *m, char *sbuf, char *rbuf)
 		if (got < 0) {
 			if (errno == EINTR)
 				continue;
-			/* Empty queue, or answers dropped: ask the rest alone. */
+			/* Queue empty or answers dropped: ask those alone. */
 			if (errno == EAGAIN || errno == ENOBUFS)
 				return 0;
 			return -errno;
