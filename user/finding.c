@@ -438,8 +438,116 @@ bool sample_outside(const struct wgt_prefix *p, const struct wgt_prefix *excl,
 	return false;
 }
 
-const struct wgt_prefix *gateway_prefix(const struct wg_device_info *dev,
-					int family, size_t *peer)
+static int addr_cmp(const struct wgt_addr *a, const struct wgt_addr *b)
+{
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	return memcmp(a->b, b->b, addr_bytes(a->family));
+}
+
+static int prefix_order(const void *x, const void *y)
+{
+	const struct wgt_prefix *a = x, *b = y;
+	int r = addr_cmp(&a->addr, &b->addr);
+
+	if (r)
+		return r;
+	return (int)a->len - (int)b->len;
+}
+
+size_t prefix_outermost(struct wgt_prefix *v, size_t n)
+{
+	size_t i, kept = 0;
+
+	if (n > 1)
+		qsort(v, n, sizeof(*v), prefix_order);
+	/* Sorted, a covering prefix comes right before what it covers. */
+	for (i = 0; i < n; i++)
+		if (!kept || !prefix_covers(&v[kept - 1], &v[i]))
+			v[kept++] = v[i];
+	return kept;
+}
+
+/* The last prefix of excl starting at or before a; n if none. */
+static size_t sorted_at(const struct wgt_prefix *excl, size_t n,
+			const struct wgt_addr *a)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (addr_cmp(&excl[mid].addr, a) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo ? lo - 1 : n;
+}
+
+static bool sorted_usable(const struct wgt_prefix *p,
+			  const struct wgt_prefix *excl, size_t n,
+			  const struct wgt_addr *a)
+{
+	size_t i = sorted_at(excl, n, a);
+
+	return prefix_contains(p, a) &&
+	       (i == n || !prefix_contains(&excl[i], a));
+}
+
+bool sample_outside_sorted(const struct wgt_prefix *p,
+			   const struct wgt_prefix *excl, size_t n_excl,
+			   const struct wgt_addr *prefer, size_t n_prefer,
+			   struct wgt_addr *out)
+{
+	struct wgt_addr a;
+	size_t i;
+
+	for (i = 0; i < n_prefer; i++) {
+		if (sorted_usable(p, excl, n_excl, &prefer[i])) {
+			*out = prefer[i];
+			return true;
+		}
+	}
+	prefix_sample_addr(p, &a);
+	/* From the first host up, over each excluded prefix in its way. */
+	i = sorted_at(excl, n_excl, &a);
+	if (i == n_excl)
+		i = 0;
+	for (; i < n_excl && prefix_contains(p, &a); i++) {
+		if (addr_cmp(&excl[i].addr, &a) > 0)
+			break;
+		if (!prefix_contains(&excl[i], &a))
+			continue;
+		prefix_last(&excl[i], &a);
+		if (!addr_next(&a))
+			break;
+	}
+	if (sorted_usable(p, excl, n_excl, &a)) {
+		*out = a;
+		return true;
+	}
+	if (sorted_usable(p, excl, n_excl, &p->addr)) {
+		*out = p->addr;
+		return true;
+	}
+	return false;
+}
+
+static bool holds_ours(const struct wgt_prefix *p,
+		       const struct inv_addr *addrs, size_t n_addrs)
+{
+	size_t i;
+
+	for (i = 0; i < n_addrs; i++)
+		if (prefix_contains(p, &addrs[i].local))
+			return true;
+	return false;
+}
+
+const struct wgt_prefix *peer_network(const struct wg_device_info *dev,
+				      int family, const struct inv_addr *addrs,
+				      size_t n_addrs, size_t *peer)
 {
 	size_t i, j;
 
@@ -450,7 +558,8 @@ const struct wgt_prefix *gateway_prefix(const struct wg_device_info *dev,
 			const struct wgt_prefix *a = &p->allowed[j];
 
 			if (a->addr.family != family || a->len == 0 ||
-			    a->len == addr_bits(family))
+			    a->len == addr_bits(family) ||
+			    holds_ours(a, addrs, n_addrs))
 				continue;
 			if (peer)
 				*peer = i;
@@ -458,6 +567,41 @@ const struct wgt_prefix *gateway_prefix(const struct wg_device_info *dev,
 		}
 	}
 	return NULL;
+}
+
+size_t peer_hosts(const struct wg_device_info *dev, int family,
+		  const struct inv_addr *addrs, size_t n_addrs)
+{
+	size_t i, j, n = 0;
+
+	for (i = 0; i < dev->n_peers; i++) {
+		const struct wg_peer_info *p = &dev->peers[i];
+
+		for (j = 0; j < p->n_allowed; j++) {
+			const struct wgt_prefix *a = &p->allowed[j];
+
+			if (a->addr.family == family &&
+			    a->len == addr_bits(family) &&
+			    !holds_ours(a, addrs, n_addrs)) {
+				n++;
+				break;
+			}
+		}
+	}
+	return n;
+}
+
+int forward_severity(enum intent_role role, const struct forward_evidence *e)
+{
+	if (!e->carried || role == INTENT_ROLE_ENDPOINT)
+		return -1;
+	if (role == INTENT_ROLE_GATEWAY)
+		return SEV_ERROR;
+	if (e->lan)
+		return SEV_WARNING;
+	if (e->peer_network || e->peer_hosts >= 2)
+		return SEV_INFO;
+	return -1;
 }
 
 unsigned int wg_overhead(int endpoint_family)

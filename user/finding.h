@@ -19,6 +19,7 @@
 #include <json-c/json.h>
 
 #include "addr.h"
+#include "intent.h"
 #include "inventory.h"
 
 /* Ordered: a larger value is worse, so `--fail-on` is one comparison. */
@@ -141,15 +142,59 @@ bool sample_outside(const struct wgt_prefix *p, const struct wgt_prefix *excl,
 		    size_t n_prefer, struct wgt_addr *out);
 
 /*
- * A prefix that makes dev a gateway for family (AF_INET or AF_INET6): a
- * peer carrying a subnet rather than a host (/32, /128) is a network
- * behind the tunnel, and reaching it from elsewhere means forwarding. A
- * default route (/0) does not count: that is the full-tunnel client,
- * which sends its own traffic and forwards nothing. NULL when none; *peer
- * is set to the peer's index otherwise.
+ * sample_outside() for many exclusions (a gateway with a route per peer):
+ * excl sorted by address and pairwise disjoint, as prefix_outermost()
+ * leaves them, so each test is a binary search. Same preference order,
+ * except that past the first host it takes the lowest free address above
+ * it. O((n_prefer + 1) log n + n) instead of O(n * n).
  */
-const struct wgt_prefix *gateway_prefix(const struct wg_device_info *dev,
-					int family, size_t *peer);
+bool sample_outside_sorted(const struct wgt_prefix *p,
+			   const struct wgt_prefix *excl, size_t n_excl,
+			   const struct wgt_addr *prefer, size_t n_prefer,
+			   struct wgt_addr *out);
+/*
+ * Sort v by address and drop every prefix another one in v covers: what
+ * sample_outside_sorted() wants. Returns the new count.
+ */
+size_t prefix_outermost(struct wgt_prefix *v, size_t n);
+
+/*
+ * A network behind a peer of dev, for family: a prefix that is neither a
+ * host (/32, /128) nor the default, and holds none of this host's own
+ * addresses. A peer prefix holding one of ours (10.99.0.0/24 on a client
+ * whose wg0 is 10.99.0.2) is the hub of a subnet this host is part of: the
+ * host reaches it, it routes nothing for it. NULL when none; *peer is set
+ * to the peer's index otherwise.
+ */
+const struct wgt_prefix *peer_network(const struct wg_device_info *dev,
+				      int family, const struct inv_addr *addrs,
+				      size_t n_addrs, size_t *peer);
+/*
+ * Peers of dev, for family, that carry a host address (/32, /128) which
+ * is not one of ours: a hub's clients (or a mesh node's neighbours).
+ */
+size_t peer_hosts(const struct wg_device_info *dev, int family,
+		  const struct inv_addr *addrs, size_t n_addrs);
+
+/* What the inventory says about a device's need to forward one family. */
+struct forward_evidence {
+	bool carried;		/* some peer carries this family at all */
+	bool lan;		/* a network behind this host that peers reach
+				   only through it (another interface) */
+	bool peer_network;	/* peer_network() found one */
+	size_t peer_hosts;	/* peer_hosts() */
+};
+
+/*
+ * The severity of "this host does not forward family" for one device, or
+ * -1 for no finding. The intent's role decides when given: a gateway must
+ * forward every family its peers carry (error), an endpoint never needs
+ * to. Otherwise: a network behind this host on another interface is a
+ * gateway's LAN (warning); a network behind a peer, or two or more peers
+ * with host addresses (a hub), is a gateway or a host that only talks to
+ * them itself, which only the role can tell (info).
+ */
+int forward_severity(enum intent_role role, const struct forward_evidence *e);
 
 /* Bytes WireGuard adds to an inner packet: outer IP + UDP + its header. */
 unsigned int wg_overhead(int endpoint_family);

@@ -142,7 +142,7 @@ static bool parse_prefix(struct parser *ps, const struct word *w,
 	    !memchr(w->s, '.', w->len) && !memchr(w->s, ':', w->len) &&
 	    !memchr(w->s, '/', w->len))
 		return fail(ps, w->col,
-			    "unknown keyword '%s' (expected a prefix or 'name')",
+			    "unknown keyword '%s' (expected a prefix, 'name' or 'role')",
 			    quote(w, q));
 	if (!word_copy(w, buf, sizeof(buf)) ||
 	    !prefix_parse(buf, out, &host_bits))
@@ -469,6 +469,34 @@ static bool parse_name(struct parser *ps)
 	return true;
 }
 
+static bool parse_role(struct parser *ps)
+{
+	struct intent *in = ps->out;
+	struct word w, extra;
+	char q[QUOTE_BUF];
+
+	if (!next_word(ps, &w))
+		return fail(ps, missing_col(ps),
+			    "'role' needs 'gateway' or 'endpoint'");
+	if (in->role_line)
+		return fail(ps, w.col, "role already given on line %u",
+			    in->role_line);
+	if (word_is(&w, "gateway"))
+		in->role = INTENT_ROLE_GATEWAY;
+	else if (word_is(&w, "endpoint"))
+		in->role = INTENT_ROLE_ENDPOINT;
+	else
+		return fail(ps, w.col,
+			    "unknown role '%s' (expected 'gateway' or 'endpoint')",
+			    quote(&w, q));
+	if (next_word(ps, &extra))
+		return fail(ps, extra.col,
+			    "unexpected '%s' after the role (one word)",
+			    quote(&extra, q));
+	in->role_line = ps->line;
+	return true;
+}
+
 static bool parse_line(struct parser *ps, const char *s, size_t len)
 {
 	const char *nul;
@@ -491,6 +519,8 @@ static bool parse_line(struct parser *ps, const char *s, size_t len)
 		return true;
 	if (word_is(&w, "name"))
 		return parse_name(ps);
+	if (word_is(&w, "role"))
+		return parse_role(ps);
 	return parse_assert(ps, &w);
 }
 
@@ -663,4 +693,16 @@ const uint8_t *intent_key_of(const struct intent *in, const char *name)
 			return in->names[i].key;
 	}
 	return NULL;
+}
+
+const char *intent_role_name(enum intent_role role)
+{
+	switch (role) {
+	case INTENT_ROLE_GATEWAY:
+		return "gateway";
+	case INTENT_ROLE_ENDPOINT:
+		return "endpoint";
+	default:
+		return "none";
+	}
 }

@@ -24,6 +24,14 @@
  *       output. A name and a key are each named once; a name may be used
  *       before the line that declares it.
  *
+ *   role gateway | role endpoint
+ *       What this host is for its WireGuard peers. A gateway forwards:
+ *       its peers reach networks behind it, the internet or each other
+ *       through it, so IP forwarding must be on for each family its peers
+ *       carry. An endpoint only talks to its peers itself and forwards
+ *       nothing. Without a 'role' line, check infers the role from the
+ *       configuration. At most one 'role' line.
+ *
  * The words:
  *
  *   PREFIX   An IPv4 or IPv6 prefix, 10.99.0.0/16 or ::/0; a bare address
@@ -51,6 +59,7 @@
  *
  * Example, a full-tunnel client and a site gateway:
  *
+ *   role gateway
  *   name xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg= gw-east
  *   0.0.0.0/0        via wg0 peer gw-east
  *   0.0.0.0/0        via eth0 mark 51820    # the tunnel's own packets
@@ -119,7 +128,15 @@ struct intent_name {
 	unsigned int line;
 };
 
+enum intent_role {
+	INTENT_ROLE_NONE,	/* no 'role' line: infer it */
+	INTENT_ROLE_GATEWAY,
+	INTENT_ROLE_ENDPOINT,
+};
+
 struct intent {
+	enum intent_role role;
+	unsigned int role_line;		/* 0 without a 'role' line */
 	struct intent_assert *asserts;	/* in file order */
 	size_t n_asserts;
 	struct intent_name *names;	/* in file order */
@@ -150,5 +167,7 @@ const char *intent_name_of(const struct intent *in,
 			   const uint8_t key[WG_KEY_LEN_RAW]);
 /* The key called name, or NULL. */
 const uint8_t *intent_key_of(const struct intent *in, const char *name);
+/* "gateway", "endpoint", or "none". */
+const char *intent_role_name(enum intent_role role);
 
 #endif /* WGT_INTENT_H */

@@ -144,6 +144,12 @@ struct route_answer {
 };
 
 int route_get(const struct route_query *q, struct route_answer *ans);
+/*
+ * The same for n questions at once, on one socket: ans[i] answers q[i].
+ * -EINVAL (nothing asked) if any question is malformed.
+ */
+int route_get_many(const struct route_query *q, struct route_answer *ans,
+		   size_t n);
 
 /* Enter a network namespace by name (/run/netns/NAME) or path. */
 int netns_enter(const char *name_or_path);

@@ -5,7 +5,9 @@
 # "gateway" namespace with userspace WireGuard (wireguard-go): overlapping
 # peers, a missing route, a route wider than the AllowedIPs, a full tunnel
 # that routes its own endpoint into itself, an IPv4-only full tunnel, a
-# gateway without forwarding, an MTU too large for the underlay, strict
+# gateway without forwarding (a LAN behind it, a declared role, and hosts
+# that only talk to their peers and must not be told to forward), an MTU
+# too large for the underlay, strict
 # rp_filter without src_valid_mark, and intent assertions; then two healthy
 # wg-quick-style configurations that must report nothing, and bad input.
 #
@@ -111,6 +113,29 @@ no_peer_example() {
 	eq "$(route_dev "$1")" "$D" "ip route get $1"
 }
 show() { echo "exit $RC"; echo "$OUT"; cat "$TMP/err"; }
+# serious: every finding at warning or above as "id/severity/interface",
+# sorted, joined by ';' (the whole set, not one expected member).
+serious() {
+	jq -r -s '[.[] | select(.type == "finding" and .severity != "info") |
+		   "\(.finding)/\(.severity)/\(.interface)"] | sort | join(";")' <<<"$OUT"
+}
+# only EXPECTED EXIT: the serious set is EXPECTED and the exit status EXIT.
+only() {
+	ran || return 1
+	[ "$(serious)" = "$1" ] && [ "$RC" -eq "$2" ] ||
+		{ echo "findings '$(serious)', expected '$1' (exit $RC, expected $2)"; show; return 1; }
+}
+# lan_new: a LAN behind $G on lan0 (10.1.0.1/24), host 10.1.0.5 in $L.
+lan_new() {
+	ns_new L || return 1
+	veth_pair "$G" lan0 "$L" host0 || return 1
+	ip -n "$G" addr add 10.1.0.1/24 dev lan0
+	ip -n "$L" addr add 10.1.0.5/24 dev host0
+	ip -n "$L" route add default via 10.1.0.1
+}
+# fwd_blocked SRC DST IIF: the kernel refuses to forward SRC -> DST arriving
+# on IIF (ip route get ... iif: "No route to host" with forwarding off).
+fwd_blocked() { ! ip -n "$G" route get "$2" from "$1" iif "$3" >/dev/null 2>&1; }
 rc_is() { [ "$RC" -eq "$1" ] || { echo "exit $RC, expected $1"; show; return 1; }; }
 eq() { [ "$1" = "$2" ] || { echo "'$1' != '$2' ($3)"; return 1; }; }
 
@@ -228,7 +253,10 @@ case_v6_leak() {
 		     .peer == \"$P\""
 }
 
-# ---- no_forward: a gateway for a subnet with forwarding off --------------
+# ---- no_forward: a network behind a peer, nothing behind this host -------
+# A site peer with forwarding off: a gateway for it, or a host that only
+# talks to that site itself (a laptop to its office)? Only the intent file
+# can tell, so only a note, and nothing at all with 'role endpoint'.
 case_no_forward() {
 	local val
 	gw_new || return 1
@@ -237,11 +265,126 @@ case_no_forward() {
 	ip -n "$G" route add 10.40.0.0/16 dev "$D"
 	val=$(ip netns exec "$G" sysctl -n net.ipv4.ip_forward)
 	run_check
-	check check-no-forward "no no_forward naming net.ipv4.ip_forward = $val" \
+	check check-no-forward "no no_forward info naming net.ipv4.ip_forward = $val" \
 		has ".finding == \"no_forward\" and .interface == \"$D\" and
-		     .peer == \"$P\" and
+		     .peer == \"$P\" and .severity == \"info\" and
 		     .objects.sysctl == \"net.ipv4.ip_forward\" and
-		     .objects.value == \"$val\""
+		     .objects.value == \"$val\" and
+		     .objects.peer_prefix == \"10.40.0.0/16\""
+	check check-no-forward-only-info "more than a note for a site peer" \
+		only "" 0
+	printf 'role endpoint\n' >"$TMP/endpoint"
+	run_check --fail-on info --intent "$TMP/endpoint"
+	check check-no-forward-endpoint "role endpoint still told to forward" clean
+}
+
+# ---- no_forward: the field article's first case --------------------------
+# Roaming clients (host addresses) reach the LAN 10.1.0.0/24 behind the
+# gateway on lan0, the uplink being up0: with forwarding off, "handshake
+# works, but I can't ping anything behind the peer".
+case_fwd_lan() {
+	local val
+	gw_new || return 1
+	lan_new || return 1
+	gsysctl net.ipv4.ip_forward=0
+	peer_add P1 10.99.0.2/32
+	peer_add P2 10.99.0.3/32
+	val=$(ip netns exec "$G" sysctl -n net.ipv4.ip_forward)
+	check check-fwd-lan-kernel "lab: the kernel forwards 10.99.0.2 -> 10.1.0.5 (ip_forward $val)" \
+		fwd_blocked 10.99.0.2 10.1.0.5 "$D"
+	run_check
+	check check-fwd-lan "findings other than one no_forward warning on $D" \
+		only "no_forward/warning/$D" 0
+	check check-fwd-lan-evidence "no_forward does not name lan0, 10.1.0.0/24, ip_forward = $val" \
+		has ".finding == \"no_forward\" and .objects.lan_interface == \"lan0\" and
+		     .objects.prefix == \"10.1.0.0/24\" and
+		     .objects.sysctl == \"net.ipv4.ip_forward\" and
+		     .objects.value == \"$val\" and .objects.role == \"inferred\" and
+		     (.example.dst | startswith(\"10.1.0.\")) and
+		     (.hint | contains(\"sysctl -w net.ipv4.ip_forward=1\"))"
+	run_check --fail-on warning
+	check check-fwd-lan-exit "--fail-on warning did not fail" rc_is 1
+
+	# Forwarding on, but not from the LAN: replies to the peers die.
+	gsysctl net.ipv4.ip_forward=1 net.ipv4.conf.lan0.forwarding=0
+	check check-fwd-lan-dev-kernel "lab: the kernel forwards 10.1.0.5 -> 10.99.0.2 from lan0" \
+		fwd_blocked 10.1.0.5 10.99.0.2 lan0
+	run_check
+	check check-fwd-lan-dev "not one no_forward naming net.ipv4.conf.lan0.forwarding" \
+		eval 'only "no_forward/warning/$D" 0 && has ".objects.sysctl ==
+			\"net.ipv4.conf.lan0.forwarding\" and .objects.value == \"0\""'
+
+	# Forwarding on everywhere: nothing to say, not even a note.
+	gsysctl net.ipv4.conf.lan0.forwarding=1
+	check check-fwd-on-kernel "lab: forwarding on, the kernel still refuses" \
+		eval '! fwd_blocked 10.99.0.2 10.1.0.5 "$D" && ! fwd_blocked 10.1.0.5 10.99.0.2 lan0'
+	run_check --fail-on info
+	check check-fwd-on "findings on a forwarding gateway" clean
+}
+
+# ---- no_forward: IPv6 only -------------------------------------------------
+# The peers carry IPv6 only: IPv4 forwarding off is no concern, IPv6
+# forwarding off is, for the dual-stack LAN behind the gateway.
+case_fwd_lan6() {
+	local val
+	gw_new || return 1
+	lan_new || return 1
+	ip -n "$G" addr add fd00:1::1/64 dev lan0 nodad
+	ip -n "$G" addr add fd00:99::1/64 dev "$D" nodad
+	gsysctl net.ipv4.ip_forward=0 net.ipv6.conf.all.forwarding=0
+	peer_add P1 fd00:99::2/128
+	peer_add P2 fd00:99::3/128
+	val=$(ip netns exec "$G" sysctl -n net.ipv6.conf.all.forwarding)
+	run_check
+	check check-fwd-lan6 "not one no_forward for IPv6 on $D" \
+		eval 'only "no_forward/warning/$D" 0 && has ".objects.sysctl ==
+			\"net.ipv6.conf.all.forwarding\" and .objects.value == \"$val\" and
+			.objects.prefix == \"fd00:1::/64\" and .objects.lan_interface == \"lan0\""'
+	gsysctl net.ipv6.conf.all.forwarding=1
+	run_check --fail-on info
+	check check-fwd-lan6-on "findings with IPv6 forwarding on (IPv4 off, unused)" clean
+}
+
+# ---- no_forward: a host that only talks to its peers ---------------------
+# A client of a hub whose subnet holds its own address, and a full-tunnel
+# client, forwarding off and nothing behind them: no finding at any level.
+case_fwd_endpoint() {
+	gw_new || return 1
+	gsysctl net.ipv4.ip_forward=0
+	ip -n "$G" addr del 10.99.0.1/24 dev "$D"
+	ip -n "$G" addr add 10.99.0.2/24 dev "$D"
+	peer_add P 10.99.0.0/24 198.51.100.7:51820
+	run_check --fail-on info
+	check check-fwd-hub-client "a hub's client told to forward" clean
+	gsysctl net.ipv4.conf.all.src_valid_mark=1
+	ip netns exec "$G" wg set "$D" peer "$P" allowed-ips 0.0.0.0/0
+	wg_quick_full 4
+	run_check --fail-on info
+	check check-fwd-full-client "a full-tunnel client told to forward" clean
+}
+
+# ---- no_forward: the intent says gateway ---------------------------------
+# One roaming client, only an uplink: nothing in the inventory says gateway
+# (a single-NIC VPN server looks like a point-to-point link), the intent
+# file does. IPv4 only: the peers carry no IPv6, so none is demanded.
+case_fwd_role() {
+	local f=$TMP/gateway
+	gw_new || return 1
+	gsysctl net.ipv4.ip_forward=0 net.ipv6.conf.all.forwarding=0
+	peer_add P 10.99.0.2/32
+	run_check --fail-on info
+	check check-fwd-role-inferred "findings without a role" clean
+	printf '# VPN server: clients reach the internet through it\nrole gateway\n' >"$f"
+	run_check --intent "$f"
+	check check-fwd-role "not exactly one no_forward error on $D" \
+		only "no_forward/error/$D" 1
+	check check-fwd-role-evidence "no_forward does not cite $f:2 and ip_forward = 0" \
+		has ".finding == \"no_forward\" and .objects.intent == \"$f:2\" and
+		     .objects.role == \"gateway\" and
+		     .objects.sysctl == \"net.ipv4.ip_forward\" and .objects.value == \"0\""
+	gsysctl net.ipv4.ip_forward=1
+	run_check --fail-on info --intent "$f"
+	check check-fwd-role-on "findings on a declared gateway that forwards" clean
 }
 
 # ---- mtu: wg MTU + 60 larger than the uplink's MTU -----------------------
@@ -413,8 +556,9 @@ case_bad_input() {
 		jq -e -s '.[-1].type == "summary" and .[-1].devices == 1' "$TMP/out"
 }
 
-for c in overlap bypass no_peer loop v6_leak no_forward mtu rpf rpf_rules intent \
-	healthy_split healthy_full text bad_input; do
+for c in overlap bypass no_peer loop v6_leak no_forward fwd_lan fwd_lan6 \
+	fwd_endpoint fwd_role mtu rpf rpf_rules intent healthy_split healthy_full \
+	text bad_input; do
 	if ! "case_$c"; then
 		fail "check-$c-setup" "could not build the topology"
 	fi

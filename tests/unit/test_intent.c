@@ -272,9 +272,9 @@ static void test_errors_statement(void **state)
 	bad("\t10.0.0.0/8\tvai",
 	    "t.intent:1:13: unknown keyword 'vai' (expected 'via' or 'blocked')");
 	bad("  vai 10.0.0.0/8",
-	    "t.intent:1:3: unknown keyword 'vai' (expected a prefix or 'name')");
+	    "t.intent:1:3: unknown keyword 'vai' (expected a prefix, 'name' or 'role')");
 	bad("ip route 10.0.0.0/8",
-	    "t.intent:1:1: unknown keyword 'ip' (expected a prefix or 'name')");
+	    "t.intent:1:1: unknown keyword 'ip' (expected a prefix, 'name' or 'role')");
 }
 
 static void test_errors_prefix(void **state)
@@ -377,6 +377,35 @@ static void test_errors_name(void **state)
 	bad(line, "t.intent:1:51: invalid name '1234567890123456789012345678901234567890123456789012345678901234' (1 to 63 of A-Z a-z 0-9 . _ -)");
 }
 
+static void test_role(void **state)
+{
+	(void)state;
+	good("10.0.0.0/8 via wg0\n");
+	assert_int_equal(in.role, INTENT_ROLE_NONE);
+	assert_int_equal(in.role_line, 0);
+	good("# site gateway\n\trole   gateway  # forwards for its peers\r\n"
+	     "10.0.0.0/8 via wg0\n");
+	assert_int_equal(in.role, INTENT_ROLE_GATEWAY);
+	assert_int_equal(in.role_line, 2);
+	assert_int_equal(in.n_asserts, 1);
+	assert_string_equal(intent_role_name(in.role), "gateway");
+	good("role endpoint");
+	assert_int_equal(in.role, INTENT_ROLE_ENDPOINT);
+	assert_string_equal(intent_role_name(in.role), "endpoint");
+	assert_string_equal(intent_role_name(INTENT_ROLE_NONE), "none");
+
+	bad("role\n", "t.intent:1:5: 'role' needs 'gateway' or 'endpoint'");
+	bad("role router\n",
+	    "t.intent:1:6: unknown role 'router' (expected 'gateway' or 'endpoint')");
+	bad("role Gateway\n",
+	    "t.intent:1:6: unknown role 'Gateway' (expected 'gateway' or 'endpoint')");
+	bad("role gateway wg0\n",
+	    "t.intent:1:14: unexpected 'wg0' after the role (one word)");
+	bad("role gateway\n\nrole endpoint\n",
+	    "t.intent:3:6: role already given on line 1");
+	assert_int_equal(in.role, INTENT_ROLE_NONE);
+}
+
 static void test_duplicates(void **state)
 {
 	(void)state;
@@ -418,7 +447,7 @@ static void test_errors_bytes(void **state)
 	memset(want, 'a', 64);
 	strcpy(want + 64, "...");
 	snprintf(msg, sizeof(msg),
-		 "t.intent:1:1: unknown keyword '%s' (expected a prefix or 'name')",
+		 "t.intent:1:1: unknown keyword '%s' (expected a prefix, 'name' or 'role')",
 		 want);
 	bad(word, msg);
 	/* 65 bytes: cut too; 64 (the name test below) are shown whole. */
@@ -491,7 +520,7 @@ static void test_err_buffers(void **state)
 	assert_string_equal(small, "t.intent:1:");
 	assert_false(intent_parse("vai", 3, "t.intent", &in, NULL, 0));
 	assert_false(intent_parse("vai", 3, NULL, &in, err, sizeof(err)));
-	assert_string_equal(err, "<input>:1:1: unknown keyword 'vai' (expected a prefix or 'name')");
+	assert_string_equal(err, "<input>:1:1: unknown keyword 'vai' (expected a prefix, 'name' or 'role')");
 	/* Input need not end in NUL: only len bytes count. */
 	assert_true(intent_parse("10.0.0.0/8 via wg0 mark 12345", 26, "t", &in,
 				 err, sizeof(err)));
@@ -570,6 +599,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_errors_from_iif, teardown),
 		cmocka_unit_test_teardown(test_errors_peer, teardown),
 		cmocka_unit_test_teardown(test_errors_name, teardown),
+		cmocka_unit_test_teardown(test_role, teardown),
 		cmocka_unit_test_teardown(test_duplicates, teardown),
 		cmocka_unit_test_teardown(test_errors_bytes, teardown),
 		cmocka_unit_test_teardown(test_limits, teardown),
