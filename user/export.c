@@ -490,6 +490,7 @@ static int run_export(const struct export_opts *o, struct inventory *inv,
 			inventory_free(inv);
 			*inv = fresh;
 			l.inv = inv;
+			live_remember_names(&l);
 			err = loader_sync(&ld, inv);
 			if (err)
 				logline("error", "following the WireGuard devices: %s",

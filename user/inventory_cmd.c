@@ -398,7 +398,7 @@ static void emit_wg_json(const struct wg_device_info *d)
 			endpoint_fmt(p, ep, sizeof(ep));
 		jadd_str(o, "endpoint", p->has_endpoint ? ep : NULL);
 		for (j = 0; j < p->n_allowed; j++)
-			json_object_array_add(ips, json_object_new_string(
+			json_object_array_add(ips, jstr(
 				prefix_fmt(&p->allowed[j], pfx, sizeof(pfx))));
 		json_object_object_add(o, "allowed_ips", ips);
 		jadd_opt(o, "latest_handshake",

@@ -103,6 +103,7 @@ int live_init(struct live *l, struct loader *ld, struct inventory *inv,
 		l->e = calloc(LIVE_MAX_ENTRIES, sizeof(*l->e));
 	if (!l->ksym || !l->e)
 		return -ENOMEM;
+	live_remember_names(l);
 	routes_collect(l);
 	for (i = 0; i < l->n_routes; i++)
 		route_ask(&l->routes[i]);
@@ -175,15 +176,41 @@ int live_refresh(struct live *l, bool routes_changed)
 	return 0;
 }
 
-static const char *ifname_of(const struct live *l, int ifindex, char *buf,
-			     size_t len)
+void live_remember_names(struct live *l)
+{
+	size_t i, j;
+
+	for (i = 0; i < l->inv->n_links; i++) {
+		const struct inv_link *k = &l->inv->links[i];
+
+		for (j = 0; j < LIVE_MAX_NAMES; j++)
+			if (l->names[j].ifindex == k->ifindex)
+				break;
+		if (j == LIVE_MAX_NAMES) {
+			j = l->next_name;
+			l->next_name = (l->next_name + 1) % LIVE_MAX_NAMES;
+		}
+		l->names[j].ifindex = k->ifindex;
+		snprintf(l->names[j].name, sizeof(l->names[j].name), "%s", k->name);
+	}
+}
+
+const char *live_ifname(const struct live *l, int ifindex, char *buf,
+			size_t len)
 {
 	const struct inv_link *k = inv_link_by_index(l->inv, ifindex);
+	size_t j;
 
-	if (k)
+	if (k) {
 		snprintf(buf, len, "%s", k->name);
-	else
-		snprintf(buf, len, "ifindex %d", ifindex);
+		return buf;
+	}
+	for (j = 0; ifindex && j < LIVE_MAX_NAMES; j++)
+		if (l->names[j].ifindex == ifindex) {
+			snprintf(buf, len, "%s (deleted)", l->names[j].name);
+			return buf;
+		}
+	snprintf(buf, len, "ifindex %d", ifindex);
 	return buf;
 }
 
@@ -274,14 +301,14 @@ static void describe(const struct live *l, const struct live_entry *le,
 		struct route_answer ans;
 
 		snprintf(f->expected, sizeof(f->expected), "the route back to the source via %s",
-			 ifname_of(l, le->key.ifindex, b, sizeof(b)));
+			 live_ifname(l, le->key.ifindex, b, sizeof(b)));
 		if (!le->has_sample)
 			break;
 		if (!route_get(&q, &ans) && !ans.err)
 			snprintf(f->actual, sizeof(f->actual),
 				 "route back to %s goes via %s (rp_filter=%d)",
 				 addr_fmt(&src, a, sizeof(a)),
-				 ifname_of(l, ans.oif, b, sizeof(b)),
+				 live_ifname(l, ans.oif, b, sizeof(b)),
 				 k ? k->rp_filter : -1);
 		else
 			snprintf(f->actual, sizeof(f->actual),
@@ -295,7 +322,7 @@ static void describe(const struct live *l, const struct live_entry *le,
 		if (le->has_sample) {
 			snprintf(f->actual, sizeof(f->actual),
 				 "%u-byte packet, MTU %u on %s", s->len, s->mtu,
-				 ifname_of(l, s->oif, b, sizeof(b)));
+				 live_ifname(l, s->oif, b, sizeof(b)));
 			finding_object(f, "mtu", "%u", s->mtu);
 			finding_object(f, "egress", "%s", b);
 		}
@@ -311,10 +338,10 @@ static void describe(const struct live *l, const struct live_entry *le,
 		break;
 	case WGT_V_ROUTE_BYPASS:
 		snprintf(f->expected, sizeof(f->expected), "dev %s",
-			 ifname_of(l, le->key.ifindex, b, sizeof(b)));
+			 live_ifname(l, le->key.ifindex, b, sizeof(b)));
 		if (le->has_sample)
 			snprintf(f->actual, sizeof(f->actual), "dev %s",
-				 ifname_of(l, s->oif, b, sizeof(b)));
+				 live_ifname(l, s->oif, b, sizeof(b)));
 		break;
 	default:
 		break;
@@ -403,9 +430,9 @@ static int add_route_changes(struct live *l, struct finding_list *out)
 			 "at %s the egress of %s changed after a route or rule change",
 			 t, addr_fmt(&c->dst, a, sizeof(a)));
 		snprintf(f->expected, sizeof(f->expected), "%s",
-			 c->old_err ? "no route" : ifname_of(l, c->old_oif, o, sizeof(o)));
+			 c->old_err ? "no route" : live_ifname(l, c->old_oif, o, sizeof(o)));
 		snprintf(f->actual, sizeof(f->actual), "%s",
-			 c->new_err ? "no route" : ifname_of(l, c->new_oif, n, sizeof(n)));
+			 c->new_err ? "no route" : live_ifname(l, c->new_oif, n, sizeof(n)));
 		snprintf(f->hint, sizeof(f->hint),
 			 "check which network manager or script rewrote routes or rules");
 		f->has_example = true;
@@ -516,9 +543,8 @@ int live_findings(struct live *l, struct finding_list *out)
 		if (le->key.ifindex) {
 			char b[IF_NAMESIZE + 16];
 
-			snprintf(f->interface, sizeof(f->interface), "%.*s",
-				 IF_NAMESIZE - 1,
-				 ifname_of(l, le->key.ifindex, b, sizeof(b)));
+			snprintf(f->interface, sizeof(f->interface), "%s",
+				 live_ifname(l, le->key.ifindex, b, sizeof(b)));
 		}
 		if (!key_zero(le->key.peer))
 			set_peer(l, f, le->key.peer);

@@ -21,6 +21,7 @@
 #define LIVE_MAX_ROUTES		256
 #define LIVE_MAX_CHANGES	32
 #define STALE_HANDSHAKE_S	180	/* WireGuard's REJECT_AFTER_TIME */
+#define LIVE_MAX_NAMES		64	/* devices remembered after deletion */
 
 struct live_entry {
 	struct wgt_count_key key;
@@ -59,6 +60,13 @@ struct live {
 	size_t n_routes;
 	struct live_change changes[LIVE_MAX_CHANGES];
 	size_t n_changes;
+	/* Last known name per ifindex: a finding about a device deleted
+	 * since still names it, as "wg0 (deleted)". Oldest replaced first. */
+	struct {
+		int ifindex;
+		char name[IF_NAMESIZE];
+	} names[LIVE_MAX_NAMES];
+	size_t next_name;
 	/* tx bytes per peer at the previous refresh, for stale_handshake */
 	uint64_t *prev_tx;
 	size_t n_prev_tx;
@@ -74,6 +82,11 @@ int live_on_event(void *ctx, void *data, size_t len);
  * destinations go and record changes; reload the inventory for handshakes.
  */
 int live_refresh(struct live *l, bool routes_changed);
+/* Remember the names of the inventory's devices (after each reload). */
+void live_remember_names(struct live *l);
+/* The device's name, its last known name with " (deleted)", or "ifindex N". */
+const char *live_ifname(const struct live *l, int ifindex, char *buf,
+			size_t len);
 /* Findings now (worst first); other kernel drops are not findings. */
 int live_findings(struct live *l, struct finding_list *out);
 

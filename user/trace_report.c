@@ -155,7 +155,7 @@ static bool has_finding(const struct story *st, const char *id)
 
 static void add_finding_id(struct story *st, const char *id)
 {
-	json_object_array_add(st->findings, json_object_new_string(id));
+	json_object_array_add(st->findings, jstr(id));
 }
 
 static struct finding *new_finding(struct story *st, const char *id,
@@ -348,7 +348,7 @@ static void report_peer(struct story *st, int oif)
 	for (k = 0; has_peer && k < exp->n_shadowed; k++) {
 		char sk[WG_KEY_B64_LEN];
 
-		json_object_array_add(shadow, json_object_new_string(
+		json_object_array_add(shadow, jstr(
 			wg_key_of(wg->peers[exp->shadowed[k]].pubkey, sk)));
 	}
 	json_object_object_add(j, "shadowed_peers", json_object_get(shadow));

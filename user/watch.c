@@ -187,11 +187,12 @@ static void print_other_drops(struct live *l, const struct drop_reasons *dr)
 	for (j = 0; j < ARRAY_SIZE(top) && top[j]; j++) {
 		const struct inv_link *k = inv_link_by_index(l->inv, top[j]->key.ifindex);
 		const char *where = ksym_lookup(l->ksym, top[j]->key.location);
-		char name[64];
+		char name[64], dev[UTF8_CLEAN_SIZE(IF_NAMESIZE)];
 
 		printf("  %-26s %8llu  %s%s%s\n",
 		       verdict_name(top[j]->key.verdict, dr, name, sizeof(name)),
-		       (unsigned long long)top[j]->packets, k ? k->name : "-",
+		       (unsigned long long)top[j]->packets,
+		       k ? utf8_clean(k->name, dev, sizeof(dev)) : "-",
 		       where ? " at " : "", where ? where : "");
 	}
 }
@@ -269,6 +270,7 @@ static int reload_inventory(struct live *l, struct inventory *inv,
 	inventory_free(inv);
 	*inv = fresh;
 	l->inv = inv;
+	live_remember_names(l);
 	/* Devices and peers come and go: keep the kernel side in step. */
 	return loader_sync(l->ld, inv);
 }
