@@ -354,27 +354,40 @@ static int listen_socket(const struct export_opts *o, int *fd_out)
 /*
  * One exporter per namespace: two (even for different -i) would attach to
  * the same devices and dashboards summing instances would count twice.
+ * The lock file is removed on exit; a file removed (or replaced) between
+ * our open and our flock belongs to no one, so we lock again: only the
+ * file the path names counts.
  */
-static int take_lock(int *fd_out)
+static int take_lock(char *path, size_t path_len, int *fd_out)
 {
-	char path[256], pid[32];
-	int fd, n;
+	struct stat st_fd, st_path;
+	char pid[32];
+	int fd, n, tries;
 
 	if (mkdir(LOCK_DIR, 0755) && errno != EEXIST)
 		return -errno;
-	snprintf(path, sizeof(path), LOCK_DIR "/export-%u.lock",
+	snprintf(path, path_len, LOCK_DIR "/export-%u.lock",
 		 current_netns_ino());
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	if (flock(fd, LOCK_EX | LOCK_NB)) {
-		n = read(fd, pid, sizeof(pid) - 1);
-		pid[n > 0 ? n : 0] = '\0';
-		wgt_err("another wgtrace export (pid %s) already serves this network namespace (lock %s)",
-			pid[0] ? strtok(pid, "\n") : "?", path);
-		close(fd);
-		return -EBUSY;
+	for (tries = 0; tries < 10; tries++) {
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+		if (fd < 0)
+			return -errno;
+		if (flock(fd, LOCK_EX | LOCK_NB)) {
+			n = read(fd, pid, sizeof(pid) - 1);
+			pid[n > 0 ? n : 0] = '\0';
+			wgt_err("another wgtrace export (pid %s) already serves this network namespace (lock %s)",
+				pid[0] ? strtok(pid, "\n") : "?", path);
+			close(fd);
+			return -EBUSY;
+		}
+		if (!fstat(fd, &st_fd) && !stat(path, &st_path) &&
+		    st_fd.st_ino == st_path.st_ino && st_fd.st_dev == st_path.st_dev)
+			break;
+		close(fd);	/* unlinked by an exiting owner: again */
+		fd = -1;
 	}
+	if (fd < 0)
+		return -EAGAIN;
 	if (ftruncate(fd, 0) == 0) {
 		n = snprintf(pid, sizeof(pid), "%d\n", getpid());
 		if (write(fd, pid, n) != n)
@@ -382,6 +395,16 @@ static int take_lock(int *fd_out)
 	}
 	*fd_out = fd;
 	return 0;
+}
+
+/* Unlink while still holding the lock: see take_lock for the race. */
+static void drop_lock(const char *path, int fd)
+{
+	if (fd < 0)
+		return;
+	if (unlink(path))
+		wgt_dbg(1, "cannot remove %s: %s", path, strerror(errno));
+	close(fd);
 }
 
 static int write_textfile(const char *path, const char *text)
@@ -589,6 +612,7 @@ int cmd_export(int argc, char **argv)
 	struct export_opts o;
 	struct sigaction sa = { .sa_handler = on_signal };
 	int err, lfd = -1, lock_fd = -1;
+	char lock_path[256];
 	bool have_inv = false;
 
 	err = parse_args(argc, argv, &o);
@@ -637,7 +661,7 @@ int cmd_export(int argc, char **argv)
 	if (o.netns)
 		err = cmd_enter_netns(o.netns);
 	if (!err)
-		err = take_lock(&lock_fd);
+		err = take_lock(lock_path, sizeof(lock_path), &lock_fd);
 	if (!err)
 		err = cmd_load_inventory(&inv, o.dev);
 	if (err)
@@ -655,8 +679,7 @@ cleanup:
 		MHD_stop_daemon(httpd);
 	if (lfd >= 0)
 		close(lfd);
-	if (lock_fd >= 0)
-		close(lock_fd);
+	drop_lock(lock_path, lock_fd);
 	if (have_inv)
 		inventory_free(&inv);
 	intent_free(&names);
