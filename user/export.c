@@ -494,8 +494,8 @@ static int run_export(const struct export_opts *o, struct inventory *inv,
 	struct live l = { 0 };
 	struct rtmon *mon = NULL;
 	struct loader ld;
-	int links;
-	uint64_t next_tick;
+	int links, changes;
+	uint64_t next_tick, last_route_reload = 0;
 	double start_time = (double)time(NULL);
 	bool started = false;
 	size_t i;
@@ -549,7 +549,17 @@ static int run_export(const struct export_opts *o, struct inventory *inv,
 		}
 		/* A device that appears gets its hooks at once, not at the
 		 * next tick: packets before them would go uncounted. */
-		links = rtmon_drain(mon) & RTMON_LINKS;
+		changes = rtmon_drain(mon);
+		links = changes & RTMON_LINKS;
+		/* A route change often comes with a new peer (wg-quick,
+		 * scripts): reread now, at most once a second, rather than
+		 * count its traffic as no_peer until the next tick. */
+		if ((changes & RTMON_ROUTES) &&
+		    monotonic_ns() - last_route_reload > 1000000000ULL) {
+			last_route_reload = monotonic_ns();
+			links = 1;
+		}
+		live_recheck(&l);
 		if (!links && monotonic_ns() < next_tick)
 			continue;
 		if (!inventory_load(&fresh, o->dev)) {

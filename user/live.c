@@ -12,6 +12,7 @@
 #include "wgtrace.skel.h"
 #include "send.h"
 #include "verdict.h"
+#include "wg_inventory.h"
 
 static struct live_entry *entry_for(struct live *l,
 				    const struct wgt_count_key *k)
@@ -42,6 +43,12 @@ static void sample_key(const struct wgt_event *e, struct wgt_count_key *k)
 		memcpy(k->peer, e->peer, WGT_KEY_LEN);
 }
 
+/* no_peer decided against our copy of the AllowedIPs, not by WireGuard. */
+static bool no_peer_by_copy(const struct live *l)
+{
+	return l->ld && l->ld->mode[LF_WG_TX_PEER] == WGT_MODE_TC;
+}
+
 int live_on_event(void *ctx, void *data, size_t len)
 {
 	struct live *l = ctx;
@@ -57,6 +64,8 @@ int live_on_event(void *ctx, void *data, size_t len)
 		le->sample = *e;
 		le->has_sample = true;
 	}
+	if (e->verdict == WGT_V_NO_PEER && no_peer_by_copy(l))
+		l->recheck_ifindex = e->ifindex;
 	return 0;
 }
 
@@ -126,8 +135,122 @@ static void on_count(const struct wgt_count_key *k,
 
 	if (!le)
 		return;
-	le->packets = v->packets;
+	/* An evicted and re-added key restarts at zero. */
+	if (v->packets < le->raw)
+		le->stale = le->verified = 0;
+	le->raw = v->packets;
+	le->packets = le->raw - le->stale;
 	le->bytes = v->bytes;
+}
+
+static bool peers_equal(const struct wg_device_info *a,
+			const struct wg_device_info *b)
+{
+	size_t i, k;
+
+	if (a->n_peers != b->n_peers)
+		return false;
+	for (i = 0; i < a->n_peers; i++) {
+		const struct wg_peer_info *p = &a->peers[i], *q = &b->peers[i];
+
+		if (memcmp(p->pubkey, q->pubkey, WG_KEY_LEN_RAW) ||
+		    p->n_allowed != q->n_allowed)
+			return false;
+		for (k = 0; k < p->n_allowed; k++)
+			if (!prefix_equal(&p->allowed[k], &q->allowed[k]))
+				return false;
+	}
+	return true;
+}
+
+/*
+ * Read device ifindex's configuration now; when its peers changed, take
+ * the fresh copy into the inventory and the kernel's AllowedIPs map.
+ * The device in the inventory (fresh or not), NULL if it is not there.
+ */
+static struct wg_device_info *reread_dev(struct live *l, int ifindex)
+{
+	const struct inv_link *k = inv_link_by_index(l->inv, ifindex);
+	struct wg_device_info fresh, *dev = NULL;
+	size_t i;
+	int err;
+
+	for (i = 0; i < l->inv->n_wg; i++)
+		if (l->inv->wg[i].ifindex == ifindex)
+			dev = &l->inv->wg[i];
+	if (!dev || !k)
+		return dev;
+	l->recheck_ns = monotonic_ns();
+	memset(&fresh, 0, sizeof(fresh));
+	if (wg_read_link(k, &fresh))
+		return dev;
+	if (peers_equal(dev, &fresh)) {
+		wg_device_info_free(&fresh);
+		return dev;
+	}
+	wg_device_info_free(dev);
+	*dev = fresh;
+	err = loader_sync(l->ld, l->inv);
+	if (err)
+		wgt_dbg(1, "updating the AllowedIPs copy of %s: %s", dev->name,
+			strerror(-err));
+	return dev;
+}
+
+static bool dev_covers(const struct wg_device_info *dev,
+		       const struct wgt_addr *a)
+{
+	size_t i, k;
+
+	for (i = 0; i < dev->n_peers; i++)
+		for (k = 0; k < dev->peers[i].n_allowed; k++)
+			if (prefix_contains(&dev->peers[i].allowed[k], a))
+				return true;
+	return false;
+}
+
+void live_recheck(struct live *l)
+{
+	int ifindex = l->recheck_ifindex;
+
+	if (!ifindex || monotonic_ns() - l->recheck_ns < 1000000000ULL)
+		return;
+	l->recheck_ifindex = 0;
+	reread_dev(l, ifindex);
+}
+
+/*
+ * no_peer counted since the last check, against the configuration read
+ * now: when the example destination is covered by a current peer, the
+ * kernel judged these packets against a copy that lagged behind (there
+ * is no per-destination count to tell them apart more finely), so they
+ * are not reported. Real no_peer traffic keeps a destination no peer
+ * covers, and keeps counting.
+ */
+static void verify_no_peer(struct live *l)
+{
+	size_t i;
+
+	if (!no_peer_by_copy(l))
+		return;
+	for (i = 0; i < l->n; i++) {
+		struct live_entry *e = &l->e[i];
+		const struct wg_device_info *dev;
+		struct wgt_addr dst;
+
+		if (e->key.verdict != WGT_V_NO_PEER || e->raw <= e->verified)
+			continue;
+		dev = reread_dev(l, e->key.ifindex);
+		if (dev && e->has_sample) {
+			flow_addr(&e->sample.flow, true, &dst);
+			if (dev_covers(dev, &dst)) {
+				e->stale += e->raw - e->verified;
+				e->packets = e->raw - e->stale;
+				e->has_sample = false;
+			}
+		}
+		e->verified = e->raw;
+	}
 }
 
 static void routes_recheck(struct live *l)
@@ -164,6 +287,7 @@ int live_refresh(struct live *l, bool routes_changed)
 	err = loader_read_counts(l->ld, on_count, l);
 	if (err)
 		return err;
+	verify_no_peer(l);
 	for (i = 0; i < l->n; i++) {
 		struct live_entry *e = &l->e[i];
 

@@ -283,7 +283,7 @@ static int run_watch(const struct watch_opts *o, struct inventory *inv,
 	struct live l = { 0 };
 	struct rtmon *mon = NULL;
 	struct loader ld;
-	uint64_t start, next_tick, deadline = 0, lost = 0;
+	uint64_t start, next_tick, deadline = 0, lost = 0, last_route_reload = 0;
 	bool started = false, changed = false;
 	size_t i;
 	int err, changes;
@@ -334,6 +334,16 @@ static int run_watch(const struct watch_opts *o, struct inventory *inv,
 		 * next report: packets before them would not be counted. */
 		if ((changes & RTMON_LINKS) && reload_inventory(&l, inv, o->dev))
 			wgt_dbg(1, "inventory reload failed; keeping the last one");
+		/* A route into a WireGuard device often comes with a new
+		 * peer (wg-quick, scripts): read it now, at most once a
+		 * second, rather than count its traffic as no_peer. */
+		if ((changes & RTMON_ROUTES) && !(changes & RTMON_LINKS) &&
+		    monotonic_ns() - last_route_reload > 1000000000ULL) {
+			last_route_reload = monotonic_ns();
+			if (reload_inventory(&l, inv, o->dev))
+				wgt_dbg(1, "inventory reload failed; keeping the last one");
+		}
+		live_recheck(&l);
 		if (monotonic_ns() < next_tick)
 			continue;
 		/* The final report follows at once: do not print it twice. */

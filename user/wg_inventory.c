@@ -89,7 +89,7 @@ void wg_inventory_free(struct inventory *inv)
 }
 
 /* 0 and dev filled, -ENOENT if the link is no WireGuard, or -errno. */
-static int wg_read_link(const struct inv_link *l, struct wg_device_info *dev)
+int wg_read_link(const struct inv_link *l, struct wg_device_info *dev)
 {
 	int err;
 
