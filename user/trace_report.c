@@ -75,14 +75,16 @@ static void step_line(const char *step, const char *mode, const char *fmt, ...)
 /* "  route   <text>  [mode]" under 80 columns; text may be long, so wrap. */
 static void step_line(const char *step, const char *mode, const char *fmt, ...)
 {
-	char text[512];
+	char text[512], clean[UTF8_CLEAN_SIZE(512)];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	/* Device names in the text may hold any byte. */
 	printf("  %s%-7s%s %s %s[%s]%s\n", out_c(C_BOLD), step, out_c(C_RESET),
-	       text, out_c(C_DIM), mode, out_c(C_RESET));
+	       utf8_clean(text, clean, sizeof(clean)), out_c(C_DIM), mode,
+	       out_c(C_RESET));
 }
 
 static void detail_line(const char *fmt, ...)
@@ -90,13 +92,13 @@ static void detail_line(const char *fmt, ...)
 
 static void detail_line(const char *fmt, ...)
 {
+	char text[512], clean[UTF8_CLEAN_SIZE(512)];
 	va_list ap;
 
-	printf("          ");
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	putchar('\n');
+	printf("          %s\n", utf8_clean(text, clean, sizeof(clean)));
 }
 
 static struct json_object *step_json(const char *step, const char *mode)
