@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <ctype.h>
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -156,4 +157,35 @@ void prefix_sample_addr(const struct wgt_prefix *p, struct wgt_addr *out)
 	 */
 	if (p->addr.family == AF_INET6 && p->len <= 2 && out->b[0] == 0)
 		out->b[0] = 0x20;
+}
+
+bool addr_is_hostname(const char *s)
+{
+	size_t len = strlen(s), label = 0, i;
+	const char *last = s;
+
+	if (len && s[len - 1] == '.')
+		len--;
+	if (!len || len > 253)
+		return false;
+	for (i = 0; i < len; i++) {
+		char c = s[i];
+
+		if (c == '.') {
+			if (!label || s[i - 1] == '-')
+				return false;
+			label = 0;
+			last = s + i + 1;
+			continue;
+		}
+		if (!isalnum((unsigned char)c) && c != '-')
+			return false;
+		if (c == '-' && !label)
+			return false;
+		if (++label > 63)
+			return false;
+	}
+	if (s[len - 1] == '-')
+		return false;
+	return isalpha((unsigned char)*last);
 }

@@ -42,6 +42,15 @@ bool prefix_parse(const char *s, struct wgt_prefix *out, bool *host_bits);
 void addr_from_raw(struct wgt_addr *a, uint8_t family, const void *raw);
 const char *addr_fmt(const struct wgt_addr *a, char *buf, size_t len);
 const char *prefix_fmt(const struct wgt_prefix *p, char *buf, size_t len);
+/*
+ * A DNS host name (RFC 1123 labels: letters, digits, '-', 1-63 bytes, no
+ * '-' at either end; 253 bytes at most; an optional final dot) whose last
+ * label starts with a letter. What fails addr_parse and is not this is a
+ * typo of an address ("10.0.0.256", "1.2.3", "0x7f000001", "fe80::1::"):
+ * the resolver would read some of them as legacy inet_aton forms or send
+ * them to DNS, so they are refused instead.
+ */
+bool addr_is_hostname(const char *s);
 bool addr_equal(const struct wgt_addr *a, const struct wgt_addr *b);
 /* Clear the host bits of p->addr beyond p->len. */
 void prefix_normalize(struct wgt_prefix *p);

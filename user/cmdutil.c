@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <limits.h>
 #include <net/if.h>
 #include <string.h>
 
@@ -14,6 +15,11 @@ int cmd_enter_netns(const char *ns)
 	switch (err) {
 	case 0:
 		return 0;
+	case -ENAMETOOLONG:
+		/* Quote only the start: the name may be kilobytes long. */
+		wgt_err("-n '%.32s...' (%zu bytes): a namespace name has at most %d bytes, a path %d",
+			ns, strlen(ns), NAME_MAX, PATH_MAX - 1);
+		return -WGT_EUSAGE;
 	case -ENOENT:
 	case -ENOTDIR:
 		if (strchr(ns, '/'))

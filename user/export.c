@@ -33,6 +33,22 @@
 #define CT_PROM			"text/plain; version=0.0.4; charset=utf-8"
 #define CT_OPENMETRICS		"application/openmetrics-text; version=1.0.0; charset=utf-8"
 
+/*
+ * HTTP limits, all enforced by libmicrohttpd itself. A scrape sends its
+ * request in one go: a client idle for HTTP_IDLE_S while sending its
+ * headers (one header line every 5 s) is cut off. One address holds at
+ * most HTTP_PER_IP connections, so slow or many clients from one place
+ * leave the other HTTP_MAX_CONN - HTTP_PER_IP slots to scrapers. A
+ * request (line and headers) larger than HTTP_MEM bytes is refused
+ * (431/414), never buffered. The poller is epoll (MHD_USE_AUTO), so the
+ * connection count is not capped by select()'s FD_SETSIZE.
+ */
+#define HTTP_IDLE_S		3
+#define HTTP_PER_IP		32
+#define HTTP_MAX_CONN		512
+#define HTTP_MEM		(16 * 1024)
+#define HTTP_BACKLOG		256
+
 struct export_opts {
 	const char *dev;
 	const char *netns;
@@ -50,6 +66,7 @@ struct snapshot {
 	pthread_mutex_t lock;
 	char *prom;
 	char *om;
+	const char *not_ready;	/* the 503 body while prom is NULL */
 	uint64_t scrapes;
 };
 
@@ -88,13 +105,17 @@ static void export_usage(FILE *f)
 		"GET /metrics (OpenMetrics when the scraper asks for it), and/or write\n"
 		"them for node_exporter's textfile collector. Counts are kept in the\n"
 		"kernel; a scrape reads a snapshot at most one interval old. Runs until\n"
-		"SIGTERM/SIGINT (then removes all it attached); SIGHUP reloads names.\n\n"
+		"SIGTERM/SIGINT (then removes all it attached); SIGHUP reloads names.\n"
+		"/metrics answers 503 until the hooks are attached: counting starts\n"
+		"with the first 200.\n\n"
 		"Options:\n"
 		"  -i, --interface DEV   only DEV's WireGuard counters and peers\n"
 		"  -n, --netns NAME      observe network namespace NAME (or a path); the\n"
 		"                        HTTP listener stays in wgtrace's own namespace\n"
 		"  --listen ADDR:PORT    HTTP listen address (default 127.0.0.1:%d;\n"
-		"                        [::1]:PORT for IPv6; 'none' for no HTTP)\n"
+		"                        [::1]:PORT for IPv6; 'none' for no HTTP); a\n"
+		"                        non-loopback address gets a warning: the\n"
+		"                        endpoint has no authentication\n"
 		"  --textfile PATH       also write PATH atomically every interval\n"
 		"  --peer-names FILE     friendly names: lines 'name KEY NAME' (intent format)\n"
 		"  --intent FILE         an intent file (its name lines are used)\n"
@@ -257,7 +278,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 				  size_t *upload_size, void **req_ctx)
 {
 	struct snapshot *snap = cls;
-	const char *accept;
+	const char *accept, *body;
 	enum MHD_Result ret;
 	bool om;
 
@@ -282,11 +303,33 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 					     MHD_HTTP_HEADER_ACCEPT);
 	om = accept && strstr(accept, "application/openmetrics-text");
 	pthread_mutex_lock(&snap->lock);
-	snap->scrapes++;
-	ret = reply(conn, MHD_HTTP_OK, om ? CT_OPENMETRICS : CT_PROM,
-		    (om ? snap->om : snap->prom) ? (om ? snap->om : snap->prom) : "");
+	body = om ? snap->om : snap->prom;
+	/*
+	 * No snapshot yet means the hooks are not attached: an empty 200
+	 * would make Prometheus mark every series stale, and a client that
+	 * waits for 200 before sending traffic would see it uncounted.
+	 */
+	if (!body) {
+		ret = reply(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain",
+			    snap->not_ready ? snap->not_ready :
+			    "not ready: no snapshot\n");
+	} else {
+		snap->scrapes++;
+		ret = reply(conn, MHD_HTTP_OK, om ? CT_OPENMETRICS : CT_PROM, body);
+	}
 	pthread_mutex_unlock(&snap->lock);
 	return ret;
+}
+
+/* Only the host itself can reach a loopback listener. */
+static bool addr_is_loopback(const struct sockaddr_storage *ss)
+{
+	const struct in6_addr *a6 = &((const struct sockaddr_in6 *)ss)->sin6_addr;
+
+	if (ss->ss_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)ss)->sin_addr.s_addr) >> 24) == 127;
+	return IN6_IS_ADDR_LOOPBACK(a6) ||
+	       (IN6_IS_ADDR_V4MAPPED(a6) && a6->s6_addr[12] == 127);
 }
 
 /* Bind ourselves: the error then names the real cause (in use, no such address). */
@@ -298,8 +341,10 @@ static int listen_socket(const struct export_opts *o, int *fd_out)
 	if (fd < 0)
 		return -errno;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* A burst of scrapers (or of anything) waits in the backlog rather
+	 * than in SYN retries. */
 	if (bind(fd, (struct sockaddr *)&o->addr, o->addr_len) ||
-	    listen(fd, 16)) {
+	    listen(fd, HTTP_BACKLOG)) {
 		err = -errno;
 		close(fd);
 		return err;
@@ -311,27 +356,40 @@ static int listen_socket(const struct export_opts *o, int *fd_out)
 /*
  * One exporter per namespace: two (even for different -i) would attach to
  * the same devices and dashboards summing instances would count twice.
+ * The lock file is removed on exit; a file removed (or replaced) between
+ * our open and our flock belongs to no one, so we lock again: only the
+ * file the path names counts.
  */
-static int take_lock(int *fd_out)
+static int take_lock(char *path, size_t path_len, int *fd_out)
 {
-	char path[256], pid[32];
-	int fd, n;
+	struct stat st_fd, st_path;
+	char pid[32];
+	int fd, n, tries;
 
 	if (mkdir(LOCK_DIR, 0755) && errno != EEXIST)
 		return -errno;
-	snprintf(path, sizeof(path), LOCK_DIR "/export-%u.lock",
+	snprintf(path, path_len, LOCK_DIR "/export-%u.lock",
 		 current_netns_ino());
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	if (flock(fd, LOCK_EX | LOCK_NB)) {
-		n = read(fd, pid, sizeof(pid) - 1);
-		pid[n > 0 ? n : 0] = '\0';
-		wgt_err("another wgtrace export (pid %s) already serves this network namespace (lock %s)",
-			pid[0] ? strtok(pid, "\n") : "?", path);
-		close(fd);
-		return -EBUSY;
+	for (tries = 0; tries < 10; tries++) {
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+		if (fd < 0)
+			return -errno;
+		if (flock(fd, LOCK_EX | LOCK_NB)) {
+			n = read(fd, pid, sizeof(pid) - 1);
+			pid[n > 0 ? n : 0] = '\0';
+			wgt_err("another wgtrace export (pid %s) already serves this network namespace (lock %s)",
+				pid[0] ? strtok(pid, "\n") : "?", path);
+			close(fd);
+			return -EBUSY;
+		}
+		if (!fstat(fd, &st_fd) && !stat(path, &st_path) &&
+		    st_fd.st_ino == st_path.st_ino && st_fd.st_dev == st_path.st_dev)
+			break;
+		close(fd);	/* unlinked by an exiting owner: again */
+		fd = -1;
 	}
+	if (fd < 0)
+		return -EAGAIN;
 	if (ftruncate(fd, 0) == 0) {
 		n = snprintf(pid, sizeof(pid), "%d\n", getpid());
 		if (write(fd, pid, n) != n)
@@ -339,6 +397,16 @@ static int take_lock(int *fd_out)
 	}
 	*fd_out = fd;
 	return 0;
+}
+
+/* Unlink while still holding the lock: see take_lock for the race. */
+static void drop_lock(const char *path, int fd)
+{
+	if (fd < 0)
+		return;
+	if (unlink(path))
+		wgt_dbg(1, "cannot remove %s: %s", path, strerror(errno));
+	close(fd);
 }
 
 static int write_textfile(const char *path, const char *text)
@@ -428,8 +496,8 @@ static int run_export(const struct export_opts *o, struct inventory *inv,
 	struct live l = { 0 };
 	struct rtmon *mon = NULL;
 	struct loader ld;
-	int links;
-	uint64_t next_tick;
+	int links, changes;
+	uint64_t next_tick, last_route_reload = 0;
 	double start_time = (double)time(NULL);
 	bool started = false;
 	size_t i;
@@ -483,13 +551,24 @@ static int run_export(const struct export_opts *o, struct inventory *inv,
 		}
 		/* A device that appears gets its hooks at once, not at the
 		 * next tick: packets before them would go uncounted. */
-		links = rtmon_drain(mon) & RTMON_LINKS;
+		changes = rtmon_drain(mon);
+		links = changes & RTMON_LINKS;
+		/* A route change often comes with a new peer (wg-quick,
+		 * scripts): reread now, at most once a second, rather than
+		 * count its traffic as no_peer until the next tick. */
+		if ((changes & RTMON_ROUTES) &&
+		    monotonic_ns() - last_route_reload > 1000000000ULL) {
+			last_route_reload = monotonic_ns();
+			links = 1;
+		}
+		live_recheck(&l);
 		if (!links && monotonic_ns() < next_tick)
 			continue;
 		if (!inventory_load(&fresh, o->dev)) {
 			inventory_free(inv);
 			*inv = fresh;
 			l.inv = inv;
+			live_remember_names(&l);
 			err = loader_sync(&ld, inv);
 			if (err)
 				logline("error", "following the WireGuard devices: %s",
@@ -535,13 +614,17 @@ cleanup:
 
 int cmd_export(int argc, char **argv)
 {
-	struct snapshot snap = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	struct snapshot snap = {
+		.lock = PTHREAD_MUTEX_INITIALIZER,
+		.not_ready = "not ready: attaching the hooks; retry shortly\n",
+	};
 	struct MHD_Daemon *httpd = NULL;
 	struct intent names = { 0 };
 	struct inventory inv;
 	struct export_opts o;
 	struct sigaction sa = { .sa_handler = on_signal };
 	int err, lfd = -1, lock_fd = -1;
+	char lock_path[256];
 	bool have_inv = false;
 
 	err = parse_args(argc, argv, &o);
@@ -561,6 +644,9 @@ int cmd_export(int argc, char **argv)
 	}
 	/* The listener lives in our own namespace, so a local Prometheus can
 	 * scrape while the counters come from the observed one. */
+	if (o.addr_len && !addr_is_loopback(&o.addr))
+		logline("warning", "listening on %s, not loopback: anyone who can reach it reads the metrics (no authentication, no TLS); prefer 127.0.0.1 behind a proxy or a firewall rule",
+			o.listen);
 	if (o.addr_len) {
 		err = listen_socket(&o, &lfd);
 		if (err) {
@@ -568,12 +654,13 @@ int cmd_export(int argc, char **argv)
 				strerror(-err));
 			goto cleanup;
 		}
-		httpd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
+		httpd = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG,
 					 0, NULL, NULL, on_request, &snap,
 					 MHD_OPTION_LISTEN_SOCKET, lfd,
-					 MHD_OPTION_CONNECTION_LIMIT, (unsigned int)64,
-					 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
-					 MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
+					 MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HTTP_MAX_CONN,
+					 MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)HTTP_PER_IP,
+					 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_IDLE_S,
+					 MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_MEM,
 					 MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 					 MHD_OPTION_END);
 		if (!httpd) {
@@ -586,7 +673,7 @@ int cmd_export(int argc, char **argv)
 	if (o.netns)
 		err = cmd_enter_netns(o.netns);
 	if (!err)
-		err = take_lock(&lock_fd);
+		err = take_lock(lock_path, sizeof(lock_path), &lock_fd);
 	if (!err)
 		err = cmd_load_inventory(&inv, o.dev);
 	if (err)
@@ -596,7 +683,7 @@ int cmd_export(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	if (httpd)
-		logline("info", "listening on http://%s/metrics",
+		logline("info", "listening on http://%s/metrics (503 until the hooks are attached)",
 			o.listen ? o.listen : "127.0.0.1:9599");
 	err = run_export(&o, &inv, &names, &snap);
 cleanup:
@@ -604,8 +691,7 @@ cleanup:
 		MHD_stop_daemon(httpd);
 	if (lfd >= 0)
 		close(lfd);
-	if (lock_fd >= 0)
-		close(lock_fd);
+	drop_lock(lock_path, lock_fd);
 	if (have_inv)
 		inventory_free(&inv);
 	intent_free(&names);

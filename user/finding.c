@@ -125,7 +125,8 @@ static void example_fmt(const struct finding_example *e, char *buf, size_t len)
 static void print_wrapped(FILE *out, const char *label, const char *text,
 			  int indent)
 {
-	const char *p = text;
+	char clean[UTF8_CLEAN_SIZE(512)];
+	const char *p = utf8_clean(text, clean, sizeof(clean));
 	int col, start;
 
 	col = fprintf(out, "%*s%s", indent, "", label);
@@ -168,7 +169,7 @@ static const char *sev_colour(enum wgt_severity sev)
 void finding_print(FILE *out, const struct finding *f, bool color)
 {
 	const char *sev = severity_name(f->severity);
-	char line[256], ex[160];
+	char line[256], ex[160], name[UTF8_CLEAN_SIZE(sizeof(f->interface))];
 	size_t i;
 
 	/* Upper case, so the severity stands out without colour too. */
@@ -182,7 +183,7 @@ void finding_print(FILE *out, const struct finding *f, bool color)
 		fputs(line, out);
 	fprintf(out, " %s", f->id);
 	if (f->interface[0])
-		fprintf(out, " on %s", f->interface);
+		fprintf(out, " on %s", utf8_clean(f->interface, name, sizeof(name)));
 	if (f->count > 1)
 		fprintf(out, " (%llu times)", (unsigned long long)f->count);
 	fputc('\n', out);

@@ -55,7 +55,7 @@ struct finding {
 	const char *id;			/* catalogue id, a static string */
 	enum wgt_severity severity;
 	uint64_t count;			/* times seen; a static audit says 1 */
-	char interface[IF_NAMESIZE];	/* "": none */
+	char interface[IF_NAMESIZE + 16];	/* "": none; "wg0 (deleted)" */
 	char peer[WG_KEY_B64_LEN];	/* base64 public key; "": none */
 	char peer_name[64];		/* friendly name; "": none */
 	bool has_example;

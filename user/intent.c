@@ -4,10 +4,13 @@
  * buffer so it can be fuzzed: no globals, no I/O but intent_load_file().
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "intent.h"
 
@@ -610,6 +613,68 @@ bool intent_parse(const char *text, size_t len, const char *filename,
 	return ok;
 }
 
+static const char *file_kind(mode_t m)
+{
+	return S_ISFIFO(m) ? "a FIFO" : S_ISSOCK(m) ? "a socket" :
+	       S_ISCHR(m) ? "a character device" :
+	       S_ISBLK(m) ? "a block device" : "not a regular file";
+}
+
+/*
+ * Open path for reading only if it is a regular file. A FIFO would block
+ * the open (check hung; export's SIGHUP reload froze its loop) and a
+ * device may never end: O_NONBLOCK keeps the open from waiting for a
+ * writer, fstat then says what it is. A directory keeps its EISDIR.
+ */
+static int open_regular(const char *path, FILE **out, char *err,
+			size_t errlen)
+{
+	struct stat st;
+	int fd, ret;
+
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		ret = -errno;
+		if (err && errlen)
+			snprintf(err, errlen, "cannot open '%s': %s", path,
+				 strerror(-ret));
+		return ret;
+	}
+	if (fstat(fd, &st)) {
+		ret = -errno;
+		goto fail;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		ret = -EISDIR;
+		if (err && errlen)
+			snprintf(err, errlen, "cannot read '%s': %s", path,
+				 strerror(EISDIR));
+		close(fd);
+		return ret;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		ret = -EINVAL;
+		if (err && errlen)
+			snprintf(err, errlen,
+				 "'%s' is %s, not a regular file: give a file (or '-' to read standard input)",
+				 path, file_kind(st.st_mode));
+		close(fd);
+		return ret;
+	}
+	/* A regular file never blocks, but stdio expects blocking reads. */
+	if (fcntl(fd, F_SETFL, 0) || !(*out = fdopen(fd, "r"))) {
+		ret = -errno;
+		goto fail;
+	}
+	return 0;
+fail:
+	if (err && errlen)
+		snprintf(err, errlen, "cannot open '%s': %s", path,
+			 strerror(-ret));
+	close(fd);
+	return ret;
+}
+
 int intent_load_file(const char *path, struct intent *out, char *err,
 		     size_t errlen)
 {
@@ -623,13 +688,12 @@ int intent_load_file(const char *path, struct intent *out, char *err,
 	memset(out, 0, sizeof(*out));
 	if (err && errlen)
 		err[0] = '\0';
-	f = is_stdin ? stdin : fopen(path, "re");
-	if (!f) {
-		ret = -errno;
-		if (err && errlen)
-			snprintf(err, errlen, "cannot open '%s': %s", path,
-				 strerror(-ret));
-		goto cleanup;
+	if (is_stdin) {
+		f = stdin;
+	} else {
+		ret = open_regular(path, &f, err, errlen);
+		if (ret)
+			goto cleanup;
 	}
 	/* One byte more than allowed tells a file that is too big. */
 	buf = malloc(INTENT_FILE_MAX + 1);

@@ -82,8 +82,9 @@ static const char *link_name(const struct inventory *inv, int ifindex,
 {
 	const struct inv_link *l = inv_link_by_index(inv, ifindex);
 
+	/* Printed as text too: the same UTF-8-safe spelling as in JSON. */
 	if (l)
-		return l->name;
+		return utf8_clean(l->name, buf, len);
 	snprintf(buf, len, "if%d", ifindex);
 	return buf;
 }
@@ -305,7 +306,7 @@ static void emit_addr_json(const struct inventory *inv,
 			   const struct inv_addr *a)
 {
 	struct json_object *o = json_object_new_object();
-	char name[IF_NAMESIZE + 8];
+	char name[UTF8_CLEAN_SIZE(IF_NAMESIZE)];
 
 	jadd_str(o, "type", "addr");
 	jadd_int(o, "ifindex", a->ifindex);
@@ -321,7 +322,7 @@ static void emit_route_json(const struct inventory *inv,
 			    const struct inv_route *r)
 {
 	struct json_object *o = json_object_new_object();
-	char name[IF_NAMESIZE + 8], num[16];
+	char name[UTF8_CLEAN_SIZE(IF_NAMESIZE)], num[16];
 
 	jadd_str(o, "type", "route");
 	jadd_str(o, "family", family_name(r->family));
@@ -398,7 +399,7 @@ static void emit_wg_json(const struct wg_device_info *d)
 			endpoint_fmt(p, ep, sizeof(ep));
 		jadd_str(o, "endpoint", p->has_endpoint ? ep : NULL);
 		for (j = 0; j < p->n_allowed; j++)
-			json_object_array_add(ips, json_object_new_string(
+			json_object_array_add(ips, jstr(
 				prefix_fmt(&p->allowed[j], pfx, sizeof(pfx))));
 		json_object_object_add(o, "allowed_ips", ips);
 		jadd_opt(o, "latest_handshake",
@@ -440,7 +441,7 @@ static void print_json(const struct view *v)
 static void print_links_text(const struct view *v)
 {
 	const struct inventory *inv = v->inv;
-	char a[12], b[12], c[12], d[12];
+	char a[12], b[12], c[12], d[12], n[UTF8_CLEAN_SIZE(IF_NAMESIZE)];
 	size_t i;
 
 	section("LINKS");
@@ -452,7 +453,8 @@ static void print_links_text(const struct view *v)
 		if (!view_link(v, l))
 			continue;
 		printf("  %5d %-15s %-10.10s %5u %-5s %4s %4s %3s %3s\n",
-		       l->ifindex, l->name, l->kind[0] ? l->kind : "-", l->mtu,
+		       l->ifindex, utf8_clean(l->name, n, sizeof(n)),
+		       l->kind[0] ? l->kind : "-", l->mtu,
 		       l->up ? "up" : "down",
 		       opt_str(l->forwarding4, a, sizeof(a)),
 		       opt_str(l->forwarding6, b, sizeof(b)),
@@ -471,7 +473,7 @@ static void print_links_text(const struct view *v)
 static void print_addrs_text(const struct view *v)
 {
 	const struct inventory *inv = v->inv;
-	char name[IF_NAMESIZE + 8], a[WGT_ADDR_STRLEN], p[WGT_PREFIX_STRLEN];
+	char name[UTF8_CLEAN_SIZE(IF_NAMESIZE)], a[WGT_ADDR_STRLEN], p[WGT_PREFIX_STRLEN];
 	size_t i;
 
 	section("ADDRESSES");
@@ -679,6 +681,7 @@ static void print_peer_text(const struct wg_peer_info *p)
 static void print_wg_text(const struct view *v)
 {
 	const struct inventory *inv = v->inv;
+	char n[UTF8_CLEAN_SIZE(IF_NAMESIZE)];
 	size_t i, j, shown = 0;
 
 	section("WIREGUARD");
@@ -688,7 +691,7 @@ static void print_wg_text(const struct view *v)
 		if (!view_ifindex(v, d->ifindex))
 			continue;
 		shown++;
-		printf("  %s (%s)", d->name,
+		printf("  %s (%s)", utf8_clean(d->name, n, sizeof(n)),
 		       d->impl == WG_IMPL_KERNEL ? "kernel" : "userspace");
 		/* The key on its own line: name + key would pass 80 columns. */
 		if (d->pubkey_b64[0])

@@ -13,6 +13,7 @@
 #include "wgtrace.skel.h"
 #include "send.h"
 #include "verdict.h"
+#include "wg_inventory.h"
 
 static struct live_entry *entry_for(struct live *l,
 				    const struct wgt_count_key *k)
@@ -43,6 +44,12 @@ static void sample_key(const struct wgt_event *e, struct wgt_count_key *k)
 		memcpy(k->peer, e->peer, WGT_KEY_LEN);
 }
 
+/* no_peer decided against our copy of the AllowedIPs, not by WireGuard. */
+static bool no_peer_by_copy(const struct live *l)
+{
+	return l->ld && l->ld->mode[LF_WG_TX_PEER] == WGT_MODE_TC;
+}
+
 int live_on_event(void *ctx, void *data, size_t len)
 {
 	struct live *l = ctx;
@@ -58,6 +65,8 @@ int live_on_event(void *ctx, void *data, size_t len)
 		le->sample = *e;
 		le->has_sample = true;
 	}
+	if (e->verdict == WGT_V_NO_PEER && no_peer_by_copy(l))
+		l->recheck_ifindex = e->ifindex;
 	return 0;
 }
 
@@ -155,6 +164,7 @@ int live_init(struct live *l, struct loader *ld, struct inventory *inv,
 		l->e = calloc(LIVE_MAX_ENTRIES, sizeof(*l->e));
 	if (!l->ksym || !l->e)
 		return -ENOMEM;
+	live_remember_names(l);
 	routes_collect(l);
 	for (i = 0; i < l->n_routes; i++)
 		route_ask(&l->routes[i]);
@@ -178,8 +188,122 @@ static void on_count(const struct wgt_count_key *k,
 
 	if (!le)
 		return;
-	le->packets = v->packets;
+	/* An evicted and re-added key restarts at zero. */
+	if (v->packets < le->raw)
+		le->stale = le->verified = 0;
+	le->raw = v->packets;
+	le->packets = le->raw - le->stale;
 	le->bytes = v->bytes;
+}
+
+static bool peers_equal(const struct wg_device_info *a,
+			const struct wg_device_info *b)
+{
+	size_t i, k;
+
+	if (a->n_peers != b->n_peers)
+		return false;
+	for (i = 0; i < a->n_peers; i++) {
+		const struct wg_peer_info *p = &a->peers[i], *q = &b->peers[i];
+
+		if (memcmp(p->pubkey, q->pubkey, WG_KEY_LEN_RAW) ||
+		    p->n_allowed != q->n_allowed)
+			return false;
+		for (k = 0; k < p->n_allowed; k++)
+			if (!prefix_equal(&p->allowed[k], &q->allowed[k]))
+				return false;
+	}
+	return true;
+}
+
+/*
+ * Read device ifindex's configuration now; when its peers changed, take
+ * the fresh copy into the inventory and the kernel's AllowedIPs map.
+ * The device in the inventory (fresh or not), NULL if it is not there.
+ */
+static struct wg_device_info *reread_dev(struct live *l, int ifindex)
+{
+	const struct inv_link *k = inv_link_by_index(l->inv, ifindex);
+	struct wg_device_info fresh, *dev = NULL;
+	size_t i;
+	int err;
+
+	for (i = 0; i < l->inv->n_wg; i++)
+		if (l->inv->wg[i].ifindex == ifindex)
+			dev = &l->inv->wg[i];
+	if (!dev || !k)
+		return dev;
+	l->recheck_ns = monotonic_ns();
+	memset(&fresh, 0, sizeof(fresh));
+	if (wg_read_link(k, &fresh))
+		return dev;
+	if (peers_equal(dev, &fresh)) {
+		wg_device_info_free(&fresh);
+		return dev;
+	}
+	wg_device_info_free(dev);
+	*dev = fresh;
+	err = loader_sync(l->ld, l->inv);
+	if (err)
+		wgt_dbg(1, "updating the AllowedIPs copy of %s: %s", dev->name,
+			strerror(-err));
+	return dev;
+}
+
+static bool dev_covers(const struct wg_device_info *dev,
+		       const struct wgt_addr *a)
+{
+	size_t i, k;
+
+	for (i = 0; i < dev->n_peers; i++)
+		for (k = 0; k < dev->peers[i].n_allowed; k++)
+			if (prefix_contains(&dev->peers[i].allowed[k], a))
+				return true;
+	return false;
+}
+
+void live_recheck(struct live *l)
+{
+	int ifindex = l->recheck_ifindex;
+
+	if (!ifindex || monotonic_ns() - l->recheck_ns < 1000000000ULL)
+		return;
+	l->recheck_ifindex = 0;
+	reread_dev(l, ifindex);
+}
+
+/*
+ * no_peer counted since the last check, against the configuration read
+ * now: when the example destination is covered by a current peer, the
+ * kernel judged these packets against a copy that lagged behind (there
+ * is no per-destination count to tell them apart more finely), so they
+ * are not reported. Real no_peer traffic keeps a destination no peer
+ * covers, and keeps counting.
+ */
+static void verify_no_peer(struct live *l)
+{
+	size_t i;
+
+	if (!no_peer_by_copy(l))
+		return;
+	for (i = 0; i < l->n; i++) {
+		struct live_entry *e = &l->e[i];
+		const struct wg_device_info *dev;
+		struct wgt_addr dst;
+
+		if (e->key.verdict != WGT_V_NO_PEER || e->raw <= e->verified)
+			continue;
+		dev = reread_dev(l, e->key.ifindex);
+		if (dev && e->has_sample) {
+			flow_addr(&e->sample.flow, true, &dst);
+			if (dev_covers(dev, &dst)) {
+				e->stale += e->raw - e->verified;
+				e->packets = e->raw - e->stale;
+				e->has_sample = false;
+			}
+		}
+		e->verified = e->raw;
+	}
 }
 
 static void routes_recheck(struct live *l)
@@ -217,6 +341,7 @@ int live_refresh(struct live *l, bool routes_changed)
 	if (err)
 		return err;
 	snmp_refresh(l);
+	verify_no_peer(l);
 	for (i = 0; i < l->n; i++) {
 		struct live_entry *e = &l->e[i];
 
@@ -229,15 +354,41 @@ int live_refresh(struct live *l, bool routes_changed)
 	return 0;
 }
 
-static const char *ifname_of(const struct live *l, int ifindex, char *buf,
-			     size_t len)
+void live_remember_names(struct live *l)
+{
+	size_t i, j;
+
+	for (i = 0; i < l->inv->n_links; i++) {
+		const struct inv_link *k = &l->inv->links[i];
+
+		for (j = 0; j < LIVE_MAX_NAMES; j++)
+			if (l->names[j].ifindex == k->ifindex)
+				break;
+		if (j == LIVE_MAX_NAMES) {
+			j = l->next_name;
+			l->next_name = (l->next_name + 1) % LIVE_MAX_NAMES;
+		}
+		l->names[j].ifindex = k->ifindex;
+		snprintf(l->names[j].name, sizeof(l->names[j].name), "%s", k->name);
+	}
+}
+
+const char *live_ifname(const struct live *l, int ifindex, char *buf,
+			size_t len)
 {
 	const struct inv_link *k = inv_link_by_index(l->inv, ifindex);
+	size_t j;
 
-	if (k)
+	if (k) {
 		snprintf(buf, len, "%s", k->name);
-	else
-		snprintf(buf, len, "ifindex %d", ifindex);
+		return buf;
+	}
+	for (j = 0; ifindex && j < LIVE_MAX_NAMES; j++)
+		if (l->names[j].ifindex == ifindex) {
+			snprintf(buf, len, "%s (deleted)", l->names[j].name);
+			return buf;
+		}
+	snprintf(buf, len, "ifindex %d", ifindex);
 	return buf;
 }
 
@@ -350,14 +501,14 @@ static void describe(const struct live *l, const struct live_entry *le,
 			break;
 		}
 		snprintf(f->expected, sizeof(f->expected), "the route back to the source via %s",
-			 ifname_of(l, le->key.ifindex, b, sizeof(b)));
+			 live_ifname(l, le->key.ifindex, b, sizeof(b)));
 		if (!le->has_sample)
 			break;
 		if (!route_get(&q, &ans) && !ans.err)
 			snprintf(f->actual, sizeof(f->actual),
 				 "route back to %s goes via %s (rp_filter=%d)",
 				 addr_fmt(&src, a, sizeof(a)),
-				 ifname_of(l, ans.oif, b, sizeof(b)),
+				 live_ifname(l, ans.oif, b, sizeof(b)),
 				 k ? k->rp_filter : -1);
 		else
 			snprintf(f->actual, sizeof(f->actual),
@@ -374,7 +525,7 @@ static void describe(const struct live *l, const struct live_entry *le,
 		if (le->has_sample) {
 			snprintf(f->actual, sizeof(f->actual),
 				 "%u-byte packet, MTU %u on %s", s->len, s->mtu,
-				 ifname_of(l, s->oif, b, sizeof(b)));
+				 live_ifname(l, s->oif, b, sizeof(b)));
 			finding_object(f, "mtu", "%u", s->mtu);
 			finding_object(f, "egress", "%s", b);
 		}
@@ -394,17 +545,17 @@ static void describe(const struct live *l, const struct live_entry *le,
 		if (le->has_sample) {
 			snprintf(f->actual, sizeof(f->actual),
 				 "%u-byte outer packet, MTU %u on %s", s->len,
-				 s->mtu, ifname_of(l, s->oif, b, sizeof(b)));
+				 s->mtu, live_ifname(l, s->oif, b, sizeof(b)));
 			finding_object(f, "mtu", "%u", s->mtu);
 			finding_object(f, "underlay", "%s", b);
 		}
 		break;
 	case WGT_V_ROUTE_BYPASS:
 		snprintf(f->expected, sizeof(f->expected), "dev %s",
-			 ifname_of(l, le->key.ifindex, b, sizeof(b)));
+			 live_ifname(l, le->key.ifindex, b, sizeof(b)));
 		if (le->has_sample)
 			snprintf(f->actual, sizeof(f->actual), "dev %s",
-				 ifname_of(l, s->oif, b, sizeof(b)));
+				 live_ifname(l, s->oif, b, sizeof(b)));
 		break;
 	default:
 		break;
@@ -493,9 +644,9 @@ static int add_route_changes(struct live *l, struct finding_list *out)
 			 "at %s the egress of %s changed after a route or rule change",
 			 t, addr_fmt(&c->dst, a, sizeof(a)));
 		snprintf(f->expected, sizeof(f->expected), "%s",
-			 c->old_err ? "no route" : ifname_of(l, c->old_oif, o, sizeof(o)));
+			 c->old_err ? "no route" : live_ifname(l, c->old_oif, o, sizeof(o)));
 		snprintf(f->actual, sizeof(f->actual), "%s",
-			 c->new_err ? "no route" : ifname_of(l, c->new_oif, n, sizeof(n)));
+			 c->new_err ? "no route" : live_ifname(l, c->new_oif, n, sizeof(n)));
 		snprintf(f->hint, sizeof(f->hint),
 			 "check which network manager or script rewrote routes or rules");
 		f->has_example = true;
@@ -606,9 +757,8 @@ int live_findings(struct live *l, struct finding_list *out)
 		if (le->key.ifindex) {
 			char b[IF_NAMESIZE + 16];
 
-			snprintf(f->interface, sizeof(f->interface), "%.*s",
-				 IF_NAMESIZE - 1,
-				 ifname_of(l, le->key.ifindex, b, sizeof(b)));
+			snprintf(f->interface, sizeof(f->interface), "%s",
+				 live_ifname(l, le->key.ifindex, b, sizeof(b)));
 		}
 		if (!key_zero(le->key.peer))
 			set_peer(l, f, le->key.peer);

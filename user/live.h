@@ -21,10 +21,19 @@
 #define LIVE_MAX_ROUTES		256
 #define LIVE_MAX_CHANGES	32
 #define STALE_HANDSHAKE_S	180	/* WireGuard's REJECT_AFTER_TIME */
+#define LIVE_MAX_NAMES		64	/* devices remembered after deletion */
 
 struct live_entry {
 	struct wgt_count_key key;
-	uint64_t packets, bytes;	/* since wgtrace attached */
+	uint64_t packets, bytes;	/* since wgtrace attached, less stale */
+	/*
+	 * no_peer in tc mode is judged in the kernel against wgtrace's copy
+	 * of the AllowedIPs: packets counted while that copy lagged behind
+	 * the configuration (a peer just added with `wg set`) are "stale",
+	 * not reported. raw is the kernel's count, verified what has been
+	 * checked against a freshly read configuration.
+	 */
+	uint64_t raw, stale, verified;
 	uint64_t prev_packets;		/* at the previous interval */
 	double rate;			/* packets per second, last interval */
 	bool has_sample;
@@ -65,6 +74,16 @@ struct live {
 	 */
 	bool snmp_rpf, snmp_mtu;
 	uint64_t base_rpf, base_mtu;
+	/* Last known name per ifindex: a finding about a device deleted
+	 * since still names it, as "wg0 (deleted)". Oldest replaced first. */
+	struct {
+		int ifindex;
+		char name[IF_NAMESIZE];
+	} names[LIVE_MAX_NAMES];
+	size_t next_name;
+	/* A no_peer sample arrived (tc mode): reread that device soon. */
+	int recheck_ifindex;
+	uint64_t recheck_ns;		/* last reread, for the rate limit */
 	/* tx bytes per peer at the previous refresh, for stale_handshake */
 	uint64_t *prev_tx;
 	size_t n_prev_tx;
@@ -80,6 +99,19 @@ int live_on_event(void *ctx, void *data, size_t len);
  * destinations go and record changes; reload the inventory for handshakes.
  */
 int live_refresh(struct live *l, bool routes_changed);
+/* Remember the names of the inventory's devices (after each reload). */
+void live_remember_names(struct live *l);
+/* The device's name, its last known name with " (deleted)", or "ifindex N". */
+const char *live_ifname(const struct live *l, int ifindex, char *buf,
+			size_t len);
+/*
+ * Where wgtrace's own copy of the AllowedIPs decides no_peer (tc mode,
+ * userspace WireGuard), WireGuard gives no notification of peer changes:
+ * reread the device a no_peer sample came from (at most once a second),
+ * and bring the kernel's copy up to date if it changed. Call after
+ * polling events; live_refresh does the same for counts that grew.
+ */
+void live_recheck(struct live *l);
 /* Findings now (worst first); other kernel drops are not findings. */
 int live_findings(struct live *l, struct finding_list *out);
 

@@ -8,6 +8,7 @@
 
 #include "common.h"
 #include "metrics.h"
+#include "output.h"
 #include "verdict.h"
 
 /* Families are compared by pointer: one object per name. */
@@ -148,17 +149,30 @@ void metrics_update(struct metrics *m, struct live *l)
 
 const char *metrics_escape(const char *in, char *buf, size_t len)
 {
-	size_t o = 0;
+	char clean[1024];
+	const char *p;
+	size_t o = 0, n;
 
-	for (; *in && o + 3 < len; in++) {
-		if (*in == '\\' || *in == '"') {
+	if (!len)
+		return buf;
+	/* Label values must be UTF-8: invalid bytes become \xHH first,
+	 * the same text JSON and text output show for them. */
+	utf8_clean(in, clean, sizeof(clean));
+	for (p = clean; *p; p += n) {
+		unsigned char c = *p;
+
+		/* Whole characters only: a cut sequence is invalid UTF-8. */
+		n = c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+		if (c == '\\' || c == '"') {
+			if (o + 2 >= len)
+				break;
 			buf[o++] = '\\';
-			buf[o++] = *in;
-		} else if (*in == '\n') {
-			buf[o++] = '\\';
-			buf[o++] = 'n';
+			buf[o++] = c;
 		} else {
-			buf[o++] = *in;
+			if (o + n >= len)
+				break;
+			memcpy(buf + o, p, n);
+			o += n;
 		}
 	}
 	buf[o] = '\0';
@@ -217,7 +231,7 @@ static void header(struct out *o, enum metrics_format fmt, const char *name,
 static void series3(struct out *o, const struct metrics *m, const char *family,
 		    const char *k1, const char *k2, const char *k3)
 {
-	char a[128], b[64], c[160];
+	char a[256], b[256], c[256];
 	size_t i;
 
 	for (i = 0; i < m->n; i++) {
@@ -266,7 +280,7 @@ char *metrics_render(const struct metrics *m, const struct live *l,
 		     enum metrics_format fmt, double start_time)
 {
 	struct out o = { 0 };
-	char a[128], b[128], c[160], d[512];
+	char a[256], b[256], c[160], d[512], e[512], g[256];
 	size_t i, j, k;
 	int f;
 
@@ -336,7 +350,9 @@ char *metrics_render(const struct metrics *m, const struct live *l,
 			name = l->intent ? intent_name_of(l->intent, p->pubkey) : NULL;
 			put(&o, "wgtrace_peer_info{interface=\"%s\",peer=\"%s\",name=\"%s\",endpoint=\"%s\",allowed_ips=\"%s\"} 1\n",
 			    metrics_escape(dev->name, a, sizeof(a)), key,
-			    name ? name : "", metrics_escape(ep, b, sizeof(b)), d);
+			    metrics_escape(name ? name : "", g, sizeof(g)),
+			    metrics_escape(ep, b, sizeof(b)),
+			    metrics_escape(d, e, sizeof(e)));
 		}
 	}
 	header(&o, fmt, "wgtrace_build_info", "gauge", "wgtrace version.");

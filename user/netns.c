@@ -40,12 +40,21 @@ static int open_named(const char *name)
 
 int netns_enter(const char *name_or_path)
 {
+	size_t len;
 	int fd, err = 0;
 
 	if (!name_or_path || !*name_or_path)
 		return -EINVAL;
+	/* Refuse before any path is built: a name that cannot exist is
+	 * the caller's mistake, not a failure to open. */
+	len = strnlen(name_or_path, PATH_MAX);
+	if (len >= PATH_MAX ||
+	    (!strchr(name_or_path, '/') && len > NAME_MAX))
+		return -ENAMETOOLONG;
 	if (strchr(name_or_path, '/')) {
-		fd = open(name_or_path, O_RDONLY | O_CLOEXEC);
+		/* O_NONBLOCK: a FIFO given as -n must not block the open;
+		 * setns() then refuses it (EINVAL) like any other file. */
+		fd = open(name_or_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 		if (fd < 0)
 			return -errno;
 	} else {

@@ -161,7 +161,7 @@ static void emit_reasons_json(const struct hook_env *env)
 	jadd_int(o, "count", env->reasons.n);
 	for (i = 0; i < env->reasons.n; i++)
 		json_object_array_add(names,
-				      json_object_new_string(env->reasons.names[i]));
+				      jstr(env->reasons.names[i]));
 	json_object_object_add(o, "reasons", names);
 	json_emit(o);
 }

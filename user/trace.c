@@ -76,7 +76,10 @@ static void trace_usage(FILE *f)
 		"chose it, the outer packet to the peer's endpoint, replies and drops,\n"
 		"each with the hook mode that saw it. Without --send it waits for real\n"
 		"traffic (forwarded or local); with --send it sends its own probes.\n"
-		"DEST is an IPv4/IPv6 address or a name (every address is traced).\n\n"
+		"DEST is an IPv4/IPv6 address or a host name (every address is traced;\n"
+		"with --from, those of its family). Only a host name (its last label\n"
+		"starts with a letter) is looked up in DNS; anything else must be a\n"
+		"valid address, so a mistyped one is an error, never a DNS query.\n\n"
 		"Options:\n"
 		"  --from SRC          source address of the flow (and of probes)\n"
 		"  --proto P           icmp (default), udp or tcp\n"
@@ -123,19 +126,38 @@ static bool parse_mark(const char *s, uint32_t *out)
 	return true;
 }
 
-/* An address, or every address a name resolves to (both families). */
-static int resolve_dest(const char *s, struct trace_target *t, size_t max,
-			size_t *n)
+/*
+ * An address, or every address a host name resolves to: of --from's
+ * family when --from is given, else of both. Only what looks like a host
+ * name goes to the resolver; a mistyped address is a usage error, never a
+ * DNS query.
+ */
+static int resolve_dest(const char *s, const struct wgt_addr *from,
+			struct trace_target *t, size_t max, size_t *n)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM }, *res, *ai;
+	char fb[WGT_ADDR_STRLEN];
 	size_t i;
 	int err;
 
 	*n = 0;
 	if (addr_parse(s, &t[0].dst)) {
+		if (from->family && from->family != t[0].dst.family) {
+			wgt_err("--from %s is %s, DEST %s is %s: give both of one family",
+				addr_fmt(from, fb, sizeof(fb)),
+				from->family == AF_INET ? "IPv4" : "IPv6", s,
+				t[0].dst.family == AF_INET ? "IPv4" : "IPv6");
+			return -WGT_EUSAGE;
+		}
 		*n = 1;
 		return 0;
 	}
+	if (!addr_is_hostname(s)) {
+		wgt_err("DEST '%s' is neither an IPv4/IPv6 address nor a host name",
+			s);
+		return -WGT_EUSAGE;
+	}
+	hints.ai_family = from->family ? from->family : AF_UNSPEC;
 	err = getaddrinfo(s, NULL, &hints, &res);
 	if (err) {
 		wgt_err("cannot resolve '%s': %s (give an IPv4 or IPv6 address)",
@@ -159,6 +181,10 @@ static int resolve_dest(const char *s, struct trace_target *t, size_t max,
 			t[(*n)++].dst = a;
 	}
 	freeaddrinfo(res);
+	if (!*n)
+		wgt_err("'%s' has no %saddress", s,
+			from->family == AF_INET ? "IPv4 " :
+			from->family == AF_INET6 ? "IPv6 " : "");
 	return *n ? 0 : -WGT_EUSAGE;
 }
 
@@ -476,7 +502,7 @@ int cmd_trace(int argc, char **argv)
 		return err > 0 ? 0 : err;
 	memset(t, 0, sizeof(t));
 	/* Names resolve in our own namespace, where the resolver works. */
-	err = resolve_dest(dest, t, TRACE_MAX_TARGETS, &nt);
+	err = resolve_dest(dest, &o.src, t, TRACE_MAX_TARGETS, &nt);
 	if (err)
 		return err;
 	err = cmd_need_bpf("trace");

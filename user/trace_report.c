@@ -75,14 +75,16 @@ static void step_line(const char *step, const char *mode, const char *fmt, ...)
 /* "  route   <text>  [mode]" under 80 columns; text may be long, so wrap. */
 static void step_line(const char *step, const char *mode, const char *fmt, ...)
 {
-	char text[512];
+	char text[512], clean[UTF8_CLEAN_SIZE(512)];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	/* Device names in the text may hold any byte. */
 	printf("  %s%-7s%s %s %s[%s]%s\n", out_c(C_BOLD), step, out_c(C_RESET),
-	       text, out_c(C_DIM), mode, out_c(C_RESET));
+	       utf8_clean(text, clean, sizeof(clean)), out_c(C_DIM), mode,
+	       out_c(C_RESET));
 }
 
 static void detail_line(const char *fmt, ...)
@@ -90,13 +92,13 @@ static void detail_line(const char *fmt, ...)
 
 static void detail_line(const char *fmt, ...)
 {
+	char text[512], clean[UTF8_CLEAN_SIZE(512)];
 	va_list ap;
 
-	printf("          ");
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	putchar('\n');
+	printf("          %s\n", utf8_clean(text, clean, sizeof(clean)));
 }
 
 static struct json_object *step_json(const char *step, const char *mode)
@@ -155,7 +157,7 @@ static bool has_finding(const struct story *st, const char *id)
 
 static void add_finding_id(struct story *st, const char *id)
 {
-	json_object_array_add(st->findings, json_object_new_string(id));
+	json_object_array_add(st->findings, jstr(id));
 }
 
 static struct finding *new_finding(struct story *st, const char *id,
@@ -348,7 +350,7 @@ static void report_peer(struct story *st, int oif)
 	for (k = 0; has_peer && k < exp->n_shadowed; k++) {
 		char sk[WG_KEY_B64_LEN];
 
-		json_object_array_add(shadow, json_object_new_string(
+		json_object_array_add(shadow, jstr(
 			wg_key_of(wg->peers[exp->shadowed[k]].pubkey, sk)));
 	}
 	json_object_object_add(j, "shadowed_peers", json_object_get(shadow));

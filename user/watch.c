@@ -187,11 +187,12 @@ static void print_other_drops(struct live *l, const struct drop_reasons *dr)
 	for (j = 0; j < ARRAY_SIZE(top) && top[j]; j++) {
 		const struct inv_link *k = inv_link_by_index(l->inv, top[j]->key.ifindex);
 		const char *where = ksym_lookup(l->ksym, top[j]->key.location);
-		char name[64];
+		char name[64], dev[UTF8_CLEAN_SIZE(IF_NAMESIZE)];
 
 		printf("  %-26s %8llu  %s%s%s\n",
 		       verdict_name(top[j]->key.verdict, dr, name, sizeof(name)),
-		       (unsigned long long)top[j]->packets, k ? k->name : "-",
+		       (unsigned long long)top[j]->packets,
+		       k ? utf8_clean(k->name, dev, sizeof(dev)) : "-",
 		       where ? " at " : "", where ? where : "");
 	}
 }
@@ -269,6 +270,7 @@ static int reload_inventory(struct live *l, struct inventory *inv,
 	inventory_free(inv);
 	*inv = fresh;
 	l->inv = inv;
+	live_remember_names(l);
 	/* Devices and peers come and go: keep the kernel side in step. */
 	return loader_sync(l->ld, inv);
 }
@@ -281,7 +283,7 @@ static int run_watch(const struct watch_opts *o, struct inventory *inv,
 	struct live l = { 0 };
 	struct rtmon *mon = NULL;
 	struct loader ld;
-	uint64_t start, next_tick, deadline = 0, lost = 0;
+	uint64_t start, next_tick, deadline = 0, lost = 0, last_route_reload = 0;
 	bool started = false, changed = false;
 	size_t i;
 	int err, changes;
@@ -332,6 +334,16 @@ static int run_watch(const struct watch_opts *o, struct inventory *inv,
 		 * next report: packets before them would not be counted. */
 		if ((changes & RTMON_LINKS) && reload_inventory(&l, inv, o->dev))
 			wgt_dbg(1, "inventory reload failed; keeping the last one");
+		/* A route into a WireGuard device often comes with a new
+		 * peer (wg-quick, scripts): read it now, at most once a
+		 * second, rather than count its traffic as no_peer. */
+		if ((changes & RTMON_ROUTES) && !(changes & RTMON_LINKS) &&
+		    monotonic_ns() - last_route_reload > 1000000000ULL) {
+			last_route_reload = monotonic_ns();
+			if (reload_inventory(&l, inv, o->dev))
+				wgt_dbg(1, "inventory reload failed; keeping the last one");
+		}
+		live_recheck(&l);
 		if (monotonic_ns() < next_tick)
 			continue;
 		/* The final report follows at once: do not print it twice. */

@@ -8,9 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common.h"
 #include "inventory.h"
+#include "output.h"
 #include "wg_inventory.h"
 
 /*
@@ -87,7 +89,7 @@ void wg_inventory_free(struct inventory *inv)
 }
 
 /* 0 and dev filled, -ENOENT if the link is no WireGuard, or -errno. */
-static int wg_read_link(const struct inv_link *l, struct wg_device_info *dev)
+int wg_read_link(const struct inv_link *l, struct wg_device_info *dev)
 {
 	int err;
 
@@ -107,6 +109,38 @@ static int wg_read_link(const struct inv_link *l, struct wg_device_info *dev)
 	snprintf(dev->name, sizeof(dev->name), "%s", l->name);
 	dev->ifindex = l->ifindex;
 	return 0;
+}
+
+/*
+ * Say what to change. For userspace WireGuard the gate is not a
+ * capability but the UAPI socket's file mode (wireguard-go makes it 0600,
+ * owned by the user that started it): CAP_NET_ADMIN does not open it.
+ */
+static void wg_read_error(const struct inv_link *l, int err)
+{
+	char name[UTF8_CLEAN_SIZE(IF_NAMESIZE)];
+	struct stat st;
+	char path[128];
+
+	utf8_clean(l->name, name, sizeof(name));
+	if (!strcmp(l->kind, "tun") && (err == -EACCES || err == -EPERM)) {
+		snprintf(path, sizeof(path), "/var/run/wireguard/%s.sock", l->name);
+		if (!stat(path, &st)) {
+			char who[48] = "root";
+
+			if (st.st_uid)
+				snprintf(who, sizeof(who), "uid %u (or root)",
+					 (unsigned int)st.st_uid);
+			wgt_err("cannot read WireGuard device %s: %s on its UAPI socket /var/run/wireguard/%s.sock (mode %04o, owner uid %u): the userspace daemon (wireguard-go) lets only that owner in, CAP_NET_ADMIN does not; run as %s",
+				name, strerror(-err), name,
+				(unsigned int)(st.st_mode & 07777),
+				(unsigned int)st.st_uid, who);
+			return;
+		}
+	}
+	wgt_err("cannot read WireGuard device %s: %s%s", name, strerror(-err),
+		err == -EPERM || err == -EACCES ?
+			" (needs root or CAP_NET_ADMIN)" : "");
 }
 
 int wg_inventory_load(struct inventory *inv, const char *only_dev)
@@ -141,10 +175,7 @@ int wg_inventory_load(struct inventory *inv, const char *only_dev)
 			continue;
 		}
 		if (err) {
-			wgt_err("cannot read WireGuard device %s: %s%s",
-				l->name, strerror(-err),
-				err == -EPERM || err == -EACCES ?
-					" (needs root or CAP_NET_ADMIN)" : "");
+			wg_read_error(l, err);
 			goto cleanup;
 		}
 		err = grow((void **)&inv->wg, inv->n_wg, sizeof(*inv->wg));

@@ -54,6 +54,8 @@ bool wg_key_from_hex(uint8_t key[WG_KEY_LEN_RAW], const char *hex);
  * and ifindex are the caller's), -ENOENT when ifname is no WireGuard device
  * of that kind here, another -errno on a real failure.
  */
+/* One link's WireGuard configuration: 0, -ENOENT (not WireGuard), -errno. */
+int wg_read_link(const struct inv_link *l, struct wg_device_info *dev);
 int wg_netlink_get(const char *ifname, struct wg_device_info *dev);
 int wg_uapi_get(const char *ifname, struct wg_device_info *dev);
 /* One WG_CMD_GET_DEVICE reply message into dev, coalescing split peers. */

@@ -388,9 +388,43 @@ static void test_prefix_sample_addr(void **state)
 	sample("::/2", "2000::1");
 }
 
+/* What trace may send to the resolver, and what is a mistyped address. */
+static void test_addr_is_hostname(void **state)
+{
+	static const char *const yes[] = {
+		"localhost", "db.example.net", "db.example.net.", "a", "x-1.y",
+		"host9.example", "1host.example",
+		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.com",
+	};
+	static const char *const no[] = {
+		"10.0.0.256", "1.2.3", "127.1", "0x7f000001", "0x7f.0.0.1",
+		"10.0.0.1.", "fe80::1::", "::g", "2001:db8::/64", "a..b", ".a",
+		"-a.com", "a-.com", "a_b.com", "a b", "", ".", "1.2.3.4a",
+		"a.1", "\xff.com",
+		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.com",
+	};
+	char big[300];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+		assert_true(addr_is_hostname(yes[i]));
+	for (i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		assert_false(addr_is_hostname(no[i]));
+	/* 254 bytes of valid labels: one past the limit. */
+	memset(big, 'a', sizeof(big));
+	for (i = 50; i < 254; i += 51)
+		big[i] = '.';
+	big[254] = '\0';
+	assert_false(addr_is_hostname(big));
+	big[253] = '\0';
+	assert_true(addr_is_hostname(big));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_addr_is_hostname),
 		cmocka_unit_test(test_addr_parse_v4),
 		cmocka_unit_test(test_addr_parse_v6),
 		cmocka_unit_test(test_addr_parse_rejects),

@@ -14,6 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "intent.h"
 
@@ -571,6 +573,33 @@ static void test_load_file(void **state)
 	assert_int_equal(intent_load_file("/", &in, err, sizeof(err)),
 			 -EISDIR);
 	assert_string_equal(err, "cannot read '/': Is a directory");
+
+	/*
+	 * A FIFO with no writer: refused at once, never waited on (open()
+	 * of a FIFO blocks until a writer comes). alarm() turns a hang into
+	 * a failure instead of a stuck test run.
+	 */
+	strcpy(path, "/tmp/test_intent.XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	unlink(path);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	alarm(5);
+	assert_int_equal(intent_load_file(path, &in, err, sizeof(err)),
+			 -EINVAL);
+	alarm(0);
+	snprintf(want, sizeof(want),
+		 "'%s' is a FIFO, not a regular file: give a file (or '-' to read standard input)",
+		 path);
+	assert_string_equal(err, want);
+	unlink(path);
+	alarm(5);
+	assert_int_equal(intent_load_file("/dev/zero", &in, err, sizeof(err)),
+			 -EINVAL);
+	alarm(0);
+	assert_string_equal(err,
+		"'/dev/zero' is a character device, not a regular file: give a file (or '-' to read standard input)");
 
 	/* One byte past the limit, all blank lines. */
 	strcpy(path, "/tmp/test_intent.XXXXXX");
