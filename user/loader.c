@@ -224,6 +224,39 @@ static void links_destroy(struct loader *ld)
 	ld->n_links = 0;
 }
 
+/*
+ * Maps that hold the configuration are sized from it, with room to grow
+ * (peers added while running): a fixed size either wastes kernel memory on
+ * a small gateway or refuses a large one. The counters map keeps a key per
+ * peer and verdict: sized the same way, so LRU eviction (which would lose
+ * counts) does not start with the peers' own keys.
+ */
+static int size_maps(struct loader *ld, const struct inventory *inv)
+{
+	size_t i, j, peers = 0, prefixes = 0, want;
+
+	for (i = 0; i < inv->n_wg; i++) {
+		peers += inv->wg[i].n_peers;
+		for (j = 0; j < inv->wg[i].n_peers; j++)
+			prefixes += inv->wg[i].peers[j].n_allowed;
+	}
+	if (prefixes > LOADER_MAX_PREFIXES) {
+		wgt_err("%zu AllowedIPs prefixes: more than wgtrace follows (%d)",
+			prefixes, LOADER_MAX_PREFIXES);
+		return -E2BIG;
+	}
+	want = 2 * prefixes + 1024;
+	if (want > WGT_MAX_ALLOWED)
+		bpf_map__set_max_entries(ld->skel->maps.allowed, want);
+	want = 2 * peers + 64;
+	if (want > WGT_MAX_TRACE_ADDRS * 4)
+		bpf_map__set_max_entries(ld->skel->maps.endpoints, want);
+	want = 2 * peers + WGT_MAX_COUNT_KEYS;
+	if (want > WGT_MAX_COUNT_KEYS)
+		bpf_map__set_max_entries(ld->skel->maps.counts, want);
+	return 0;
+}
+
 /* Open, enable the chosen programs, load: -EAGAIN when a program was
  * refused (and its candidates with it), to plan again. */
 static int open_and_load(struct loader *ld, const struct loader_opts *opts)
@@ -246,6 +279,11 @@ static int open_and_load(struct loader *ld, const struct loader_opts *opts)
 	if (ld->want & LF_BIT(LF_LOOKUP_CTX))
 		lookup_ctx_setup(ld);
 	configure(ld, opts);
+	if (opts->inv) {
+		err = size_maps(ld, opts->inv);
+		if (err)
+			return err;
+	}
 
 	wgt_libbpf_watch(true);
 	err = wgtrace_bpf__load(ld->skel);
@@ -549,11 +587,14 @@ static void prune_allowed(struct loader *ld, const struct inventory *inv)
 	uint32_t one;
 	size_t n = 0, i;
 
-	gone = calloc(WGT_MAX_ALLOWED, sizeof(*gone));
-	egone = calloc(WGT_MAX_TRACE_ADDRS * 4, sizeof(*egone));
+	size_t amax = bpf_map__max_entries(ld->skel->maps.allowed);
+	size_t emax = bpf_map__max_entries(ld->skel->maps.endpoints);
+
+	gone = calloc(amax, sizeof(*gone));
+	egone = calloc(emax, sizeof(*egone));
 	if (!gone || !egone)
 		goto cleanup;
-	while (!bpf_map_get_next_key(afd, prev, &next) && n < WGT_MAX_ALLOWED) {
+	while (!bpf_map_get_next_key(afd, prev, &next) && n < amax) {
 		k = next;
 		prev = &k;
 		if (!bpf_map_lookup_elem(afd, &k, &v) && !allowed_current(inv, &k, &v))
@@ -562,8 +603,7 @@ static void prune_allowed(struct loader *ld, const struct inventory *inv)
 	for (i = 0; i < n; i++)
 		bpf_map_delete_elem(afd, &gone[i]);
 	n = 0;
-	while (!bpf_map_get_next_key(efd, eprev, &enext) &&
-	       n < WGT_MAX_TRACE_ADDRS * 4) {
+	while (!bpf_map_get_next_key(efd, eprev, &enext) && n < emax) {
 		ek = enext;
 		eprev = &ek;
 		if (!bpf_map_lookup_elem(efd, &ek, &one) && !endpoint_current(inv, &ek))

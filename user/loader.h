@@ -34,6 +34,8 @@
 /* Bounds the plan's retries: each one refuses at least one candidate. */
 #define LOADER_MAX_ATTEMPTS 16
 #define LOADER_MAX_LINKS 32
+/* AllowedIPs prefixes the BPF trie follows at most (README, man page). */
+#define LOADER_MAX_PREFIXES 1000000
 
 struct loader_opts {
 	uint32_t want;			/* LF_BIT()s of the facts to observe */
