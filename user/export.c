@@ -57,6 +57,8 @@ struct export_opts {
 	const char *names_path;
 	const char *intent_path;
 	unsigned int interval_s;
+	enum metrics_peer_labels peer_labels;
+	unsigned int peer_expire_s;
 	struct sockaddr_storage addr;
 	socklen_t addr_len;
 };
@@ -120,11 +122,19 @@ static void export_usage(FILE *f)
 		"  --peer-names FILE     friendly names: lines 'name KEY NAME' (intent format)\n"
 		"  --intent FILE         an intent file (its name lines are used)\n"
 		"  --interval S          snapshot interval, 1-3600 s (default 5)\n"
+		"  --peer-label WHICH    the peer label: all (default: a series per peer\n"
+		"                        and verdict, one wgtrace_peer_info per peer),\n"
+		"                        named (only peers in --peer-names; the rest\n"
+		"                        count under peer=\"\"), none (totals per\n"
+		"                        interface, no wgtrace_peer_info)\n"
+		"  --peer-expire S       series of a peer removed from the configuration\n"
+		"                        go S seconds later (1-86400, default 300)\n"
 		"  -v                    more logging\n"
 		"  -h, --help            this text\n\n"
 		"Examples:\n"
 		"  sudo wgtrace export\n"
 		"  sudo wgtrace export --listen 0.0.0.0:%d --peer-names /etc/wgtrace/names\n"
+		"  sudo wgtrace export --peer-label none      # 20,000 peers, few series\n"
 		"  sudo wgtrace export --listen none \\\n"
 		"       --textfile /var/lib/prometheus/node-exporter/wgtrace.prom\n",
 		EXPORT_DEFAULT_PORT, EXPORT_DEFAULT_PORT);
@@ -179,7 +189,8 @@ static bool parse_listen(const char *s, struct sockaddr_storage *ss,
 
 static int parse_args(int argc, char **argv, struct export_opts *o)
 {
-	enum { O_LISTEN = 256, O_TEXTFILE, O_NAMES, O_INTENT, O_INTERVAL };
+	enum { O_LISTEN = 256, O_TEXTFILE, O_NAMES, O_INTENT, O_INTERVAL,
+	       O_PEER_LABEL, O_PEER_EXPIRE };
 	static const struct option opts[] = {
 		{ "interface", required_argument, NULL, 'i' },
 		{ "netns", required_argument, NULL, 'n' },
@@ -188,6 +199,8 @@ static int parse_args(int argc, char **argv, struct export_opts *o)
 		{ "peer-names", required_argument, NULL, O_NAMES },
 		{ "intent", required_argument, NULL, O_INTENT },
 		{ "interval", required_argument, NULL, O_INTERVAL },
+		{ "peer-label", required_argument, NULL, O_PEER_LABEL },
+		{ "peer-expire", required_argument, NULL, O_PEER_EXPIRE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -197,6 +210,7 @@ static int parse_args(int argc, char **argv, struct export_opts *o)
 
 	memset(o, 0, sizeof(*o));
 	o->interval_s = 5;
+	o->peer_expire_s = METRICS_PEER_EXPIRE_S;
 	while ((c = getopt_long(argc, argv, "i:n:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
@@ -221,6 +235,17 @@ static int parse_args(int argc, char **argv, struct export_opts *o)
 			if (!parse_seconds("--interval", optarg, 3600, &o->interval_s))
 				return -WGT_EUSAGE;
 			break;
+		case O_PEER_EXPIRE:
+			if (!parse_seconds("--peer-expire", optarg, 86400,
+					   &o->peer_expire_s))
+				return -WGT_EUSAGE;
+			break;
+		case O_PEER_LABEL:
+			if (!metrics_parse_peer_labels(optarg, &o->peer_labels)) {
+				wgt_err("--peer-label '%s': give all, named or none", optarg);
+				return -WGT_EUSAGE;
+			}
+			break;
 		case 'v':
 			wgt_verbose++;
 			break;
@@ -234,6 +259,11 @@ static int parse_args(int argc, char **argv, struct export_opts *o)
 	}
 	if (optind < argc) {
 		wgt_err("export takes no arguments, got '%s'", argv[optind]);
+		return -WGT_EUSAGE;
+	}
+	if (o->peer_labels == METRICS_PEERS_NAMED && !o->names_path &&
+	    !o->intent_path) {
+		wgt_err("--peer-label named needs --peer-names or --intent (the names)");
 		return -WGT_EUSAGE;
 	}
 	if (o->names_path && o->intent_path) {
@@ -508,6 +538,8 @@ static int run_export(const struct export_opts *o, struct inventory *inv,
 	lo.netns_ino = current_netns_ino();
 	l.e = calloc(LIVE_MAX_ENTRIES, sizeof(*l.e));
 	err = l.e ? metrics_init(&m) : -ENOMEM;
+	m.peer_labels = o->peer_labels;
+	m.peer_expire_s = o->peer_expire_s;
 	if (err)
 		goto cleanup;
 	err = loader_start(&ld, &lo, live_on_event, &l);

@@ -9,6 +9,7 @@
 #include "common.h"
 #include "metrics.h"
 #include "output.h"
+#include "send.h"	/* monotonic_ns */
 #include "verdict.h"
 
 /* Families are compared by pointer: one object per name. */
@@ -31,6 +32,7 @@ int metrics_init(struct metrics *m)
 
 void metrics_free(struct metrics *m)
 {
+	free(m->keys);
 	free(m->s);
 	free(m->folded);
 	memset(m, 0, sizeof(*m));
@@ -80,23 +82,109 @@ static const char *ifname(struct metrics *m, const struct live *l,
 	return "unknown";
 }
 
-/* A configured peer's base64 key, "unknown" otherwise, "" for none. */
-static void peer_label(const struct live *l, const uint8_t *key, char *out)
+bool metrics_parse_peer_labels(const char *s, enum metrics_peer_labels *out)
 {
-	static const uint8_t zero[WG_KEY_LEN_RAW];
-	size_t i, j;
+	static const char *const names[] = {
+		[METRICS_PEERS_ALL] = "all",
+		[METRICS_PEERS_NAMED] = "named",
+		[METRICS_PEERS_NONE] = "none",
+	};
+	size_t i;
 
-	if (!memcmp(key, zero, WG_KEY_LEN_RAW)) {
-		out[0] = '\0';
-		return;
+	for (i = 0; i < ARRAY_SIZE(names); i++)
+		if (!strcmp(s, names[i])) {
+			*out = i;
+			return true;
+		}
+	return false;
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, WG_KEY_LEN_RAW);
+}
+
+/* The configured peers, sorted once per update: 20,000 peers cost a sort,
+ * not a scan per counter. */
+static void index_peers(struct metrics *m, const struct live *l)
+{
+	size_t i, j, n = 0;
+	void *grown;
+
+	for (i = 0; i < l->inv->n_wg; i++)
+		n += l->inv->wg[i].n_peers;
+	if (n > m->cap_keys) {
+		grown = realloc(m->keys, n * sizeof(*m->keys));
+		if (!grown) {
+			m->n_keys = 0;
+			return;
+		}
+		m->keys = grown;
+		m->cap_keys = n;
 	}
+	m->n_keys = 0;
 	for (i = 0; i < l->inv->n_wg; i++)
 		for (j = 0; j < l->inv->wg[i].n_peers; j++)
-			if (!memcmp(l->inv->wg[i].peers[j].pubkey, key, WG_KEY_LEN_RAW)) {
-				wg_key_to_b64(out, key);
-				return;
-			}
-	snprintf(out, WG_KEY_B64_LEN, "unknown");
+			memcpy(m->keys[m->n_keys++], l->inv->wg[i].peers[j].pubkey,
+			       WG_KEY_LEN_RAW);
+	if (m->n_keys)
+		qsort(m->keys, m->n_keys, sizeof(*m->keys), key_cmp);
+}
+
+static bool peer_configured(const struct metrics *m, const uint8_t *key)
+{
+	return m->n_keys &&
+	       bsearch(key, m->keys, m->n_keys, sizeof(*m->keys), key_cmp);
+}
+
+/* A configured peer's base64 key, "unknown" otherwise, "" for none or
+ * where --peer-label leaves it out. */
+static void peer_label(const struct metrics *m, const struct live *l,
+		       const uint8_t *key, char *out)
+{
+	static const uint8_t zero[WG_KEY_LEN_RAW];
+
+	out[0] = '\0';
+	if (!memcmp(key, zero, WG_KEY_LEN_RAW) ||
+	    m->peer_labels == METRICS_PEERS_NONE)
+		return;
+	if (!peer_configured(m, key)) {
+		snprintf(out, WG_KEY_B64_LEN, "unknown");
+		return;
+	}
+	if (m->peer_labels == METRICS_PEERS_NAMED &&
+	    !(l->intent && intent_name_of(l->intent, key)))
+		return;
+	wg_key_to_b64(out, key);
+}
+
+/*
+ * Series of a peer removed from the configuration go after a while: a
+ * gateway whose peers come and go must not grow its exposition forever.
+ * The while lets a peer that is re-added at once keep its series.
+ */
+static void expire_peers(struct metrics *m)
+{
+	uint64_t now = monotonic_ns() / 1000000000ULL;
+	uint64_t after = m->peer_expire_s ? m->peer_expire_s : METRICS_PEER_EXPIRE_S;
+	uint8_t key[WG_KEY_LEN_RAW];
+	size_t i;
+
+	for (i = 0; i < m->n; i++) {
+		struct metric_series *s = &m->s[i];
+
+		if (!wg_key_from_b64(key, s->l3) || peer_configured(m, key)) {
+			s->gone_since = 0;
+			continue;
+		}
+		if (!s->gone_since) {
+			s->gone_since = now;
+			continue;
+		}
+		if (now - s->gone_since < after)
+			continue;
+		m->s[i--] = m->s[--m->n];
+	}
 }
 
 void metrics_update(struct metrics *m, struct live *l)
@@ -105,6 +193,7 @@ void metrics_update(struct metrics *m, struct live *l)
 	char reason[64], peer[WG_KEY_B64_LEN];
 	size_t i;
 
+	index_peers(m, l);
 	for (i = 0; i < l->n && i < m->n_folded; i++) {
 		const struct live_entry *e = &l->e[i];
 		const struct verdict_info *vi = verdict_info(e->key.verdict);
@@ -118,7 +207,7 @@ void metrics_update(struct metrics *m, struct live *l)
 		m->folded[i] = e->packets;
 		if (!delta)
 			continue;
-		peer_label(l, e->key.peer, peer);
+		peer_label(m, l, e->key.peer, peer);
 		if (e->key.verdict == WGT_V_TX_PEER) {
 			add(m, F_DECISIONS, dev, "", peer, delta);
 			continue;
@@ -145,6 +234,7 @@ void metrics_update(struct metrics *m, struct live *l)
 		add(m, F_WRONG, "route_changed", "", "", l->n_changes - m->route_changes);
 		m->route_changes = l->n_changes;
 	}
+	expire_peers(m);
 }
 
 const char *metrics_escape(const char *in, char *buf, size_t len)
@@ -324,7 +414,7 @@ char *metrics_render(const struct metrics *m, const struct live *l,
 
 	header(&o, fmt, "wgtrace_peer_info", "gauge",
 	       "Configured WireGuard peers (name: from --peer-names, else empty).");
-	for (i = 0; i < l->inv->n_wg; i++) {
+	for (i = 0; m->peer_labels != METRICS_PEERS_NONE && i < l->inv->n_wg; i++) {
 		const struct wg_device_info *dev = &l->inv->wg[i];
 
 		for (j = 0; j < dev->n_peers; j++) {
@@ -348,6 +438,8 @@ char *metrics_render(const struct metrics *m, const struct live *l,
 						 k ? "," : "",
 						 prefix_fmt(&p->allowed[k], c, sizeof(c)));
 			name = l->intent ? intent_name_of(l->intent, p->pubkey) : NULL;
+			if (!name && m->peer_labels == METRICS_PEERS_NAMED)
+				continue;
 			put(&o, "wgtrace_peer_info{interface=\"%s\",peer=\"%s\",name=\"%s\",endpoint=\"%s\",allowed_ips=\"%s\"} 1\n",
 			    metrics_escape(dev->name, a, sizeof(a)), key,
 			    metrics_escape(name ? name : "", g, sizeof(g)),

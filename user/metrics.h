@@ -17,11 +17,26 @@
 #include "live.h"
 
 #define METRICS_MAX_SERIES	4096
+/* A series of a peer no longer configured goes after this long (default). */
+#define METRICS_PEER_EXPIRE_S	300
+
+/*
+ * The peer label, the one label whose cardinality grows with the gateway:
+ * all peers (a series per peer and verdict, and a wgtrace_peer_info per
+ * peer), only the peers named in --peer-names (the rest fold into peer=""),
+ * or none (totals per interface, no wgtrace_peer_info).
+ */
+enum metrics_peer_labels {
+	METRICS_PEERS_ALL,
+	METRICS_PEERS_NAMED,
+	METRICS_PEERS_NONE,
+};
 
 struct metric_series {
 	const char *family;		/* static: "wgtrace_drops_total" */
 	char l1[48], l2[24], l3[64];	/* label values, meaning per family */
 	uint64_t value;
+	uint64_t gone_since;		/* its peer went away (monotonic s), 0 */
 };
 
 struct metrics {
@@ -33,12 +48,19 @@ struct metrics {
 	size_t n_folded;
 	uint64_t route_changes;		/* live changes folded so far */
 	char ifname_cache[64][IF_NAMESIZE];	/* last name per ifindex < 64 */
+	enum metrics_peer_labels peer_labels;
+	unsigned int peer_expire_s;	/* 0: METRICS_PEER_EXPIRE_S */
+	/* The configured peers' keys, sorted: label and expiry look-ups. */
+	uint8_t (*keys)[WG_KEY_LEN_RAW];
+	size_t n_keys, cap_keys;
 };
 
 int metrics_init(struct metrics *m);
 void metrics_free(struct metrics *m);
 /* Fold what the kernel counted since the last call into the series. */
 void metrics_update(struct metrics *m, struct live *l);
+/* "all", "named" or "none"; false for anything else. */
+bool metrics_parse_peer_labels(const char *s, enum metrics_peer_labels *out);
 
 enum metrics_format {
 	METRICS_PROMETHEUS,	/* text/plain; version=0.0.4 */
