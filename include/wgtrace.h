@@ -11,7 +11,7 @@
 #include <linux/types.h>
 #endif
 
-/* How a fact is observed, best first (DESIGN.md section 3). */
+/* How a fact is observed, best first (user/hooks.c, man page FACTS AND MODES). */
 enum wgt_mode {
 	WGT_MODE_FENTRY = 0,	/* fentry/fexit (BPF trampoline) */
 	WGT_MODE_KPROBE,	/* kprobe/kretprobe */
@@ -130,7 +130,7 @@ struct wgt_event {
 #define WGT_CTX_RANGES	8
 
 /*
- * Verdicts counted in the kernel (DESIGN.md section 4). Ids at or above
+ * Verdicts counted in the kernel (user/verdict.c names them). Ids at or above
  * WGT_V_KERNEL_REASON are "kernel_<REASON>": the kernel's own drop reason
  * value added to it, named from BTF at run time (values differ by kernel).
  */

@@ -227,7 +227,7 @@ static struct json_object *example_json(const struct finding_example *e)
 	jadd_addr(o, "dst", &e->dst);
 	jadd_str(o, "proto", e->proto ? proto_name(e->proto, p, sizeof(p)) :
 		 NULL);
-	/* Ports and mark only when known: DESIGN.md "ports when known". */
+	/* Ports and mark only when known: the JSON contract omits unknown ones. */
 	if (e->sport)
 		jadd_int(o, "sport", e->sport);
 	if (e->dport)

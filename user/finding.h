@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * A "wrong turn" finding (DESIGN.md section 4) and its two renderings: a
+ * A "wrong turn" finding (the catalogue: verdict.c, man page FINDINGS) and
+ * its two renderings: a
  * text block for people and one JSON Lines object for machines. `check`
  * builds findings from the inventory; `trace` and `watch` build the same
  * struct from kernel events, so the JSON contract lives in one place.

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Prometheus metrics of `wgtrace export` (DESIGN.md section 5). Kernel
+ * Prometheus metrics of `wgtrace export` (man page, METRICS). Kernel
  * counters are folded into label sets (reason, interface, peer) by delta,
  * so a series never goes backwards: not when a device is deleted and made
  * again under a new ifindex, not when a peer leaves and comes back, not

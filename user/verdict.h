@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The verdicts the kernel counts (enum wgt_verdict), named as DESIGN.md
- * section 4 names them, with what was expected and how to fix it. watch and
+ * The verdicts the kernel counts (enum wgt_verdict), named as the man page's
+ * FINDINGS section names them, with what was expected and how to fix it. watch and
  * export both name counters through here, so the names cannot drift apart.
  */
 #ifndef WGT_VERDICT_H

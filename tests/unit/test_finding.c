@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Findings as people and machines read them: the text block and the JSON
- * object (DESIGN.md section 4), severity order and --fail-on. Every expected
+ * object (man page FINDINGS), severity order and --fail-on. Every expected
  * string below was written out by hand from the layout rules, not captured
  * from the code.
  */

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The hook table keeps the shape DESIGN.md section 3 promises. */
+/* The hook table keeps its promises: best hook first, real programs, documented. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

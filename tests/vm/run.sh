@@ -27,6 +27,7 @@
 #   VM_TESTS         comma-separated guest tests to run, e.g. "smoke,probe"
 #   VM_TEST_TIMEOUT  seconds one guest test may run (default 480)
 #   VM_TIMEOUT       wall-clock seconds one guest may run (default 2400)
+#   VM_JOBS          guests booted at once (default 2; 1 for one at a time)
 #   VM_ACCEL         qemu -accel value (default tcg,thread=single)
 #   VM_VERBOSE=1     also print the guest tests' diagnostics when they pass
 #   WGTRACE_TEST_ABORT  handed to the guest as wgtrace_test_abort=VALUE
@@ -39,6 +40,7 @@ repo=$(cd "$here/../.." && pwd)
 cache=${VM_CACHE:-$repo/.cache/vm}
 wgtrace_bin=${WGTRACE:-$repo/wgtrace}
 vm_timeout=${VM_TIMEOUT:-2400}
+vm_jobs=${VM_JOBS:-2}
 test_timeout=${VM_TEST_TIMEOUT:-480}
 # Multi-threaded TCG oopsed the 6.12 guest with an int3 in get_random_u64
 # while the kernel patched a static key (cross-modifying code between vCPU
@@ -76,7 +78,7 @@ for a in "$@"; do
 done
 [ ${#series_list[@]} -eq 0 ] && series_list=(5.10 6.1 6.12 newest)
 
-for v in vm_timeout test_timeout; do
+for v in vm_timeout test_timeout vm_jobs; do
 	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || { echo "vm: $v must be a positive number" >&2; exit 2; }
 done
 # It travels on the kernel command line: one word, no quoting.
@@ -445,14 +447,21 @@ report_results() { # series results-file
 }
 
 run_series() {
-	local series=$1 sdir=$cache/$1 kdir kver vmlinuz append why rc t0 t1 t2 t3 console results size
+	local series=$1 sdir=$cache/$1 kdir kver vmlinuz append why rc t0 t1 t2 t3 console results size lockfd
 	mkdir -p "$sdir"
 	console=$sdir/console.log
 	results=$sdir/results.log
 	t0=$SECONDS
 
 	log "$series: resolving the kernel…"
-	if ! kdir=$(fetch_kernel "$series" "$sdir"); then
+	# One download or apt update at a time (guests run in parallel).
+	exec {lockfd}>"$cache/.fetch.lock"
+	flock "$lockfd"
+	kdir=$(fetch_kernel "$series" "$sdir")
+	rc=$?
+	flock -u "$lockfd"
+	exec {lockfd}>&-
+	if [ "$rc" -ne 0 ]; then
 		echo "FAIL vm-$series/kernel-download: $kdir"
 		return
 	fi
@@ -514,7 +523,34 @@ run_series() {
 	log "$series: kernel $((t1 - t0)) s, initramfs $((t2 - t1)) s, boot+tests $((t3 - t2)) s, total $((t3 - t0)) s"
 }
 
+# Guests run VM_JOBS at a time: TCG gives each one host thread, so two
+# guests on a 2-core machine take about the time of one. Kernel downloads
+# and apt index updates are serialised (a lock), result lines are printed
+# per series in order once all are done; progress goes to stderr live.
+mkdir -p "$cache"
+jobs_pids=()
+stop_jobs() {
+	local p
+	for p in "${jobs_pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
+	wait
+}
+trap 'stop_jobs; exit 130' INT
+trap 'stop_jobs; exit 143' TERM
 for s in "${series_list[@]}"; do
-	run_series "$s"
+	while [ "$(jobs -rp | wc -l)" -ge "$vm_jobs" ]; do
+		wait -n
+	done
+	(
+		trap cleanup EXIT
+		trap 'cleanup; exit 130' INT
+		trap 'cleanup; exit 143' TERM
+		run_series "$s"
+	) >"$cache/$s.report" &
+	jobs_pids+=($!)
+done
+wait
+for s in "${series_list[@]}"; do
+	cat "$cache/$s.report" 2>/dev/null ||
+		echo "FAIL vm-$s/runner: the series printed no report"
 done
 exit 0
