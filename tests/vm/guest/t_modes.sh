@@ -16,6 +16,7 @@
 #   A wg0 10.99.0.1 --- B wg0 10.99.0.2 (kernel WireGuard, veth underlay)
 
 . /tests/lib.sh
+type plan >/dev/null 2>&1 && plan 6
 
 checks="modes-probe-runs modes-watch-runs modes-watch-equal-probe
 	modes-trace-runs modes-trace-equal-probe modes-wg-by-btf"
