@@ -32,6 +32,20 @@ static bool outer_endpoint(const struct trace_target *t,
 	return false;
 }
 
+/*
+ * WireGuard routes its outer packets with the device's fwmark (0 when
+ * unset). A lookup of the endpoint under another mark is someone else's
+ * (a route query, a reverse-path check the stack did not flag): taking it
+ * for the outer route would report the wrong table and device.
+ */
+static bool outer_mark_ok(const struct trace_target *t,
+			  const struct fib_decision *d)
+{
+	const struct trace_expect *exp = &t->exp;
+
+	return !exp->has_peer || d->mark == exp->wg->fwmark;
+}
+
 static void reduce_events(const struct wgt_event *ev, size_t n,
 			  const struct trace_target *t, const struct trace_opts *o,
 			  struct trace_seen *s)
@@ -140,7 +154,7 @@ void trace_reduce(const struct wgt_event *ev, size_t n, bool v4_custom_rules,
 			    d[i].ts_ns > seen->fwd.ts_ns)
 				seen->rtt_us = (d[i].ts_ns - seen->fwd.ts_ns) / 1000;
 		} else if (has_ep && flow_is(&d[i].flow, true, &ep) &&
-			   !seen->outer_seen) {
+			   outer_mark_ok(t, &d[i]) && !seen->outer_seen) {
 			seen->outer = d[i];
 			seen->outer_seen = true;
 		}
