@@ -459,10 +459,10 @@ fi
 ip -n $GW route replace 10.20.0.0/24 dev wg0
 
 # --- route bypass: B's 10.20.0.0/24 leaves by the uplink, not the tunnel -----------
-case $(uname -r) in
-6.[0-5].*) bypass_mode=tracepoint ;;	# no tcx before 6.6: net_dev_queue
-*) bypass_mode=tc ;;
-esac
+# tcx where the kernel's own attach types (BTF) have it (6.6+), else the
+# net_dev_queue tracepoint.
+bypass_mode=tracepoint
+grep -q "'BPF_TCX_EGRESS'" "$LIB_TMP/vmlinux.btf" && bypass_mode=tc
 # B's MAC starts with 0x46, so each frame out of ulb begins with a byte an
 # IPv4 header could (version 4): wgtrace must still find the IP header.
 ip -n $B link set ul0 address 46:00:5e:00:00:02 && ip -n $GW neigh flush dev ulb
