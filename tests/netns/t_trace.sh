@@ -337,7 +337,10 @@ expect() {
 			want_reply=true || want_reply=false
 	fi
 	side reply "$want_reply" "$S_REPLY"
-	side packets "$(cat "$o.sent" 2>/dev/null)" "$S_PACKETS"
+	# Echo requests were sent: none counted is a broken lab, not agreement.
+	n=$(cat "$o.sent" 2>/dev/null)
+	[ "${n:-0}" -gt 0 ] 2>/dev/null || n="(lab: '${n:-nothing}' echo requests counted)"
+	side packets "$n" "$S_PACKETS"
 	echo "$id $S_TX $S_RULE $S_CTX" >>"$tmp/modes"
 
 	got=$S_FINDINGS
