@@ -139,7 +139,7 @@ run_vm() {
 	tests/vm/run.sh 2> >(sed 's/^/  /' >&2) | sed -u -E "$VM_SETUP_SED" | tee "$log.vm"
 	rc=${PIPESTATUS[0]}
 	grep -E '^(PASS|FAIL|SKIP) ' "$log.vm" >>"$log"
-	[ $rc -eq 0 ] || say "FAIL vm: tests/vm/run.sh exited with status $rc"
+	[ "$rc" -eq 0 ] || say "FAIL vm: tests/vm/run.sh exited with status $rc"
 	grep -qE '^(PASS|FAIL|SKIP) ' "$log.vm" || say "FAIL vm: tests/vm/run.sh printed no result"
 	rm -f "$log.vm"
 }

@@ -50,9 +50,9 @@ check setup/bench-smoke-baseline "baseline figures missing" \
 	figures_ok base.tcp_bps base.udp_pps base.ppc_udp base.wg_bps
 for c in $CONFIGS; do
 	check "setup/bench-smoke-$c" "$c figures missing" figures_ok \
-		$c.tcp_ratio $c.udp_ratio $c.ppc_ratio $c.wg_ratio $c.bpf_ns_per_fwd \
-		$c.cpu_start_s $c.cpu_pct $c.rss_kib $c.rss_attach_kib $c.maps_bytes \
-		$c.attach_s $c.detach_s
+		"$c.tcp_ratio" "$c.udp_ratio" "$c.ppc_ratio" "$c.wg_ratio" "$c.bpf_ns_per_fwd" \
+		"$c.cpu_start_s" "$c.cpu_pct" "$c.rss_kib" "$c.rss_attach_kib" "$c.maps_bytes" \
+		"$c.attach_s" "$c.detach_s"
 done
 check setup/bench-smoke-run-events "events per run missing" \
 	figures_ok export.run_events watch.run_events trace.run_events

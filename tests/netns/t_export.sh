@@ -153,7 +153,7 @@ fail_all() {
 	exit 0
 }
 # One result per name in ALL_CHECKS, also when the lab breaks (fail_all).
-plan $(wc -w <<<"$ALL_CHECKS")
+plan "$(wc -w <<<"$ALL_CHECKS")"
 
 [ -x "$WGTRACE" ] || fail_all "no wgtrace binary at $WGTRACE (run make)"
 build || fail_all "cannot build the namespaces and wireguard-go devices"

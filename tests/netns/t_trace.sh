@@ -48,7 +48,7 @@ fail_all() {	# WHY
 require_root trace
 require_cmd trace wireguard-go wg jq ip ping bpftool tc setpriv unshare timeout
 # One result per name in CHECKS, also when the lab breaks (fail_all).
-plan $(wc -w <<<"$CHECKS")
+plan "$(wc -w <<<"$CHECKS")"
 "$WGTRACE" trace --help >/dev/null 2>&1 || fail_all "$WGTRACE has no 'trace' command"
 
 tmp=$(mktemp -d)

@@ -53,7 +53,7 @@ fail_all() {	# WHY
 	exit 0
 }
 # One result per name in CHECKS, also when the lab breaks (fail_all).
-plan $(wc -w <<<"$CHECKS")
+plan "$(wc -w <<<"$CHECKS")"
 "$WGTRACE" watch --help >/dev/null 2>&1 || fail_all "$WGTRACE has no 'watch' command"
 
 TMP=$(mktemp -d /tmp/wgt-watch.XXXXXX)
@@ -348,7 +348,8 @@ if watch_start route 6; then
 	ping_n "$CL" 10.50.0.1 >/dev/null &
 	pp=$!
 	# Mid-flow: once some echo requests have left CL (its own counter).
-	wait_until 10 eval '[ "$(net_counter "$CL" snmp Icmp:OutEchos)" -ge $((eo0 + 3)) ]'
+	flow_started() { [ "$(net_counter "$CL" snmp Icmp:OutEchos)" -ge $((eo0 + 3)) ]; }
+	wait_until 10 flow_started
 	ip -n "$GW" route replace 10.50.0.0/24 dev ul0
 	route_now=$(ip -n "$GW" route get 10.50.0.1 | sed -n 's/.* dev \([^ ]*\).*/\1/p')
 	wait "$pp"

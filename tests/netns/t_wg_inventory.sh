@@ -24,7 +24,7 @@ fail_all() {	# WHY
 require_root wg-inventory
 require_cmd wg-inventory wireguard-go wg jq ip ping
 # One result per name in CHECKS, also when the lab breaks (fail_all).
-plan $(wc -w <<<"$CHECKS")
+plan "$(wc -w <<<"$CHECKS")"
 "$WGTRACE" inventory --help >/dev/null 2>&1 ||
 	fail_all "$WGTRACE has no 'inventory' command"
 

@@ -12,7 +12,7 @@
 checks="check-vm-inventory check-vm-overlap check-vm-bypass check-vm-exactly
 	check-vm-moved-prefix check-vm-moved-exactly check-vm-healthy-split
 	check-vm-healthy-full"
-plan $(echo $checks | wc -w)
+plan "$(echo "$checks" | wc -w)"
 require_wgtrace $checks || exit 0
 
 # has FILE FILTER: some finding in FILE matches the jq FILTER.

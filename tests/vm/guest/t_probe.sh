@@ -12,7 +12,7 @@ checks="probe-json probe-kernel-release probe-wireguard-module probe-wireguard-b
 for fn in $fns; do checks="$checks probe-fexit-$fn probe-kretprobe-$fn"; done
 checks="$checks probe-drop-reason-IP_RPFILTER probe-drop-reasons-match-btf
 	probe-tp_btf-icmp_send probe-bogus-option"
-plan $(echo $checks | wc -w)
+plan "$(echo "$checks" | wc -w)"
 require_wgtrace $checks || exit 0
 
 tracefs=/sys/kernel/tracing

@@ -38,7 +38,7 @@ CHECKS="trace-split-send trace-split-fwd trace-overlap-in-send trace-overlap-out
 	trace-modes trace-json-contract trace-gateway trace-reply trace-packets trace-netns-scope
 	trace-detached trace-sigint trace-bad-netns trace-no-wg trace-unprivileged"
 # shellcheck disable=SC2086
-plan $(echo $CHECKS | wc -w)
+plan "$(echo "$CHECKS" | wc -w)"
 # shellcheck disable=SC2086
 require_wgtrace $CHECKS || exit 0
 WGTRACE=/usr/bin/wgtrace

@@ -50,7 +50,7 @@ checks="watch-vm-healthy-no-findings watch-vm-src-rejected-count-other-peer
 	watch-vm-mtu-details watch-vm-mtu-egress watch-vm-mtu-interface-v4-v6-agree
 	watch-vm-route-changed watch-vm-route-bypass-count watch-vm-route-bypass-details
 	watch-vm-no-forward-count watch-vm-no-forward-from-tunnel"
-plan $(echo $checks | wc -w)
+plan "$(echo "$checks" | wc -w)"
 require_wgtrace $checks || exit 0
 
 GW=wgw_gw B=wgw_b C=wgw_c CL=wgw_cl

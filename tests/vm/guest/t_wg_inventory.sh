@@ -12,7 +12,7 @@
 checks="wg-inventory-runs wg-inventory-device wg-inventory-peers
 	wg-inventory-endpoints wg-inventory-allowedips wg-inventory-handshake
 	wg-inventory-transfer wg-inventory-keepalive wg-inventory-split-dump"
-plan $(echo $checks | wc -w)
+plan "$(echo "$checks" | wc -w)"
 require_wgtrace $checks || exit 0
 
 fail_all() {
