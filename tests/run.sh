@@ -1,19 +1,42 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Runs the test tiers (default: unit fuzz netns vm) and ends with one line
-# "N passed, N failed, N skipped". Tests print PASS/FAIL/SKIP lines
-# (tests/README.md); this script only runs them and counts those lines.
+# Runs the test tiers (default: unit fuzz netns vm) and ends with the line
+# "N passed, N failed, N skipped", the checks of wgtrace; the line before it,
+# "setup: N passed, N failed", counts the checks of the lab (their failures
+# are in the last line's failed count too). Tests print PASS/FAIL/SKIP lines
+# and declare how many (tests/README.md); this script runs them, counts those
+# lines and fails a script, by name, that printed another number than it
+# declared, printed nothing or exited non-zero.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 2
 tiers=${*:-unit fuzz netns vm}
 log=$(mktemp /tmp/wgtrace-test.XXXXXX)
-trap 'rm -f "$log"' EXIT
+trap 'rm -f "$log" "$log".*' EXIT
+not_run=
 
 say() { echo "$*" | tee -a "$log"; }
 
-# cmocka's TAP output: "ok 1 - name" / "not ok 2 - name".
+# cmocka's TAP output: "1..N" (one plan per group), "ok 1 - name",
+# "not ok 2 - name", and a skipped test as "not ok 3 # SKIP name" (or
+# "ok 3 # SKIP name"): a SKIP, not a failure and not nothing.
+TAP_AWK='
+	/^1\.\.[0-9]+$/ { plan += substr($0, 4); plans++; next }
+	/^(not )?ok [0-9]+ # SKIP/ {
+		sub(/^(not )?ok [0-9]+ # SKIP ?/, "")
+		print "SKIP unit/" bin "/" $0 ": skipped by the test"; n++; next
+	}
+	/^ok [0-9]+ - / { sub(/^ok [0-9]+ - /, ""); print "PASS unit/" bin "/" $0; n++; next }
+	/^not ok [0-9]+ - / {
+		sub(/^not ok [0-9]+ - /, "")
+		print "FAIL unit/" bin "/" $0 ": see output above"; n++; next
+	}
+	END {
+		if (!plans) print "FAIL unit/" bin ": printed no TAP plan (1..N)"
+		else if (n != plan) print "FAIL unit/" bin ": " n + 0 " results, its TAP plan says " plan
+	}'
+
 run_unit() {
 	local bin name out rc
 	for bin in build/tests/test_*; do
@@ -21,9 +44,7 @@ run_unit() {
 		name=$(basename "$bin")
 		out=$(CMOCKA_MESSAGE_OUTPUT=TAP timeout 120 "$bin" 2>&1)
 		rc=$?
-		echo "$out" | sed -n -e "s/^ok [0-9]* - \(.*\)/PASS unit\/$name\/\1/p" \
-			-e "s/^not ok [0-9]* - \(.*\)/FAIL unit\/$name\/\1: see output above/p" |
-			tee -a "$log"
+		awk -v bin="$name" "$TAP_AWK" <<<"$out" | tee -a "$log"
 		if [ $rc -ne 0 ]; then
 			echo "$out" | grep -v '^ok ' | sed 's/^/    /'
 			grep -q "^FAIL unit/$name/" "$log" ||
@@ -54,29 +75,52 @@ run_fuzz() {
 	done
 }
 
-run_scripts() {	# tier, glob
-	local tier=$1 t rc name
+# A script's own record, from its output: one "PLAN <tier>/<script> N" line
+# before its first result, then exactly N result lines. Prints why not.
+PLAN_AWK='
+	/^PLAN / {
+		plans++
+		if (!seen && $2 == tier "/" name && $3 ~ /^[0-9]+$/) want = $3 + 0
+		if (results && !seen) early = 1
+		seen = 1; next
+	}
+	/^(PASS|FAIL|SKIP) / { results++ }
+	END {
+		if (NR == 0) print "printed nothing"
+		else if (!plans) print "printed no plan (" results + 0 " results)"
+		else if (plans > 1) print "printed " plans " plan lines"
+		else if (want == "") print "printed a plan line that is not PLAN " tier "/" name " N"
+		else if (early) print "printed its plan after a result"
+		else if (results != want) print "printed " results + 0 " results, its plan says " want
+	}'
+
+run_scripts() {	# tier, scripts...
+	local tier=$1 t rc name why n=0
 	shift
 	for t in "$@"; do
 		[ -f "$t" ] || continue
+		n=$((n + 1))
 		name=$(basename "$t" .sh)
 		echo "== $tier/$name" >&2
 		timeout --kill-after=10 600 bash "$t" >"$log.one" 2>&1
 		rc=$?
 		cat "$log.one"
 		grep -E '^(PASS|FAIL|SKIP) ' "$log.one" >>"$log"
-		if [ $rc -ne 0 ] && ! grep -q '^FAIL ' "$log.one"; then
-			say "FAIL $tier/$name: script exited with status $rc"
-		elif ! grep -qE '^(PASS|FAIL|SKIP) ' "$log.one"; then
-			say "FAIL $tier/$name: printed no result"
-		fi
+		# Each on its own: a script that printed a FAIL may still have
+		# stopped early or exited non-zero, and the run must say so.
+		[ $rc -eq 0 ] || say "FAIL $tier/$name: script exited with status $rc"
+		why=$(awk -v tier="$tier" -v name="$name" "$PLAN_AWK" "$log.one")
+		[ -z "$why" ] || say "FAIL $tier/$name: $why"
 		rm -f "$log.one"
 	done
+	# Requested and root is here: a tier that ran no script is no green tier.
+	[ $n -gt 0 ] || say "FAIL $tier: no test script found"
 }
 
 need_root() {	# tier
 	if [ "$(id -u)" != 0 ]; then
 		say "SKIP $1: needs root (namespaces, BPF)"
+		not_run="$not_run $1"
 		return 1
 	fi
 	# A fresh machine may lack these mounts; the tool and tests use both.
@@ -85,27 +129,49 @@ need_root() {	# tier
 	return 0
 }
 
+# tests/vm/run.sh names its own lab checks (kernel download, initramfs,
+# host tools, boot) without the setup/ mark the tests use: they are setup.
+VM_SETUP_SED='s#^(PASS|FAIL|SKIP) (vm-[^/ ]+)/(boot|kernel-download|initramfs|host-tools)(:|$)#\1 \2/setup/\3\4#'
+
+run_vm() {
+	local rc
+	# Streamed: a guest runs for minutes.
+	tests/vm/run.sh 2> >(sed 's/^/  /' >&2) | sed -u -E "$VM_SETUP_SED" | tee "$log.vm"
+	rc=${PIPESTATUS[0]}
+	grep -E '^(PASS|FAIL|SKIP) ' "$log.vm" >>"$log"
+	[ "$rc" -eq 0 ] || say "FAIL vm: tests/vm/run.sh exited with status $rc"
+	grep -qE '^(PASS|FAIL|SKIP) ' "$log.vm" || say "FAIL vm: tests/vm/run.sh printed no result"
+	rm -f "$log.vm"
+}
+
 for tier in $tiers; do
 	case $tier in
 	unit) run_unit ;;
 	fuzz) run_fuzz ;;
 	netns) need_root netns && run_scripts netns tests/netns/t_*.sh ;;
-	vm)
-		if need_root vm; then
-			tests/vm/run.sh 2> >(sed 's/^/  /' >&2) | tee -a "$log"
-		fi
-		;;
+	vm) need_root vm && run_vm ;;
 	*) echo "run.sh: unknown tier '$tier' (unit, fuzz, netns, vm)" >&2; exit 2 ;;
 	esac
 done
 
+# Setup checks (the lab built, the guest booted, the benchmark produced its
+# figures) carry a setup/ component in their name: counted apart, so the
+# passed count is what wgtrace passed; a failed one still fails the run.
 passed=$(grep -c '^PASS ' "$log")
 failed=$(grep -c '^FAIL ' "$log")
 skipped=$(grep -c '^SKIP ' "$log")
+setup_passed=$(grep -cE '^PASS [^ /]+/setup/' "$log")
+setup_failed=$(grep -cE '^FAIL [^ /]+/setup/' "$log")
+passed=$((passed - setup_passed))
 if [ "$failed" -gt 0 ]; then
 	echo
 	echo "Failed:"
 	grep '^FAIL ' "$log" | sed 's/^/  /'
 fi
+if [ -n "$not_run" ]; then
+	echo
+	echo "NOT RUN:$not_run (need root): this run is incomplete and does not pass"
+fi
+echo "setup: $setup_passed passed, $setup_failed failed"
 echo "$passed passed, $failed failed, $skipped skipped"
-[ "$failed" -eq 0 ]
+[ "$failed" -eq 0 ] && [ -z "$not_run" ]

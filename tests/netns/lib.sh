@@ -12,9 +12,47 @@ _ns_list=()
 _pid_list=()
 _ns_seq=0
 
-pass() { echo "PASS netns/$1"; }
-fail() { echo "FAIL netns/$1: $2"; }
-skip() { echo "SKIP netns/$1: $2"; }
+# The script's short name (t_watch): its plan line and the abort switch
+# name it, so a red run says which script stopped short.
+SCRIPT=$(basename "$0" .sh)
+_planned=
+_results=0
+
+# plan N: declare, before the first result line, how many result lines
+# (PASS/FAIL/SKIP) this script prints, as TAP's plan does. The runner fails
+# the script when it prints fewer or more: a script that stops early without
+# failing cannot go unnoticed. N comes from the script's own list of checks
+# or from the topology it built, never from wgtrace's output.
+plan() {
+	_planned=$1
+	echo "PLAN netns/$SCRIPT $1"
+}
+
+# _result LINE: one result line. WGTRACE_TEST_ABORT (names, commas between)
+# makes the script named there stop with status 0 right after its first
+# result: a test-only switch that proves the runner notices a short run.
+_result() {
+	echo "$1"
+	_results=$((_results + 1))
+	if [ "$_results" = 1 ] && [[ ,${WGTRACE_TEST_ABORT:-}, == *,$SCRIPT,* ]]; then
+		echo "    WGTRACE_TEST_ABORT: $SCRIPT stops after its first result" >&2
+		exit 0
+	fi
+}
+pass() { _result "PASS netns/$1"; }
+fail() { _result "FAIL netns/$1: $2"; }
+skip() { _result "SKIP netns/$1: $2"; }
+
+# _bail: a script that gives up before its plan (missing tool, no root)
+# prints exactly one result: declare that, so the runner counts it as planned.
+_bail() { [ -n "$_planned" ] || plan 1; }
+# bail NAME WHY: give up with one FAIL (before the plan: the lab or the
+# binary is missing) and exit.
+bail() {
+	_bail
+	fail "$1" "$2"
+	exit 0
+}
 
 # check NAME WHY-IF-FALSE CMD...: one result line from a command's status;
 # the command's own output is shown, indented, only when it failed.
@@ -103,6 +141,7 @@ wg_devname() { printf -v "$1" 'wgt%d-%d' "$$" "$((++_ns_seq))"; }
 
 require_root() {
 	if [ "$(id -u)" != 0 ]; then
+		_bail
 		skip "$1" "needs root"
 		exit 0
 	fi
@@ -116,6 +155,7 @@ require_cmd() {	# TEST-NAME CMD...
 	shift
 	for c in "$@"; do
 		if ! command -v "$c" >/dev/null; then
+			_bail
 			fail "$name" "$c not installed (run: make deps)"
 			exit 0
 		fi

@@ -84,6 +84,24 @@ run_check() {
 	return 0
 }
 
+# exactly RC FINDING:SEVERITY...: the run exited RC, and its findings at
+# warning or above are these, no more, no fewer (in any order): a regression
+# that adds a false finding fails too. The list comes from the topology the
+# case built, never from wgtrace.
+exactly() {
+	local rc=$1 want got
+	shift
+	ran || return 1
+	want=$(printf '%s\n' "$@" | sed '/^$/d' | sort)
+	got=$(jq -r 'select(.type == "finding" and
+		(.severity == "warning" or .severity == "error")) |
+		"\(.finding):\(.severity)"' <<<"$OUT" | sort)
+	[ "$RC" -eq "$rc" ] && [ "$want" = "$got" ] && return 0
+	echo "want exit $rc and: $(echo $want)"
+	echo "got exit $RC and: $(echo $got)"
+	show
+	return 1
+}
 # has FILTER: some finding of $OUT matches the jq FILTER.
 has() {
 	jq -e -s "[.[] | select(.type == \"finding\") | select($1)] | length > 0" \
@@ -147,7 +165,7 @@ case_overlap() {
 	peer_add P2 10.10.5.0/24
 	ip -n "$G" route add 10.10.0.0/16 dev "$D"
 	# The kernel side holds both claims (WireGuard moves only equal ones).
-	check check-overlap-setup "wg show lacks the nested prefixes" \
+	check setup/check-overlap-setup "wg show lacks the nested prefixes" \
 		eq "$(ip netns exec "$G" wg show "$D" allowed-ips | grep -c '10\.10\.')" \
 		2 "wg show allowed-ips lines for 10.10"
 	run_check
@@ -157,10 +175,14 @@ case_overlap() {
 		     .objects.prefix == \"10.10.0.0/16\" and
 		     .objects.other_peer == \"$P2\" and
 		     .objects.other_prefix == \"10.10.5.0/24\""
+	check check-overlap-exactly "not exactly the overlap warning, exit 0" \
+		exactly 0 overlap:warning
 	check check-overlap-exit-default "a warning failed --fail-on error" \
 		eval 'ran && rc_is 0'
 	run_check --fail-on warning
 	check check-overlap-exit-warning "--fail-on warning did not fail" rc_is 1
+	check check-overlap-exactly-warning "not exactly the overlap warning, exit 1" \
+		exactly 1 overlap:warning
 	# Declared in the intent file: longest match is the plan, only info.
 	printf 'name %s site-b\n10.10.5.0/24 via %s peer site-b\n' "$P2" "$D" \
 		>"$TMP/declared"
@@ -169,6 +191,8 @@ case_overlap() {
 		eval 'rc_is 0 && has ".finding == \"overlap\" and
 			.severity == \"info\" and .objects.other_peer == \"$P2\" and
 			(.message | contains(\"peer site-b\"))"'
+	check check-overlap-declared-exactly "a declared overlap left a warning, or failed" \
+		exactly 0
 }
 
 # ---- route_bypass: AllowedIPs without a route (wg set, no wg-quick) -----
@@ -177,7 +201,7 @@ case_bypass() {
 	gw_new || return 1
 	peer_add P 10.20.0.0/16
 	dev=$(route_dev 10.20.0.1)
-	check check-bypass-kernel "kernel routes 10.20.0.1 into $D after all" \
+	check setup/check-bypass-kernel "kernel routes 10.20.0.1 into $D after all" \
 		eq "$dev" up0 "ip route get 10.20.0.1"
 	run_check
 	check check-bypass "no route_bypass for 10.20.0.0/16 via $dev" \
@@ -186,13 +210,15 @@ case_bypass() {
 		     .objects.prefix == \"10.20.0.0/16\" and
 		     .objects.actual_interface == \"$dev\""
 	check check-bypass-exit "an error did not exit 1" rc_is 1
+	check check-bypass-exactly "not exactly route_bypass, exit 1 (a network behind a peer with forwarding off is only a note)" \
+		exactly 1 route_bypass:error
 
 	# Routed into the device, except a /24 inside it sent to the uplink.
 	peer_add P2 10.21.0.0/16
 	ip -n "$G" route add 10.21.0.0/16 dev "$D"
 	ip -n "$G" route add 10.21.5.0/24 via 192.0.2.254
 	dev=$(route_dev 10.21.5.1)/$(route_dev 10.21.0.1)
-	check check-bypass-part-kernel "lab: 10.21.5.1/10.21.0.1 go by $dev" \
+	check setup/check-bypass-part-kernel "lab: 10.21.5.1/10.21.0.1 go by $dev" \
 		eq "$dev" "up0/$D" "ip route get"
 	run_check
 	check check-bypass-part "no route_bypass warning for 10.21.5.0/24" \
@@ -200,6 +226,8 @@ case_bypass() {
 		     .peer == \"$P2\" and .objects.prefix == \"10.21.0.0/16\" and
 		     .objects.route == \"10.21.5.0/24\" and
 		     .objects.actual_interface == \"up0\""
+	check check-bypass-part-exactly "not exactly both route_bypass findings, exit 1" \
+		exactly 1 route_bypass:error route_bypass:warning
 }
 
 # ---- no_peer: a route into the device wider than any AllowedIPs ----------
@@ -212,6 +240,8 @@ case_no_peer() {
 	check check-no-peer "no no_peer for route 10.30.0.0/16" \
 		has ".finding == \"no_peer\" and .interface == \"$D\" and
 		     .objects.route == \"10.30.0.0/16\""
+	check check-no-peer-exactly "not exactly no_peer, exit 1" \
+		exactly 1 no_peer:error
 	# Its example must be a real one: in the route, outside the peer's
 	# /24, and sent into the device by the kernel.
 	dst=$(jq -r -s '[.[] | select(.finding == "no_peer")][0].example.dst' <<<"$OUT")
@@ -226,13 +256,16 @@ case_loop() {
 	peer_add P 0.0.0.0/0 198.51.100.7:51820
 	ip -n "$G" route replace default dev "$D"
 	dev=$(route_dev 198.51.100.7)
-	check check-loop-kernel "the endpoint is not routed into $D" \
+	check setup/check-loop-kernel "the endpoint is not routed into $D" \
 		eq "$dev" "$D" "ip route get 198.51.100.7"
 	run_check
 	check check-loop "no tunnel_loop for the endpoint" \
 		has ".finding == \"tunnel_loop\" and .severity == \"error\" and
 		     .interface == \"$D\" and .peer == \"$P\" and
 		     .objects.endpoint == \"198.51.100.7:51820\""
+	# A peer of 0.0.0.0/0 is no network behind a gateway: no no_forward.
+	check check-loop-exactly "not exactly tunnel_loop, exit 1" \
+		exactly 1 tunnel_loop:error
 }
 
 # ---- v6_leak: IPv4 full tunnel, IPv6 default still on the uplink ---------
@@ -245,12 +278,14 @@ case_v6_leak() {
 	wg_quick_full 4
 	d4=$(route_dev 203.0.113.9)
 	d6=$(route_dev 2001:db8:ffff::9)
-	check check-v6-leak-kernel "topology: v4 internet via $d4, v6 via $d6" \
+	check setup/check-v6-leak-kernel "topology: v4 internet via $d4, v6 via $d6" \
 		eq "$d4/$d6" "$D/up0" "ip route get 203.0.113.9, 2001:db8:ffff::9"
 	run_check
 	check check-v6-leak "no v6_leak on $D" \
 		has ".finding == \"v6_leak\" and .interface == \"$D\" and
 		     .peer == \"$P\""
+	check check-v6-leak-exactly "not exactly v6_leak, exit 1" \
+		exactly 1 v6_leak:error
 }
 
 # ---- no_forward: a network behind a peer, nothing behind this host -------
@@ -397,7 +432,7 @@ case_mtu() {
 	ul=$(route_dev 198.51.100.7)
 	ul_mtu=$(ip -n "$G" -j link show "$ul" | jq '.[0].mtu')
 	wg_mtu=$(ip -n "$G" -j link show "$D" | jq '.[0].mtu')
-	check check-mtu-setup "topology: $D MTU $wg_mtu + 60 fits $ul MTU $ul_mtu" \
+	check setup/check-mtu-setup "topology: $D MTU $wg_mtu + 60 fits $ul MTU $ul_mtu" \
 		test $((wg_mtu + 60)) -gt "$ul_mtu"
 	run_check
 	check check-mtu "no mtu finding for $D over $ul" \
@@ -405,6 +440,8 @@ case_mtu() {
 		     .objects.underlay == \"$ul\" and
 		     .objects.underlay_mtu == \"$ul_mtu\" and
 		     .objects.mtu == \"$wg_mtu\""
+	check check-mtu-exactly "not exactly the mtu warning, exit 0" \
+		exactly 0 mtu:warning
 }
 
 # ---- rpf_strict: full tunnel, strict rp_filter, no src_valid_mark --------
@@ -417,13 +454,15 @@ case_rpf() {
 	wg_quick_full 4
 	# The reverse-path check without the mark: where is the endpoint?
 	rev=$(route_dev 198.51.100.7)
-	check check-rpf-kernel "the unmarked route back to the endpoint is $rev" \
+	check setup/check-rpf-kernel "the unmarked route back to the endpoint is $rev" \
 		eq "$rev" "$D" "ip route get 198.51.100.7 (mark 0)"
 	run_check
 	check check-rpf "no rpf_strict for replies on up0" \
 		has ".finding == \"rpf_strict\" and .severity == \"error\" and
 		     .interface == \"$D\" and .peer == \"$P\" and
 		     .objects.underlay == \"up0\""
+	check check-rpf-exactly "not exactly rpf_strict, exit 1" \
+		exactly 1 rpf_strict:error
 }
 
 # ---- rpf_strict, general form: fwmark rules, no endpoint to ask about ---
@@ -433,12 +472,14 @@ case_rpf_rules() {
 		net.ipv4.conf.all.src_valid_mark=0
 	peer_add P 0.0.0.0/0
 	wg_quick_full 4
-	check check-rpf-rules-kernel "lab: no fwmark rule in ip rule" \
+	check setup/check-rpf-rules-kernel "lab: no fwmark rule in ip rule" \
 		eq "$(ip -n "$G" rule show | grep -c fwmark)" 1 "ip rule fwmark lines"
 	run_check
 	check check-rpf-rules "no rpf_strict warning naming up0" \
 		has ".finding == \"rpf_strict\" and .severity == \"warning\" and
 		     (.objects.interfaces | split(\", \") | index(\"up0\"))"
+	check check-rpf-rules-exactly "not exactly the rpf_strict warning, exit 0" \
+		exactly 0 rpf_strict:warning
 }
 
 # ---- intent: names, one kept and two broken assertions -------------------
@@ -472,6 +513,9 @@ case_intent() {
 		has ".finding == \"route_bypass\" and .peer == \"$P\" and
 		     .peer_name == \"site-b\""
 	check check-intent-exit "violations did not exit 1" rc_is 1
+	# Lines 3 and 4 broken, and the peer's 10.77.0.0/16 has no route.
+	check check-intent-exactly "not exactly two violations and route_bypass, exit 1" \
+		exactly 1 intent_violation:error intent_violation:error route_bypass:error
 }
 
 # ---- healthy: wg-quick split tunnel on a gateway -------------------------
@@ -480,7 +524,7 @@ case_healthy_split() {
 	gsysctl net.ipv4.ip_forward=1
 	peer_add P 10.99.0.2/32,10.50.0.0/16 198.51.100.7:51820
 	ip -n "$G" route add 10.50.0.0/16 dev "$D"
-	check check-split-kernel "topology: 10.50.0.1 not via $D" \
+	check setup/check-split-kernel "topology: 10.50.0.1 not via $D" \
 		eq "$(route_dev 10.50.0.1)" "$D" "ip route get 10.50.0.1"
 	run_check --fail-on info -v
 	check check-healthy-split "findings on a healthy split tunnel" clean
@@ -494,7 +538,7 @@ case_healthy_full() {
 	gsysctl net.ipv4.conf.all.src_valid_mark=1 net.ipv4.conf.all.rp_filter=1
 	peer_add P 0.0.0.0/0,::/0 198.51.100.7:51820
 	wg_quick_full 4 6
-	check check-full-kernel "topology: internet not via $D, endpoint not via up0" \
+	check setup/check-full-kernel "topology: internet not via $D, endpoint not via up0" \
 		eq "$(route_dev 203.0.113.9)/$(route_dev 2001:db8:ffff::9)/$(route_dev 198.51.100.7 mark 51820)" \
 		"$D/$D/up0" "ip route get 203.0.113.9, 2001:db8:ffff::9, endpoint mark 51820"
 	run_check --fail-on info -v
@@ -556,10 +600,19 @@ case_bad_input() {
 		jq -e -s '.[-1].type == "summary" and .[-1].devices == 1' "$TMP/out"
 }
 
-for c in overlap bypass no_peer loop v6_leak no_forward fwd_lan fwd_lan6 \
-	fwd_endpoint fwd_role mtu rpf rpf_rules intent healthy_split healthy_full \
-	text bad_input; do
+# Each case and the number of result lines it prints (add one here with
+# each new check). A case whose gateway cannot be built prints one FAIL
+# instead, and the runner then also reports the shortfall against the plan.
+CASES="overlap:8 bypass:7 no_peer:3 loop:3 v6_leak:3 no_forward:3 fwd_lan:8
+	fwd_lan6:2 fwd_endpoint:2 fwd_role:4 mtu:3 rpf:3 rpf_rules:3 intent:6
+	healthy_split:2 healthy_full:3 text:3 bad_input:5"
+n=0
+for c in $CASES; do n=$((n + ${c#*:})); done
+plan "$n"
+for c in $CASES; do
+	c=${c%:*}
+	echo "    case $c"
 	if ! "case_$c"; then
-		fail "check-$c-setup" "could not build the topology"
+		fail "setup/check-$c-setup" "could not build the topology"
 	fi
 done

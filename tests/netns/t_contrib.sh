@@ -10,6 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 require_root contrib
 require_cmd contrib promtool systemd-analyze man jq curl wireguard-go wg ss
+plan 5
 
 TMP=$(mktemp -d /tmp/wgt-contrib.XXXXXX)
 trap 'cleanup; rm -rf "$TMP"' EXIT

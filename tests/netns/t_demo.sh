@@ -20,11 +20,11 @@ probe=
 if ! command -v wireguard-go >/dev/null; then
 	ns_new probe
 	if ! ip -n "$probe" link add wgprobe type wireguard 2>/dev/null; then
-		fail demo "no kernel WireGuard and wireguard-go not installed (run: make deps)"
-		exit 0
+		bail demo "no kernel WireGuard and wireguard-go not installed (run: make deps)"
 	fi
 fi
 
+plan 9
 DEMO=$TOP/tests/demo/demo.sh
 TMP=$(mktemp -d /tmp/wgt-demo.XXXXXX)
 trap 'cleanup; rm -rf "$TMP"' EXIT

@@ -7,6 +7,8 @@
 . "$(dirname "$0")/lib.sh"
 require_root lab-smoke
 require_cmd lab-smoke wireguard-go wg ping
+# These check the lab, not wgtrace: setup checks (tests/README.md).
+plan 3
 
 ns_new a; ns_new b
 veth_pair "$a" ua "$b" ub
@@ -14,7 +16,9 @@ ip -n "$a" addr add 192.0.2.1/24 dev ua
 ip -n "$b" addr add 192.0.2.2/24 dev ub
 wg_devname da; wg_devname db
 if ! wggo_start "$a" "$da" || ! wggo_start "$b" "$db"; then
-	fail lab-smoke-wireguard-go "wireguard-go did not create its device and socket"
+	for c in handshake ping transfer; do
+		fail "setup/lab-smoke-$c" "wireguard-go did not create its device and socket"
+	done
 	exit 0
 fi
 wg_keys ka pa; wg_keys kb pb
@@ -26,11 +30,11 @@ ip -n "$a" addr add 10.99.0.1/24 dev "$da"; ip -n "$a" link set "$da" up
 ip -n "$b" addr add 10.99.0.2/24 dev "$db"; ip -n "$b" link set "$db" up
 
 ip netns exec "$a" ping -c 3 -i 0.2 -W 2 10.99.0.2 >/dev/null 2>&1
-check lab-smoke-handshake "no handshake within 15 s" wait_until 15 handshake_done "$a" "$da"
-check lab-smoke-ping "ping through the tunnel failed" \
+check setup/lab-smoke-handshake "no handshake within 15 s" wait_until 15 handshake_done "$a" "$da"
+check setup/lab-smoke-ping "ping through the tunnel failed" \
 	ip netns exec "$a" ping -c 3 -i 0.2 -W 2 10.99.0.2
 transfer_nonzero() {
 	ip netns exec "$1" wg show "$2" transfer | awk '$2 > 0 && $3 > 0 { f = 1 } END { exit !f }'
 }
-check lab-smoke-transfer "wg show transfer has a zero counter" \
+check setup/lab-smoke-transfer "wg show transfer has a zero counter" \
 	transfer_nonzero "$a" "$da"

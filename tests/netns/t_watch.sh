@@ -39,7 +39,7 @@
 require_root watch
 require_cmd watch wireguard-go wg jq ip ping iperf3 ss timeout
 
-CHECKS="watch-healthy-runs watch-healthy-traffic watch-healthy-no-findings
+CHECKS="watch-healthy-runs setup/watch-healthy-traffic watch-healthy-no-findings
 	watch-src-rejected-not-observable watch-rpf-count watch-rpf-details
 	watch-mtu4-count watch-mtu4-details watch-mtu4-egress watch-mtu6-count
 	watch-mtu6-details watch-mtu6-egress watch-mtu-interface-v4-v6-agree
@@ -52,6 +52,8 @@ fail_all() {	# WHY
 	for c in $CHECKS; do fail "$c" "$1"; done
 	exit 0
 }
+# One result per name in CHECKS, also when the lab breaks (fail_all).
+plan "$(wc -w <<<"$CHECKS")"
 "$WGTRACE" watch --help >/dev/null 2>&1 || fail_all "$WGTRACE has no 'watch' command"
 
 TMP=$(mktemp -d /tmp/wgt-watch.XXXXXX)
@@ -103,21 +105,27 @@ build() {
 		ip -n "$PR" -6 route add 2001:db8:1::/64 dev "$WP"
 }
 build || fail_all "cannot build the namespaces, veths and wireguard-go devices"
+wg_tx() { ip netns exec "$GW" cat "/sys/class/net/$WG/statistics/tx_packets"; }
+# wg_tx_quiet: nothing left by the TUN device for a second and a half (the
+# MLD reports below come at most 1 s apart).
+wg_tx_quiet() { local a; a=$(wg_tx); sleep 1.5; [ "$(wg_tx)" = "$a" ]; }
 ip netns exec "$CL" ping -c 1 -W 2 10.99.0.2 >/dev/null 2>&1
 wait_until 15 handshake_done "$GW" "$WG" ||
 	fail_all "lab: no WireGuard handshake between GW and PR within 15 s"
 # MLD reports the kernel sends after a device or address comes up (RFC 3810:
 # robustness 2, unsolicited report interval 1 s) go out by the TUN device;
 # let them pass before anything is measured (see the "mld" scenario).
-sleep 3
+wait_until 20 wg_tx_quiet
 WG_MTU=$(ip -n "$GW" -o link show "$WG" | sed -n 's/.* mtu \([0-9]*\).*/\1/p')
 
 # --- running watch -----------------------------------------------------------
 # watch_start RUN DURATION: wgtrace watch in GW, JSON to $TMP/RUN.jsonl; returns
 # once it is attached (the first status line, printed after every program
 # and tc filter is attached). W_PID is its PID.
+W_RUNS=0
 watch_start() {
 	local run=$1
+	W_RUNS=$((W_RUNS + 1))
 	rm -f "$TMP/$run.jsonl"
 	: >"$TMP/$run.jsonl"
 	timeout $(($2 + 30)) "$WGTRACE" watch -n "$GW" --duration "$2" --interval 1 \
@@ -220,9 +228,11 @@ healthy_traffic() {
 	echo "${iperf_out:-}" | tail -n 5
 	return 1
 }
-check watch-healthy-traffic "lab: ping or iperf3 through the tunnel failed" healthy_traffic
+check setup/watch-healthy-traffic "lab: ping or iperf3 through the tunnel failed" healthy_traffic
 no_findings() {
 	run_ok healthy || return 1
+	# No finding means something only when traffic went through.
+	[ "${ping_rc:-1}" = 0 ] || { echo "lab: no traffic during the run"; return 1; }
 	local n
 	n=$(jq -s 'map(select(.type == "finding")) | length' "$TMP/healthy.jsonl")
 	[ "$n" = 0 ] && return 0
@@ -334,9 +344,12 @@ ip -n "$GW" route del 10.60.0.0/16
 
 # --- route changed: 10.50.0.0/24 moves from the tunnel to ul0 mid-flow --------
 if watch_start route 6; then
+	eo0=$(net_counter "$CL" snmp Icmp:OutEchos)
 	ping_n "$CL" 10.50.0.1 >/dev/null &
 	pp=$!
-	sleep 0.3
+	# Mid-flow: once some echo requests have left CL (its own counter).
+	flow_started() { [ "$(net_counter "$CL" snmp Icmp:OutEchos)" -ge $((eo0 + 3)) ]; }
+	wait_until 10 flow_started
 	ip -n "$GW" route replace 10.50.0.0/24 dev ul0
 	route_now=$(ip -n "$GW" route get 10.50.0.1 | sed -n 's/.* dev \([^ ]*\).*/\1/p')
 	wait "$pp"
@@ -378,18 +391,29 @@ ip netns exec "$GW" sysctl -qw net.ipv4.ip_forward=1
 # Adding an address makes the kernel join its solicited-node group and
 # report it (MLD, to ff02::16) on every multicast device, wireguard-go's TUN
 # included. Kernel WireGuard devices are not multicast and never send them.
+mld_tx0=$(wg_tx)
 if watch_start mld 6; then
 	ip -n "$GW" addr add 2001:db8:99::100/64 dev "$WG" nodad
-	sleep 3	# the two reports of RFC 3810 (robustness 2, 1 s interval)
+	# The two reports of RFC 3810 (robustness 2, 1 s interval), as the
+	# device's tx_packets count them.
+	wait_until 10 eval '[ "$(wg_tx)" -ge $((mld_tx0 + 2)) ]'
 fi
 watch_end mld
-check watch-tun-mld-not-no-peer "MLD reports the kernel sent on $WG reported as no_peer" \
+mld_tx=$(($(wg_tx) - mld_tx0))
+echo "    mld: $WG tx_packets delta $mld_tx"
+# "No no_peer" holds of any list, the empty one too: it means something only
+# when the kernel did send packets out of the TUN device during the run.
+mld_ok() {
+	[ "$mld_tx" -gt 0 ] || { echo "lab: $WG sent no packet during the run"; return 1; }
 	expect mld 'all(.[]; .finding != "no_peer")'
+}
+check watch-tun-mld-not-no-peer "MLD reports the kernel sent on $WG reported as no_peer" mld_ok
 ip -n "$GW" addr del 2001:db8:99::100/64 dev "$WG"
 
 # --- forwarding off, IPv6 ----------------------------------------------------------
 ip netns exec "$GW" sysctl -qw net.ipv6.conf.all.forwarding=0
-sleep 3	# the MLD reports of leaving ff02::2 (see "mld"): not measured here
+# The MLD reports of leaving ff02::2 (see "mld"): not measured here.
+wait_until 20 wg_tx_quiet
 ip6ae0=$(net_counter "$GW" snmp6 Ip6InAddrErrors)
 watch_start nofwd6 5 && ping_n "$CL" -6 2001:db8:99::2 >/dev/null
 watch_end nofwd6
@@ -402,7 +426,11 @@ check watch-no-forward6 "no no_forward on lan0 counting the Ip6InAddrErrors delt
 # Every status line of every run says so, no run pretends to have counted
 # it, and the hook mode named for it is not a kernel hook.
 not_observable() {
-	local f bad=0
+	local f bad=0 n
+	# Every run started here: a loop over no output proves nothing.
+	n=$(ls "$TMP"/*.jsonl 2>/dev/null | wc -l)
+	[ "$W_RUNS" -gt 0 ] && [ "$n" = "$W_RUNS" ] ||
+		{ echo "$n outputs for $W_RUNS watch runs"; return 1; }
 	for f in "$TMP"/*.jsonl; do
 		if ! jq -e -s 'map(select(.type == "status")) | length > 0 and
 			all(.[]; (.not_observable.src_rejected | type) == "string" and

@@ -13,9 +13,21 @@
 # unknown name=value words to init as environment variables:
 #   vm_test_timeout  seconds one t_*.sh may run (default 240)
 #   vm_tests         comma-separated test names to run (default: all)
+#   wgtrace_test_abort  exported as WGTRACE_TEST_ABORT for the tests: the
+#                    scripts named there stop after their first result
+#                    (tests/README.md), to prove the count check below
+#
+# Each test declares how many result lines it prints (a "PLAN t_x N" line);
+# /init fails the test, by its short name, when it printed no plan, another
+# number of results, or exited non-zero: a script that stops early without
+# failing must not leave the run green.
 
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root TMPDIR=/tmp
+# The tests read the switch under the name they read on the host.
+if [ -n "${wgtrace_test_abort:-}" ]; then
+	export WGTRACE_TEST_ABORT="$wgtrace_test_abort"
+fi
 
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -50,15 +62,15 @@ say "WGTRACE-VM-START $(uname -r)"
 t0=$(cut -d. -f1 /proc/uptime)
 if timeout 90 head -c 1 /dev/random >/dev/null; then
 	echo "vm-init: RNG ready at $(cut -d' ' -f1 /proc/uptime) s uptime"
-	say "PASS boot-rng"
+	say "PASS setup/boot-rng"
 else
-	say "FAIL boot-rng: /dev/random not ready after 90 s (since ${t0} s uptime)"
+	say "FAIL setup/boot-rng: /dev/random not ready after 90 s (since ${t0} s uptime)"
 fi
 
 if err=$(modprobe wireguard 2>&1); then
-	say "PASS boot-modprobe-wireguard"
+	say "PASS setup/boot-modprobe-wireguard"
 else
-	say "FAIL boot-modprobe-wireguard: $err"
+	say "FAIL setup/boot-modprobe-wireguard: $err"
 fi
 
 selected() {
@@ -69,6 +81,26 @@ selected() {
 	return 1
 }
 
+# check_plan NAME OUTPUT: the test printed one plan line, before its first
+# result, and exactly that many result lines.
+check_plan() {
+	_why=$(awk -v name="$1" '
+		/^PLAN / { plans++; if ($2 == name && $3 ~ /^[0-9]+$/ && !seen) want = $3 + 0
+			if (results && !seen) early = 1
+			seen = 1; next }
+		/^(PASS|FAIL|SKIP) / { results++ }
+		END {
+			if (NR == 0) print "printed nothing"
+			else if (!plans) print "printed no plan (" results + 0 " results)"
+			else if (plans > 1) print "printed " plans " plan lines"
+			else if (want == "") print "printed a plan line that is not PLAN " name " N"
+			else if (early) print "printed its plan after a result"
+			else if (results != want)
+				print "printed " results + 0 " results, its plan says " want
+		}' "$2")
+	[ -z "$_why" ] || say "FAIL $1: $_why"
+}
+
 for t in /tests/t_*.sh; do
 	[ -e "$t" ] || continue
 	name=${t##*/}
@@ -77,15 +109,16 @@ for t in /tests/t_*.sh; do
 
 	say "== $name"
 	start=$(cut -d. -f1 /proc/uptime)
-	rm -f /tmp/.rc
-	# tee streams the output live to both ports; the status goes via a file
-	# because a pipeline only reports tee's.
+	rm -f /tmp/.rc /tmp/.out
+	# tee streams the output live to both ports and keeps a copy for the
+	# count below; the status goes via a file because a pipeline only
+	# reports tee's.
 	(
 		# /bin/sh by path: busybox timeout would run its own sh applet
 		# (which runs busybox ip, modprobe, ...) for a bare "sh".
 		cd /tests && timeout "$timeout_s" /bin/sh "$t" </dev/null 2>&1
 		echo $? >/tmp/.rc
-	) | tee -a "$res"
+	) | tee -a "$res" /tmp/.out
 	rc=$(cat /tmp/.rc 2>/dev/null || echo unknown)
 	end=$(cut -d. -f1 /proc/uptime)
 	echo "vm-init: $name took $((end - start)) s (status $rc)"
@@ -96,6 +129,7 @@ for t in /tests/t_*.sh; do
 	124 | 143) say "FAIL $name: timed out after $timeout_s s" ;;
 	*) say "FAIL $name: script exited with status $rc" ;;
 	esac
+	check_plan "$name" /tmp/.out
 
 	# A killed test leaves children, namespaces and pins behind: start the
 	# next test from a clean slate. kill -1 spares PID 1, which is us.

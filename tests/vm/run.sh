@@ -425,7 +425,9 @@ build_initramfs() {
 # Turn the guest's results channel into host result lines. Diagnostics of a
 # guest test are shown (indented) when it failed, or always with VM_VERBOSE;
 # those that follow a FAIL line come right under it, where a cut log keeps
-# them next to their failure.
+# them next to their failure. /init checks each test's plan (its PLAN line)
+# against what it printed; a guest that stopped in the middle of a test never
+# got to, so that test fails here, by name.
 report_results() { # series results-file
 	tr -d '\r' <"$2" | awk -v s="vm-$1" -v verbose="${VM_VERBOSE:-0}" '
 		function flush() {
@@ -433,8 +435,10 @@ report_results() { # series results-file
 				for (i = 1; i <= nd; i++) print "    " diag[i]
 			nd = 0; failed = 0; after_fail = 0
 		}
-		/^WGTRACE-VM-(START|END)/ { next }
-		/^== / { flush(); next }
+		/^WGTRACE-VM-END/ { ended = 1; next }
+		/^WGTRACE-VM-START/ { next }
+		/^== / { flush(); cur = $2; next }
+		/^PLAN / { next }
 		/^(PASS|FAIL|SKIP) / {
 			after_fail = $1 == "FAIL"
 			if (after_fail) failed = 1
@@ -443,7 +447,13 @@ report_results() { # series results-file
 		}
 		after_fail { print "    " $0; next }
 		{ diag[++nd] = $0 }
-		END { flush() }'
+		END {
+			if (!ended && cur ~ /^t_/) {
+				print "FAIL " s "/" cur ": the guest stopped while this test ran"
+				failed = 1
+			}
+			flush()
+		}'
 }
 
 run_series() {

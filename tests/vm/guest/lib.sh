@@ -13,19 +13,46 @@
 # prefer busybox's own applets over $PATH: give them absolute paths
 # (/usr/sbin/ip, /bin/sh), or the busybox ip/modprobe/sh run instead.
 #
-# Tests exit 0 when they ran to the end, whatever the results; /init turns
-# a non-zero status or a timeout into a FAIL of its own.
+# Before its first result a test declares how many it prints: plan N (see
+# tests/README.md). Tests exit 0 when they ran to the end, whatever the
+# results; /init turns a non-zero status, a timeout, a missing plan or a
+# count other than the plan into a FAIL of its own.
 
-pass() { echo "PASS $1"; }
+# The script's short name (t_watch), for the plan line and the abort switch.
+SCRIPT=${0##*/}
+SCRIPT=${SCRIPT%.sh}
+_lib_results=0
+
+# plan N: the number of result lines this script prints. The host prefixes
+# result lines with vm-<series>/, so the plan names only the script.
+plan() { echo "PLAN $SCRIPT $1"; }
+
+# _result LINE: one result line. WGTRACE_TEST_ABORT (names, commas between;
+# /init sets it from the kernel command line) makes the script named there
+# stop with status 0 right after its first result: a test-only switch that
+# proves the runners notice a short run.
+_result() {
+	echo "$1"
+	_lib_results=$((_lib_results + 1))
+	if [ "$_lib_results" = 1 ]; then
+		case ",${WGTRACE_TEST_ABORT:-}," in
+		*",$SCRIPT,"*)
+			echo "    WGTRACE_TEST_ABORT: $SCRIPT stops after its first result"
+			exit 0
+			;;
+		esac
+	fi
+}
+pass() { _result "PASS $1"; }
 fail() {
 	_n=$1
 	shift
-	echo "FAIL $_n: $*"
+	_result "FAIL $_n: $*"
 }
 skip() {
 	_n=$1
 	shift
-	echo "SKIP $_n: $*"
+	_result "SKIP $_n: $*"
 }
 info() { echo "    $*"; }
 

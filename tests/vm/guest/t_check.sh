@@ -9,8 +9,10 @@
 
 . /tests/lib.sh
 
-checks="check-vm-inventory check-vm-overlap check-vm-bypass
-	check-vm-moved-prefix check-vm-healthy-split check-vm-healthy-full"
+checks="check-vm-inventory check-vm-overlap check-vm-bypass check-vm-exactly
+	check-vm-moved-prefix check-vm-moved-exactly check-vm-healthy-split
+	check-vm-healthy-full"
+plan "$(echo "$checks" | wc -w)"
 require_wgtrace $checks || exit 0
 
 # has FILE FILTER: some finding in FILE matches the jq FILTER.
@@ -25,6 +27,20 @@ nfindings() {
 		jq -s '[.[] | select(.type == "finding")] | length' "$1"
 }
 show() { sed 's/^/    /' "$@"; }
+# exactly FILE STATUS WANT-STATUS FINDING:SEVERITY...: the run ended with
+# its summary and WANT-STATUS, and its findings at warning or above are
+# these, no more, no fewer (in any order): a false finding fails too. The
+# list comes from the topology built here.
+exactly() {
+	_ex_f=$1 _ex_rc=$2 _ex_want_rc=$3
+	shift 3
+	_ex_want=$(printf '%s\n' "$@" | sort)
+	_ex_got=$(jq -r 'select(.type == "finding" and
+		(.severity == "warning" or .severity == "error")) |
+		"\(.finding):\(.severity)"' "$_ex_f" 2>/dev/null | sort)
+	jq -e -s '.[-1].type == "summary"' "$_ex_f" >/dev/null 2>&1 &&
+		[ "$_ex_rc" = "$_ex_want_rc" ] && [ "$_ex_got" = "$_ex_want" ]
+}
 route_dev() {
 	_ns=$1
 	shift
@@ -90,12 +106,20 @@ else
 	fail check-vm-bypass "no route_bypass via $dev (ip route get), exit $rc"
 	show "$out"
 fi
+# P2's /24 inside P1's routed /16, P3's /16 not routed; forwarding is on.
+if exactly "$out" $rc 1 overlap:warning route_bypass:error; then
+	pass check-vm-exactly
+else
+	fail check-vm-exactly "not exactly the overlap warning and route_bypass, exit 1 (exit $rc)"
+	show "$out"
+fi
 
 # Giving P2 the /16 moves it away from P1: the kernel never holds one
 # prefix on two peers, so the nesting is inside one peer now.
 nsx $A wg set wg0 peer "$P2_PUB" allowed-ips 10.10.0.0/16,10.10.5.0/24
 owners=$(nsx $A wg show wg0 allowed-ips | grep -c '10\.10\.0\.0/16')
 wgtrace check -n $A --json >"$out" 2>"$LIB_TMP/a.err"
+rc=$?
 if [ "$owners" != 1 ]; then
 	fail check-vm-moved-prefix "lab: 10.10.0.0/16 on $owners peers (wg show)"
 elif jq -e -s '.[-1].type == "summary"' "$out" >/dev/null 2>&1 &&
@@ -104,6 +128,13 @@ elif jq -e -s '.[-1].type == "summary"' "$out" >/dev/null 2>&1 &&
 else
 	fail check-vm-moved-prefix "overlap reported after the kernel moved the prefix"
 	show "$out" "$LIB_TMP/a.err"
+fi
+# Only P3's unrouted /16 is left to report.
+if exactly "$out" $rc 1 route_bypass:error; then
+	pass check-vm-moved-exactly
+else
+	fail check-vm-moved-exactly "not exactly route_bypass, exit 1 (exit $rc)"
+	show "$out"
 fi
 
 # --- healthy: a split-tunnel gateway --------------------------------------

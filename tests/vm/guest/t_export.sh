@@ -20,6 +20,7 @@
 checks="export-vm-ready export-vm-src-rejected export-vm-src-rejected-only-sender
 	export-vm-openmetrics export-vm-recreate-monotonic
 	export-vm-recreate-src-rejected export-vm-sigterm"
+plan "$(echo "$checks" | wc -w)"
 require_wgtrace $checks || exit 0
 
 fail_all() {

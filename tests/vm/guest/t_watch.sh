@@ -50,6 +50,7 @@ checks="watch-vm-healthy-no-findings watch-vm-src-rejected-count-other-peer
 	watch-vm-mtu-details watch-vm-mtu-egress watch-vm-mtu-interface-v4-v6-agree
 	watch-vm-route-changed watch-vm-route-bypass-count watch-vm-route-bypass-details
 	watch-vm-no-forward-count watch-vm-no-forward-from-tunnel"
+plan "$(echo "$checks" | wc -w)"
 require_wgtrace $checks || exit 0
 
 # What this kernel lets wgtrace see, from the kernel itself. WireGuard module
@@ -441,9 +442,13 @@ fi
 
 # --- route changed: 10.20.0.0/24 moves from wg0 to ulb during a flow --------------
 if watch_start route; then
+	eo=$(net_counter $CL snmp Icmp:OutEchos)
 	nsx $CL timeout 60 ping -q -c 20 -i 0.1 -W 1 10.20.0.1 >/dev/null 2>&1 &
 	pp=$!
-	sleep 0.5
+	# Mid-flow: once some echo requests have left CL (its own counter),
+	# however slow the emulated guest is.
+	flow_started() { [ "$(net_counter $CL snmp Icmp:OutEchos)" -ge $((eo + 3)) ]; }
+	wait_until 30 flow_started
 	ip -n $GW route replace 10.20.0.0/24 dev ulb
 	route_now=$(ip -n $GW route get 10.20.0.1 | sed -n 's/.* dev \([^ ]*\).*/\1/p')
 	wait $pp

@@ -12,6 +12,7 @@
 checks="wg-inventory-runs wg-inventory-device wg-inventory-peers
 	wg-inventory-endpoints wg-inventory-allowedips wg-inventory-handshake
 	wg-inventory-transfer wg-inventory-keepalive wg-inventory-split-dump"
+plan "$(echo "$checks" | wc -w)"
 require_wgtrace $checks || exit 0
 
 fail_all() {
@@ -92,6 +93,9 @@ same_field() {
 # --- device ----------------------------------------------------------------
 read -r _priv dev_pub dev_port dev_mark <"$d1"
 [ "$dev_mark" = off ] && dev_mark=0
+# The public key is wg pubkey of the key this test generated (wg's dump
+# must agree); a null from wgtrace fails.
+[ "$dev_pub" = "$WG_A_PUB" ] || dev_pub="(lab: dump has $dev_pub, wg pubkey $WG_A_PUB)"
 ifindex=$(ip -n "$WG_NS_A" -o link show wg0 | cut -d: -f1)
 want="wg0 $ifindex kernel $dev_pub $dev_port $((dev_mark))"
 got=$(jq -r 'select(.type == "wg_device" and .name == "wg0") |
