@@ -702,11 +702,13 @@ int loader_start(struct loader *ld, const struct loader_opts *opts,
 	if (err)
 		goto fail;
 	if ((ld->want & LF_BIT(LF_WG_TX_PEER)) &&
-	    ld->mode[LF_WG_TX_PEER] == WGT_MODE_TC &&
-	    strcmp(ld->env.tc_how, "tcx")) {
-		/* What killed runs left here; never what a live one owns. */
+	    ld->mode[LF_WG_TX_PEER] == WGT_MODE_TC) {
+		/*
+		 * What killed clsact runs left here (also before a tcx
+		 * run: the lab forces clsact); never what a live one owns.
+		 */
 		err = tc_clean_stale();
-		if (err)
+		if (err && strcmp(ld->env.tc_how, "tcx"))
 			wgt_err("warning: cannot clean stale tc state: %s",
 				strerror(-err));
 	}

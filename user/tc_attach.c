@@ -28,6 +28,9 @@
  *    of TC_RECORD_DIR, so two instances never race each other's "is it
  *    empty?" and "attach". A third party that adds a filter between that
  *    check and the delete can still lose it: tc has no "delete if empty".
+ *  - Owners are told by PID as this process's /proc shows them: instances
+ *    in different PID namespaces sharing one network namespace cannot see
+ *    each other and are not supported.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -410,7 +413,7 @@ int tc_attach(struct tc_set *s, int ifindex, bool egress, int prog_fd,
 {
 	struct mnl_socket *nl = NULL;
 	struct tc_att *t;
-	int lock = -1, fd, err;
+	int lock = -1, left, fd, err = 0;
 
 	if (s->n >= TC_SET_MAX)
 		return -E2BIG;
@@ -420,27 +423,32 @@ int tc_attach(struct tc_set *s, int ifindex, bool egress, int prog_fd,
 	t->egress = egress;
 	t->tcx = tcx;
 	t->link_fd = -1;
+	lock = tc_lock();
+	if (lock >= 0)
+		nl = nl_route_open();
 	if (tcx) {
+		/*
+		 * A killed clsact run's filter would count beside ours. A tcx
+		 * link needs neither the lock nor netlink: attach anyway.
+		 */
+		if (nl)
+			remove_stale(nl, ifindex, egress, &left);
 		fd = bpf_link_create(prog_fd, ifindex,
 				     egress ? WGT_BPF_TCX_EGRESS : WGT_BPF_TCX_INGRESS,
 				     NULL);
-		if (fd < 0)
-			return -errno;
+		if (fd < 0) {
+			err = -errno;
+			goto cleanup;
+		}
 		t->link_fd = fd;
 		s->n++;
-		return 0;
+		goto cleanup;
+	}
+	if (lock < 0 || !nl) {
+		err = lock < 0 ? lock : -errno;
+		goto cleanup;
 	}
 	t->handle = TC_HANDLE_MARK | (uint32_t)getpid();
-	lock = tc_lock();
-	if (lock < 0) {
-		err = lock;
-		goto cleanup;
-	}
-	nl = nl_route_open();
-	if (!nl) {
-		err = -errno;
-		goto cleanup;
-	}
 	err = clsact_attach(nl, t, prog_fd);
 	if (!err)
 		s->n++;
