@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/wait.h>
@@ -219,6 +220,19 @@ report:
 	_exit(n == sizeof(out) ? 0 : 1);
 }
 
+/*
+ * Test-only: WGTRACE_TC_FORCE_CLSACT=1 makes a kernel with tcx (6.6+) report
+ * clsact, as every older kernel does, so that the clsact path (filters and
+ * qdiscs shared with other instances and other tc users) runs in the
+ * namespace tests on a new host kernel. Read here only.
+ */
+static bool tc_force_clsact(void)
+{
+	const char *v = getenv("WGTRACE_TC_FORCE_CLSACT");
+
+	return v && !strcmp(v, "1");
+}
+
 static void try_tc(struct hook_env *env)
 {
 	struct tc_outcome out = { -EIO, -EIO };
@@ -259,6 +273,8 @@ static void try_tc(struct hook_env *env)
 		out.tcx_err = out.clsact_err = -EIO;
 	waitpid(pid, &status, 0);
 
+	if (tc_force_clsact() && !out.clsact_err)
+		out.tcx_err = -EOPNOTSUPP;
 	if (!out.tcx_err || !out.clsact_err) {
 		res->ok = true;
 		snprintf(env->tc_how, sizeof(env->tc_how), "%s",

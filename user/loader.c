@@ -17,10 +17,6 @@
 #include "loader.h"
 #include "wgtrace.skel.h"
 
-/* clsact filters are found again by this handle and priority ("wg"). */
-#define WGT_TC_HANDLE	0x7767
-#define WGT_TC_PRIO	0x7767
-
 const char *loader_fact_name(enum wgt_fact f)
 {
 	return (unsigned int)f < LF__COUNT ? hook_facts[f].id : "?";
@@ -360,100 +356,12 @@ static int plan_load_attach(struct loader *ld, const struct loader_opts *opts)
 	return -ELOOP;
 }
 
-/* A clsact filter of ours left by a killed run: remove it before attaching. */
-static void tc_remove_stale(struct bpf_tc_hook *hook)
-{
-	DECLARE_LIBBPF_OPTS(bpf_tc_opts, q, .handle = WGT_TC_HANDLE,
-			    .priority = WGT_TC_PRIO);
-	struct bpf_prog_info info = { 0 };
-	__u32 len = sizeof(info);
-	int fd;
-
-	if (bpf_tc_query(hook, &q))
-		return;
-	fd = bpf_prog_get_fd_by_id(q.prog_id);
-	if (fd < 0)
-		return;
-	if (!bpf_obj_get_info_by_fd(fd, &info, &len) &&
-	    !strncmp(info.name, "wgt_tc_", 7)) {
-		q.prog_fd = q.prog_id = q.flags = 0;
-		bpf_tc_detach(hook, &q);
-		wgt_dbg(1, "removed a stale wgtrace tc filter on ifindex %d",
-			hook->ifindex);
-	}
-	close(fd);
-}
-
+/* One program on one device and direction, the way the probe found. */
 static int tc_attach_one(struct loader *ld, int ifindex, bool egress,
 			 struct bpf_program *prog)
 {
-	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
-			    .attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
-	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = WGT_TC_HANDLE,
-			    .priority = WGT_TC_PRIO);
-	struct loader_tc *t = &ld->tc[ld->n_tc];
-	int fd, err;
-
-	if (ld->n_tc >= (int)ARRAY_SIZE(ld->tc))
-		return -E2BIG;
-	memset(t, 0, sizeof(*t));
-	t->ifindex = ifindex;
-	t->egress = egress;
-	t->link_fd = -1;
-
-	if (!strcmp(ld->env.tc_how, "tcx")) {
-		fd = bpf_link_create(bpf_program__fd(prog), ifindex,
-				     egress ? WGT_BPF_TCX_EGRESS : WGT_BPF_TCX_INGRESS,
-				     NULL);
-		if (fd < 0)
-			return -errno;
-		t->tcx = true;
-		t->link_fd = fd;
-		ld->n_tc++;
-		return 0;
-	}
-	tc_remove_stale(&hook);
-	err = bpf_tc_hook_create(&hook);
-	if (err && err != -EEXIST)
-		return err;
-	t->created_qdisc = !err;
-	opts.prog_fd = bpf_program__fd(prog);
-	err = bpf_tc_attach(&hook, &opts);
-	if (err) {
-		if (t->created_qdisc) {
-			hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
-			bpf_tc_hook_destroy(&hook);
-		}
-		return err;
-	}
-	ld->n_tc++;
-	return 0;
-}
-
-static void tc_detach_all(struct loader *ld)
-{
-	int i;
-
-	for (i = ld->n_tc - 1; i >= 0; i--) {
-		struct loader_tc *t = &ld->tc[i];
-		DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = t->ifindex,
-				    .attach_point = t->egress ? BPF_TC_EGRESS :
-								BPF_TC_INGRESS);
-		DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = WGT_TC_HANDLE,
-				    .priority = WGT_TC_PRIO);
-
-		if (t->tcx) {
-			close(t->link_fd);
-			continue;
-		}
-		bpf_tc_detach(&hook, &opts);
-		/* Only a qdisc wgtrace created goes; the device may be gone. */
-		if (t->created_qdisc) {
-			hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
-			bpf_tc_hook_destroy(&hook);
-		}
-	}
-	ld->n_tc = 0;
+	return tc_attach(&ld->tc, ifindex, egress, bpf_program__fd(prog),
+			 !strcmp(ld->env.tc_how, "tcx"));
 }
 
 static void lpm_key_of(const struct wgt_prefix *p, struct wgt_lpm_key *k)
@@ -622,19 +530,17 @@ static int tc_sync(struct loader *ld, const struct inventory *inv)
 	size_t i;
 	int t, err;
 
-	for (t = 0; t < ld->n_tc; t++) {
-		if (inv_wg_by_index(inv, ld->tc[t].ifindex))
+	for (t = 0; t < ld->tc.n; t++) {
+		if (inv_wg_by_index(inv, ld->tc.att[t].ifindex))
 			continue;
 		/* The device is gone, and its tcx link or qdisc with it. */
-		if (ld->tc[t].link_fd >= 0)
-			close(ld->tc[t].link_fd);
-		ld->tc[t--] = ld->tc[--ld->n_tc];
+		tc_forget(&ld->tc, t--);
 	}
 	for (i = 0; i < inv->n_wg; i++) {
 		bool attached = false;
 
-		for (t = 0; t < ld->n_tc; t++)
-			attached |= ld->tc[t].ifindex == inv->wg[i].ifindex;
+		for (t = 0; t < ld->tc.n; t++)
+			attached |= ld->tc.att[t].ifindex == inv->wg[i].ifindex;
 		if (attached)
 			continue;
 		err = tc_attach_one(ld, inv->wg[i].ifindex, true,
@@ -835,6 +741,17 @@ int loader_start(struct loader *ld, const struct loader_opts *opts,
 	err = plan_load_attach(ld, opts);
 	if (err)
 		goto fail;
+	if ((ld->want & LF_BIT(LF_WG_TX_PEER)) &&
+	    ld->mode[LF_WG_TX_PEER] == WGT_MODE_TC) {
+		/*
+		 * What killed clsact runs left here (also before a tcx
+		 * run: the lab forces clsact); never what a live one owns.
+		 */
+		err = tc_clean_stale();
+		if (err && strcmp(ld->env.tc_how, "tcx"))
+			wgt_err("warning: cannot clean stale tc state: %s",
+				strerror(-err));
+	}
 	for (i = 0; (ld->want & LF_BIT(LF_WG_TX_PEER)) &&
 		    ld->mode[LF_WG_TX_PEER] == WGT_MODE_TC && i < opts->n_wg; i++) {
 		err = tc_attach_one(ld, opts->wg_ifindex[i], true,
@@ -968,7 +885,7 @@ uint64_t loader_stat(struct loader *ld, enum wgt_stat which)
 
 void loader_detach(struct loader *ld)
 {
-	tc_detach_all(ld);
+	tc_detach_all(&ld->tc);
 	bypass_detach_all(ld);
 	links_destroy(ld);
 }

@@ -14,9 +14,11 @@
 #include "addr.h"
 #include "hooks.h"
 #include "inventory.h"
+#include "tc_attach.h"
 #include "wgtrace.h"
 
 #define LOADER_MAX_TC	16
+_Static_assert(TC_SET_MAX >= LOADER_MAX_TC * 2, "egress and ingress per device");
 #define LOADER_MAX_BYPASS 256	/* devices watched for route_bypass by tcx */
 
 /* Facts a job wants observed (enum wgt_fact, hooks.h); a mode for each. */
@@ -52,14 +54,6 @@ struct loader_opts {
 	bool probe_only;
 };
 
-struct loader_tc {
-	int ifindex;
-	bool egress;
-	bool tcx;			/* else clsact */
-	bool created_qdisc;		/* remove clsact on exit: it was ours */
-	int link_fd;			/* tcx link, -1 for clsact */
-};
-
 struct loader {
 	struct wgtrace_bpf *skel;
 	struct hook_env env;
@@ -75,8 +69,7 @@ struct loader {
 	char refused_why[LF__COUNT][HOOK_MAX_CANDIDATES][160];
 	struct bpf_link *links[LOADER_MAX_LINKS];
 	int n_links;
-	struct loader_tc tc[LOADER_MAX_TC * 2];
-	int n_tc;
+	struct tc_set tc;		/* tc on WireGuard devices (tc_attach.h) */
 	/* route_bypass in tc mode: one tcx egress link per device. */
 	struct { int ifindex; int link_fd; } bypass[LOADER_MAX_BYPASS];
 	int n_bypass;
