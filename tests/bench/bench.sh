@@ -28,6 +28,9 @@
 # building blocks of that cost one by one (tests/bench/calib.bpf.c); when perf
 # and heaptrack are installed, where trace's CPU and export's start-up heap go.
 #
+# Then tests/bench/scale.sh appends a section on gateways of 100 to 20,000
+# peers (quick: 100 peers only).
+#
 # Usage: tests/bench/bench.sh [--quick] [--out FILE] [--figures FILE]
 #   --quick (or QUICK=1)  one short round of each configuration; the table
 #                         goes to a temp file unless --out is given, never
@@ -1101,6 +1104,11 @@ echo "  configuration alike. At start: ${FOREIGN_START:-none}. At end: ${FOREIGN
 } >"$WORK/results.md.tmp"
 
 mv "$WORK/results.md.tmp" "$OUT"
+# The same gateway at 100 to 20,000 peers (quick: 100 only, so a regression
+# that refuses to start at scale shows in the smoke test too).
+say "scale: wgtrace on gateways of 100 to 20,000 peers"
+"$HERE/scale.sh" $([ $QUICK = 1 ] && echo --quick) --out "$OUT" ||
+	say "the scale section is incomplete (see above)"
 [ -n "$FIGURES" ] && cp "$FIG" "$FIGURES"
 cat "$OUT"
 say "results written to $OUT"

@@ -13,7 +13,7 @@ require_cmd bench-smoke iperf3 bpftrace wireguard-go wg bpftool jq
 # here is a setup check (tests/README.md). Four checks, one per
 # configuration in the loop below, and seven others.
 CONFIGS="export watch trace bpftrace"
-plan $((7 + $(wc -w <<<"$CONFIGS")))
+plan $((8 + $(wc -w <<<"$CONFIGS")))
 
 results=$TOP/tests/bench/RESULTS.md
 sum_before=$(sha256sum "$results" 2>/dev/null | cut -d' ' -f1)
@@ -35,6 +35,11 @@ check setup/bench-smoke-results-untouched "the quick run changed tests/bench/RES
 	test "$sum_before" = "$sum_after"
 check setup/bench-smoke-table "no Markdown results table was written" \
 	grep -q '^| configuration |' "$tmp/results.md"
+# The smallest scale step: watch, export and trace all started at 100 peers.
+check setup/bench-smoke-scale "the 100-peer scale step has no attach figures" \
+	eval "grep -Eq '^\| watch attach ms \| [0-9]+ \|' '$tmp/results.md' &&
+		grep -Eq '^\| export ready ms \| [0-9]+ \|' '$tmp/results.md' &&
+		grep -Eq '^\| trace attach ms \| [0-9]+ \|' '$tmp/results.md'"
 
 # figures_ok KEY...: each key present once with a numeric value.
 figures_ok() {
