@@ -192,7 +192,7 @@ static __always_inline int on_rule_entry(const struct fib_rules_ops *ops,
 					 const struct fib_lookup_arg *arg)
 {
 	struct wgt_stash st = { .arg = { (__u64)ops, (__u64)fl, (__u64)arg } };
-	__u64 task = bpf_get_current_pid_tgid();
+	__u64 task = rule_stash_key();
 
 	if (!cfg_trace)
 		return 0;
@@ -202,7 +202,7 @@ static __always_inline int on_rule_entry(const struct fib_rules_ops *ops,
 
 static __always_inline int on_rule_return(int ret)
 {
-	__u64 task = bpf_get_current_pid_tgid();
+	__u64 task = rule_stash_key();
 	struct wgt_stash *st;
 	__u64 a[3];
 

@@ -5,9 +5,13 @@
  * argument pointers, or a packet's 5-tuple read before the function may
  * free the packet.
  *
- * WireGuard's lookups and wg_xmit() run with bottom halves disabled and
- * never nest on one CPU: one per-CPU slot each. fib_rules_lookup() also runs
- * in process context, where it can be preempted and migrate: keyed by task.
+ * WireGuard's AllowedIPs lookups run with bottom halves disabled and never
+ * nest on one CPU: one per-CPU slot each. wg_xmit() can nest: its error
+ * path sends an ICMP error (icmp_ndo_send), which may leave through a
+ * WireGuard device again, synchronously, on the same CPU: a small per-CPU
+ * stack. fib_rules_lookup() also runs in process context, where it can be
+ * preempted and migrate: keyed by task, and by CPU for softirqs that run on
+ * the idle task (whose pid_tgid is 0 on every CPU).
  */
 #ifndef WGT_BPF_KRETPROBE_H
 #define WGT_BPF_KRETPROBE_H
@@ -17,7 +21,6 @@
 enum wgt_stash_slot {
 	WGT_STASH_TX_PEER,	/* wg_allowedips_lookup_dst: skb */
 	WGT_STASH_RX_SRC,	/* wg_allowedips_lookup_src: skb */
-	WGT_STASH_XMIT,		/* wg_xmit: the packet's flow, device, length */
 	WGT_STASH__COUNT,
 };
 
@@ -36,6 +39,32 @@ struct {
 	__type(key, __u32);
 	__type(value, struct wgt_stash);
 } kp_stash SEC(".maps");
+
+/* wg_xmit's nesting depth on one CPU that is remembered; deeper calls
+ * are not counted (and never mismatched). */
+#define WGT_XMIT_DEPTH 4
+
+struct wgt_xmit_stack {
+	__u32 depth;		/* calls entered and not yet returned */
+	__u32 pad;
+	struct wgt_stash frame[WGT_XMIT_DEPTH];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct wgt_xmit_stack);
+} kp_xmit SEC(".maps");
+
+/* The key of the rule lookup's arguments: the task, or the CPU for work
+ * done on the idle task (softirq on an idle CPU: pid_tgid 0 everywhere). */
+static __always_inline __u64 rule_stash_key(void)
+{
+	__u64 task = bpf_get_current_pid_tgid();
+
+	return task ? task : (1ULL << 63) | bpf_get_smp_processor_id();
+}
 
 /* The rule lookup's arguments, per task (see above). */
 struct {

@@ -17,19 +17,22 @@
 /* WireGuard listen ports (network order) -> the device's ifindex. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 256);
+	__uint(max_entries, 256);	/* sized from the inventory at load */
 	__type(key, __u16);
 	__type(value, __u32);
 } wg_ports SEC(".maps");
 
-static __always_inline int on_fragment(const struct sk_buff *skb)
+/* sk: the sending socket, NULL for a forwarded packet (a WireGuard host
+ * behind this one, on the same port, is not this gateway's tunnel). */
+static __always_inline int on_fragment(const struct sock *sk,
+				       const struct sk_buff *skb)
 {
 	struct wgt_flow f = { 0 };
 	struct net_device *dev;
 	struct wgt_event *e;
 	__u32 *wg, oif = 0, mtu, len, ns;
 
-	if (!cfg_counters || flow_from_skb_core(&f, skb) ||
+	if (!cfg_counters || !sk || flow_from_skb_core(&f, skb) ||
 	    f.proto != IPPROTO_UDP)
 		return 0;
 	wg = bpf_map_lookup_elem(&wg_ports, &f.sport);

@@ -52,47 +52,67 @@ static __always_inline const __u8 *peer_from_inventory(const struct wgt_flow *f,
 	return v->peer;
 }
 
+/* The packet a kprobe twin kept, as its kretprobe sees it. */
+struct kp_pkt {
+	const struct sk_buff *skb;
+	struct net_device *dev;
+	__u32 ns;
+	__u32 ifindex;
+	__u32 len;
+	struct wgt_flow f;	/* family 0: not an IP packet we can read */
+};
+
+/* Take the kept packet: false when there is none or its namespace is not
+ * watched. Device and namespace only: the rest costs reads (kp_pkt_fill). */
+static __always_inline bool kp_pkt_take(__u32 slot, struct kp_pkt *p)
+{
+	p->skb = stash_take_ptr(slot);
+	if (!p->skb)
+		return false;
+	p->dev = BPF_CORE_READ(p->skb, dev);
+	p->ns = dev_netns(p->dev);
+	return netns_wanted(p->ns);
+}
+
+static __always_inline void kp_pkt_fill(struct kp_pkt *p)
+{
+	p->ifindex = p->dev ? BPF_CORE_READ(p->dev, ifindex) : 0;
+	p->len = BPF_CORE_READ(p->skb, len);
+	if (flow_from_skb_core(&p->f, p->skb))
+		p->f.family = 0;
+}
+
 static __always_inline int on_kr_tx_peer(const void *peer)
 {
-	const struct sk_buff *skb = stash_take_ptr(WGT_STASH_TX_PEER);
-	struct wgt_flow f = { 0 };
-	struct net_device *dev;
+	struct kp_pkt p = { 0 };
 	const __u8 *key = NULL;
 	struct wgt_event *e;
-	__u32 ifindex, len, ns;
 
-	if (!skb)
+	if (!kp_pkt_take(WGT_STASH_TX_PEER, &p))
 		return 0;
-	dev = BPF_CORE_READ(skb, dev);
-	ns = dev_netns(dev);
-	if (!netns_wanted(ns))
-		return 0;
-	ifindex = dev ? BPF_CORE_READ(dev, ifindex) : 0;
-	len = BPF_CORE_READ(skb, len);
-	if (flow_from_skb_core(&f, skb))
-		f.family = 0;
+	kp_pkt_fill(&p);
 	if (peer)
-		key = peer_from_inventory(&f, true, ifindex);
+		key = peer_from_inventory(&p.f, true, p.ifindex);
 	if (cfg_counters) {
-		count_verdict(peer ? WGT_V_TX_PEER : WGT_V_NO_PEER, ifindex,
-			      key, len);
+		count_verdict(peer ? WGT_V_TX_PEER : WGT_V_NO_PEER, p.ifindex,
+			      key, p.len);
 		e = peer ? NULL : sample_reserve(WGT_V_NO_PEER);
 		if (e) {
-			e->flow = f;
-			e->ifindex = ifindex;
-			e->len = len;
+			e->flow = p.f;
+			e->ifindex = p.ifindex;
+			e->len = p.len;
 			event_submit(e);
 		}
 	}
-	if (!cfg_trace || !f.family || !flow_role(&f))
+	if (!cfg_trace || !p.f.family || !flow_role(&p.f))
 		return 0;
 	e = event_reserve(WGT_EV_WG_TX_PEER);
 	if (!e)
 		return 0;
-	e->flow = f;
-	e->ifindex = ifindex;
-	e->netns = ns;
-	e->len = len;
+	e->flow = p.f;
+	e->ifindex = p.ifindex;
+	e->netns = p.ns;
+	e->len = p.len;
 	/* A matched peer the copy cannot name stays unnamed: not "none". */
 	e->flags = WGT_EVF_PEER_FROM_INV;
 	if (key) {
@@ -106,42 +126,33 @@ static __always_inline int on_kr_tx_peer(const void *peer)
 
 static __always_inline int on_kr_rx_src(const void *owner)
 {
-	const struct sk_buff *skb = stash_take_ptr(WGT_STASH_RX_SRC);
 	void *kp = NULL, *sender = NULL;
-	struct wgt_flow f = { 0 };
-	struct net_device *dev;
+	struct kp_pkt p = { 0 };
 	const __u8 *okey = NULL;
 	struct wgt_event *e;
-	__u32 ifindex, len, ns;
 	bool rejected;
 
-	if (!skb)
-		return 0;
-	dev = BPF_CORE_READ(skb, dev);
-	ns = dev_netns(dev);
-	if (!netns_wanted(ns))
+	if (!kp_pkt_take(WGT_STASH_RX_SRC, &p))
 		return 0;
 	bpf_probe_read_kernel(&kp, sizeof(kp),
-			      (void *)skb->cb + WGT_PACKET_CB_KEYPAIR_OFF);
+			      (void *)p.skb->cb + WGT_PACKET_CB_KEYPAIR_OFF);
 	if (kp)
 		bpf_probe_read_kernel(&sender, sizeof(sender),
 				      kp + WGT_KEYPAIR_PEER_OFF);
 	rejected = sender && owner != sender;
+	/* Accepted packets cost no more reads unless traced. */
 	if (!rejected && !cfg_trace)
 		return 0;
-	ifindex = dev ? BPF_CORE_READ(dev, ifindex) : 0;
-	len = BPF_CORE_READ(skb, len);
-	if (flow_from_skb_core(&f, skb))
-		f.family = 0;
+	kp_pkt_fill(&p);
 	if (owner)
-		okey = peer_from_inventory(&f, false, ifindex);
+		okey = peer_from_inventory(&p.f, false, p.ifindex);
 	if (cfg_counters && rejected) {
-		count_verdict(WGT_V_SRC_REJECTED, ifindex, NULL, len);
+		count_verdict(WGT_V_SRC_REJECTED, p.ifindex, NULL, p.len);
 		e = sample_reserve(WGT_V_SRC_REJECTED);
 		if (e) {
-			e->flow = f;
-			e->ifindex = ifindex;
-			e->len = len;
+			e->flow = p.f;
+			e->ifindex = p.ifindex;
+			e->len = p.len;
 			e->flags = WGT_EVF_REJECT | WGT_EVF_PEER_FROM_INV;
 			if (okey) {
 				__builtin_memcpy(e->peer2, okey, WGT_KEY_LEN);
@@ -150,15 +161,15 @@ static __always_inline int on_kr_rx_src(const void *owner)
 			event_submit(e);
 		}
 	}
-	if (!cfg_trace || !f.family || !flow_role(&f))
+	if (!cfg_trace || !p.f.family || !flow_role(&p.f))
 		return 0;
 	e = event_reserve(WGT_EV_WG_RX_SRC);
 	if (!e)
 		return 0;
-	e->flow = f;
-	e->ifindex = ifindex;
-	e->netns = ns;
-	e->len = len;
+	e->flow = p.f;
+	e->ifindex = p.ifindex;
+	e->netns = p.ns;
+	e->len = p.len;
 	e->flags = WGT_EVF_PEER_FROM_INV | (rejected ? WGT_EVF_REJECT : 0);
 	/* Accepted: the sender is the owner, so naming the owner names both. */
 	if (okey) {
@@ -175,23 +186,28 @@ static __always_inline int on_kr_rx_src(const void *owner)
 
 /*
  * wg_xmit(skb, dev) frees the packet on its error paths before it returns:
- * the entry keeps what the return may need.
+ * the entry keeps what the return may need, one frame per nesting level.
  */
 static __always_inline int on_wg_xmit_entry(const struct sk_buff *skb)
 {
-	struct wgt_stash *st = stash_slot(WGT_STASH_XMIT);
-	struct net_device *dev;
+	struct wgt_xmit_stack *stk;
+	struct wgt_stash *st;
+	__u32 zero = 0, d;
 
-	if (!st)
+	stk = bpf_map_lookup_elem(&kp_xmit, &zero);
+	if (!stk)
 		return 0;
+	d = stk->depth++;
+	if (d >= WGT_XMIT_DEPTH)
+		return 0;
+	st = &stk->frame[d];
 	st->arg[0] = 0;
 	if (!cfg_xmit_counts_endpoint || !cfg_counters)
 		return 0;
-	dev = BPF_CORE_READ(skb, dev);
-	st->netns = dev_netns(dev);
+	st->netns = dev_netns(BPF_CORE_READ(skb, dev));
 	if (!netns_wanted(st->netns))
 		return 0;
-	st->ifindex = dev ? BPF_CORE_READ(dev, ifindex) : 0;
+	st->ifindex = BPF_CORE_READ(skb, dev, ifindex);
 	st->len = BPF_CORE_READ(skb, len);
 	if (flow_from_skb_core(&st->flow, skb))
 		__builtin_memset(&st->flow, 0, sizeof(st->flow));
@@ -201,10 +217,20 @@ static __always_inline int on_wg_xmit_entry(const struct sk_buff *skb)
 
 static __always_inline int on_wg_xmit_ret(int ret)
 {
-	struct wgt_stash *st = stash_slot(WGT_STASH_XMIT);
+	struct wgt_xmit_stack *stk;
+	struct wgt_stash *st;
 	struct wgt_event *e;
+	__u32 zero = 0, d;
 
-	if (!st || !st->arg[0])
+	stk = bpf_map_lookup_elem(&kp_xmit, &zero);
+	/* A return without its entry (attached mid-call): nothing kept. */
+	if (!stk || !stk->depth)
+		return 0;
+	d = --stk->depth;
+	if (d >= WGT_XMIT_DEPTH)
+		return 0;
+	st = &stk->frame[d];
+	if (!st->arg[0])
 		return 0;
 	st->arg[0] = 0;
 	if (ret != -WGT_EDESTADDRREQ)

@@ -154,27 +154,27 @@ int BPF_PROG(wgt_wg_outer, struct wg_peer___wgt *peer, struct sk_buff *skb)
 SEC("fentry/ip_do_fragment")
 int BPF_PROG(wgt_frag4, struct net *net, struct sock *sk, struct sk_buff *skb)
 {
-	return on_fragment(skb);
+	return on_fragment(sk, skb);
 }
 
 SEC("fentry/ip6_fragment")
 int BPF_PROG(wgt_frag6, struct net *net, struct sock *sk, struct sk_buff *skb)
 {
-	return on_fragment(skb);
+	return on_fragment(sk, skb);
 }
 
 SEC("kprobe/ip_do_fragment")
 int BPF_KPROBE(wgt_kp_frag4, struct net *net, struct sock *sk,
 	       struct sk_buff *skb)
 {
-	return on_fragment(skb);
+	return on_fragment(sk, skb);
 }
 
 SEC("kprobe/ip6_fragment")
 int BPF_KPROBE(wgt_kp_frag6, struct net *net, struct sock *sk,
 	       struct sk_buff *skb)
 {
-	return on_fragment(skb);
+	return on_fragment(sk, skb);
 }
 
 SEC("tp_btf/net_dev_queue")
