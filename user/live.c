@@ -15,21 +15,46 @@
 #include "verdict.h"
 #include "wg_inventory.h"
 
+/* FNV-1a over the key: the kernel's counter keys spread well enough. */
+static uint32_t key_hash(const struct wgt_count_key *k)
+{
+	const uint8_t *b = (const uint8_t *)k;
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < sizeof(*k); i++)
+		h = (h ^ b[i]) * 16777619u;
+	return h;
+}
+
+/*
+ * The entry of a counter key, made on first sight. A hash index (slots hold
+ * entry number + 1; entries are never removed) keeps a refresh linear in
+ * the kernel's keys: a scan per key was 4,096 compares each, with a key per
+ * active peer. Per-peer decisions (tx_peer) may not take the last
+ * LIVE_RESERVED entries: a gateway with more active peers than entries
+ * still shows a new problem verdict.
+ */
 static struct live_entry *entry_for(struct live *l,
 				    const struct wgt_count_key *k)
 {
-	size_t i;
+	uint32_t slot = key_hash(k) & (LIVE_INDEX_SLOTS - 1), n;
 
-	for (i = 0; i < l->n; i++)
-		if (!memcmp(&l->e[i].key, k, sizeof(*k)))
-			return &l->e[i];
-	if (l->n >= LIVE_MAX_ENTRIES) {
+	while ((n = l->index[slot])) {
+		if (!memcmp(&l->e[n - 1].key, k, sizeof(*k)))
+			return &l->e[n - 1];
+		slot = (slot + 1) & (LIVE_INDEX_SLOTS - 1);
+	}
+	if (l->n >= LIVE_MAX_ENTRIES ||
+	    (k->verdict == WGT_V_TX_PEER &&
+	     l->n >= LIVE_MAX_ENTRIES - LIVE_RESERVED)) {
 		l->entries_dropped++;
 		return NULL;
 	}
 	memset(&l->e[l->n], 0, sizeof(l->e[0]));
 	l->e[l->n].key = *k;
-	return &l->e[l->n++];
+	l->index[slot] = ++l->n;
+	return &l->e[l->n - 1];
 }
 
 /* The counter key a sample belongs to (see bpf/counters.h callers). */
@@ -162,7 +187,8 @@ int live_init(struct live *l, struct loader *ld, struct inventory *inv,
 	l->ksym = ksym_cache_new();
 	if (!l->e)
 		l->e = calloc(LIVE_MAX_ENTRIES, sizeof(*l->e));
-	if (!l->ksym || !l->e)
+	l->index = calloc(LIVE_INDEX_SLOTS, sizeof(*l->index));
+	if (!l->ksym || !l->e || !l->index)
 		return -ENOMEM;
 	live_remember_names(l);
 	routes_collect(l);
@@ -175,6 +201,7 @@ int live_init(struct live *l, struct loader *ld, struct inventory *inv,
 void live_free(struct live *l)
 {
 	ksym_cache_free(l->ksym);
+	free(l->index);
 	free(l->e);
 	free(l->prev_tx);
 	memset(l, 0, sizeof(*l));
@@ -345,7 +372,9 @@ int live_refresh(struct live *l, bool routes_changed)
 	for (i = 0; i < l->n; i++) {
 		struct live_entry *e = &l->e[i];
 
-		e->rate = secs > 0 ? (e->packets - e->prev_packets) / secs : 0;
+		/* An evicted and re-added key starts again below its old count. */
+		e->rate = secs > 0 && e->packets >= e->prev_packets ?
+			  (e->packets - e->prev_packets) / secs : 0;
 		e->prev_packets = e->packets;
 	}
 	l->last_ns = now;

@@ -18,6 +18,8 @@
 #include "loader.h"
 
 #define LIVE_MAX_ENTRIES	4096
+#define LIVE_RESERVED		512	/* entries per-peer decisions may not take */
+#define LIVE_INDEX_SLOTS	8192	/* power of two, > LIVE_MAX_ENTRIES */
 #define LIVE_MAX_ROUTES		256
 #define LIVE_MAX_CHANGES	32
 #define STALE_HANDSHAKE_S	180	/* WireGuard's REJECT_AFTER_TIME */
@@ -62,6 +64,7 @@ struct live {
 	struct ksym_cache *ksym;
 	struct live_entry *e;
 	size_t n;
+	uint32_t *index;		/* LIVE_INDEX_SLOTS: entry number + 1 */
 	uint64_t entries_dropped;	/* more keys than LIVE_MAX_ENTRIES */
 	uint64_t last_ns;
 	struct live_route routes[LIVE_MAX_ROUTES];

@@ -158,10 +158,9 @@ static bool prog_is(const struct bpf_program *p, const char *name)
 	return name && !strcmp(bpf_program__name(p), name);
 }
 
-/* Is p one of the programs of a chosen candidate? tc-attached ones only
- * where there is something to attach them to. */
-static bool prog_wanted(const struct loader *ld, const struct loader_opts *opts,
-			const struct bpf_program *p)
+/* Is p one of the programs of a chosen candidate? tc programs load even
+ * with no device to attach them to yet: one may appear while running. */
+static bool prog_wanted(const struct loader *ld, const struct bpf_program *p)
 {
 	const struct hook_candidate *c;
 	int f, j;
@@ -172,8 +171,6 @@ static bool prog_wanted(const struct loader *ld, const struct loader_opts *opts,
 			continue;
 		if (f == LF_LOOKUP_CTX)
 			continue;	/* a flag of the fib programs, not its own */
-		if (c->kind == HK_TC && f == LF_WG_TX_PEER && !opts->n_wg)
-			continue;
 		for (j = 0; j < HOOK_MAX_PROGS; j++)
 			if (prog_is(p, c->prog[j]))
 				return true;
@@ -250,6 +247,10 @@ static int size_maps(struct loader *ld, const struct inventory *inv)
 	want = 2 * peers + WGT_MAX_COUNT_KEYS;
 	if (want > WGT_MAX_COUNT_KEYS)
 		bpf_map__set_max_entries(ld->skel->maps.counts, want);
+	/* A listen port per WireGuard device (one per customer on some). */
+	want = 2 * inv->n_wg + 16;
+	if (want > bpf_map__max_entries(ld->skel->maps.wg_ports))
+		bpf_map__set_max_entries(ld->skel->maps.wg_ports, want);
 	return 0;
 }
 
@@ -268,7 +269,7 @@ static int open_and_load(struct loader *ld, const struct loader_opts *opts)
 		return err;
 	}
 	bpf_object__for_each_program(p, ld->skel->obj)
-		bpf_program__set_autoload(p, prog_wanted(ld, opts, p));
+		bpf_program__set_autoload(p, prog_wanted(ld, p));
 	if (opts->probe_only)
 		/* Nothing is sent: a page of ring buffer is enough to load. */
 		bpf_map__set_max_entries(ld->skel->maps.events, 4096 * 4);
@@ -309,12 +310,14 @@ static int attach_tracing(struct loader *ld)
 			return -E2BIG;
 		link = bpf_program__attach(p);
 		if (!link) {
+			int err = errno ? -errno : -EINVAL;
+
 			snprintf(why, sizeof(why), "attach failed: %s",
-				 strerror(errno));
+				 strerror(-err));
 			if (refuse_program(ld, bpf_program__name(p), why))
 				return -EAGAIN;
 			wgt_err("cannot attach %s: %s", bpf_program__name(p), why);
-			return -errno ? -errno : -EINVAL;
+			return err;
 		}
 		ld->links[ld->n_links++] = link;
 	}
@@ -335,13 +338,14 @@ static int plan_load_attach(struct loader *ld, const struct loader_opts *opts)
 		err = open_and_load(ld, opts);
 		if (!err && opts->inv) {
 			err = fill_allowed(ld, opts->inv);
-			if (!err)
-				err = fill_ports(ld, opts->inv);
 			if (err) {
 				wgt_err("cannot fill the AllowedIPs map: %s",
 					strerror(-err));
 				return err;
 			}
+			/* Costs outer_fragmented a port, never the command. */
+			if (fill_ports(ld, opts->inv))
+				wgt_err("warning: not every WireGuard listen port fits: outer_fragmented misses some devices");
 		}
 		if (!err)
 			err = attach_tracing(ld);
@@ -380,20 +384,27 @@ static void lpm_key_of(const struct wgt_prefix *p, struct wgt_lpm_key *k)
 static int fill_ports(struct loader *ld, const struct inventory *inv)
 {
 	int fd = bpf_map__fd(ld->skel->maps.wg_ports);
-	__u16 key, next, *prev = NULL, gone[256];
-	size_t i, n = 0;
+	size_t i, n = 0, max = bpf_map__max_entries(ld->skel->maps.wg_ports);
+	__u16 key, next, *prev = NULL, *gone;
 	uint32_t ifindex;
 	bool current;
+	int err = 0;
+
+	if (!(ld->want & LF_BIT(LF_OUTER_FRAG)))
+		return 0;
+	gone = calloc(max, sizeof(*gone));
+	if (!gone)
+		return -ENOMEM;
 
 	for (i = 0; i < inv->n_wg; i++) {
 		if (!inv->wg[i].listen_port)
 			continue;
 		key = htons(inv->wg[i].listen_port);
 		ifindex = inv->wg[i].ifindex;
-		if (bpf_map_update_elem(fd, &key, &ifindex, BPF_ANY))
-			return -errno;
+		if (bpf_map_update_elem(fd, &key, &ifindex, BPF_ANY) && !err)
+			err = -errno;	/* go on: prune what is gone anyway */
 	}
-	while (!bpf_map_get_next_key(fd, prev, &next) && n < ARRAY_SIZE(gone)) {
+	while (!bpf_map_get_next_key(fd, prev, &next) && n < max) {
 		key = next;
 		prev = &key;
 		current = false;
@@ -404,7 +415,8 @@ static int fill_ports(struct loader *ld, const struct inventory *inv)
 	}
 	for (i = 0; i < n; i++)
 		bpf_map_delete_elem(fd, &gone[i]);
-	return 0;
+	free(gone);
+	return err;
 }
 
 static int fill_allowed(struct loader *ld, const struct inventory *inv)
@@ -633,12 +645,12 @@ int loader_sync(struct loader *ld, const struct inventory *inv)
 
 	if (!ld->skel)
 		return -EINVAL;
+	fill_ports(ld, inv);	/* a full port map costs outer_fragmented only */
 	err = fill_allowed(ld, inv);
-	if (!err)
-		err = fill_ports(ld, inv);
+	/* What is gone goes even when what is new did not all fit. */
+	prune_allowed(ld, inv);
 	if (err)
 		return err;
-	prune_allowed(ld, inv);
 	if (bypass_by_tc(ld)) {
 		err = bypass_sync(ld, inv);
 		if (err)

@@ -115,10 +115,10 @@ static void index_peers(struct metrics *m, const struct live *l)
 		n += l->inv->wg[i].n_peers;
 	if (n > m->cap_keys) {
 		grown = realloc(m->keys, n * sizeof(*m->keys));
-		if (!grown) {
-			m->n_keys = 0;
+		/* Out of memory: keep the last index rather than none (an
+		 * empty one would expire every peer's series). */
+		if (!grown)
 			return;
-		}
 		m->keys = grown;
 		m->cap_keys = n;
 	}
@@ -402,8 +402,9 @@ char *metrics_render(const struct metrics *m, const struct live *l,
 	put(&o, "wgtrace_events_lost_total %llu\n", (unsigned long long)
 	    (l->ld->skel ? loader_stat(l->ld, WGT_STAT_EVENTS_LOST) : 0));
 	header(&o, fmt, "wgtrace_series_dropped_total", "counter",
-	       "Series not exported because the label bound was reached.");
-	put(&o, "wgtrace_series_dropped_total %llu\n", (unsigned long long)m->dropped);
+	       "Series (or kernel counter keys) not exported because a bound was reached.");
+	put(&o, "wgtrace_series_dropped_total %llu\n",
+	    (unsigned long long)(m->dropped + l->entries_dropped));
 
 	header(&o, fmt, "wgtrace_hook_info", "gauge",
 	       "How each fact is observed on this kernel (mode: fentry, kprobe, tracepoint, tc, inventory, unavailable).");
