@@ -54,14 +54,6 @@ trap 'sysctl -qw kernel.bpf_stats_enabled="$STATS0"; cleanup; rm -rf "$TMP"' EXI
 say() { echo "scale: $*" >&2; }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 hwm() { awk '/^VmHWM:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status" 2>/dev/null; }
-free_port() {
-	local p i
-	for ((i = 0; i < 50; i++)); do
-		p=$((20000 + RANDOM % 40000))
-		[ -z "$(ss -Hltn "sport = :$p")" ] && { echo "$p"; return 0; }
-	done
-	return 1
-}
 # wait_line FILE PATTERN PID SECS: until FILE has PATTERN, or PID died.
 wait_line() {
 	local end=$((SECONDS + $4))

@@ -104,6 +104,16 @@ veth_pair() {
 		ip -n "$1" link set "$2" up && ip -n "$3" link set "$4" up
 }
 
+# free_port: a TCP port nothing listens on (random, so parallel runs differ).
+free_port() {
+	local p i
+	for ((i = 0; i < 50; i++)); do
+		p=$((20000 + RANDOM % 40000))
+		[ -z "$(ss -Hltn "sport = :$p")" ] && { echo "$p"; return 0; }
+	done
+	return 1
+}
+
 # bg NS CMD...: run CMD inside NS in the background; its PID is killed on exit.
 bg() {
 	local ns=$1

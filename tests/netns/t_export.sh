@@ -26,16 +26,6 @@ N=20	# packets per traffic burst
 
 # --- helpers ---------------------------------------------------------------
 
-# free_port: a TCP port nothing listens on (random, so parallel runs differ).
-free_port() {
-	local p i
-	for ((i = 0; i < 50; i++)); do
-		p=$((20000 + RANDOM % 40000))
-		[ -z "$(ss -Hltn "sport = :$p")" ] && { echo "$p"; return 0; }
-	done
-	return 1
-}
-
 # exp_start VAR LOG ARGS...: wgtrace export in the background (host
 # namespace, so the listener is reachable from here); PID into VAR.
 exp_start() {

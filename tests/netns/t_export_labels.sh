@@ -54,14 +54,6 @@ build() {
 build || fail_all "could not build the topology"
 printf 'name %s alpha\n' "$K1" >"$TMP/names"
 
-free_port() {
-	local p i
-	for ((i = 0; i < 50; i++)); do
-		p=$((20000 + RANDOM % 40000))
-		[ -z "$(ss -Hltn "sport = :$p")" ] && { echo "$p"; return 0; }
-	done
-	return 1
-}
 tx() { cat "/sys/class/net/$D/statistics/tx_packets" 2>/dev/null ||
 	ip netns exec "$G" cat "/sys/class/net/$D/statistics/tx_packets"; }
 scrape() { curl -sf --max-time 10 "http://127.0.0.1:$PORT/metrics"; }

@@ -94,14 +94,6 @@ else
 fi
 
 # --- export ------------------------------------------------------------------
-free_port() {
-	local p i
-	for ((i = 0; i < 50; i++)); do
-		p=$((20000 + RANDOM % 40000))
-		[ -z "$(ss -Hltn "sport = :$p")" ] && { echo "$p"; return 0; }
-	done
-	return 1
-}
 PORT=$(free_port)
 "$WGTRACE" export -n "$G" --listen "127.0.0.1:$PORT" --interval 1 \
 	>/dev/null 2>"$TMP/e.err" &

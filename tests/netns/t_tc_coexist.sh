@@ -55,15 +55,6 @@ fail_all() {
 
 # --- helpers -----------------------------------------------------------------
 
-free_port() {
-	local p i
-	for ((i = 0; i < 50; i++)); do
-		p=$((20000 + RANDOM % 40000))
-		[ -z "$(ss -Hltn "sport = :$p")" ] && { echo "$p"; return 0; }
-	done
-	return 1
-}
-
 # wgt VAR FORCE LOG CMD ARGS...: wgtrace in the background, PID into VAR.
 # FORCE 1: the clsact path. Started directly (wgtrace enters the namespace
 # itself), so the PID is wgtrace's: its fdinfo and kill -9 hit the real one.
