@@ -86,8 +86,13 @@ TABLE
 # Two more checks after the table: nothing attached, no state left.
 plan $(($(grep -c . <<<"$CASES") + 2))
 
-ours() { bpftool prog show | grep -cE ' name (wgt|probe)_'; }
-links() { bpftool link show | grep -c .; }
+# wgtrace programs and links no process holds: what a refused run would
+# leave behind (other wgtrace instances' are held by them).
+ours() {
+	bpftool prog show -j | jq '[.[] | select((.name // "") | test("^(probe|wgt)_")) |
+		select((.pids // []) | length == 0)] | length'
+}
+links() { bpftool link show -j | jq '[.[] | select((.pids // []) | length == 0)] | length'; }
 progs0=$(ours) links0=$(links)
 state0=$(ls /run/wgtrace 2>/dev/null | sort | tr '\n' ' ')
 ns_new N

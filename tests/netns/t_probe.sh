@@ -10,9 +10,14 @@ require_cmd probe jq bpftool bpftrace tc
 
 T=/sys/kernel/tracing
 out=$(mktemp); trap 'rm -f "$out"; cleanup' EXIT
-# Only wgtrace's own programs (probe_* attach tests, wgt_* the plan's
-# load of the real ones): other BPF users may come and go.
-ours() { bpftool prog show | grep -cE ' name (probe|wgt)_'; }
+# wgtrace's programs (probe_* attach tests, wgt_* the plan's load of the
+# real ones) that no process holds: what a leak leaves (a tc filter or a
+# pin keeps a program alive after its process is gone). Programs of other
+# wgtrace instances running meanwhile are held by them and do not count.
+ours() {
+	bpftool prog show -j | jq '[.[] | select((.name // "") | test("^(probe|wgt)_")) |
+		select((.pids // []) | length == 0)] | length'
+}
 before=$(ours)
 
 # Seventeen checks, and two more about the fallback when the kernel has no
