@@ -69,15 +69,22 @@ peer_infos() { grep -c '^wgtrace_peer_info{' "$TMP/s"; }
 # run MODE ARGS...: export with --peer-label MODE; traffic into both
 # prefixes; leaves the last scrape in $TMP/s and the kernel's count in SENT.
 run() {
-	local mode=$1 pid
+	local mode=$1 pid try
 	shift
-	PORT=$(free_port) || return 1
-	"$WGTRACE" export -n "$G" --listen "127.0.0.1:$PORT" --interval 1 \
-		--peer-label "$mode" "$@" >"$TMP/$mode.out" 2>"$TMP/$mode.err" &
-	pid=$!
-	_pid_list+=("$pid")
-	EXP_PID=$pid
-	wait_until 60 ready || return 1
+	# A port free when picked may be taken before export binds it (other
+	# programs on this machine): pick another then.
+	for try in 1 2 3; do
+		PORT=$(free_port) || return 1
+		"$WGTRACE" export -n "$G" --listen "127.0.0.1:$PORT" --interval 1 \
+			--peer-label "$mode" "$@" >"$TMP/$mode.out" 2>"$TMP/$mode.err" &
+		pid=$!
+		_pid_list+=("$pid")
+		EXP_PID=$pid
+		wait_until 60 eval 'ready || ! kill -0 $pid 2>/dev/null'
+		ready && break
+		grep -q 'Address already in use' "$TMP/$mode.err" || return 1
+	done
+	ready || return 1
 	local t0
 	t0=$(tx)
 	ip netns exec "$G" ping -q -c "$N" -i 0.05 -W 1 10.91.0.1 >/dev/null 2>&1
