@@ -193,6 +193,7 @@ static void configure(struct loader *ld, const struct loader_opts *opts)
 	ro->cfg_trace = opts->trace;
 	ro->cfg_counters = opts->counters;
 	ro->cfg_netns = opts->netns_ino;
+	ro->cfg_pcap_snaplen = opts->pcap_snaplen;
 	/*
 	 * Reason values differ between kernels: resolved by name, and only
 	 * where the reason is how that fact is counted (else ~0U, never a
@@ -762,6 +763,24 @@ int loader_start(struct loader *ld, const struct loader_opts *opts,
 		if (err) {
 			wgt_err("cannot attach tc to ifindex %d: %s",
 				opts->wg_ifindex[i], strerror(-err));
+			goto fail;
+		}
+	}
+	/*
+	 * --pcap: the outer packets leave by an uplink, whose tc sees them
+	 * with their UDP and IP headers. Only where tc programs were loaded
+	 * (the tc fallback chosen); elsewhere the capture says what it lacks.
+	 */
+	for (i = 0; i < opts->n_pcap &&
+		    bpf_program__fd(ld->skel->progs.wgt_tc_egress) >= 0; i++) {
+		err = tc_attach_one(ld, opts->pcap_ifindex[i], true,
+				    ld->skel->progs.wgt_tc_egress);
+		if (!err)
+			err = tc_attach_one(ld, opts->pcap_ifindex[i], false,
+					    ld->skel->progs.wgt_tc_ingress);
+		if (err) {
+			wgt_err("cannot attach tc to ifindex %d for --pcap: %s",
+				opts->pcap_ifindex[i], strerror(-err));
 			goto fail;
 		}
 	}
