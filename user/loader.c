@@ -158,6 +158,28 @@ static bool prog_is(const struct bpf_program *p, const char *name)
 	return name && !strcmp(bpf_program__name(p), name);
 }
 
+/*
+ * trace --pcap: tc on the uplinks shows the outer packets whole, so the tc
+ * programs load for it also where fexit sees the TX peer; never one the
+ * kernel has refused already (the plan would retry it for ever).
+ */
+static bool pcap_prog(const struct loader *ld, const struct loader_opts *opts,
+		      const struct bpf_program *p)
+{
+	int f, i, j;
+
+	if (!opts->n_pcap ||
+	    !(prog_is(p, "wgt_tc_egress") || prog_is(p, "wgt_tc_ingress")))
+		return false;
+	for (f = 0; f < LF__COUNT; f++)
+		for (i = 0; i < hook_facts[f].ncand; i++)
+			for (j = 0; j < HOOK_MAX_PROGS; j++)
+				if (ld->refused[f][i] &&
+				    prog_is(p, hook_facts[f].cand[i].prog[j]))
+					return false;
+	return true;
+}
+
 /* Is p one of the programs of a chosen candidate? tc-attached ones only
  * where there is something to attach them to. */
 static bool prog_wanted(const struct loader *ld, const struct loader_opts *opts,
@@ -178,7 +200,7 @@ static bool prog_wanted(const struct loader *ld, const struct loader_opts *opts,
 			if (prog_is(p, c->prog[j]))
 				return true;
 	}
-	return false;
+	return pcap_prog(ld, opts, p);
 }
 
 static bool prog_tc(const struct bpf_program *p)
@@ -768,8 +790,8 @@ int loader_start(struct loader *ld, const struct loader_opts *opts,
 	}
 	/*
 	 * --pcap: the outer packets leave by an uplink, whose tc sees them
-	 * with their UDP and IP headers. Only where tc programs were loaded
-	 * (the tc fallback chosen); elsewhere the capture says what it lacks.
+	 * with their UDP and IP headers (pcap_prog() loads the programs).
+	 * Where the kernel refused them the capture has no outer packets.
 	 */
 	for (i = 0; i < opts->n_pcap &&
 		    bpf_program__fd(ld->skel->progs.wgt_tc_egress) >= 0; i++) {

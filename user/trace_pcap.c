@@ -7,7 +7,7 @@
  *
  * Which hooks give bytes: tc on a WireGuard device (the inner packet before
  * encryption, and after decryption), tc on the uplink (the outer UDP packet
- * to or from the peer's endpoint, with the tc fallback only), fexit of
+ * to or from the peer's endpoint, with its UDP and IP headers), fexit of
  * WireGuard's AllowedIPs lookups (the inner packet, kernel WireGuard), and
  * kfree_skb (the packet at its drop point). The fib lookups see a flow and
  * a route, never bytes: they only name the table in the comments.

@@ -24,7 +24,7 @@
 
 CHECKS="pcap-valid pcap-interfaces pcap-inner-requests pcap-replies
 	pcap-outer pcap-comments pcap-peer pcap-drop pcap-snaplen
-	pcap-snaplen-default pcap-bad-snaplen"
+	pcap-snaplen-default pcap-bad-snaplen pcap-detached"
 plan "$(wc -w <<<"$CHECKS")"
 
 fail_all() {	# WHY
@@ -203,10 +203,11 @@ check pcap-snaplen "--snaplen 60 kept more, or did not cut the 84-byte request" 
 # The default: IP (20) + ICMP (8) + 128 bytes of a 1000-byte ping.
 snap_default() {
 	local len
-	ip netns exec "$GW" timeout 30 "$WGTRACE" trace 10.99.0.2 -c 1 -t 5 \
-		--pcap "$TMP/d.pcapng" >/dev/null 2>&1 &
+	ip netns exec "$GW" timeout 30 "$WGTRACE" trace 10.99.0.2 -c 1 -t 10 \
+		--pcap "$TMP/d.pcapng" >/dev/null 2>"$TMP/d.err" &
 	local p=$!
-	sleep 1.5
+	# "tracing" is printed once everything is attached.
+	wait_until 10 grep -q tracing "$TMP/d.err"
 	ip netns exec "$GW" ping -c 1 -s 972 -W 1 10.99.0.2 >/dev/null 2>&1
 	wait "$p"
 	len=$(tshark -r "$TMP/d.pcapng" -Y "icmp.type == 8 && frame.len == 1000" \
@@ -230,3 +231,16 @@ bad_snaplen() {
 	return $ok
 }
 check pcap-bad-snaplen "a bad --snaplen is not a usage error (exit 2)" bad_snaplen
+
+# The uplink's tc was attached for the capture only: gone with the trace.
+detached() {
+	local left
+	left=$({ ip netns exec "$GW" bpftool net show 2>&1
+		for d in "$UPLINK" "$WG"; do
+			tc -n "$GW" filter show dev "$d" ingress 2>&1
+			tc -n "$GW" filter show dev "$d" egress 2>&1
+		done; } | grep -c 'wgt_')
+	echo "wgtrace programs still attached in GW: $left"
+	[ "$left" = 0 ]
+}
+check pcap-detached "tc programs of wgtrace left on $UPLINK or $WG after trace --pcap" detached
