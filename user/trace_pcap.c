@@ -151,6 +151,26 @@ static const struct wgt_event *fib_of(const struct trace_pcap *p,
 	return NULL;
 }
 
+/* The latest policy rule that decided for dst (fexit fib_rules_lookup). */
+static const struct wgt_event *rule_of(const struct trace_pcap *p,
+				       const struct wgt_addr *dst)
+{
+	size_t i, n = p->n_recent < PCAP_RECENT ? p->n_recent : PCAP_RECENT;
+	struct wgt_addr d;
+
+	for (i = 1; i <= n; i++) {
+		const struct wgt_event *e =
+			&p->recent[(p->n_recent - i) % PCAP_RECENT];
+
+		if (e->type != WGT_EV_RULE || e->err)
+			continue;
+		flow_addr(&e->flow, true, &d);
+		if (addr_equal(&d, dst))
+			return e;
+	}
+	return NULL;
+}
+
 static int if_id(struct trace_pcap *p, int ifindex, uint32_t *id)
 {
 	const struct inv_link *l = inv_link_by_index(p->inv, ifindex);
@@ -259,7 +279,7 @@ static const char *reason_name(const struct trace_pcap *p, uint32_t v)
 }
 
 /*
- * "hook=...; table=...; peer=...; verdict=...; ktime=...": what wgtrace
+ * "hook=...; [rule=...; ]table=...; peer=...; verdict=...; ktime=...": what wgtrace
  * knows of this packet, for the Wireshark packet comment.
  */
 static void comment_of(struct trace_pcap *p, const struct wgt_pkt *k,
@@ -268,7 +288,7 @@ static void comment_of(struct trace_pcap *p, const struct wgt_pkt *k,
 	const struct wg_device_info *wg = inv_wg_by_index(p->inv, k->ifindex);
 	const struct inv_link *l = inv_link_by_index(p->inv, k->ifindex);
 	const struct wg_peer_info *peer = NULL;
-	const struct wgt_event *fib = NULL;
+	const struct wgt_event *fib = NULL, *rule;
 	char key[WG_KEY_B64_LEN] = "", rs[24] = "?";
 	const char *hook = "?", *verdict = "seen", *r = NULL;
 	bool egress = e && (e->flags & WGT_EVF_EGRESS);
@@ -329,6 +349,11 @@ static void comment_of(struct trace_pcap *p, const struct wgt_pkt *k,
 		snprintf(key, sizeof(key), "%s", peer->pubkey_b64);
 	n = snprintf(buf, len, "hook=%s %s", hook,
 		     l ? l->name : "?");
+	/* The rule where the kernel lets it be seen: not on every kernel. */
+	rule = fib && dst.family ? rule_of(p, k->ev_type == WGT_EV_DROP ?
+					       &src : &dst) : NULL;
+	if (rule && n < len)
+		n += snprintf(buf + n, len - n, "; rule=%u", rule->rule_pref);
 	if (fib && n < len)
 		n += snprintf(buf + n, len - n, "; table=%u", fib->table);
 	if (key[0] && n < len)

@@ -157,7 +157,7 @@ comments() {
 	total=$(n_of "frame")
 	commented=$(n_of "frame.comment")
 	bad=$(fields -Y "frame.interface_name == \"$WG\" && icmp.type == 8" -e frame.comment |
-		grep -vc "hook=tc egress $WG; table=$IN_TABLE; peer=.*; verdict=to peer")
+		grep -Evc "^hook=tc egress $WG; (rule=[0-9]+; )?table=$IN_TABLE; peer=[^;]+; verdict=to peer")
 	echo "packets $total, commented $commented, requests with another comment: $bad"
 	[ "$total" -ge 1 ] && [ "$total" = "$commented" ] && [ "$bad" = 0 ]
 }
