@@ -26,7 +26,8 @@ DEB_BUILD := make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev \
 	     zlib1g-dev libmnl-dev libjson-c-dev libmicrohttpd-dev libssl-dev
 DEB_TEST  := libcmocka-dev libclang-rt-14-dev iproute2 wireguard-tools \
 	     wireguard-go iputils-ping procps jq kmod dash busybox-static cpio \
-	     xz-utils qemu-system-x86 iperf3 prometheus bpftrace
+	     xz-utils qemu-system-x86 iperf3 prometheus bpftrace \
+	     tshark
 DEB_ALL   := $(DEB_BUILD) $(DEB_TEST)
 
 LIBS_PC   := libbpf libmnl json-c libmicrohttpd libcrypto

@@ -21,6 +21,8 @@
 /* Set by the loader between open and load. */
 const volatile __u32 cfg_trace = 0;	/* emit events for filtered addresses */
 const volatile __u32 cfg_netns = 0;	/* 0: every namespace */
+/* trace --pcap: bytes of each traced packet to copy, 0 = none (no cost). */
+const volatile __u32 cfg_pcap_snaplen = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -142,6 +144,93 @@ static __always_inline void event_submit(struct wgt_event *e)
 {
 	stat_inc(WGT_STAT_EVENTS);
 	bpf_ringbuf_submit(e, 0);
+}
+
+/*
+ * A copy length n >= 1 as 1..WGT_PKT_MAX in a form the verifier bounds:
+ * a plain C clamp may be compiled as a 32-bit or signed compare of a copy
+ * of n, which leaves the helper's size unbounded to it.
+ */
+static __always_inline __u64 pkt_len(__u64 n)
+{
+	n -= 1;
+	asm volatile("if %[n] <= %[max] goto +1\n\t"
+		     "%[n] = %[max]"
+		     : [n] "+r"(n)
+		     : [max] "i"(WGT_PKT_MAX - 1));
+	return n + 1;
+}
+
+/* A packet record after event e, or NULL (counted as lost). */
+static __always_inline struct wgt_pkt *pkt_reserve(const struct wgt_event *e,
+						   __u32 ifindex)
+{
+	struct wgt_pkt *p;
+
+	p = bpf_ringbuf_reserve(&events, sizeof(*p), 0);
+	if (!p) {
+		stat_inc(WGT_STAT_EVENTS_LOST);
+		return NULL;
+	}
+	/*
+	 * Only the header is cleared: data[] past caplen keeps what an older
+	 * record of this ring left there, never other kernel memory, and
+	 * clearing 1 KiB per packet is not free.
+	 */
+	p->ts_ns = e->ts_ns;
+	p->type = WGT_EV_PKT;
+	p->cpu = e->cpu;
+	p->ev_type = e->type;
+	p->ifindex = ifindex;
+	p->len = 0;
+	p->caplen = 0;
+	p->pad = 0;
+	return p;
+}
+
+static __always_inline void pkt_submit(struct wgt_pkt *p)
+{
+	stat_inc(WGT_STAT_EVENTS);
+	bpf_ringbuf_submit(p, 0);
+}
+
+/*
+ * The packet of event e (still reserved: it stays ahead in the ring) from
+ * a kernel skb whose network header is set: up to cfg_pcap_snaplen bytes of
+ * its linear part, through plain reads, so BTF-typed and kprobe pointers
+ * alike. Paged data past the linear part is not followed: caplen says how
+ * much was there.
+ */
+static __always_inline void pkt_from_skb(const struct wgt_event *e,
+					 const struct sk_buff *skb,
+					 __u32 ifindex)
+{
+	unsigned char *head, *data;
+	__u32 n, tail, len;
+	struct wgt_pkt *p;
+	__u16 nh;
+
+	if (!cfg_pcap_snaplen)
+		return;
+	head = BPF_CORE_READ(skb, head);
+	data = BPF_CORE_READ(skb, data);
+	nh = BPF_CORE_READ(skb, network_header);
+	/* sk_buff_data_t: an offset from head on 64-bit kernels. */
+	tail = BPF_CORE_READ(skb, tail);
+	len = BPF_CORE_READ(skb, len);
+	if (!head || nh == (__u16)~0U || tail <= nh)
+		return;
+	p = pkt_reserve(e, ifindex);
+	if (!p)
+		return;
+	p->len = len + (__u32)(data - head) - nh;
+	n = tail - nh;
+	if (n > cfg_pcap_snaplen)
+		n = cfg_pcap_snaplen;
+	n = pkt_len(n);
+	if (!bpf_probe_read_kernel(p->data, n, head + nh))
+		p->caplen = n;
+	pkt_submit(p);
 }
 
 /*

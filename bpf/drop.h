@@ -95,6 +95,8 @@ static __always_inline int on_kfree_skb(const struct sk_buff *skb,
 	e->netns = dev_netns(dev);
 	e->len = BPF_CORE_READ(skb, len);
 	e->mark = BPF_CORE_READ(skb, mark);
+	/* The packet at its drop point, as the kernel last held it. */
+	pkt_from_skb(e, skb, e->ifindex);
 	event_submit(e);
 	return 0;
 }

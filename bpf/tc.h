@@ -83,6 +83,41 @@ static __always_inline int tc_parse(struct __sk_buff *skb, __u16 proto,
 }
 
 /*
+ * The packet of event e as tc sees it, from the IP header on (the Ethernet
+ * header of an uplink is left out: every record is bare IP). Only for
+ * trace --pcap: without it the header is not read a second time.
+ */
+static __always_inline void pkt_from_tc(const struct wgt_event *e,
+					struct __sk_buff *skb, __u32 ifindex,
+					__u32 len, __u16 proto)
+{
+	__u8 head[WGT_ETH_HLEN + 1];
+	struct wgt_pkt *p;
+	int off;
+	__u32 n;
+
+	if (!cfg_pcap_snaplen)
+		return;
+	if (bpf_skb_load_bytes(skb, 0, head, sizeof(head)))
+		return;
+	off = l3_offset(head, proto);
+	if (off < 0 || len <= (__u32)off)
+		return;
+	p = pkt_reserve(e, ifindex);
+	if (!p)
+		return;
+	p->len = len - off;
+	n = len - off;
+	if (n > cfg_pcap_snaplen)
+		n = cfg_pcap_snaplen;
+	n = pkt_len(n);
+	/* bpf_skb_load_bytes() also reads paged data: caplen is all of n. */
+	if (!bpf_skb_load_bytes(skb, off, p->data, n))
+		p->caplen = n;
+	pkt_submit(p);
+}
+
+/*
  * Multicast and link-local traffic the kernel itself sends on a TUN device
  * (IPv6 router solicitations, MLD) is nobody's AllowedIPs: not a wrong turn.
  */
@@ -128,12 +163,21 @@ static __always_inline int on_tc(struct __sk_buff *skb, bool egress)
 	__u16 proto = skb->protocol;
 	struct wgt_flow f = { 0 };
 	struct wgt_event *e;
+	__u32 role;
 
 	if (tc_parse(skb, proto, &f))
 		return WGT_TC_OBSERVE;
 	if (cfg_counters && egress)
 		tc_count_tx(ifindex, len, &f);
-	if (!cfg_trace || !flow_role(&f))
+	if (!cfg_trace)
+		return WGT_TC_OBSERVE;
+	role = flow_role(&f);
+	/*
+	 * Outer packets (an uplink's tc, attached for --pcap only) follow
+	 * every inner one to the peer: whole decisions at most, as lookups.
+	 */
+	if (!role || (cfg_pcap_snaplen && role == WGT_ROLE_ENDPOINT &&
+		      !endpoint_event_due()))
 		return WGT_TC_OBSERVE;
 	e = event_reserve(WGT_EV_TC);
 	if (!e)
@@ -144,6 +188,7 @@ static __always_inline int on_tc(struct __sk_buff *skb, bool egress)
 	e->len = len;
 	if (egress)
 		e->flags |= WGT_EVF_EGRESS;
+	pkt_from_tc(e, skb, ifindex, len, proto);
 	event_submit(e);
 	return WGT_TC_OBSERVE;
 }

@@ -110,7 +110,8 @@ static __always_inline void wg_trace_event(__u32 type, const struct wgt_flow *f,
 					   __u32 len,
 					   const struct wg_peer___wgt *peer,
 					   const struct wg_peer___wgt *peer2,
-					   __u8 flags)
+					   __u8 flags,
+					   const struct sk_buff *skb)
 {
 	struct wgt_event *e = event_reserve(type);
 
@@ -130,6 +131,8 @@ static __always_inline void wg_trace_event(__u32 type, const struct wgt_flow *f,
 		peer_key(peer2, e->peer2);
 		e->flags |= WGT_EVF_PEER2;
 	}
+	/* The inner packet: before encryption on TX, decrypted on RX. */
+	pkt_from_skb(e, skb, ifindex);
 	event_submit(e);
 }
 
@@ -149,7 +152,8 @@ static __always_inline int on_wg_tx_peer(const struct sk_buff *skb,
 		count_tx(skb, peer, ifindex, len);
 	if (!cfg_trace || flow_from_skb(&f, skb) || !flow_role(&f))
 		return 0;
-	wg_trace_event(WGT_EV_WG_TX_PEER, &f, dev, ifindex, len, peer, NULL, 0);
+	wg_trace_event(WGT_EV_WG_TX_PEER, &f, dev, ifindex, len, peer, NULL, 0,
+		       skb);
 	return 0;
 }
 
@@ -200,7 +204,7 @@ static __always_inline int on_wg_rx_src(const struct sk_buff *skb,
 	if (!cfg_trace || flow_from_skb(&f, skb) || !flow_role(&f))
 		return 0;
 	wg_trace_event(WGT_EV_WG_RX_SRC, &f, dev, ifindex, len, sender, owner,
-		       owner != sender ? WGT_EVF_REJECT : 0);
+		       owner != sender ? WGT_EVF_REJECT : 0, skb);
 	return 0;
 }
 
@@ -235,6 +239,12 @@ static __always_inline int on_wg_outer(const struct wg_peer___wgt *peer,
 	e->flags |= WGT_EVF_PEER;
 	e->len = BPF_CORE_READ(skb, len);
 	e->mark = BPF_CORE_READ(skb, mark);
+	/*
+	 * No bytes here for --pcap: at this point the skb holds the
+	 * WireGuard message only, its UDP and IP headers are pushed later
+	 * (udp_tunnel_xmit_skb). The outer packet's bytes come from tc on
+	 * the uplink, which sees it whole.
+	 */
 	event_submit(e);
 	return 0;
 }

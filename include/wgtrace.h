@@ -56,6 +56,7 @@ enum wgt_event_type {
 	WGT_EV_ICMP,		/* the kernel sent an ICMP error about a packet */
 	WGT_EV_SAMPLE,		/* an example flow of a counted verdict */
 	WGT_EV_WG_XMIT,		/* wg_xmit() refused a packet: err = -ENOKEY... */
+	WGT_EV_PKT,		/* struct wgt_pkt: the bytes of the event before */
 };
 
 /* The packet's inner 5-tuple, network byte order as on the wire. */
@@ -101,6 +102,26 @@ struct wgt_event {
 	struct wgt_flow flow;
 	__u32 verdict;		/* WGT_EV_SAMPLE: enum wgt_verdict */
 	__u32 mtu;		/* MTU the packet exceeded, where known */
+};
+
+/*
+ * The bytes of a traced packet (trace --pcap), from its network header on:
+ * a record of its own right after the wgt_event it belongs to, so events
+ * keep their size and cost when no capture is asked for. type sits where
+ * wgt_event has it; ts_ns and cpu are the event's, which pairs the two.
+ */
+#define WGT_PKT_MAX	1024	/* most bytes a record carries (--snaplen) */
+
+struct wgt_pkt {
+	__u64 ts_ns;		/* the event's */
+	__u32 type;		/* WGT_EV_PKT */
+	__u32 cpu;		/* the event's */
+	__u32 ev_type;		/* the event's type */
+	__u32 ifindex;		/* device the bytes were seen on */
+	__u32 len;		/* the whole packet, from the network header */
+	__u16 caplen;		/* bytes valid in data[] */
+	__u16 pad;
+	__u8 data[WGT_PKT_MAX];
 };
 
 #define WGT_EVF_PEER	0x01	/* peer[] is valid */
@@ -196,6 +217,7 @@ enum wgt_stat {
 _Static_assert(sizeof(struct wgt_flow) == 40, "wgt_flow layout");
 _Static_assert(sizeof(struct wgt_addr_key) == 20, "wgt_addr_key layout");
 _Static_assert(sizeof(struct wgt_event) == 216, "wgt_event layout");
+_Static_assert(sizeof(struct wgt_pkt) == 32 + WGT_PKT_MAX, "wgt_pkt layout");
 _Static_assert(sizeof(struct wgt_count_key) == 48, "wgt_count_key layout");
 _Static_assert(sizeof(struct wgt_lpm_key) == 24, "wgt_lpm_key layout");
 _Static_assert(sizeof(struct wgt_lpm_val) == 40, "wgt_lpm_val layout");

@@ -158,9 +158,32 @@ static bool prog_is(const struct bpf_program *p, const char *name)
 	return name && !strcmp(bpf_program__name(p), name);
 }
 
+/*
+ * trace --pcap: tc on the uplinks shows the outer packets whole, so the tc
+ * programs load for it also where fexit sees the TX peer; never one the
+ * kernel has refused already (the plan would retry it for ever).
+ */
+static bool pcap_prog(const struct loader *ld, const struct loader_opts *opts,
+		      const struct bpf_program *p)
+{
+	int f, i, j;
+
+	if (!opts->n_pcap ||
+	    !(prog_is(p, "wgt_tc_egress") || prog_is(p, "wgt_tc_ingress")))
+		return false;
+	for (f = 0; f < LF__COUNT; f++)
+		for (i = 0; i < hook_facts[f].ncand; i++)
+			for (j = 0; j < HOOK_MAX_PROGS; j++)
+				if (ld->refused[f][i] &&
+				    prog_is(p, hook_facts[f].cand[i].prog[j]))
+					return false;
+	return true;
+}
+
 /* Is p one of the programs of a chosen candidate? tc programs load even
  * with no device to attach them to yet: one may appear while running. */
-static bool prog_wanted(const struct loader *ld, const struct bpf_program *p)
+static bool prog_wanted(const struct loader *ld, const struct loader_opts *opts,
+			const struct bpf_program *p)
 {
 	const struct hook_candidate *c;
 	int f, j;
@@ -175,7 +198,7 @@ static bool prog_wanted(const struct loader *ld, const struct bpf_program *p)
 			if (prog_is(p, c->prog[j]))
 				return true;
 	}
-	return false;
+	return pcap_prog(ld, opts, p);
 }
 
 static bool prog_tc(const struct bpf_program *p)
@@ -190,6 +213,7 @@ static void configure(struct loader *ld, const struct loader_opts *opts)
 	ro->cfg_trace = opts->trace;
 	ro->cfg_counters = opts->counters;
 	ro->cfg_netns = opts->netns_ino;
+	ro->cfg_pcap_snaplen = opts->pcap_snaplen;
 	/*
 	 * Reason values differ between kernels: resolved by name, and only
 	 * where the reason is how that fact is counted (else ~0U, never a
@@ -269,7 +293,7 @@ static int open_and_load(struct loader *ld, const struct loader_opts *opts)
 		return err;
 	}
 	bpf_object__for_each_program(p, ld->skel->obj)
-		bpf_program__set_autoload(p, prog_wanted(ld, p));
+		bpf_program__set_autoload(p, prog_wanted(ld, opts, p));
 	if (opts->probe_only)
 		/* Nothing is sent: a page of ring buffer is enough to load. */
 		bpf_map__set_max_entries(ld->skel->maps.events, 4096 * 4);
@@ -774,6 +798,24 @@ int loader_start(struct loader *ld, const struct loader_opts *opts,
 		if (err) {
 			wgt_err("cannot attach tc to ifindex %d: %s",
 				opts->wg_ifindex[i], strerror(-err));
+			goto fail;
+		}
+	}
+	/*
+	 * --pcap: the outer packets leave by an uplink, whose tc sees them
+	 * with their UDP and IP headers (pcap_prog() loads the programs).
+	 * Where the kernel refused them the capture has no outer packets.
+	 */
+	for (i = 0; i < opts->n_pcap &&
+		    bpf_program__fd(ld->skel->progs.wgt_tc_egress) >= 0; i++) {
+		err = tc_attach_one(ld, opts->pcap_ifindex[i], true,
+				    ld->skel->progs.wgt_tc_egress);
+		if (!err)
+			err = tc_attach_one(ld, opts->pcap_ifindex[i], false,
+					    ld->skel->progs.wgt_tc_ingress);
+		if (err) {
+			wgt_err("cannot attach tc to ifindex %d for --pcap: %s",
+				opts->pcap_ifindex[i], strerror(-err));
 			goto fail;
 		}
 	}

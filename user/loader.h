@@ -18,6 +18,7 @@
 #include "wgtrace.h"
 
 #define LOADER_MAX_TC	16
+#define LOADER_MAX_PCAP_TC 4
 _Static_assert(TC_SET_MAX >= LOADER_MAX_TC * 2, "egress and ingress per device");
 #define LOADER_MAX_BYPASS 256	/* devices watched for route_bypass by tcx */
 
@@ -49,6 +50,11 @@ struct loader_opts {
 	/* AllowedIPs and endpoints for BPF-side LPM (counters), filled in
 	 * before anything is attached so no packet is judged without them. */
 	const struct inventory *inv;
+	/* trace --pcap: bytes of each traced packet (0: none), and the
+	 * uplinks whose tc shows the outer packets whole. */
+	uint32_t pcap_snaplen;
+	int pcap_ifindex[LOADER_MAX_PCAP_TC];
+	int n_pcap;
 	/* `probe`: every fact by its own candidates, tracing programs
 	 * attached and detached at once, nothing attached by tc. */
 	bool probe_only;

@@ -35,6 +35,8 @@ struct collected {
 	struct wgt_event *ev;
 	size_t n;
 	uint64_t overflow;	/* events past TRACE_MAX_EVENTS: counted, not kept */
+	struct trace_pcap *pcap;	/* --pcap, else NULL */
+	const struct inventory *inv;
 };
 
 /* -vv: every event as it arrives, for when a story looks wrong. */
@@ -54,11 +56,24 @@ static void dump_event(const struct wgt_event *e)
 static int on_event(void *ctx, void *data, size_t len)
 {
 	struct collected *c = ctx;
+	const struct wgt_event *e = data;
 
+	/* Packet records (--pcap) share the ring; type is at one offset. */
+	if (len >= sizeof(struct wgt_pkt) && e->type == WGT_EV_PKT) {
+		if (c->pcap)
+			trace_pcap_packet(c->pcap, data);
+		return 0;
+	}
 	if (len < sizeof(struct wgt_event))
 		return 0;
 	if (wgt_verbose >= 2)
 		dump_event(data);
+	if (c->pcap) {
+		trace_pcap_event(c->pcap, e);
+		/* tc on an uplink is there for the capture, not the story. */
+		if (e->type == WGT_EV_TC && !inv_wg_by_index(c->inv, e->ifindex))
+			return 0;
+	}
 	if (c->n >= TRACE_MAX_EVENTS) {
 		c->overflow++;
 		return 0;
@@ -90,12 +105,21 @@ static void trace_usage(FILE *f)
 		"  -t, --timeout S     give up after S seconds (1-3600, default 10)\n"
 		"  -n, --netns NAME    trace inside network namespace NAME (or a path)\n"
 		"  --json              JSON Lines: \"step\", \"finding\", \"summary\"\n"
+		"  --pcap FILE         also write the flow's packets as pcapng: inner,\n"
+		"                      outer (where a hook sees them whole), replies and\n"
+		"                      drops, each commented with hook, table, peer and\n"
+		"                      verdict; payloads as captured, never decrypted\n"
+		"  --snaplen N         bytes kept per packet with --pcap (%d-%d;\n"
+		"                      default: IP and transport headers + 128)\n"
 		"  -v                  say which hooks were chosen and why\n"
 		"  -h, --help          this text\n\n"
 		"Examples:\n"
 		"  sudo wgtrace trace 10.99.10.25 --send\n"
 		"  sudo wgtrace trace 10.99.10.25 -n gw -c 5    # wait for forwarded traffic\n"
-		"  sudo wgtrace trace db.example.net --proto tcp --port 5432 --send --json\n");
+		"  sudo wgtrace trace db.example.net --proto tcp --port 5432 --send --json\n"
+		"  sudo wgtrace trace 10.99.10.25 --send --pcap flow.pcapng\n"
+		"      then: tshark -r flow.pcapng -T fields -e frame.comment\n",
+		TRACE_SNAPLEN_MIN, WGT_PKT_MAX);
 }
 
 static bool parse_proto(const char *s, uint8_t *out)
@@ -191,7 +215,8 @@ static int resolve_dest(const char *s, const struct wgt_addr *from,
 static int parse_args(int argc, char **argv, struct trace_opts *o,
 		      const char **dest)
 {
-	enum { O_FROM = 256, O_PROTO, O_PORT, O_MARK, O_SEND, O_JSON };
+	enum { O_FROM = 256, O_PROTO, O_PORT, O_MARK, O_SEND, O_JSON, O_PCAP,
+	       O_SNAPLEN };
 	static const struct option opts[] = {
 		{ "from", required_argument, NULL, O_FROM },
 		{ "proto", required_argument, NULL, O_PROTO },
@@ -202,6 +227,8 @@ static int parse_args(int argc, char **argv, struct trace_opts *o,
 		{ "timeout", required_argument, NULL, 't' },
 		{ "netns", required_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, O_JSON },
+		{ "pcap", required_argument, NULL, O_PCAP },
+		{ "snaplen", required_argument, NULL, O_SNAPLEN },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -261,6 +288,22 @@ static int parse_args(int argc, char **argv, struct trace_opts *o,
 		case O_JSON:
 			o->json = true;
 			break;
+		case O_PCAP:
+			if (!*optarg) {
+				wgt_err("--pcap needs a file name");
+				return -WGT_EUSAGE;
+			}
+			o->pcap = optarg;
+			break;
+		case O_SNAPLEN:
+			if (!parse_uint_range(optarg, TRACE_SNAPLEN_MIN,
+					      WGT_PKT_MAX, &v)) {
+				wgt_err("--snaplen '%s': give a number of bytes from %d to %d",
+					optarg, TRACE_SNAPLEN_MIN, WGT_PKT_MAX);
+				return -WGT_EUSAGE;
+			}
+			o->snaplen = v;
+			break;
 		case 'v':
 			wgt_verbose++;
 			break;
@@ -279,6 +322,10 @@ static int parse_args(int argc, char **argv, struct trace_opts *o,
 	}
 	if (o->proto != IPPROTO_ICMP && !o->port) {
 		wgt_err("--proto %s needs --port", o->proto == IPPROTO_UDP ? "udp" : "tcp");
+		return -WGT_EUSAGE;
+	}
+	if (o->snaplen && !o->pcap) {
+		wgt_err("--snaplen goes with --pcap FILE");
 		return -WGT_EUSAGE;
 	}
 	if (o->proto == IPPROTO_ICMP && o->port) {
@@ -332,6 +379,31 @@ static bool endpoint_wanted(const struct wg_peer_info *p, size_t n_endpoints,
 	return false;
 }
 
+/*
+ * --pcap: the packets' bytes from every hook that sees them, and tc on
+ * the uplinks the endpoints are routed by (the outer packets whole).
+ */
+static void pcap_setup(const struct trace_opts *o,
+		       const struct trace_target *t, size_t nt,
+		       const struct inventory *inv, struct loader_opts *lo)
+{
+	size_t i;
+	int k;
+
+	lo->pcap_snaplen = trace_pcap_kernel_snaplen(o->snaplen);
+	for (i = 0; i < nt; i++) {
+		int oif = t[i].exp.has_outer && !t[i].exp.outer.err ?
+			  t[i].exp.outer.oif : 0;
+
+		if (oif <= 0 || inv_wg_by_index(inv, oif))
+			continue;
+		for (k = 0; k < lo->n_pcap && lo->pcap_ifindex[k] != oif; k++)
+			;
+		if (k == lo->n_pcap && lo->n_pcap < LOADER_MAX_PCAP_TC)
+			lo->pcap_ifindex[lo->n_pcap++] = oif;
+	}
+}
+
 static int run_trace(struct trace_opts *o, struct trace_target *t, size_t nt,
 		     struct inventory *inv)
 {
@@ -353,6 +425,8 @@ static int run_trace(struct trace_opts *o, struct trace_target *t, size_t nt,
 		trace_expect(inv, o, &t[i].dst, &t[i].exp);
 	for (i = 0; i < inv->n_wg && lo.n_wg < LOADER_MAX_TC; i++)
 		lo.wg_ifindex[lo.n_wg++] = inv->wg[i].ifindex;
+	if (o->pcap)
+		pcap_setup(o, t, nt, inv, &lo);
 	lo.netns_ino = current_netns_ino();
 	drop_reasons_load(&reasons);
 	if (!drop_reasons_find(&reasons, "NO_SOCKET", &o->no_socket_reason))
@@ -361,6 +435,13 @@ static int run_trace(struct trace_opts *o, struct trace_target *t, size_t nt,
 	if (!c.ev) {
 		err = -ENOMEM;
 		goto cleanup;
+	}
+	c.inv = inv;
+	if (o->pcap) {
+		err = trace_pcap_open(&c.pcap, o->pcap, o->snaplen, inv,
+				      &reasons);
+		if (err)
+			goto cleanup;
 	}
 	err = loader_start(&ld, &lo, on_event, &c);
 	if (err)
@@ -458,6 +539,10 @@ static int run_trace(struct trace_opts *o, struct trace_target *t, size_t nt,
 	events = loader_stat(&ld, WGT_STAT_EVENTS);
 	loader_stop(&ld);
 	started = false;
+	err = trace_pcap_close(c.pcap, o->pcap);
+	c.pcap = NULL;
+	if (err)
+		goto cleanup;
 
 	for (i = 0; i < nt; i++) {
 		struct trace_seen s;
@@ -482,6 +567,8 @@ cleanup:
 			sender_close(&snd[i]);
 	if (started)
 		loader_stop(&ld);
+	if (c.pcap)
+		trace_pcap_close(c.pcap, o->pcap);
 	finding_list_free(&fl);
 	drop_reasons_free(&reasons);
 	free(c.ev);

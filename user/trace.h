@@ -55,6 +55,8 @@ struct trace_opts {
 	const char *netns;
 	/* Replies to --send probes are freed as NO_SOCKET: this value, or ~0. */
 	uint32_t no_socket_reason;
+	const char *pcap;		/* --pcap FILE, or NULL */
+	uint32_t snaplen;		/* --snaplen, 0: headers + 128 bytes */
 };
 
 /* Build the expectation for one destination (no BPF attached yet). */
@@ -101,5 +103,18 @@ int trace_report(const struct inventory *inv, const struct loader *ld,
 		 const struct trace_seen *seen, uint64_t events,
 		 uint64_t events_lost, uint64_t events_not_kept,
 		 const struct drop_reasons *reasons, struct finding_list *fl);
+
+/* --pcap (user/trace_pcap.c): the traced packets as one pcapng file. */
+struct trace_pcap;
+#define TRACE_SNAPLEN_MIN 20		/* an IPv4 header */
+uint32_t trace_pcap_kernel_snaplen(uint32_t snaplen);
+int trace_pcap_open(struct trace_pcap **out, const char *path,
+		    uint32_t snaplen, const struct inventory *inv,
+		    const struct drop_reasons *reasons);
+/* Every event, before its packet record: names the hook and the table. */
+void trace_pcap_event(struct trace_pcap *p, const struct wgt_event *e);
+void trace_pcap_packet(struct trace_pcap *p, const struct wgt_pkt *k);
+/* Close the file and say how many packets it holds; 0 or -errno. */
+int trace_pcap_close(struct trace_pcap *p, const char *path);
 
 #endif /* WGT_TRACE_H */

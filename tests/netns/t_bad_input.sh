@@ -38,6 +38,10 @@ trace 10.0.0.1 -t 3601|3601
 trace 10.0.0.1 -n nosuchns-bi|nosuchns-bi
 trace 10.0.0.1 --bogus|bogus
 trace 10.0.0.1 --port 53|port
+trace 10.0.0.1 --pcap @BAD@.pcapng --snaplen 19|19
+trace 10.0.0.1 --pcap @BAD@.pcapng --snaplen 1025|1025
+trace 10.0.0.1 --pcap @BAD@.pcapng --snaplen 60x|60x
+trace 10.0.0.1 --snaplen 100|--pcap
 watch -i|interface
 watch --interval 0|interval
 watch --interval 3601|3601
