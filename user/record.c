@@ -1084,8 +1084,8 @@ static int on_snapshot(struct replay *rp, struct json_object *o, int64_t t,
 		lc->old_err = n[2];
 		lc->new_err = n[3];
 		lc->when = n[4];
-		/* Changes the window saw, not those before it. */
-		if (n[4] * 1000000000LL >= rp->since_ns - 1000000000LL)
+		/* Changes the window saw, not those before it (seconds). */
+		if (rp->since_ns == INT64_MIN || n[4] >= rp->since_ns / 1000000000LL)
 			rp->live.n_changes++;
 	}
 	return 0;
@@ -1334,7 +1334,7 @@ bool record_parse_time(const char *s, int64_t now_ns, int64_t *out)
 		return false;
 	}
 	if (*s || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
-	    sec > 60 || y < 1970)
+	    sec > 60 || y < 1970 || y > 2200)
 		return false;
 	tm.tm_year = y - 1900;
 	tm.tm_mon = mo - 1;
