@@ -173,11 +173,17 @@ count_is() {
 	jq -c 'select(.type == "finding")' "$1"
 	return 1
 }
-rep_ok() { [ "$REP_RC" = 0 ] || { echo "report exited $REP_RC: $(cat "$TMP/rep.err")"; return 1; }; }
+# rep_count ID N: report exited 0 and its findings ID add up to N.
+rep_count() {
+	[ "$REP_RC" = 0 ] || { echo "report exited $REP_RC: $(cat "$TMP/rep.err")"; return 1; }
+	count_is "$TMP/rep.jsonl" "$1" "$2"
+}
+# both_counts FILE: rpf_drop and mtu_drop of FILE are the kernel's deltas.
+both_counts() { count_is "$1" rpf_drop "${rpf:-}" && count_is "$1" mtu_drop "${ff:-}"; }
 check record-report-rpf-count "report's rpf_drop is not the IPReversePathFilter delta (${rpf:-?})" \
-	eval 'rep_ok && count_is "$TMP/rep.jsonl" rpf_drop "$rpf"'
+	rep_count rpf_drop "${rpf:-}"
 check record-report-mtu-count "report's mtu_drop is not the Ip FragFails delta (${ff:-?})" \
-	eval 'rep_ok && count_is "$TMP/rep.jsonl" mtu_drop "$ff"'
+	rep_count mtu_drop "${ff:-}"
 
 # The live watch's final findings (after its last status line) and report's,
 # compared on what watch prints but the rate (a per-interval figure).
@@ -194,6 +200,7 @@ same_as_live() {
 }
 check record-report-equals-live "report does not print the findings the live watch printed at its end" same_as_live
 # The way back of the spoofed source goes into the tunnel: said offline too.
+# shellcheck disable=SC2016 # jq's own variables
 check record-report-rpf-details "report's rpf_drop lacks the flow or the route back via $WG" \
 	jq -e -s --arg wg "$WG" 'any(.[]; .finding == "rpf_drop" and .interface == "lan0" and
 		.example.src == "10.50.0.77" and .example.dst == "10.99.0.2" and
@@ -240,7 +247,7 @@ damaged_error() {	# RC ERRFILE NAME
 check record-truncated-error "a truncated record is no clear error (status 1, file, line)" \
 	damaged_error "$T_RC" "$TMP/trunc.err" "$TMP/trunc.gz"
 check record-truncated-findings "a truncated record does not report the drops before the cut" \
-	eval 'count_is "$TMP/trunc.jsonl" rpf_drop "$rpf" && count_is "$TMP/trunc.jsonl" mtu_drop "$ff"'
+	both_counts "$TMP/trunc.jsonl"
 
 # Corrupted: a line in the middle, after the drops, replaced by garbage.
 zcat "$REC" >"$TMP/plain.jsonl"
@@ -259,7 +266,7 @@ corrupt_error() {
 }
 check record-corrupted-error "a corrupted line is no clear error naming it" corrupt_error
 check record-corrupted-findings "a corrupted record does not report the drops before the damage" \
-	eval 'count_is "$TMP/corrupt.jsonl" rpf_drop "$rpf" && count_is "$TMP/corrupt.jsonl" mtu_drop "$ff"'
+	both_counts "$TMP/corrupt.jsonl"
 
 newer_refused() {
 	local out rc

@@ -351,6 +351,42 @@ static void truncated_stream(void **state)
 	replay_free(&rp);
 }
 
+/* Bytes flipped inside the compressed data: zlib's check fails, named. */
+static void corrupted_stream(void **state)
+{
+	char text[8192] = "", line[512], path[256], err[512];
+	struct replay rp;
+	struct stat st;
+	FILE *f;
+	long t;
+	int i;
+
+	(void)state;
+	header(line, sizeof(line), RECORD_FORMAT, "r");
+	append(text, sizeof(text), line);
+	append(text, sizeof(text), INV);
+	for (t = 100; t < 1500; t += 100) {
+		snap(line, sizeof(line), t, 9);
+		append(text, sizeof(text), line);
+	}
+	path_of(path, sizeof(path), "flipped.jsonl.gz");
+	write_gz(path, text);
+	assert_int_equal(stat(path, &st), 0);
+	f = fopen(path, "r+b");
+	assert_non_null(f);
+	for (i = 0; i < 8; i++) {
+		assert_int_equal(fseek(f, st.st_size - 40 + i, SEEK_SET), 0);
+		assert_int_not_equal(fputc(0x55 ^ i, f), EOF);
+	}
+	fclose(f);
+
+	assert_int_equal(replay_init(&rp, NULL, INT64_MIN, INT64_MAX), 0);
+	assert_int_equal(replay_file(&rp, path, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, path));
+	assert_non_null(strstr(err, ": line "));
+	replay_free(&rp);
+}
+
 static void corrupted_line(void **state)
 {
 	char text[4096] = "", line[512], path[256], err[512];
@@ -474,6 +510,7 @@ int main(void)
 		cmocka_unit_test(window_and_runs),
 		cmocka_unit_test(other_format_refused),
 		cmocka_unit_test(truncated_stream),
+		cmocka_unit_test(corrupted_stream),
 		cmocka_unit_test(corrupted_line),
 		cmocka_unit_test(rotation),
 		cmocka_unit_test(times_and_sizes),
