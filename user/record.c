@@ -14,6 +14,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <libgen.h>
+#include <sys/stat.h>
 #include <arpa/inet.h>
 #include <sys/utsname.h>
 #include <json-c/json.h>
@@ -164,6 +166,26 @@ static int open_file(struct record *r)
 	if (!err && gzflush(r->gz, Z_SYNC_FLUSH) != Z_OK)
 		err = -EIO;
 	return err;
+}
+
+int record_check_path(const char *path)
+{
+	char copy[PATH_MAX];
+	struct stat st;
+
+	if (!stat(path, &st) && S_ISDIR(st.st_mode)) {
+		wgt_err("--record %s: is a folder; give a file name", path);
+		return -EISDIR;
+	}
+	snprintf(copy, sizeof(copy), "%s", path);
+	if (access(dirname(copy), W_OK)) {
+		int err = -errno;
+
+		wgt_err("--record %s: its folder is not writable (%s)", path,
+			strerror(-err));
+		return err;
+	}
+	return 0;
 }
 
 int record_open(struct record **out, const struct record_opts *o,

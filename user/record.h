@@ -50,6 +50,11 @@ struct record_opts {
 struct record;
 
 /*
+ * Before anything is attached: can path be written (its folder exists and
+ * is writable, path is no folder)? 0, or -errno with a message printed.
+ */
+int record_check_path(const char *path);
+/*
  * Create path (an existing record set is rotated away first, never
  * overwritten) and write the header. 0 or -errno.
  */

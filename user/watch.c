@@ -481,6 +481,9 @@ int cmd_watch(int argc, char **argv)
 	err = parse_args(argc, argv, &o);
 	if (err)
 		return err > 0 ? 0 : err;
+	/* Refused now, not after attaching: the record is why they ran. */
+	if (o.rec.path && record_check_path(o.rec.path))
+		return -WGT_EUSAGE;
 	err = cmd_need_bpf("watch");
 	if (err)
 		return err;

@@ -92,6 +92,8 @@ watch --record-keep 101|101
 export --record-max-size 65G|65G
 export --record-keep x|--record-keep
 export --record|record
+watch --record /nonexistent-bi/rec.gz|/nonexistent-bi
+export --record /tmp|/tmp
 TABLE
 )
 # Two more checks after the table: nothing attached, no state left.
