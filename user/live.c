@@ -664,7 +664,7 @@ static int add_route_changes(struct live *l, struct finding_list *out)
 /* Traffic queued for a peer whose last handshake is long gone. */
 static int add_stale(struct live *l, struct finding_list *out)
 {
-	time_t now = time(NULL);
+	time_t now = l->now ? l->now : time(NULL);
 	size_t i, j, slot = 0, total = 0;
 	struct finding *f;
 

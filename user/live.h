@@ -101,6 +101,9 @@ struct live {
 	int (*route_get)(void *ctx, const struct route_query *q,
 			 struct route_answer *a);
 	void *route_ctx;
+	/* The time handshake ages are taken at: 0 is now; `report` sets the
+	 * time of the record's last snapshot in the window. */
+	time_t now;
 };
 
 int live_init(struct live *l, struct loader *ld, struct inventory *inv,

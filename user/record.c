@@ -35,6 +35,14 @@ struct record {
 	char run[64];
 	struct json_object *header;
 	uint64_t written;	/* uncompressed bytes in this file */
+	/*
+	 * Peers' tx bytes and handshake times as last written, by slot (the
+	 * order of the inventory's devices and peers): stale_handshake needs
+	 * them, and only the peers that changed are written again.
+	 */
+	struct { uint64_t tx; int64_t hs; } *peers;
+	size_t n_peers;
+	bool all_peers;		/* a new file or inventory: write every peer */
 	const struct loader *ld;
 };
 
@@ -156,6 +164,7 @@ static int open_file(struct record *r)
 	if (!r->gz)
 		return errno ? -errno : -ENOMEM;
 	r->written = 0;
+	r->all_peers = true;
 	h = json_object_get(r->header);
 	/* Each file starts with the time it was opened; the run id links them. */
 	json_object_object_add(h, "t", json_object_new_int64(wall_ns()));
@@ -408,10 +417,51 @@ int record_inventory(struct record *r, const struct inventory *inv)
 		json_object_put(o);
 		return -ENOMEM;
 	}
+	r->all_peers = true;
 	err = write_obj(r, o);
 	if (!err && gzflush(r->gz, Z_SYNC_FLUSH) != Z_OK)
 		err = -EIO;
 	return err ?: maybe_rotate(r);
+}
+
+/* Peers whose tx bytes or handshake changed since the last snapshot. */
+static struct json_object *peers_json(struct record *r,
+				      const struct inventory *inv)
+{
+	struct json_object *a = json_object_new_array();
+	size_t i, j, slot = 0, total = 0;
+	bool all = r->all_peers;
+
+	for (i = 0; i < inv->n_wg; i++)
+		total += inv->wg[i].n_peers;
+	if (total != r->n_peers) {
+		free(r->peers);
+		r->peers = calloc(total ? total : 1, sizeof(*r->peers));
+		r->n_peers = r->peers ? total : 0;
+		all = true;
+	}
+	for (i = 0; r->peers && i < inv->n_wg; i++) {
+		const struct wg_device_info *d = &inv->wg[i];
+
+		for (j = 0; j < d->n_peers; j++, slot++) {
+			const struct wg_peer_info *p = &d->peers[j];
+			struct json_object *o;
+
+			if (!all && r->peers[slot].tx == p->tx_bytes &&
+			    r->peers[slot].hs == p->last_handshake_sec)
+				continue;
+			r->peers[slot].tx = p->tx_bytes;
+			r->peers[slot].hs = p->last_handshake_sec;
+			o = json_object_new_object();
+			add_i64(o, "ifindex", d->ifindex);
+			add_key(o, "pubkey", p->pubkey);
+			add_u64(o, "tx", p->tx_bytes);
+			add_i64(o, "handshake", p->last_handshake_sec);
+			json_object_array_add(a, o);
+		}
+	}
+	r->all_peers = false;
+	return a;
 }
 
 int record_snapshot(struct record *r, struct live *l, uint64_t events_lost)
@@ -464,6 +514,8 @@ int record_snapshot(struct record *r, struct live *l, uint64_t events_lost)
 		json_object_array_add(cs, e);
 	}
 	json_object_object_add(o, "route_changes", cs);
+	if (l->inv)
+		json_object_object_add(o, "peers", peers_json(r, l->inv));
 	err = write_obj(r, o);
 	if (!err && gzflush(r->gz, Z_SYNC_FLUSH) != Z_OK)
 		err = -EIO;
@@ -481,6 +533,7 @@ int record_close(struct record *r)
 	json_object_put(r->header);
 	free(r->last_inv);
 	free(r->last_cmp);
+	free(r->peers);
 	free(r->path);
 	free(r);
 	return err;
@@ -659,6 +712,7 @@ void replay_free(struct replay *rp)
 	free(rp->base);
 	free(rp->cur);
 	free(rp->acc);
+	free(rp->prev_tx);
 	live_free(&rp->live);
 	memset(rp, 0, sizeof(*rp));
 }
@@ -733,6 +787,7 @@ static int on_header(struct replay *rp, struct json_object *o, char *err,
 		}
 		copy_str(rp->run, sizeof(rp->run), run);
 		rp->live.n_changes = 0;
+		rp->peers_seen = false;
 	}
 	if (json_object_object_get_ex(o, "modes", &modes) &&
 	    json_object_is_type(modes, json_type_object)) {
@@ -912,6 +967,46 @@ static bool in_window(const struct replay *rp, int64_t t)
 	return t >= rp->since_ns && t <= rp->until_ns;
 }
 
+static struct wg_peer_info *same_peer(const struct wg_device_info *d,
+				      size_t hint, const uint8_t *key)
+{
+	size_t j;
+
+	if (hint < d->n_peers && !memcmp(d->peers[hint].pubkey, key, WG_KEY_LEN_RAW))
+		return &d->peers[hint];
+	for (j = 0; j < d->n_peers; j++)
+		if (!memcmp(d->peers[j].pubkey, key, WG_KEY_LEN_RAW))
+			return &d->peers[j];
+	return NULL;
+}
+
+/*
+ * A new configuration keeps the peers' traffic and handshake state of the
+ * old one (the record writes those only when they change), as watch's
+ * reread of a device does. Peers mostly keep their place: tried first.
+ */
+static void carry_peer_state(const struct inventory *old, struct inventory *inv)
+{
+	size_t i, k, j;
+
+	for (i = 0; i < inv->n_wg; i++) {
+		struct wg_device_info *d = &inv->wg[i];
+		const struct wg_device_info *o = NULL;
+
+		for (k = 0; k < old->n_wg && !o; k++)
+			if (old->wg[k].ifindex == d->ifindex)
+				o = &old->wg[k];
+		for (j = 0; o && j < d->n_peers; j++) {
+			const struct wg_peer_info *p = same_peer(o, j, d->peers[j].pubkey);
+
+			if (p) {
+				d->peers[j].tx_bytes = p->tx_bytes;
+				d->peers[j].last_handshake_sec = p->last_handshake_sec;
+			}
+		}
+	}
+}
+
 static int on_inventory(struct replay *rp, struct json_object *o, int64_t t,
 			char *err, size_t errlen)
 {
@@ -928,8 +1023,10 @@ static int on_inventory(struct replay *rp, struct json_object *o, int64_t t,
 		inventory_free(&inv);
 		return 0;
 	}
-	if (rp->have_inv)
+	if (rp->have_inv) {
+		carry_peer_state(&rp->inv, &inv);
 		inventory_free(&rp->inv);
+	}
 	rp->inv = inv;
 	rp->have_inv = true;
 	live_remember_names(&rp->live);
@@ -1019,6 +1116,69 @@ static int on_event(struct replay *rp, struct json_object *o, int64_t t,
 	return 0;
 }
 
+/*
+ * Peers' tx bytes and handshake times: what they were at the snapshot
+ * before (prev_tx, as watch keeps it between two reports) and now.
+ */
+static int on_peers(struct replay *rp, struct json_object *o, int64_t t,
+		    char *err, size_t errlen)
+{
+	struct json_object *ps;
+	size_t i, j, k, slot = 0, total = 0;
+
+	if (!json_object_object_get_ex(o, "peers", &ps))
+		return 0;
+	if (!json_object_is_type(ps, json_type_array)) {
+		snprintf(err, errlen, "field \"peers\" is not a list");
+		return -EINVAL;
+	}
+	for (i = 0; i < rp->inv.n_wg; i++)
+		total += rp->inv.wg[i].n_peers;
+	free(rp->prev_tx);
+	rp->prev_tx = NULL;
+	rp->n_prev_tx = 0;
+	/* The first snapshot of a run has nothing to compare with, as
+	 * watch's first report has not. */
+	if (rp->peers_seen) {
+		rp->prev_tx = calloc(total ? total : 1, sizeof(*rp->prev_tx));
+		rp->n_prev_tx = rp->prev_tx ? total : 0;
+	}
+	rp->peers_seen = true;
+	for (i = 0; rp->prev_tx && i < rp->inv.n_wg; i++)
+		for (j = 0; j < rp->inv.wg[i].n_peers; j++)
+			rp->prev_tx[slot++] = rp->inv.wg[i].peers[j].tx_bytes;
+	for (k = 0; k < json_object_array_length(ps); k++) {
+		struct json_object *p = json_object_array_get_idx(ps, k);
+		uint8_t key[WG_KEY_LEN_RAW];
+		int64_t ifindex = 0, hs = 0;
+		uint64_t tx = 0;
+		bool found;
+
+		if (!json_object_is_type(p, json_type_object) ||
+		    !get_i64(p, "ifindex", true, &ifindex, err, errlen) ||
+		    !get_u64(p, "tx", false, &tx, err, errlen) ||
+		    !get_i64(p, "handshake", false, &hs, err, errlen) ||
+		    !get_key(p, "pubkey", key, &found, err, errlen)) {
+			if (!err[0])
+				snprintf(err, errlen, "a peer of a snapshot is not an object");
+			return -EINVAL;
+		}
+		for (i = 0; i < rp->inv.n_wg; i++) {
+			struct wg_device_info *d = &rp->inv.wg[i];
+
+			if (d->ifindex != ifindex)
+				continue;
+			for (j = 0; j < d->n_peers; j++)
+				if (!memcmp(d->peers[j].pubkey, key, WG_KEY_LEN_RAW)) {
+					d->peers[j].tx_bytes = tx;
+					d->peers[j].last_handshake_sec = hs;
+				}
+		}
+	}
+	rp->live.now = t / 1000000000LL;
+	return 0;
+}
+
 static int on_snapshot(struct replay *rp, struct json_object *o, int64_t t,
 		       char *err, size_t errlen)
 {
@@ -1075,6 +1235,12 @@ static int on_snapshot(struct replay *rp, struct json_object *o, int64_t t,
 			le->rate = json_object_get_double(rate);
 	}
 	rp->snapshots++;
+	if (t <= rp->until_ns) {
+		int ret = on_peers(rp, o, t, err, errlen);
+
+		if (ret)
+			return ret;
+	}
 	if (!in_window(rp, t))
 		return 0;
 	if (rp->first_ns < 0)
@@ -1300,6 +1466,18 @@ int replay_findings(struct replay *rp, struct finding_list *out)
 	}
 	l->route_get = rev_route;
 	l->route_ctx = rp;
+	/* stale_handshake compares with the snapshot before the last. */
+	free(l->prev_tx);
+	l->prev_tx = NULL;
+	l->n_prev_tx = 0;
+	if (rp->prev_tx) {
+		l->prev_tx = calloc(rp->n_prev_tx ? rp->n_prev_tx : 1,
+				    sizeof(*l->prev_tx));
+		if (!l->prev_tx)
+			return -ENOMEM;
+		memcpy(l->prev_tx, rp->prev_tx, rp->n_prev_tx * sizeof(*l->prev_tx));
+		l->n_prev_tx = rp->n_prev_tx;
+	}
 	return live_findings(l, out);
 }
 

@@ -10,7 +10,8 @@
  *              start of every file and whenever the configuration changed
  *   event      one sample the kernel sent (an example flow of a verdict)
  *   snapshot   the counters after a refresh (cumulative since attach),
- *              route changes seen, the names of kernel drop sites
+ *              route changes seen, the names of kernel drop sites, the
+ *              peers whose tx bytes or handshake time changed
  *
  * The reader rebuilds a struct live from these lines and hands it to
  * live_findings(), so `report` and `watch` share one verdict logic.
@@ -98,6 +99,10 @@ struct replay {
 	 * at its end (cur), and folded from earlier runs (acc). */
 	uint64_t *base, *cur, *acc;
 	char run[64];			/* run id of the current header */
+	/* Peers' tx bytes at the snapshot before the last (live.prev_tx). */
+	uint64_t *prev_tx;
+	size_t n_prev_tx;
+	bool peers_seen;		/* a snapshot of this run had peers */
 	/* Reverse routes of rp_filter samples as the gateway answered them. */
 	struct {
 		struct wgt_addr src;

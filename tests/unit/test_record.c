@@ -186,6 +186,9 @@ static void round_trip(void **state)
 	assert_int_equal(record_inventory(r, &inv), 0);
 	mtu_sample(&e);
 	assert_int_equal(record_event(r, &e), 0);
+	l.inv = &inv;
+	inv.wg[0].peers[0].tx_bytes = 4242;
+	inv.wg[0].peers[0].last_handshake_sec = 1796612000;
 	l.n = 1;
 	l.e[0].key = k;
 	l.e[0].packets = 20;
@@ -213,6 +216,8 @@ static void round_trip(void **state)
 	assert_string_equal(rp.inv.wg[0].peers[0].pubkey_b64, KEY);
 	assert_int_equal(rp.inv.wg[0].peers[0].n_allowed, 1);
 	assert_int_equal(rp.inv.wg[0].peers[0].allowed[0].len, 24);
+	assert_int_equal(rp.inv.wg[0].peers[0].tx_bytes, 4242);
+	assert_int_equal(rp.inv.wg[0].peers[0].last_handshake_sec, 1796612000);
 
 	assert_int_equal(replay_findings(&rp, &fl), 0);
 	assert_int_equal(fl.n, 1);
@@ -274,6 +279,61 @@ static void window_and_runs(void **state)
 	assert_int_equal(replay_init(&rp, "wg0", INT64_MIN, INT64_MAX), 0);
 	assert_int_equal(replay_file(&rp, path, err, sizeof(err)), 0);
 	assert_int_equal(count_of(&rp, "rpf_drop"), -1);
+	replay_free(&rp);
+}
+
+/* An rp_filter-free snapshot at time t (ns) with the peer's tx and handshake. */
+static void peer_snap(char *buf, size_t len, long long t, unsigned int tx,
+		      long long hs)
+{
+	snprintf(buf, len,
+		 "{\"type\":\"snapshot\",\"t\":%lld,\"entries\":[],\"route_changes\":[],"
+		 "\"peers\":[{\"ifindex\":3,\"pubkey\":\"" KEY "\",\"tx\":%u,"
+		 "\"handshake\":%lld}]}\n", t, tx, hs);
+}
+
+/*
+ * stale_handshake as watch judges it at its last report: the peer sent
+ * since the snapshot before, and its handshake is over 180 s old at the
+ * time of the last snapshot (not the time report runs).
+ */
+static void stale_handshake_replayed(void **state)
+{
+	char text[4096] = "", line[512], path[256], err[512];
+	const long long s = 1000000000LL, t0 = 1796612400LL;
+	struct replay rp;
+
+	(void)state;
+	header(line, sizeof(line), RECORD_FORMAT, "r");
+	append(text, sizeof(text), line);
+	append(text, sizeof(text), INV);
+	peer_snap(line, sizeof(line), t0 * s, 100, t0 - 100);
+	append(text, sizeof(text), line);
+	peer_snap(line, sizeof(line), (t0 + 10) * s, 100, t0 - 100);
+	append(text, sizeof(text), line);
+	/* Sending at t0 + 200; handshake 300 s old then. */
+	peer_snap(line, sizeof(line), (t0 + 200) * s, 400, t0 - 100);
+	append(text, sizeof(text), line);
+	/* Not sending any more at t0 + 210. */
+	peer_snap(line, sizeof(line), (t0 + 210) * s, 400, t0 - 100);
+	append(text, sizeof(text), line);
+	path_of(path, sizeof(path), "stale.jsonl.gz");
+	write_gz(path, text);
+
+	/* Up to t0 + 10: no traffic (and the handshake only 110 s old). */
+	assert_int_equal(replay_init(&rp, NULL, INT64_MIN, (t0 + 10) * s), 0);
+	assert_int_equal(replay_file(&rp, path, err, sizeof(err)), 0);
+	assert_int_equal(count_of(&rp, "stale_handshake"), -1);
+	replay_free(&rp);
+
+	assert_int_equal(replay_init(&rp, NULL, INT64_MIN, (t0 + 200) * s), 0);
+	assert_int_equal(replay_file(&rp, path, err, sizeof(err)), 0);
+	assert_int_equal(count_of(&rp, "stale_handshake"), 1);
+	replay_free(&rp);
+
+	assert_int_equal(replay_init(&rp, NULL, INT64_MIN, INT64_MAX), 0);
+	assert_int_equal(replay_file(&rp, path, err, sizeof(err)), 0);
+	assert_int_equal(count_of(&rp, "stale_handshake"), -1);
 	replay_free(&rp);
 }
 
@@ -508,6 +568,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(round_trip),
 		cmocka_unit_test(window_and_runs),
+		cmocka_unit_test(stale_handshake_replayed),
 		cmocka_unit_test(other_format_refused),
 		cmocka_unit_test(truncated_stream),
 		cmocka_unit_test(corrupted_stream),
