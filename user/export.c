@@ -25,6 +25,7 @@
 #include "common.h"
 #include "live.h"
 #include "metrics.h"
+#include "record.h"
 #include "rtmon.h"
 #include "send.h"
 
@@ -61,6 +62,7 @@ struct export_opts {
 	unsigned int peer_expire_s;
 	struct sockaddr_storage addr;
 	socklen_t addr_len;
+	struct record_opts rec;		/* rec.path NULL: no --record */
 };
 
 /* What the HTTP thread serves: both renderings, swapped under the lock. */
@@ -129,6 +131,14 @@ static void export_usage(FILE *f)
 		"                        interface, no wgtrace_peer_info)\n"
 		"  --peer-expire S       series of a peer removed from the configuration\n"
 		"                        go S seconds later (1-86400, default 300)\n"
+		"  --record FILE         also write every sample, the counters of each\n"
+		"                        interval and the configuration to FILE (gzip'd\n"
+		"                        JSON Lines) for `wgtrace report`; an existing\n"
+		"                        FILE is rotated to FILE.1, never overwritten\n"
+		"  --record-max-size N   rotate FILE at N bytes (64K-64G, suffix K/M/G;\n"
+		"                        default 64M)\n"
+		"  --record-keep N       rotated files kept: FILE.1 ... FILE.N (0-100,\n"
+		"                        default 4)\n"
 		"  -v                    more logging\n"
 		"  -h, --help            this text\n\n"
 		"Examples:\n"
@@ -136,7 +146,9 @@ static void export_usage(FILE *f)
 		"  sudo wgtrace export --listen 0.0.0.0:%d --peer-names /etc/wgtrace/names\n"
 		"  sudo wgtrace export --peer-label none      # 20,000 peers, few series\n"
 		"  sudo wgtrace export --listen none \\\n"
-		"       --textfile /var/lib/prometheus/node-exporter/wgtrace.prom\n",
+		"       --textfile /var/lib/prometheus/node-exporter/wgtrace.prom\n"
+		"  sudo wgtrace export --record /var/lib/wgtrace/gw.jsonl.gz \\\n"
+		"       --record-max-size 256M --record-keep 8\n",
 		EXPORT_DEFAULT_PORT, EXPORT_DEFAULT_PORT);
 }
 
@@ -190,7 +202,8 @@ static bool parse_listen(const char *s, struct sockaddr_storage *ss,
 static int parse_args(int argc, char **argv, struct export_opts *o)
 {
 	enum { O_LISTEN = 256, O_TEXTFILE, O_NAMES, O_INTENT, O_INTERVAL,
-	       O_PEER_LABEL, O_PEER_EXPIRE };
+	       O_PEER_LABEL, O_PEER_EXPIRE, O_RECORD, O_RECORD_MAX,
+	       O_RECORD_KEEP };
 	static const struct option opts[] = {
 		{ "interface", required_argument, NULL, 'i' },
 		{ "netns", required_argument, NULL, 'n' },
@@ -202,13 +215,20 @@ static int parse_args(int argc, char **argv, struct export_opts *o)
 		{ "peer-label", required_argument, NULL, O_PEER_LABEL },
 		{ "peer-expire", required_argument, NULL, O_PEER_EXPIRE },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "record", required_argument, NULL, O_RECORD },
+		{ "record-max-size", required_argument, NULL, O_RECORD_MAX },
+		{ "record-keep", required_argument, NULL, O_RECORD_KEEP },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
+	unsigned long keep;
 	char def[32];
 	int c;
 
 	memset(o, 0, sizeof(*o));
+	o->rec.max_size = RECORD_DEF_MAX_SIZE;
+	o->rec.keep = RECORD_DEF_KEEP;
+	o->rec.command = "export";
 	o->interval_s = 5;
 	o->peer_expire_s = METRICS_PEER_EXPIRE_S;
 	while ((c = getopt_long(argc, argv, "i:n:vh", opts, NULL)) != -1) {
@@ -246,6 +266,26 @@ static int parse_args(int argc, char **argv, struct export_opts *o)
 				return -WGT_EUSAGE;
 			}
 			break;
+		case O_RECORD:
+			if (!optarg[0]) {
+				wgt_err("--record: want a file name");
+				return -WGT_EUSAGE;
+			}
+			o->rec.path = optarg;
+			break;
+		case O_RECORD_MAX:
+			if (!parse_size("--record-max-size", optarg, RECORD_MIN_MAX_SIZE,
+					RECORD_MAX_MAX_SIZE, &o->rec.max_size))
+				return -WGT_EUSAGE;
+			break;
+		case O_RECORD_KEEP:
+			if (!parse_uint_range(optarg, 0, RECORD_MAX_KEEP, &keep)) {
+				wgt_err("--record-keep '%s': want a number from 0 to %d",
+					optarg, RECORD_MAX_KEEP);
+				return -WGT_EUSAGE;
+			}
+			o->rec.keep = keep;
+			break;
 		case 'v':
 			wgt_verbose++;
 			break;
@@ -270,9 +310,11 @@ static int parse_args(int argc, char **argv, struct export_opts *o)
 		wgt_err("give --peer-names or --intent, not both (both are intent files)");
 		return -WGT_EUSAGE;
 	}
+	o->rec.netns = o->netns;
+	o->rec.only_dev = o->dev;
 	if (o->listen && !strcmp(o->listen, "none")) {
-		if (!o->textfile) {
-			wgt_err("--listen none needs --textfile, or there is no output");
+		if (!o->textfile && !o->rec.path) {
+			wgt_err("--listen none needs --textfile or --record, or there is no output");
 			return -WGT_EUSAGE;
 		}
 		return 0;
@@ -556,6 +598,16 @@ static int run_export(const struct export_opts *o, struct inventory *inv,
 			logline("info", "hook %s mode %s", loader_fact_name(i),
 				wgt_mode_name(ld.mode[i]));
 
+	if (o->rec.path) {
+		err = record_open(&l.rec, &o->rec, &ld);
+		if (!err)
+			err = record_inventory(l.rec, inv);
+		if (err) {
+			logline("error", "cannot write the record %s: %s", o->rec.path,
+				strerror(-err));
+			goto cleanup;
+		}
+	}
 	snapshot_take(snap, &m, &l, start_time);
 	logline("info", "ready; %zu WireGuard devices", inv->n_wg);
 
@@ -594,6 +646,8 @@ static int run_export(const struct export_opts *o, struct inventory *inv,
 			links = 1;
 		}
 		live_recheck(&l);
+		if (l.rec_err)
+			break;
 		if (!links && monotonic_ns() < next_tick)
 			continue;
 		if (!inventory_load(&fresh, o->dev)) {
@@ -601,6 +655,8 @@ static int run_export(const struct export_opts *o, struct inventory *inv,
 			*inv = fresh;
 			l.inv = inv;
 			live_remember_names(&l);
+			if (l.rec && !l.rec_err)
+				l.rec_err = record_inventory(l.rec, inv);
 			err = loader_sync(&ld, inv);
 			if (err)
 				logline("error", "following the WireGuard devices: %s",
@@ -623,6 +679,9 @@ static int run_export(const struct export_opts *o, struct inventory *inv,
 			finding_list_free(&fl);
 		}
 		metrics_update(&m, &l);
+		if (l.rec && !l.rec_err)
+			l.rec_err = record_snapshot(l.rec, &l,
+						    loader_stat(&ld, WGT_STAT_EVENTS_LOST));
 		snapshot_take(snap, &m, &l, start_time);
 		if (o->textfile) {
 			pthread_mutex_lock(&snap->lock);
@@ -634,8 +693,27 @@ static int run_export(const struct export_opts *o, struct inventory *inv,
 			err = 0;
 		}
 	}
+	/* The record ends with the counts up to now, as watch's final report. */
+	if (l.rec && !l.rec_err) {
+		loader_poll(&ld, 0);
+		if (!live_refresh(&l, false))
+			l.rec_err = record_snapshot(l.rec, &l,
+						    loader_stat(&ld, WGT_STAT_EVENTS_LOST));
+	}
 	logline("info", "stopping; %llu scrapes served", (unsigned long long)snap->scrapes);
 cleanup:
+	if (l.rec) {
+		int rerr = record_close(l.rec);
+
+		l.rec_err = l.rec_err ?: rerr;
+		l.rec = NULL;
+	}
+	/* A record cut short is a failed run: the SRE relies on it later. */
+	if (l.rec_err && !err) {
+		logline("error", "writing the record %s failed: %s", o->rec.path,
+			strerror(-l.rec_err));
+		err = l.rec_err;
+	}
 	rtmon_close(mon);
 	if (started)
 		loader_stop(&ld);
@@ -662,6 +740,9 @@ int cmd_export(int argc, char **argv)
 	err = parse_args(argc, argv, &o);
 	if (err)
 		return err > 0 ? 0 : err;
+	/* Refused now, not after attaching: the record is why they ran. */
+	if (o.rec.path && record_check_path(o.rec.path))
+		return -WGT_EUSAGE;
 	err = cmd_need_bpf("export");
 	if (err)
 		return err;

@@ -21,6 +21,7 @@ struct ksym_cache {
 	struct ksym_entry e[KSYM_CACHE_SLOTS];
 	size_t n;
 	size_t next;		/* round-robin replacement when full */
+	bool offline;		/* names only from ksym_cache_add() */
 };
 
 struct ksym_cache *ksym_cache_new(void)
@@ -41,6 +42,33 @@ static struct ksym_entry *cached(struct ksym_cache *c, uint64_t addr)
 		if (c->e[i].addr == addr)
 			return &c->e[i];
 	return NULL;
+}
+
+static struct ksym_entry *slot_for(struct ksym_cache *c)
+{
+	return &c->e[c->n < KSYM_CACHE_SLOTS ? c->n++ : c->next++ % KSYM_CACHE_SLOTS];
+}
+
+void ksym_cache_add(struct ksym_cache *c, uint64_t addr, const char *full)
+{
+	struct ksym_entry *e = cached(c, addr);
+	size_t n = strcspn(full, "+");
+
+	if (!e)
+		e = slot_for(c);
+	memset(e, 0, sizeof(*e));
+	e->addr = addr;
+	snprintf(e->full, sizeof(e->full), "%s", full);
+	/* "0x..." is an address that had no name on the gateway either. */
+	if (strncmp(full, "0x", 2) && n < sizeof(e->name)) {
+		memcpy(e->name, full, n);
+		e->name[n] = '\0';
+	}
+}
+
+void ksym_cache_offline(struct ksym_cache *c)
+{
+	c->offline = true;
 }
 
 /* One kallsyms line: "ffffffff81000000 T _stext [module]". */
@@ -114,7 +142,7 @@ int ksym_resolve(struct ksym_cache *c, const uint64_t *addrs, size_t n)
 		memset(&pending[np], 0, sizeof(pending[np]));
 		pending[np++].addr = addrs[i];
 	}
-	if (!np)
+	if (!np || c->offline)
 		return 0;
 	f = fopen("/proc/kallsyms", "r");
 	if (!f)
@@ -129,8 +157,7 @@ int ksym_resolve(struct ksym_cache *c, const uint64_t *addrs, size_t n)
 	}
 	fclose(f);
 	for (j = 0; j < np; j++) {
-		struct ksym_entry *e = &c->e[c->n < KSYM_CACHE_SLOTS ? c->n++ :
-					     c->next++ % KSYM_CACHE_SLOTS];
+		struct ksym_entry *e = slot_for(c);
 
 		*e = pending[j];
 		if (e->name[0])

@@ -16,6 +16,13 @@ struct ksym_cache;
 
 struct ksym_cache *ksym_cache_new(void);
 void ksym_cache_free(struct ksym_cache *c);
+/*
+ * A name known from elsewhere (a record): "ip_error+0x5e" for addr. After
+ * ksym_cache_offline() the cache never reads this machine's kallsyms, whose
+ * addresses belong to another kernel: unknown addresses stay unnamed.
+ */
+void ksym_cache_add(struct ksym_cache *c, uint64_t addr, const char *full);
+void ksym_cache_offline(struct ksym_cache *c);
 /* Resolve every address not cached yet; 0 or -errno. */
 int ksym_resolve(struct ksym_cache *c, const uint64_t *addrs, size_t n);
 /* "ip_error+0x5e", or NULL when not resolved (call ksym_resolve first). */

@@ -10,6 +10,7 @@
 #include "live.h"
 #include "snmp.h"
 #include "path.h"
+#include "record.h"
 #include "wgtrace.skel.h"
 #include "send.h"
 #include "verdict.h"
@@ -84,6 +85,8 @@ int live_on_event(void *ctx, void *data, size_t len)
 
 	if (len < sizeof(*e) || e->type != WGT_EV_SAMPLE || !l->e)
 		return 0;
+	if (l->rec && !l->rec_err)
+		l->rec_err = record_event(l->rec, e);
 	sample_key(e, &k);
 	le = entry_for(l, &k);
 	if (le) {
@@ -533,7 +536,8 @@ static void describe(const struct live *l, const struct live_entry *le,
 			 live_ifname(l, le->key.ifindex, b, sizeof(b)));
 		if (!le->has_sample)
 			break;
-		if (!route_get(&q, &ans) && !ans.err)
+		if (!(l->route_get ? l->route_get(l->route_ctx, &q, &ans) :
+		      route_get(&q, &ans)) && !ans.err)
 			snprintf(f->actual, sizeof(f->actual),
 				 "route back to %s goes via %s (rp_filter=%d)",
 				 addr_fmt(&src, a, sizeof(a)),
@@ -689,7 +693,7 @@ static int add_route_changes(struct live *l, struct finding_list *out)
 /* Traffic queued for a peer whose last handshake is long gone. */
 static int add_stale(struct live *l, struct finding_list *out)
 {
-	time_t now = time(NULL);
+	time_t now = l->now ? l->now : time(NULL);
 	size_t i, j, slot = 0, total = 0;
 	struct finding *f;
 

@@ -25,6 +25,8 @@
 #define STALE_HANDSHAKE_S	180	/* WireGuard's REJECT_AFTER_TIME */
 #define LIVE_MAX_NAMES		64	/* devices remembered after deletion */
 
+struct record;
+
 struct live_entry {
 	struct wgt_count_key key;
 	uint64_t packets, bytes;	/* since wgtrace attached, less stale */
@@ -90,6 +92,21 @@ struct live {
 	/* tx bytes per peer at the previous refresh, for stale_handshake */
 	uint64_t *prev_tx;
 	size_t n_prev_tx;
+	/* --record: every sample is written there too; the first write
+	 * error is kept for the loop to report. */
+	struct record *rec;
+	int rec_err;
+	/*
+	 * Where a finding's text asks the kernel for a route (the way back
+	 * of an rp_filter drop): route_get() when NULL; `report` answers
+	 * from the record instead, the gateway being elsewhere.
+	 */
+	int (*route_get)(void *ctx, const struct route_query *q,
+			 struct route_answer *a);
+	void *route_ctx;
+	/* The time handshake ages are taken at: 0 is now; `report` sets the
+	 * time of the record's last snapshot in the window. */
+	time_t now;
 };
 
 int live_init(struct live *l, struct loader *ld, struct inventory *inv,

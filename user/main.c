@@ -14,6 +14,7 @@ static const struct {
 } commands[] = {
 	{ "watch", cmd_watch, "Live report of wrong turns and drops, worst first" },
 	{ "export", cmd_export, "Serve drop and wrong-turn counters to Prometheus" },
+	{ "report", cmd_report, "Print watch's report for a window of a --record file, offline" },
 	{ "trace", cmd_trace, "Trace where packets to one destination go, and why" },
 	{ "check", cmd_check, "Audit WireGuard, routes and sysctls for wrong turns (CI-friendly)" },
 	{ "inventory", cmd_inventory, "Show the routing and WireGuard configuration as wgtrace reads it" },

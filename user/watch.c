@@ -15,6 +15,7 @@
 #include "common.h"
 #include "live.h"
 #include "output.h"
+#include "record.h"
 #include "rtmon.h"
 #include "send.h"
 #include "verdict.h"
@@ -27,6 +28,7 @@ struct watch_opts {
 	unsigned int duration_s;	/* 0: until interrupted */
 	bool json;
 	bool tty;
+	struct record_opts rec;		/* rec.path NULL: no --record */
 };
 
 static volatile sig_atomic_t exiting;
@@ -55,17 +57,28 @@ static void watch_usage(FILE *f)
 		"  --duration S         stop after S seconds (default: until Ctrl-C)\n"
 		"  --json               JSON Lines: \"status\" and \"finding\" objects per\n"
 		"                       interval, a \"summary\" at the end\n"
+		"  --record FILE        also write every sample, the counters of each\n"
+		"                       interval and the configuration to FILE (gzip'd\n"
+		"                       JSON Lines) for `wgtrace report`; an existing\n"
+		"                       FILE is rotated to FILE.1, never overwritten\n"
+		"  --record-max-size N  rotate FILE at N bytes (64K-64G, suffix K/M/G;\n"
+		"                       default 64M)\n"
+		"  --record-keep N      rotated files kept: FILE.1 ... FILE.N (0-100,\n"
+		"                       default 4)\n"
 		"  -v                   say which hooks were chosen and why\n"
 		"  -h, --help           this text\n\n"
 		"Examples:\n"
 		"  sudo wgtrace watch\n"
 		"  sudo wgtrace watch -n gw --duration 60 --json > findings.jsonl\n"
-		"  sudo wgtrace watch -i wg0 --intent /etc/wgtrace/intent\n");
+		"  sudo wgtrace watch -i wg0 --intent /etc/wgtrace/intent\n"
+		"  sudo wgtrace watch --record /var/lib/wgtrace/gw.jsonl.gz\n"
+		"  wgtrace report /var/lib/wgtrace/gw.jsonl.gz --since -2h\n");
 }
 
 static int parse_args(int argc, char **argv, struct watch_opts *o)
 {
-	enum { O_INTENT = 256, O_INTERVAL, O_DURATION, O_JSON };
+	enum { O_INTENT = 256, O_INTERVAL, O_DURATION, O_JSON, O_RECORD,
+	       O_RECORD_MAX, O_RECORD_KEEP };
 	static const struct option opts[] = {
 		{ "interface", required_argument, NULL, 'i' },
 		{ "netns", required_argument, NULL, 'n' },
@@ -73,13 +86,20 @@ static int parse_args(int argc, char **argv, struct watch_opts *o)
 		{ "interval", required_argument, NULL, O_INTERVAL },
 		{ "duration", required_argument, NULL, O_DURATION },
 		{ "json", no_argument, NULL, O_JSON },
+		{ "record", required_argument, NULL, O_RECORD },
+		{ "record-max-size", required_argument, NULL, O_RECORD_MAX },
+		{ "record-keep", required_argument, NULL, O_RECORD_KEEP },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
+	unsigned long keep;
 	int c;
 
 	memset(o, 0, sizeof(*o));
+	o->rec.max_size = RECORD_DEF_MAX_SIZE;
+	o->rec.keep = RECORD_DEF_KEEP;
+	o->rec.command = "watch";
 	while ((c = getopt_long(argc, argv, "i:n:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
@@ -103,6 +123,26 @@ static int parse_args(int argc, char **argv, struct watch_opts *o)
 		case O_JSON:
 			o->json = true;
 			break;
+		case O_RECORD:
+			if (!optarg[0]) {
+				wgt_err("--record: want a file name");
+				return -WGT_EUSAGE;
+			}
+			o->rec.path = optarg;
+			break;
+		case O_RECORD_MAX:
+			if (!parse_size("--record-max-size", optarg, RECORD_MIN_MAX_SIZE,
+					RECORD_MAX_MAX_SIZE, &o->rec.max_size))
+				return -WGT_EUSAGE;
+			break;
+		case O_RECORD_KEEP:
+			if (!parse_uint_range(optarg, 0, RECORD_MAX_KEEP, &keep)) {
+				wgt_err("--record-keep '%s': want a number from 0 to %d",
+					optarg, RECORD_MAX_KEEP);
+				return -WGT_EUSAGE;
+			}
+			o->rec.keep = keep;
+			break;
 		case 'v':
 			wgt_verbose++;
 			break;
@@ -118,6 +158,8 @@ static int parse_args(int argc, char **argv, struct watch_opts *o)
 		wgt_err("watch takes no arguments, got '%s'", argv[optind]);
 		return -WGT_EUSAGE;
 	}
+	o->rec.netns = o->netns;
+	o->rec.only_dev = o->dev;
 	o->tty = !o->json && isatty(STDOUT_FILENO);
 	if (!o->interval_s)
 		o->interval_s = o->tty ? 2 : 10;
@@ -271,6 +313,8 @@ static int reload_inventory(struct live *l, struct inventory *inv,
 	*inv = fresh;
 	l->inv = inv;
 	live_remember_names(l);
+	if (l->rec && !l->rec_err)
+		l->rec_err = record_inventory(l->rec, inv);
 	/* Devices and peers come and go: keep the kernel side in step. */
 	return loader_sync(l->ld, inv);
 }
@@ -304,6 +348,16 @@ static int run_watch(const struct watch_opts *o, struct inventory *inv,
 	if (err) {
 		wgt_err("cannot start watching: %s", strerror(-err));
 		goto cleanup;
+	}
+	if (o->rec.path) {
+		err = record_open(&l.rec, &o->rec, &ld);
+		if (!err)
+			err = record_inventory(l.rec, inv);
+		if (err) {
+			wgt_err("cannot write the record %s: %s", o->rec.path,
+				strerror(-err));
+			goto cleanup;
+		}
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -344,6 +398,8 @@ static int run_watch(const struct watch_opts *o, struct inventory *inv,
 				wgt_dbg(1, "inventory reload failed; keeping the last one");
 		}
 		live_recheck(&l);
+		if (l.rec_err)
+			break;
 		if (monotonic_ns() < next_tick)
 			continue;
 		/* The final report follows at once: do not print it twice. */
@@ -363,6 +419,8 @@ static int run_watch(const struct watch_opts *o, struct inventory *inv,
 			goto cleanup;
 		}
 		lost = loader_stat(&ld, WGT_STAT_EVENTS_LOST);
+		if (l.rec && !l.rec_err)
+			l.rec_err = record_snapshot(l.rec, &l, lost);
 		render(o, &l, &fl, start, lost, false);
 	}
 	/* The final word: counts up to now, then detach. */
@@ -373,6 +431,8 @@ static int run_watch(const struct watch_opts *o, struct inventory *inv,
 	if (!err)
 		err = live_findings(&l, &fl);
 	lost = loader_stat(&ld, WGT_STAT_EVENTS_LOST);
+	if (!err && l.rec && !l.rec_err)
+		l.rec_err = record_snapshot(l.rec, &l, lost);
 	if (!err) {
 		if (o->json) {
 			struct finding_counts fc;
@@ -390,6 +450,18 @@ static int run_watch(const struct watch_opts *o, struct inventory *inv,
 		}
 	}
 cleanup:
+	if (l.rec) {
+		int rerr = record_close(l.rec);
+
+		l.rec_err = l.rec_err ?: rerr;
+		l.rec = NULL;
+	}
+	/* A record cut short is a failed run: the SRE relies on it later. */
+	if (l.rec_err && !err) {
+		wgt_err("writing the record %s failed: %s", o->rec.path,
+			strerror(-l.rec_err));
+		err = l.rec_err;
+	}
 	rtmon_close(mon);
 	finding_list_free(&fl);
 	if (started)
@@ -409,6 +481,9 @@ int cmd_watch(int argc, char **argv)
 	err = parse_args(argc, argv, &o);
 	if (err)
 		return err > 0 ? 0 : err;
+	/* Refused now, not after attaching: the record is why they ran. */
+	if (o.rec.path && record_check_path(o.rec.path))
+		return -WGT_EUSAGE;
 	err = cmd_need_bpf("watch");
 	if (err)
 		return err;

@@ -85,6 +85,19 @@ inventory --bogus|bogus
 inventory -n nosuchns-bi|nosuchns-bi
 watch --json --interval x|interval
 trace 10.0.0.1 --json -c x|count
+report|record file
+report --since yesterday rec.gz|yesterday
+report --since -1h --until -2h rec.gz|--since
+report --until 2026-12-07T03:00:00 rec.gz|2026-12-07T03:00:00
+report --bogus rec.gz|bogus
+watch --record-max-size 1|--record-max-size
+watch --record-max-size 12X|12X
+watch --record-keep 101|101
+export --record-max-size 65G|65G
+export --record-keep x|--record-keep
+export --record|record
+watch --record /nonexistent-bi/rec.gz|/nonexistent-bi
+export --record /tmp|/tmp
 TABLE
 )
 # Two more checks after the table: nothing attached, no state left.
