@@ -16,6 +16,15 @@
 #include "verdict.h"
 #include "wg_inventory.h"
 
+int live_alloc(struct live *l)
+{
+	if (!l->e)
+		l->e = calloc(LIVE_MAX_ENTRIES, sizeof(*l->e));
+	if (!l->index)
+		l->index = calloc(LIVE_INDEX_SLOTS, sizeof(*l->index));
+	return l->e && l->index ? 0 : -ENOMEM;
+}
+
 /* FNV-1a over the key: the kernel's counter keys spread well enough. */
 static uint32_t key_hash(const struct wgt_count_key *k)
 {
@@ -36,8 +45,8 @@ static uint32_t key_hash(const struct wgt_count_key *k)
  * LIVE_RESERVED entries: a gateway with more active peers than entries
  * still shows a new problem verdict.
  */
-static struct live_entry *entry_for(struct live *l,
-				    const struct wgt_count_key *k)
+struct live_entry *live_entry_for(struct live *l,
+				  const struct wgt_count_key *k)
 {
 	uint32_t slot = key_hash(k) & (LIVE_INDEX_SLOTS - 1), n;
 
@@ -88,7 +97,7 @@ int live_on_event(void *ctx, void *data, size_t len)
 	if (l->rec && !l->rec_err)
 		l->rec_err = record_event(l->rec, e);
 	sample_key(e, &k);
-	le = entry_for(l, &k);
+	le = live_entry_for(l, &k);
 	if (le) {
 		le->sample = *e;
 		le->has_sample = true;
@@ -165,13 +174,13 @@ static void snmp_refresh(struct live *l)
 
 	if (l->snmp_rpf && !snmp_rpf(&v) && v >= l->base_rpf) {
 		k.verdict = WGT_V_RPF_DROP;
-		le = entry_for(l, &k);
+		le = live_entry_for(l, &k);
 		if (le)
 			le->packets = v - l->base_rpf;
 	}
 	if (l->snmp_mtu && !snmp_mtu(&v) && v >= l->base_mtu) {
 		k.verdict = WGT_V_MTU_DROP;
-		le = entry_for(l, &k);
+		le = live_entry_for(l, &k);
 		if (le)
 			le->packets = v - l->base_mtu;
 	}
@@ -188,10 +197,7 @@ int live_init(struct live *l, struct loader *ld, struct inventory *inv,
 	l->only_dev = only_dev;
 	l->last_ns = monotonic_ns();
 	l->ksym = ksym_cache_new();
-	if (!l->e)
-		l->e = calloc(LIVE_MAX_ENTRIES, sizeof(*l->e));
-	l->index = calloc(LIVE_INDEX_SLOTS, sizeof(*l->index));
-	if (!l->ksym || !l->e || !l->index)
+	if (!l->ksym || live_alloc(l))
 		return -ENOMEM;
 	live_remember_names(l);
 	routes_collect(l);
@@ -214,7 +220,7 @@ static void on_count(const struct wgt_count_key *k,
 		     const struct wgt_count_val *v, void *ctx)
 {
 	struct live *l = ctx;
-	struct live_entry *le = entry_for(l, k);
+	struct live_entry *le = live_entry_for(l, k);
 
 	if (!le)
 		return;

@@ -109,6 +109,11 @@ struct live {
 	time_t now;
 };
 
+/* The entries and their index, where not there yet: 0 or -ENOMEM. */
+int live_alloc(struct live *l);
+/* The entry of a kernel counter key, made on first sight; NULL when the
+ * table is full for it (counted in entries_dropped). */
+struct live_entry *live_entry_for(struct live *l, const struct wgt_count_key *k);
 int live_init(struct live *l, struct loader *ld, struct inventory *inv,
 	      const struct intent *intent, const char *only_dev);
 void live_free(struct live *l);

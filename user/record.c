@@ -687,12 +687,12 @@ int replay_init(struct replay *rp, const char *only_dev, int64_t since_ns,
 	rp->only_dev = only_dev;
 	rp->first_ns = rp->last_ns = -1;
 	rp->ld = calloc(1, sizeof(*rp->ld));
-	rp->live.e = calloc(LIVE_MAX_ENTRIES, sizeof(*rp->live.e));
+	live_alloc(&rp->live);
 	rp->base = calloc(LIVE_MAX_ENTRIES, sizeof(*rp->base));
 	rp->cur = calloc(LIVE_MAX_ENTRIES, sizeof(*rp->cur));
 	rp->acc = calloc(LIVE_MAX_ENTRIES, sizeof(*rp->acc));
 	rp->live.ksym = ksym_cache_new();
-	if (!rp->ld || !rp->live.e || !rp->base || !rp->cur || !rp->acc ||
+	if (!rp->ld || !rp->live.e || !rp->live.index || !rp->base || !rp->cur || !rp->acc ||
 	    !rp->live.ksym) {
 		replay_free(rp);
 		return -ENOMEM;
@@ -720,17 +720,8 @@ void replay_free(struct replay *rp)
 static struct live_entry *replay_entry(struct replay *rp,
 				       const struct wgt_count_key *k)
 {
-	struct live *l = &rp->live;
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		if (!memcmp(&l->e[i].key, k, sizeof(*k)))
-			return &l->e[i];
-	if (l->n >= LIVE_MAX_ENTRIES)
-		return NULL;
-	memset(&l->e[l->n], 0, sizeof(l->e[0]));
-	l->e[l->n].key = *k;
-	return &l->e[l->n++];
+	/* The same table and rules as the live run's, full or not. */
+	return live_entry_for(&rp->live, k);
 }
 
 static int mode_by_name(const char *s)

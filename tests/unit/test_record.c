@@ -174,7 +174,7 @@ static void round_trip(void **state)
 	ld->mode[LF_MTU] = WGT_MODE_TRACEPOINT;
 	ld->mode[LF_RPF] = WGT_MODE_INVENTORY;
 	fake_inventory(&inv);
-	l.e = calloc(LIVE_MAX_ENTRIES, sizeof(*l.e));
+	live_alloc(&l);
 	l.ksym = ksym_cache_new();
 	assert_non_null(l.e);
 	assert_non_null(l.ksym);
