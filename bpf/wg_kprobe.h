@@ -62,23 +62,35 @@ struct kp_pkt {
 	struct wgt_flow f;	/* family 0: not an IP packet we can read */
 };
 
-/* Take the kept packet: false when there is none or its namespace is not
- * watched. Device and namespace only: the rest costs reads (kp_pkt_fill). */
+/*
+ * Take the kept packet: false when there is none or its namespace is not
+ * watched. Device and namespace only: the rest costs reads (kp_pkt_fill).
+ * The kernel pointers go through locals: BPF_CORE_READ(p->skb, ...) would
+ * make p's own (local, BTF-less) type part of the CO-RE relocation, which
+ * no kernel can resolve.
+ */
 static __always_inline bool kp_pkt_take(__u32 slot, struct kp_pkt *p)
 {
-	p->skb = stash_take_ptr(slot);
-	if (!p->skb)
+	const struct sk_buff *skb = stash_take_ptr(slot);
+	struct net_device *dev;
+
+	if (!skb)
 		return false;
-	p->dev = BPF_CORE_READ(p->skb, dev);
-	p->ns = dev_netns(p->dev);
+	dev = BPF_CORE_READ(skb, dev);
+	p->skb = skb;
+	p->dev = dev;
+	p->ns = dev_netns(dev);
 	return netns_wanted(p->ns);
 }
 
 static __always_inline void kp_pkt_fill(struct kp_pkt *p)
 {
-	p->ifindex = p->dev ? BPF_CORE_READ(p->dev, ifindex) : 0;
-	p->len = BPF_CORE_READ(p->skb, len);
-	if (flow_from_skb_core(&p->f, p->skb))
+	const struct sk_buff *skb = p->skb;
+	struct net_device *dev = p->dev;
+
+	p->ifindex = dev ? BPF_CORE_READ(dev, ifindex) : 0;
+	p->len = BPF_CORE_READ(skb, len);
+	if (flow_from_skb_core(&p->f, skb))
 		p->f.family = 0;
 }
 
@@ -127,6 +139,7 @@ static __always_inline int on_kr_tx_peer(const void *peer)
 static __always_inline int on_kr_rx_src(const void *owner)
 {
 	void *kp = NULL, *sender = NULL;
+	const struct sk_buff *skb;
 	struct kp_pkt p = { 0 };
 	const __u8 *okey = NULL;
 	struct wgt_event *e;
@@ -134,8 +147,9 @@ static __always_inline int on_kr_rx_src(const void *owner)
 
 	if (!kp_pkt_take(WGT_STASH_RX_SRC, &p))
 		return 0;
+	skb = p.skb;
 	bpf_probe_read_kernel(&kp, sizeof(kp),
-			      (void *)p.skb->cb + WGT_PACKET_CB_KEYPAIR_OFF);
+			      (void *)skb->cb + WGT_PACKET_CB_KEYPAIR_OFF);
 	if (kp)
 		bpf_probe_read_kernel(&sender, sizeof(sender),
 				      kp + WGT_KEYPAIR_PEER_OFF);
