@@ -78,8 +78,8 @@ echo "\$ wgtrace check -n $GW --intent names"
 "$WGTRACE" check -n "$GW" --intent "$LAB_INTENT" | tee "$LAB_TMP/check.txt"
 
 # ---- watch: the live report, while traffic runs --------------------------
-# The kernel's own counters for each verdict (LAB.md "Kernel counters are
-# the oracle"), read before and after the traffic: shown next to wgtrace's.
+# The kernel's own counters for each verdict (tests/README.md:
+# expected values come from the kernel), read before and after the traffic: shown next to wgtrace's.
 netstat_val() {	# NS FILE GROUP FIELD
 	ip netns exec "$1" awk -v g="$3:" -v f="$4" '
 		$1 == g && !n { n = split($0, h); next }

@@ -106,7 +106,7 @@ lab_build() {
 	ip -n "$LAN" addr add 172.16.7.7/32 dev lo
 	ip -n "$LAN" route add default via 198.51.100.1
 	# The LAN host's other subnet answers ARP with its 198.51.100.2
-	# (LAB.md: else the gateway rejects the ARP before rp_filter matters).
+	# (else the gateway rejects the ARP before rp_filter matters).
 	sys "$LAN" net.ipv4.conf.all.arp_announce=2 net.ipv4.conf.eth0.arp_announce=2
 	ip -n "$GW" addr add 192.168.77.1/24 dev guest0
 	ip -n "$GUEST" addr add 192.168.77.2/24 dev eth0

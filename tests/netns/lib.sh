@@ -4,7 +4,7 @@
 # with ns_new / veth_pair / wggo_start; everything a test creates is removed
 # by id on exit, also when the test fails or is interrupted.
 #
-# Traffic stays inside the namespaces created here (LAB.md "Traffic rules").
+# Traffic stays inside the namespaces created here (tests/README.md).
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 WGTRACE=${WGTRACE:-$TOP/wgtrace}

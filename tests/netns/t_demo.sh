@@ -3,8 +3,8 @@
 #
 # `make demo` (tests/demo/demo.sh): it must show each planted problem that
 # is observable on this host, with wgtrace's count equal to the kernel's
-# own count that the demo read from the lab (LAB.md "Kernel counters are
-# the oracle"), say honestly what is not observable, finish well under a
+# own count that the demo read from the lab (tests/README.md:
+# expected values come from the kernel), say honestly what is not observable, finish well under a
 # minute, and leave no namespace or wireguard-go process behind, also when
 # interrupted with Ctrl-C.
 #

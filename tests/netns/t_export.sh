@@ -107,7 +107,8 @@ build() {
 	ip -n "$C" addr add 192.0.2.2/24 dev c0
 	ip -n "$C" addr add 203.0.113.5/32 dev c0
 	ip -n "$C" route add 198.51.100.0/24 via 192.0.2.1
-	# The spoofed source must not become ARP's sender (LAB.md).
+	# The spoofed source must not become ARP's sender: the gateway checks
+	# ARP senders too, and the packet would never reach rp_filter.
 	ip netns exec "$C" sysctl -qw net.ipv4.conf.all.arp_announce=2 \
 		net.ipv4.conf.c0.arp_announce=2
 	ip -n "$GW" addr add 192.0.2.1/24 dev g0

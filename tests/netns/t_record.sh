@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # `wgtrace watch --record FILE` during planted drops, then `wgtrace report
-# FILE` offline, its counts held against the kernel's own counters (LAB.md
-# "Kernel counters are the oracle") and against what the live watch printed:
+# FILE` offline, its counts held against the kernel's own counters (tests/README.md:
+# expected values come from the kernel) and against what the live watch printed:
 #
 #   CL [eth0] ---- [lan0] GW [ul0] ---- [ul0] PR
 #   198.51.100.2      198.51.100.1  192.0.2.1   192.0.2.2
@@ -73,7 +73,7 @@ build() {
 		ip -n "$PR" link set "$WP" up &&
 		ip -n "$GW" route add 10.50.0.0/24 dev "$WG" &&
 		ip -n "$PR" route add 198.51.100.0/24 dev "$WP" || return 1
-	# The spoofed source of the rp_filter burst (arp_announce: LAB.md).
+	# The spoofed source of the rp_filter burst (arp_announce=2: else ARP fails on the spoofed sender first).
 	ip netns exec "$CL" sysctl -qw net.ipv4.conf.all.arp_announce=2 \
 		net.ipv4.conf.eth0.arp_announce=2 &&
 		ip -n "$CL" addr add 10.50.0.77/32 dev lo || return 1

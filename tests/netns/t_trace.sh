@@ -445,7 +445,7 @@ modes_ok() {
 }
 check trace-modes "not the host's fallback modes (no fentry, no WireGuard module here)" modes_ok
 
-# --- the JSON contract (DESIGN.md "JSON contract") ---------------------------
+# --- the JSON contract (man page: JSON Lines, stable field names) ---------------------------
 # Every stdout line is an object with a known "type"; every finding has the
 # fields the contract names.
 JSON_CONTRACT_JQ='if type != "object" then "not an object: \(tojson)"

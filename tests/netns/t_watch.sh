@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # `wgtrace watch --json` on a live gateway (host kernel, userspace WireGuard),
-# its counts held against the kernel's own counters (LAB.md "Kernel counters
-# are the oracle"):
+# its counts held against the kernel's own counters (tests/README.md:
+# expected values come from the kernel):
 #
 #   CL [eth0] ---- [lan0] GW [ul0] ---- [ul0] PR
 #   198.51.100.2      198.51.100.1  192.0.2.1   192.0.2.2
@@ -243,7 +243,8 @@ no_findings() {
 check watch-healthy-no-findings "findings on a healthy gateway under traffic" no_findings
 
 # --- rp_filter: CL sends from 10.50.0.77, which GW routes into the tunnel -----
-# arp_announce=2: CL's ARP must not carry the spoofed source (LAB.md).
+# arp_announce=2: CL's ARP must not carry the spoofed source (the gateway
+# checks ARP senders too: nothing would reach rp_filter).
 ip netns exec "$CL" sysctl -qw net.ipv4.conf.all.arp_announce=2 \
 	net.ipv4.conf.eth0.arp_announce=2
 ip -n "$CL" addr add 10.50.0.77/32 dev lo
@@ -366,7 +367,7 @@ ip -n "$GW" route replace 10.50.0.0/24 dev "$WG"
 
 # --- forwarding off, IPv4: flows die in GW's ip_error --------------------------
 # From the client (ingress lan0), then from the peer through the tunnel
-# (ingress $WG, the case DESIGN.md names): one finding per ingress device.
+# (ingress $WG, forwarding off for traffic out of the tunnel): one finding per ingress device.
 ip netns exec "$GW" sysctl -qw net.ipv4.ip_forward=0
 ae0=$(net_counter "$GW" snmp Ip:InAddrErrors)
 if watch_start nofwd4 6; then

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # `wgtrace export` on kernel WireGuard, scraped with busybox wget and held
-# against the kernel's own counter (LAB.md "Kernel counters are the oracle"):
+# against the kernel's own counter (tests/README.md: expected values come from the kernel):
 #
 #   wxa wg0 10.99.0.1 (+10.77.0.5 on lo)  ==veth==  wxb wg0 10.99.0.2
 #

@@ -401,7 +401,7 @@ modes_ok() {
 }
 check trace-modes "a better hook not used where this kernel allows it" modes_ok
 
-# The JSON contract (DESIGN.md): every stdout line is an object with a known
+# The JSON contract (man page): every stdout line is an object with a known
 # "type"; every finding has the fields the contract names.
 JSON_CONTRACT_JQ='if type != "object" then "not an object: \(tojson)"
 	elif (.type | IN("step", "finding", "summary", "status") | not) then "unknown type: \(tojson)"

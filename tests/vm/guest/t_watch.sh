@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # `wgtrace watch --json` on kernel WireGuard, its counts held against the
-# kernel's own counters (LAB.md "Kernel counters are the oracle"):
+# kernel's own counters (tests/README.md: expected values come from the kernel):
 #
 #          CL eth0 198.51.100.2 (2001:db8:1::2)
 #             |
@@ -320,7 +320,8 @@ expect watch-vm-src-rejected6-details \
 	--arg m $WG_MODE
 
 # --- rp_filter and no peer ------------------------------------------------------------
-# arp_announce=2: CL's ARP must not carry the spoofed source (LAB.md).
+# arp_announce=2: CL's ARP must not carry the spoofed source (the gateway
+# checks ARP senders too: nothing would reach rp_filter).
 nsysctl $CL net.ipv4.conf.all.arp_announce=2
 nsysctl $CL net.ipv4.conf.eth0.arp_announce=2
 ip -n $CL addr add 10.20.0.77/32 dev lo
@@ -491,7 +492,7 @@ expect watch-vm-route-bypass-details \
 ip -n $GW route replace 10.20.0.0/24 dev wg0
 
 # --- forwarding off: from the client (ingress lan0), then from B through the
-# tunnel (ingress wg0, the case DESIGN.md names): one finding per ingress.
+# tunnel (ingress wg0, forwarding off for traffic out of the tunnel): one finding per ingress.
 nsysctl $GW net.ipv4.ip_forward=0
 ae0=$(net_counter $GW snmp Ip:InAddrErrors)
 if watch_start nofwd; then
