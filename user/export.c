@@ -202,8 +202,7 @@ static bool parse_listen(const char *s, struct sockaddr_storage *ss,
 static int parse_args(int argc, char **argv, struct export_opts *o)
 {
 	enum { O_LISTEN = 256, O_TEXTFILE, O_NAMES, O_INTENT, O_INTERVAL,
-	       O_PEER_LABEL, O_PEER_EXPIRE, O_RECORD, O_RECORD_MAX,
-	       O_RECORD_KEEP };
+	       O_PEER_LABEL, O_PEER_EXPIRE };
 	static const struct option opts[] = {
 		{ "interface", required_argument, NULL, 'i' },
 		{ "netns", required_argument, NULL, 'n' },
@@ -215,13 +214,10 @@ static int parse_args(int argc, char **argv, struct export_opts *o)
 		{ "peer-label", required_argument, NULL, O_PEER_LABEL },
 		{ "peer-expire", required_argument, NULL, O_PEER_EXPIRE },
 		{ "verbose", no_argument, NULL, 'v' },
-		{ "record", required_argument, NULL, O_RECORD },
-		{ "record-max-size", required_argument, NULL, O_RECORD_MAX },
-		{ "record-keep", required_argument, NULL, O_RECORD_KEEP },
+		RECORD_LONG_OPTIONS,
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	unsigned long keep;
 	char def[32];
 	int c;
 
@@ -266,25 +262,11 @@ static int parse_args(int argc, char **argv, struct export_opts *o)
 				return -WGT_EUSAGE;
 			}
 			break;
-		case O_RECORD:
-			if (!optarg[0]) {
-				wgt_err("--record: want a file name");
+		case RECORD_OPT_PATH:
+		case RECORD_OPT_MAX_SIZE:
+		case RECORD_OPT_KEEP:
+			if (record_parse_opt(c, optarg, &o->rec))
 				return -WGT_EUSAGE;
-			}
-			o->rec.path = optarg;
-			break;
-		case O_RECORD_MAX:
-			if (!parse_size("--record-max-size", optarg, RECORD_MIN_MAX_SIZE,
-					RECORD_MAX_MAX_SIZE, &o->rec.max_size))
-				return -WGT_EUSAGE;
-			break;
-		case O_RECORD_KEEP:
-			if (!parse_uint_range(optarg, 0, RECORD_MAX_KEEP, &keep)) {
-				wgt_err("--record-keep '%s': want a number from 0 to %d",
-					optarg, RECORD_MAX_KEEP);
-				return -WGT_EUSAGE;
-			}
-			o->rec.keep = keep;
 			break;
 		case 'v':
 			wgt_verbose++;

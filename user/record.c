@@ -1540,3 +1540,30 @@ bool record_parse_time(const char *s, int64_t now_ns, int64_t *out)
 	*out = (int64_t)t * 1000000000LL + frac;
 	return true;
 }
+
+int record_parse_opt(int opt, const char *arg, struct record_opts *o)
+{
+	unsigned long keep;
+
+	switch (opt) {
+	case RECORD_OPT_PATH:
+		if (!arg[0]) {
+			wgt_err("--record: want a file name");
+			return -WGT_EUSAGE;
+		}
+		o->path = arg;
+		return 0;
+	case RECORD_OPT_MAX_SIZE:
+		return parse_size("--record-max-size", arg, RECORD_MIN_MAX_SIZE,
+				  RECORD_MAX_MAX_SIZE, &o->max_size) ? 0 : -WGT_EUSAGE;
+	case RECORD_OPT_KEEP:
+		if (!parse_uint_range(arg, 0, RECORD_MAX_KEEP, &keep)) {
+			wgt_err("--record-keep '%s': want a number from 0 to %d",
+				arg, RECORD_MAX_KEEP);
+			return -WGT_EUSAGE;
+		}
+		o->keep = keep;
+		return 0;
+	}
+	return -WGT_EUSAGE;
+}

@@ -74,6 +74,18 @@ int record_close(struct record *r);
 bool parse_size(const char *opt, const char *arg, uint64_t min, uint64_t max,
 		uint64_t *out);
 
+/*
+ * The --record options watch and export share, for their getopt_long
+ * tables (ids above any command's own) and one parser: 0, or -WGT_EUSAGE
+ * with the bad value said.
+ */
+enum { RECORD_OPT_PATH = 512, RECORD_OPT_MAX_SIZE, RECORD_OPT_KEEP };
+#define RECORD_LONG_OPTIONS						\
+	{ "record", required_argument, NULL, RECORD_OPT_PATH },		\
+	{ "record-max-size", required_argument, NULL, RECORD_OPT_MAX_SIZE }, \
+	{ "record-keep", required_argument, NULL, RECORD_OPT_KEEP }
+int record_parse_opt(int opt, const char *arg, struct record_opts *o);
+
 /* ---- Reading ---------------------------------------------------------- */
 
 #define REPLAY_MAX_REVS 256

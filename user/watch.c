@@ -77,8 +77,7 @@ static void watch_usage(FILE *f)
 
 static int parse_args(int argc, char **argv, struct watch_opts *o)
 {
-	enum { O_INTENT = 256, O_INTERVAL, O_DURATION, O_JSON, O_RECORD,
-	       O_RECORD_MAX, O_RECORD_KEEP };
+	enum { O_INTENT = 256, O_INTERVAL, O_DURATION, O_JSON };
 	static const struct option opts[] = {
 		{ "interface", required_argument, NULL, 'i' },
 		{ "netns", required_argument, NULL, 'n' },
@@ -86,14 +85,11 @@ static int parse_args(int argc, char **argv, struct watch_opts *o)
 		{ "interval", required_argument, NULL, O_INTERVAL },
 		{ "duration", required_argument, NULL, O_DURATION },
 		{ "json", no_argument, NULL, O_JSON },
-		{ "record", required_argument, NULL, O_RECORD },
-		{ "record-max-size", required_argument, NULL, O_RECORD_MAX },
-		{ "record-keep", required_argument, NULL, O_RECORD_KEEP },
+		RECORD_LONG_OPTIONS,
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	unsigned long keep;
 	int c;
 
 	memset(o, 0, sizeof(*o));
@@ -123,25 +119,11 @@ static int parse_args(int argc, char **argv, struct watch_opts *o)
 		case O_JSON:
 			o->json = true;
 			break;
-		case O_RECORD:
-			if (!optarg[0]) {
-				wgt_err("--record: want a file name");
+		case RECORD_OPT_PATH:
+		case RECORD_OPT_MAX_SIZE:
+		case RECORD_OPT_KEEP:
+			if (record_parse_opt(c, optarg, &o->rec))
 				return -WGT_EUSAGE;
-			}
-			o->rec.path = optarg;
-			break;
-		case O_RECORD_MAX:
-			if (!parse_size("--record-max-size", optarg, RECORD_MIN_MAX_SIZE,
-					RECORD_MAX_MAX_SIZE, &o->rec.max_size))
-				return -WGT_EUSAGE;
-			break;
-		case O_RECORD_KEEP:
-			if (!parse_uint_range(optarg, 0, RECORD_MAX_KEEP, &keep)) {
-				wgt_err("--record-keep '%s': want a number from 0 to %d",
-					optarg, RECORD_MAX_KEEP);
-				return -WGT_EUSAGE;
-			}
-			o->rec.keep = keep;
 			break;
 		case 'v':
 			wgt_verbose++;

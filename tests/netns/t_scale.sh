@@ -94,12 +94,18 @@ else
 fi
 
 # --- export ------------------------------------------------------------------
-PORT=$(free_port)
-"$WGTRACE" export -n "$G" --listen "127.0.0.1:$PORT" --interval 1 \
-	>/dev/null 2>"$TMP/e.err" &
-EPID=$!
-_pid_list+=("$EPID")
 scrape() { curl -sf --max-time 20 "http://127.0.0.1:$PORT/metrics" >"$TMP/s"; }
+# A port free when picked may be taken before export binds it: pick again.
+for try in 1 2 3; do
+	PORT=$(free_port)
+	"$WGTRACE" export -n "$G" --listen "127.0.0.1:$PORT" --interval 1 \
+		>/dev/null 2>"$TMP/e.err" &
+	EPID=$!
+	_pid_list+=("$EPID")
+	wait_until 60 eval 'scrape || ! kill -0 $EPID 2>/dev/null'
+	kill -0 "$EPID" 2>/dev/null && break
+	grep -q 'Address already in use' "$TMP/e.err" || break
+done
 series() {
 	awk -v k="$KEY_K" 'index($0, "wgtrace_wrong_turns_total{verdict=\"route_bypass\"") == 1 &&
 		index($0, "peer=\"" k "\"") { s += $2 } END { print s + 0 }' "$TMP/s"
