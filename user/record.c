@@ -580,40 +580,47 @@ bool parse_size(const char *opt, const char *arg, uint64_t min, uint64_t max,
  * Typed getters: a field of the wrong type is damage, said by its name.
  * Absent optional fields leave *out alone and succeed.
  */
-static bool get_i64(struct json_object *o, const char *k, bool need,
-		    int64_t *out, char *err, size_t errlen)
+/* The integer field k: NULL when absent (ok unless need) or damaged. */
+static struct json_object *get_int(struct json_object *o, const char *k,
+				   bool need, bool *ok, char *err, size_t errlen)
 {
 	struct json_object *v;
 
+	*ok = true;
 	if (!json_object_object_get_ex(o, k, &v) || !v) {
 		if (need)
 			snprintf(err, errlen, "missing field \"%s\"", k);
-		return !need;
+		*ok = !need;
+		return NULL;
 	}
 	if (!json_object_is_type(v, json_type_int)) {
 		snprintf(err, errlen, "field \"%s\" is not a number", k);
-		return false;
+		*ok = false;
+		return NULL;
 	}
-	*out = json_object_get_int64(v);
-	return true;
+	return v;
+}
+
+static bool get_i64(struct json_object *o, const char *k, bool need,
+		    int64_t *out, char *err, size_t errlen)
+{
+	bool ok;
+	struct json_object *v = get_int(o, k, need, &ok, err, errlen);
+
+	if (v)
+		*out = json_object_get_int64(v);
+	return ok;
 }
 
 static bool get_u64(struct json_object *o, const char *k, bool need,
 		    uint64_t *out, char *err, size_t errlen)
 {
-	struct json_object *v;
+	bool ok;
+	struct json_object *v = get_int(o, k, need, &ok, err, errlen);
 
-	if (!json_object_object_get_ex(o, k, &v) || !v) {
-		if (need)
-			snprintf(err, errlen, "missing field \"%s\"", k);
-		return !need;
-	}
-	if (!json_object_is_type(v, json_type_int)) {
-		snprintf(err, errlen, "field \"%s\" is not a number", k);
-		return false;
-	}
-	*out = json_object_get_uint64(v);
-	return true;
+	if (v)
+		*out = json_object_get_uint64(v);
+	return ok;
 }
 
 static bool get_u32(struct json_object *o, const char *k, bool need,
