@@ -33,7 +33,9 @@ DEB_ALL   := $(DEB_BUILD) $(DEB_TEST)
 LIBS_PC   := libbpf libmnl json-c libmicrohttpd libcrypto
 CFLAGS    ?= -O2 -g
 WARN      := -Wall -Wextra -Werror
-USER_CFLAGS = $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser \
+USER_DIRS := $(sort $(dir $(wildcard user/*/*.c user/*/*.h)))
+USER_CFLAGS = $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude \
+	      $(patsubst %/,-I%,$(USER_DIRS)) \
 	      -I$(BUILD) -DWGTRACE_VERSION='"$(VERSION)"' \
 	      $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
 USER_LIBS  = $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null) -lelf -lz
@@ -47,13 +49,13 @@ BPF_CFLAGS = -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) \
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
 SKELS     := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
-USER_SRCS := $(wildcard user/*.c)
+USER_SRCS := $(wildcard user/*/*.c)
 USER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
 # Everything but main() is linkable into the unit tests.
-LIB_OBJS  := $(filter-out $(BUILD)/user/main.o,$(USER_OBJS))
+LIB_OBJS  := $(filter-out $(BUILD)/user/cli/main.o,$(USER_OBJS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
-HEADERS   := $(wildcard include/*.h user/*.h)
+HEADERS   := $(wildcard include/*.h user/*/*.h)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 # libFuzzer needs clang; the harness links every user file but main.c.
@@ -116,7 +118,8 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< > $@.tmp
 	$(Q)mv $@.tmp $@
 
-$(BUILD)/user/%.o: user/%.c $(HEADERS) $(SKELS) | $(BUILD)/user
+$(BUILD)/user/%.o: user/%.c $(HEADERS) $(SKELS)
+	$(Q)mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
 
@@ -130,9 +133,9 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(BUILD)/tests
 
 unit: $(UNIT_BINS)
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(filter-out user/main.c,$(USER_SRCS)) $(HEADERS) $(SKELS) | $(BUILD)/fuzz
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(filter-out user/cli/main.c,$(USER_SRCS)) $(HEADERS) $(SKELS) | $(BUILD)/fuzz
 	$(call msg,FUZZ,$@)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(filter-out user/main.c,$(USER_SRCS)) $(USER_LIBS)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(filter-out user/cli/main.c,$(USER_SRCS)) $(USER_LIBS)
 
 # `make fuzz` builds the harnesses; run one with build/fuzz/fuzz_X -max_total_time=60.
 fuzz: $(FUZZ_BINS)
