@@ -33,9 +33,8 @@ DEB_ALL   := $(DEB_BUILD) $(DEB_TEST)
 LIBS_PC   := libbpf libmnl json-c libmicrohttpd libcrypto
 CFLAGS    ?= -O2 -g
 WARN      := -Wall -Wextra -Werror
-USER_DIRS := $(sort $(dir $(wildcard user/*/*.c user/*/*.h)))
 USER_CFLAGS = $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude \
-	      $(patsubst %/,-I%,$(USER_DIRS)) \
+	      -Iuser \
 	      -I$(BUILD) -DWGTRACE_VERSION='"$(VERSION)"' \
 	      $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
 USER_LIBS  = $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null) -lelf -lz

@@ -3,17 +3,17 @@
  * wgtrace's kernel programs: thin entry points. The logic of each concern is
  * in fib.h, wg.h (wg_kprobe.h for the kprobe tier), drop.h, outer.h, tc.h
  * and bypass.h (counting in counters.h). Each candidate of the hook table in
- * user/hooks.c names the programs here that implement it; the loader
+ * user/attach/hooks.c names the programs here that implement it; the loader
  * enables only those of the candidates it chose for this kernel.
  */
-#include "common.h"
-#include "fib.h"
-#include "wg.h"
-#include "wg_kprobe.h"
-#include "drop.h"
-#include "outer.h"
-#include "tc.h"
-#include "bypass.h"
+#include "common.bpf.h"
+#include "fib.bpf.h"
+#include "wg.bpf.h"
+#include "wg_kprobe.bpf.h"
+#include "drop.bpf.h"
+#include "outer.bpf.h"
+#include "tc.bpf.h"
+#include "bypass.bpf.h"
 
 SEC("tp_btf/fib_table_lookup")
 int BPF_PROG(wgt_fib4, u32 tb_id, const struct flowi4 *flp,

@@ -11,7 +11,7 @@
 #include <linux/types.h>
 #endif
 
-/* How a fact is observed, best first (user/hooks.c, man page FACTS AND MODES). */
+/* How a fact is observed, best first (user/attach/hooks.c, man page FACTS AND MODES). */
 enum wgt_mode {
 	WGT_MODE_FENTRY = 0,	/* fentry/fexit (BPF trampoline) */
 	WGT_MODE_KPROBE,	/* kprobe/kretprobe */
@@ -130,7 +130,7 @@ struct wgt_pkt {
 #define WGT_EVF_REJECT	0x08	/* RX source check failed */
 #define WGT_EVF_RULE_INVERT 0x10
 /* FIB: the kernel looked this up for itself, not to route a packet; told
- * by the functions on the kernel stack (bpf/lookup_ctx.h). */
+ * by the functions on the kernel stack (bpf/lookup_ctx.bpf.h). */
 #define WGT_EVF_CTX_RPF	0x20	/* inside fib_validate_source (reverse path) */
 #define WGT_EVF_CTX_ICMP 0x40	/* inside the sending of an ICMP error */
 /*
@@ -151,7 +151,7 @@ struct wgt_pkt {
 #define WGT_CTX_RANGES	8
 
 /*
- * Verdicts counted in the kernel (user/verdict.c names them). Ids at or above
+ * Verdicts counted in the kernel (user/model/verdict.c names them). Ids at or above
  * WGT_V_KERNEL_REASON are "kernel_<REASON>": the kernel's own drop reason
  * value added to it, named from BTF at run time (values differ by kernel).
  */

@@ -530,7 +530,7 @@ slot() {
 # the BPF filter (destination only) still matches every flood packet, and
 # every event is delivered, only the stop condition waits. The stats map is
 # pinned to read the final totals after it exits.
-TRACE_KEEP=65536	# TRACE_MAX_EVENTS in user/trace.c: events kept, the rest counted lost
+TRACE_KEEP=65536	# TRACE_MAX_EVENTS in user/cli/trace.c: events kept, the rest counted lost
 events_trace() {
 	local fpid a sid e0 l0 e1 l1 t0 t1 k0 k1 hwm E L rep pkts
 	CFG=trace_flood; SEQ=$((SEQ + 1))
@@ -1084,7 +1084,7 @@ if [ -s "$WORK/heap.sites" ]; then
 	top_site=$(awk -F'\t' '$1 ~ /^heap\.site\./ { k = $1; sub(/^heap\.site\./, "", k); if ($2 + 0 > b) { b = $2 + 0; t = k } } END { print t }' "$WORK/heap.sites")
 	top_mib=$(awk -F'\t' -v k="heap.site.$top_site" '$1 == k { printf "%.1f", $2 / 1048576 }' "$WORK/heap.sites")
 	echo "- **start-up heap** (heaptrack, export): $top_mib MiB of the heap at its peak was allocated under \`$top_site\`$(
-		case $top_site in user/hook_try.c:*) echo ": libbpf parsing /sys/kernel/btf/vmlinux (about 5.5 MB) for each hook candidate tried (bpf_program__set_attach_target on a throw-away probe skeleton), several copies alive at once" ;; esac)."
+		case $top_site in user/attach/hook_try.c:*) echo ": libbpf parsing /sys/kernel/btf/vmlinux (about 5.5 MB) for each hook candidate tried (bpf_program__set_attach_target on a throw-away probe skeleton), several copies alive at once" ;; esac)."
 fi
 echo
 echo "## Conditions"

@@ -8,7 +8,7 @@
  * namespace: each does its work on every packet.
  *
  * Pairs show a suggested fix: *_probe reads kernel memory the way
- * bpf/common.h does (BPF_CORE_READ = one bpf_probe_read_kernel call per
+ * bpf/common.bpf.h does (BPF_CORE_READ = one bpf_probe_read_kernel call per
  * field), *_direct reads the same fields by direct BTF pointer loads, which
  * tp_btf and fentry programs may do.
  */
@@ -22,7 +22,7 @@
 const volatile __u32 cfg_netns = 0;
 __u64 sink = 0;		/* keeps results alive */
 
-/* As bpf/common.h and bpf/counters.h declare them. */
+/* As bpf/common.bpf.h and bpf/counters.bpf.h declare them. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, WGT_MAX_TRACE_ADDRS);
@@ -72,7 +72,7 @@ int BPF_PROG(cal_netns_direct, struct sk_buff *skb)
 	return 0;
 }
 
-/* flow_from_skb() of bpf/common.h: 6 bpf_probe_read_kernel calls for IPv4. */
+/* flow_from_skb() of bpf/common.bpf.h: 6 bpf_probe_read_kernel calls for IPv4. */
 SEC("tp_btf/net_dev_queue")
 int BPF_PROG(cal_parse_probe, struct sk_buff *skb)
 {
@@ -114,7 +114,7 @@ int BPF_PROG(cal_parse_direct, struct sk_buff *skb)
 	return 0;
 }
 
-/* allowed_lookup() of bpf/counters.h: one LPM-trie lookup (trie as filled
+/* allowed_lookup() of bpf/counters.bpf.h: one LPM-trie lookup (trie as filled
  * by bench.sh: 0.0.0.0/0 and 10.201.3.0/24, like the bench gateway). */
 SEC("tp_btf/net_dev_queue")
 int BPF_PROG(cal_lpm, struct sk_buff *skb)
@@ -131,7 +131,7 @@ int BPF_PROG(cal_lpm, struct sk_buff *skb)
 	return 0;
 }
 
-/* flow_role() of bpf/common.h: two hash lookups (destination, source). */
+/* flow_role() of bpf/common.bpf.h: two hash lookups (destination, source). */
 SEC("tp_btf/net_dev_queue")
 int BPF_PROG(cal_hash2, struct sk_buff *skb)
 {
@@ -151,7 +151,7 @@ int BPF_PROG(cal_hash2, struct sk_buff *skb)
 	return 0;
 }
 
-/* count_at() of bpf/counters.h on its hit path: LRU per-CPU hash lookup of
+/* count_at() of bpf/counters.bpf.h on its hit path: LRU per-CPU hash lookup of
  * a 48-byte key and two increments. */
 SEC("tp_btf/net_dev_queue")
 int BPF_PROG(cal_lru_count, struct sk_buff *skb)

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "intent.h"
+#include "model/intent.h"
 
 static void check(bool ok, const struct intent *in, const char *err)
 {

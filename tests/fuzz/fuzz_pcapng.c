@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pcapng.h"
+#include "files/pcapng.h"
 
 static void check_raw(const uint8_t *data, size_t size)
 {

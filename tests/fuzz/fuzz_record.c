@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "record.h"
+#include "files/record.h"
 
 static FILE *devnull;
 

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "inventory.h"
-#include "wg_inventory.h"
+#include "config/inventory.h"
+#include "config/wg_inventory.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* user/addr.c: expected values worked out by hand from the RFCs. */
+/* user/model/addr.c: expected values worked out by hand from the RFCs. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "addr.h"
+#include "model/addr.h"
 
 static struct wgt_addr A(const char *s)
 {

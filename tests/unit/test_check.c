@@ -12,7 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "finding.h"
+#include "model/finding.h"
 
 static struct wgt_prefix P(const char *s)
 {

@@ -14,8 +14,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "common.h"
-#include "finding.h"
+#include "base/common.h"
+#include "model/finding.h"
 
 #define KEY "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg="
 

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "hooks.h"
+#include "attach/hooks.h"
 #include "wgtrace.skel.h"
 
 static const struct hook_fact *fact(const char *id)

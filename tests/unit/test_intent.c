@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * user/intent.c: valid files field by field, and every error message word
+ * user/model/intent.c: valid files field by field, and every error message word
  * for word with its line and column (counted by hand: columns are bytes
  * from 1).
  */
@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "intent.h"
+#include "model/intent.h"
 
 #define K1 "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg="
 #define K2 "HIgo9xNzJMWLKASShiTqIybxZ0U3wGLiUeJ1PKf8ykw="

@@ -9,7 +9,7 @@
 #include <cmocka.h>
 #include <bpf/btf.h>
 
-#include "kernel.h"
+#include "attach/kernel.h"
 
 /* A BTF blob shaped like the kernel's: enum skb_drop_reason with its MAX. */
 static struct btf *fake_btf(const char *enum_name)

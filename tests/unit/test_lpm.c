@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * user/lpm.c against WireGuard's allowedips rules: longest prefix wins, one
+ * user/model/lpm.c against WireGuard's allowedips rules: longest prefix wins, one
  * table per family, a mapped IPv4 address is IPv6. Hand-worked cases first,
  * then a large random table checked against a brute-force scan.
  */
@@ -13,8 +13,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "common.h"
-#include "lpm.h"
+#include "base/common.h"
+#include "model/lpm.h"
 
 static struct wgt_addr A(const char *s)
 {

@@ -21,9 +21,9 @@
 #include <linux/rtnetlink.h>
 #include <cmocka.h>
 
-#include "common.h"
-#include "nl_route.h"
-#include "sysctl.h"
+#include "base/common.h"
+#include "config/nl_route.h"
+#include "config/sysctl.h"
 
 static union {
 	struct nlmsghdr h;

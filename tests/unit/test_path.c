@@ -16,7 +16,7 @@
 #include <arpa/inet.h>
 #include <linux/fib_rules.h>
 
-#include "path.h"
+#include "model/path.h"
 
 static struct wgt_event fib(uint32_t table, int err, int oif, const char *dst,
 			    uint32_t mark, unsigned int cpu, uint64_t ts)

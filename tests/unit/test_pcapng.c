@@ -14,7 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "pcapng.h"
+#include "files/pcapng.h"
 
 /* SHB, shb_userappl "wgt" (3 bytes + 1 pad), no shb_os. */
 static const uint8_t shb_wgt[] = {

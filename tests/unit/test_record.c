@@ -20,9 +20,9 @@
 #include <zlib.h>
 #include <cmocka.h>
 
-#include "common.h"
-#include "record.h"
-#include "wg_inventory.h"
+#include "base/common.h"
+#include "files/record.h"
+#include "config/wg_inventory.h"
 
 #define KEY "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg="
 

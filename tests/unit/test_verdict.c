@@ -8,8 +8,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "ksym.h"
-#include "verdict.h"
+#include "attach/ksym.h"
+#include "model/verdict.h"
 
 static void catalogue_names(void **state)
 {

@@ -12,9 +12,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "common.h"
-#include "inventory.h"
-#include "wg_inventory.h"
+#include "base/common.h"
+#include "config/inventory.h"
+#include "config/wg_inventory.h"
 
 static const struct {
 	const char *b64, *hex;

@@ -21,10 +21,10 @@
 #include <linux/time_types.h>
 #include <linux/wireguard.h>
 
-#include "addr.h"
-#include "common.h"
-#include "inventory.h"
-#include "wg_inventory.h"
+#include "model/addr.h"
+#include "base/common.h"
+#include "config/inventory.h"
+#include "config/wg_inventory.h"
 
 #define KEY_DEV	"OFNRxolEBvx6pm1S7tgk/RUpmucFY4A0qC/6U17hxEA="
 #define KEY_P0	"y8XsIDh70Ir6v/CBcil/SdpsiKXP7Uv9+bs3Wrx2eQ8="

@@ -15,10 +15,10 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "addr.h"
-#include "common.h"
-#include "inventory.h"
-#include "wg_inventory.h"
+#include "model/addr.h"
+#include "base/common.h"
+#include "config/inventory.h"
+#include "config/wg_inventory.h"
 
 /* Two peers after a handshake with one of them (device up, fwmark set). */
 static const char real_answer[] =

@@ -15,9 +15,9 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "common.h"
-#include "compat.h"
-#include "hooks.h"
+#include "base/common.h"
+#include "attach/compat.h"
+#include "attach/hooks.h"
 #include "probe.skel.h"
 
 static void set_why(struct hook_result *res, int err, const char *fmt, ...)

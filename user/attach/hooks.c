@@ -2,8 +2,8 @@
 /* The hook table: what wgtrace observes and how, best way first. */
 #include <stdio.h>
 
-#include "common.h"
-#include "hooks.h"
+#include "base/common.h"
+#include "attach/hooks.h"
 
 #define BPF_CAND(k, t, w, ...)	{ k, t, w, { __VA_ARGS__ } }
 #define FEXIT(f, ...)		BPF_CAND(HK_FEXIT, f, NULL, __VA_ARGS__)
@@ -21,7 +21,7 @@
 	  .ncand = ARRAY_SIZE(((struct hook_candidate[]){ __VA_ARGS__ })) }
 
 /*
- * kprobe candidates of WireGuard read no WireGuard struct (bpf/wg_kprobe.h):
+ * kprobe candidates of WireGuard read no WireGuard struct (bpf/wg_kprobe.bpf.h):
  * they load where the module has no BTF (before 5.11), and say what they
  * cannot read.
  */

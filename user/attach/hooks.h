@@ -12,7 +12,7 @@
 
 #include <stdbool.h>
 #include "wgtrace.h"
-#include "kernel.h"
+#include "attach/kernel.h"
 
 enum hook_kind {
 	HK_FENTRY,

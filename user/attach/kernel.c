@@ -9,8 +9,8 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
-#include "common.h"
-#include "kernel.h"
+#include "base/common.h"
+#include "attach/kernel.h"
 
 #define BPF_FS_MAGIC_NUM	0xcafe4a11
 #define TRACEFS_MAGIC_NUM	0x74726163

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common.h"
-#include "ksym.h"
+#include "base/common.h"
+#include "attach/ksym.h"
 
 #define KSYM_CACHE_SLOTS 256
 

@@ -11,10 +11,10 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "common.h"
-#include "compat.h"
-#include "ksym.h"
-#include "loader.h"
+#include "base/common.h"
+#include "attach/compat.h"
+#include "attach/ksym.h"
+#include "attach/loader.h"
 #include "wgtrace.skel.h"
 
 const char *loader_fact_name(enum wgt_fact f)
@@ -688,7 +688,7 @@ int loader_sync(struct loader *ld, const struct inventory *inv)
 
 /*
  * The kernel's own lookups are told by their callers on the stack of the
- * fib tracepoint (bpf/lookup_ctx.h): hand BPF those functions' addresses.
+ * fib tracepoint (bpf/lookup_ctx.bpf.h): hand BPF those functions' addresses.
  * Without them (no tp_btf, addresses hidden) trace falls back on timing.
  */
 /* lookup_context's candidates: 0 the kernel stack, 1 timing. */

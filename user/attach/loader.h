@@ -11,10 +11,10 @@
 #include <stdint.h>
 #include <bpf/libbpf.h>
 
-#include "addr.h"
-#include "hooks.h"
-#include "inventory.h"
-#include "tc_attach.h"
+#include "model/addr.h"
+#include "attach/hooks.h"
+#include "config/inventory.h"
+#include "attach/tc_attach.h"
 #include "wgtrace.h"
 
 #define LOADER_MAX_TC	16

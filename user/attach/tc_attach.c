@@ -48,11 +48,11 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "common.h"
-#include "compat.h"
-#include "loader.h"
-#include "nl_route.h"
-#include "tc_attach.h"
+#include "base/common.h"
+#include "attach/compat.h"
+#include "attach/loader.h"
+#include "config/nl_route.h"
+#include "attach/tc_attach.h"
 
 #define TC_MAX_FILTERS	256	/* per device and direction, for stale checks */
 

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <bpf/libbpf.h>
 
-#include "common.h"
+#include "base/common.h"
 
 int wgt_verbose;
 

@@ -21,15 +21,15 @@
 #include <string.h>
 #include <linux/rtnetlink.h>
 
-#include "commands.h"
-#include "cmdutil.h"
-#include "common.h"
-#include "finding.h"
-#include "intent.h"
-#include "inventory.h"
-#include "lpm.h"
-#include "nl_route.h"
-#include "output.h"
+#include "cli/commands.h"
+#include "cli/cmdutil.h"
+#include "base/common.h"
+#include "model/finding.h"
+#include "model/intent.h"
+#include "config/inventory.h"
+#include "model/lpm.h"
+#include "config/nl_route.h"
+#include "cli/output.h"
 
 #define MODE_INVENTORY	"inventory"
 

@@ -4,9 +4,9 @@
 #include <net/if.h>
 #include <string.h>
 
-#include "cmdutil.h"
-#include "common.h"
-#include "kernel.h"
+#include "cli/cmdutil.h"
+#include "base/common.h"
+#include "attach/kernel.h"
 
 int cmd_enter_netns(const char *ns)
 {

@@ -9,7 +9,7 @@
 
 #include <stdbool.h>
 
-#include "inventory.h"
+#include "config/inventory.h"
 
 /* Enter --netns; prints why not. -WGT_EUSAGE for a bad name or path. */
 int cmd_enter_netns(const char *ns);

@@ -20,14 +20,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "commands.h"
-#include "cmdutil.h"
-#include "common.h"
-#include "live.h"
-#include "metrics.h"
-#include "record.h"
-#include "rtmon.h"
-#include "send.h"
+#include "cli/commands.h"
+#include "cli/cmdutil.h"
+#include "base/common.h"
+#include "model/live.h"
+#include "model/metrics.h"
+#include "files/record.h"
+#include "config/rtmon.h"
+#include "cli/send.h"
 
 #define EXPORT_DEFAULT_PORT	9599
 #define LOCK_DIR		"/run/wgtrace"

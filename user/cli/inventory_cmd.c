@@ -17,12 +17,12 @@
 #include <linux/fib_rules.h>
 #include <linux/rtnetlink.h>
 
-#include "commands.h"
-#include "cmdutil.h"
-#include "common.h"
-#include "inventory.h"
-#include "nl_route.h"
-#include "output.h"
+#include "cli/commands.h"
+#include "cli/cmdutil.h"
+#include "base/common.h"
+#include "config/inventory.h"
+#include "config/nl_route.h"
+#include "cli/output.h"
 
 #define TEXT_WIDTH	79
 

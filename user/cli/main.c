@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "commands.h"
-#include "common.h"
+#include "cli/commands.h"
+#include "base/common.h"
 
 static const struct {
 	const char *name;

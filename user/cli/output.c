@@ -4,7 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "output.h"
+#include "cli/output.h"
 
 bool out_use_color(void)
 {

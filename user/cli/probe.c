@@ -6,12 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "commands.h"
-#include "cmdutil.h"
-#include "common.h"
-#include "hooks.h"
-#include "loader.h"
-#include "output.h"
+#include "cli/commands.h"
+#include "cli/cmdutil.h"
+#include "base/common.h"
+#include "attach/hooks.h"
+#include "attach/loader.h"
+#include "cli/output.h"
 
 /* Drop reasons wgtrace's verdicts rely on; shown even without -v. */
 static const char *const key_reasons[] = {

@@ -13,10 +13,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "commands.h"
-#include "common.h"
-#include "output.h"
-#include "record.h"
+#include "cli/commands.h"
+#include "base/common.h"
+#include "cli/output.h"
+#include "files/record.h"
 
 #define REPORT_MAX_FILES 128
 

@@ -10,7 +10,7 @@
 #include <netinet/ip_icmp.h>
 #include <sys/socket.h>
 
-#include "send.h"
+#include "cli/send.h"
 
 uint64_t monotonic_ns(void)
 {

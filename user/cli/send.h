@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "addr.h"
+#include "model/addr.h"
 
 struct probe_sender {
 	int fd;

@@ -11,12 +11,12 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "commands.h"
-#include "cmdutil.h"
-#include "common.h"
-#include "output.h"
-#include "send.h"
-#include "trace.h"
+#include "cli/commands.h"
+#include "cli/cmdutil.h"
+#include "base/common.h"
+#include "cli/output.h"
+#include "cli/send.h"
+#include "cli/trace.h"
 
 #define TRACE_MAX_TARGETS	8
 #define TRACE_MAX_EVENTS	65536

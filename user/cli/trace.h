@@ -10,11 +10,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "addr.h"
-#include "finding.h"
-#include "inventory.h"
-#include "loader.h"
-#include "path.h"
+#include "model/addr.h"
+#include "model/finding.h"
+#include "config/inventory.h"
+#include "attach/loader.h"
+#include "model/path.h"
 
 #define TRACE_MAX_SHADOWED 4
 
@@ -104,7 +104,7 @@ int trace_report(const struct inventory *inv, const struct loader *ld,
 		 uint64_t events_lost, uint64_t events_not_kept,
 		 const struct drop_reasons *reasons, struct finding_list *fl);
 
-/* --pcap (user/trace_pcap.c): the traced packets as one pcapng file. */
+/* --pcap (user/cli/trace_pcap.c): the traced packets as one pcapng file. */
 struct trace_pcap;
 #define TRACE_SNAPLEN_MIN 20		/* an IPv4 header */
 uint32_t trace_pcap_kernel_snaplen(uint32_t snaplen);

@@ -9,9 +9,9 @@
 #include <string.h>
 #include <netinet/in.h>
 
-#include "common.h"
-#include "lpm.h"
-#include "trace.h"
+#include "base/common.h"
+#include "model/lpm.h"
+#include "cli/trace.h"
 
 /* Where "the internet" goes: any address no more specific route covers.
  * Nothing is sent to it; it only asks the routing tables. */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * `trace --pcap FILE`: the traced flow's packets, each as one hook saw it,
- * in one pcapng file (user/pcapng.c). The kernel sends a packet's bytes as
+ * in one pcapng file (user/files/pcapng.c). The kernel sends a packet's bytes as
  * a record right after the event that saw it (struct wgt_pkt); the event
  * names the hook, and wgtrace's inventory names the device and the peer.
  *
@@ -20,11 +20,11 @@
 #include <sys/utsname.h>
 #include <time.h>
 
-#include "common.h"
-#include "lpm.h"
-#include "path.h"
-#include "pcapng.h"
-#include "trace.h"
+#include "base/common.h"
+#include "model/lpm.h"
+#include "model/path.h"
+#include "files/pcapng.h"
+#include "cli/trace.h"
 
 /* Events kept to pair records with: both come from one program run. */
 #define PCAP_RECENT 256

@@ -12,9 +12,9 @@
 #include <linux/fib_rules.h>
 #include <linux/rtnetlink.h>
 
-#include "common.h"
-#include "output.h"
-#include "trace.h"
+#include "base/common.h"
+#include "cli/output.h"
+#include "cli/trace.h"
 
 struct story {
 	const struct inventory *inv;

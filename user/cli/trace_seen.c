@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "trace.h"
+#include "cli/trace.h"
 
 static bool flow_is(const struct wgt_flow *f, bool dst_side,
 		    const struct wgt_addr *a)

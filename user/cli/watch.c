@@ -10,15 +10,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "commands.h"
-#include "cmdutil.h"
-#include "common.h"
-#include "live.h"
-#include "output.h"
-#include "record.h"
-#include "rtmon.h"
-#include "send.h"
-#include "verdict.h"
+#include "cli/commands.h"
+#include "cli/cmdutil.h"
+#include "base/common.h"
+#include "model/live.h"
+#include "cli/output.h"
+#include "files/record.h"
+#include "config/rtmon.h"
+#include "cli/send.h"
+#include "model/verdict.h"
 
 struct watch_opts {
 	const char *dev;

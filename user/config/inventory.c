@@ -4,11 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common.h"
-#include "inventory.h"
-#include "nl_route.h"
-#include "sysctl.h"
-#include "wg_inventory.h"
+#include "base/common.h"
+#include "config/inventory.h"
+#include "config/nl_route.h"
+#include "config/sysctl.h"
+#include "config/wg_inventory.h"
 
 int inventory_load(struct inventory *inv, const char *only_dev)
 {

@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "addr.h"
+#include "model/addr.h"
 
 #define WG_KEY_LEN_RAW	32
 #define WG_KEY_B64_LEN	45	/* 44 characters + NUL */

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "common.h"
-#include "inventory.h"
+#include "base/common.h"
+#include "config/inventory.h"
 
 /*
  * Where `ip netns add` bind-mounts named namespaces; the second is the same

@@ -13,8 +13,8 @@
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 
-#include "common.h"
-#include "nl_route.h"
+#include "base/common.h"
+#include "config/nl_route.h"
 
 /*
  * The kernel fills a dump skb up to the largest receive buffer it has seen,

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <libmnl/libmnl.h>
 
-#include "inventory.h"
+#include "config/inventory.h"
 
 /*
  * One netlink message into one struct. 0 on success, -EAFNOSUPPORT for a

@@ -13,8 +13,8 @@
 #include <arpa/inet.h>
 #include <linux/rtnetlink.h>
 
-#include "common.h"
-#include "nl_route.h"
+#include "base/common.h"
+#include "config/nl_route.h"
 
 struct answer {
 	struct inv_route route;

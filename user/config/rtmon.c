@@ -5,7 +5,7 @@
 #include <libmnl/libmnl.h>
 #include <linux/rtnetlink.h>
 
-#include "rtmon.h"
+#include "config/rtmon.h"
 
 struct rtmon {
 	struct mnl_socket *nl;

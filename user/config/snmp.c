@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "snmp.h"
+#include "config/snmp.h"
 
 #define SNMP_FILE_MAX	(64 * 1024)
 

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "common.h"
-#include "sysctl.h"
+#include "base/common.h"
+#include "config/sysctl.h"
 
 int sysctl_read_int(const char *root, const char *path, int *val)
 {

@@ -6,7 +6,7 @@
 #ifndef WGT_SYSCTL_H
 #define WGT_SYSCTL_H
 
-#include "inventory.h"
+#include "config/inventory.h"
 
 #define SYSCTL_ROOT	"/proc/sys"
 

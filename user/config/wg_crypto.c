@@ -8,7 +8,7 @@
 #include <string.h>
 #include <openssl/evp.h>
 
-#include "wg_inventory.h"
+#include "config/wg_inventory.h"
 
 bool wg_pubkey_from_private_hex(const char *hex, size_t len,
 				uint8_t pub[WG_KEY_LEN_RAW])

@@ -10,10 +10,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "common.h"
-#include "inventory.h"
-#include "output.h"
-#include "wg_inventory.h"
+#include "base/common.h"
+#include "config/inventory.h"
+#include "cli/output.h"
+#include "config/wg_inventory.h"
 
 /*
  * Room for one more element in an array that only grows by one at a time:

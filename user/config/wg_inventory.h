@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "inventory.h"
+#include "config/inventory.h"
 
 struct nlmsghdr;
 

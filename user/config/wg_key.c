@@ -5,8 +5,8 @@
  */
 #include <string.h>
 
-#include "inventory.h"
-#include "wg_inventory.h"
+#include "config/inventory.h"
+#include "config/wg_inventory.h"
 
 static const char b64_chars[] =
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

@@ -16,9 +16,9 @@
 #include <linux/time_types.h>
 #include <linux/wireguard.h>
 
-#include "common.h"
-#include "inventory.h"
-#include "wg_inventory.h"
+#include "base/common.h"
+#include "config/inventory.h"
+#include "config/wg_inventory.h"
 
 /*
  * The kernel sizes dump messages up to the reader's buffer, capped at 32 KiB;

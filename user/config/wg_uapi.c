@@ -23,10 +23,10 @@
 #include <sys/time.h>
 #include <sys/un.h>
 
-#include "addr.h"
-#include "common.h"
-#include "inventory.h"
-#include "wg_inventory.h"
+#include "model/addr.h"
+#include "base/common.h"
+#include "config/inventory.h"
+#include "config/wg_inventory.h"
 
 #define UAPI_DIR		"/var/run/wireguard"
 /* The longest valid line (an IPv6 endpoint with a zone) is under 100. */

@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pcapng.h"
+#include "files/pcapng.h"
 
 #define PAD4(n) (((n) + 3U) & ~3U)
 

@@ -21,10 +21,10 @@
 #include <json-c/json.h>
 #include <zlib.h>
 
-#include "common.h"
-#include "path.h"
-#include "record.h"
-#include "wg_inventory.h"
+#include "base/common.h"
+#include "model/path.h"
+#include "files/record.h"
+#include "config/wg_inventory.h"
 
 struct record {
 	struct record_opts o;

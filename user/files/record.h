@@ -23,10 +23,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "finding.h"
-#include "inventory.h"
-#include "live.h"
-#include "loader.h"
+#include "model/finding.h"
+#include "config/inventory.h"
+#include "model/live.h"
+#include "attach/loader.h"
 #include "wgtrace.h"
 
 /* Bump on any change a reader of the older format would misread. */

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "addr.h"
-#include "common.h"
+#include "model/addr.h"
+#include "base/common.h"
 
 bool addr_parse(const char *s, struct wgt_addr *out)
 {

@@ -6,9 +6,9 @@
 #include <string.h>
 #include <netinet/in.h>
 
-#include "common.h"
-#include "finding.h"
-#include "output.h"
+#include "base/common.h"
+#include "model/finding.h"
+#include "cli/output.h"
 
 /* Strictly below 80 columns, so a terminal never wraps a line itself. */
 #define TEXT_WIDTH	79

@@ -19,9 +19,9 @@
 #include <net/if.h>
 #include <json-c/json.h>
 
-#include "addr.h"
-#include "intent.h"
-#include "inventory.h"
+#include "model/addr.h"
+#include "model/intent.h"
+#include "config/inventory.h"
 
 /* Ordered: a larger value is worse, so `--fail-on` is one comparison. */
 enum wgt_severity {

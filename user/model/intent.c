@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "intent.h"
+#include "model/intent.h"
 
 /* Longest piece of a word quoted in a message; escapes may quadruple it. */
 #define QUOTE_WORD_MAX	64

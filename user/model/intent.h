@@ -91,8 +91,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "addr.h"
-#include "inventory.h"
+#include "model/addr.h"
+#include "config/inventory.h"
 
 #define INTENT_LINE_MAX		1024
 #define INTENT_MAX_ASSERTS	4096

@@ -6,15 +6,15 @@
 #include <time.h>
 #include <arpa/inet.h>
 
-#include "common.h"
-#include "live.h"
-#include "snmp.h"
-#include "path.h"
-#include "record.h"
+#include "base/common.h"
+#include "model/live.h"
+#include "config/snmp.h"
+#include "model/path.h"
+#include "files/record.h"
 #include "wgtrace.skel.h"
-#include "send.h"
-#include "verdict.h"
-#include "wg_inventory.h"
+#include "cli/send.h"
+#include "model/verdict.h"
+#include "config/wg_inventory.h"
 
 int live_alloc(struct live *l)
 {
@@ -67,7 +67,7 @@ struct live_entry *live_entry_for(struct live *l,
 	return &l->e[l->n - 1];
 }
 
-/* The counter key a sample belongs to (see bpf/counters.h callers). */
+/* The counter key a sample belongs to (see bpf/counters.bpf.h callers). */
 static void sample_key(const struct wgt_event *e, struct wgt_count_key *k)
 {
 	memset(k, 0, sizeof(*k));

@@ -11,11 +11,11 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "finding.h"
-#include "intent.h"
-#include "inventory.h"
-#include "ksym.h"
-#include "loader.h"
+#include "model/finding.h"
+#include "model/intent.h"
+#include "config/inventory.h"
+#include "attach/ksym.h"
+#include "attach/loader.h"
 
 #define LIVE_MAX_ENTRIES	4096
 #define LIVE_RESERVED		512	/* entries per-peer decisions may not take */

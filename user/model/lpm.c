@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lpm.h"
+#include "model/lpm.h"
 
 #define NONE UINT32_MAX
 

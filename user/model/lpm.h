@@ -19,8 +19,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "addr.h"
-#include "inventory.h"
+#include "model/addr.h"
+#include "config/inventory.h"
 
 /* Far above any real gateway; keeps a bad inventory from eating memory. */
 #define LPM_MAX_PREFIXES	(1u << 20)

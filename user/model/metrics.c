@@ -6,11 +6,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "common.h"
-#include "metrics.h"
-#include "output.h"
-#include "send.h"	/* monotonic_ns */
-#include "verdict.h"
+#include "base/common.h"
+#include "model/metrics.h"
+#include "cli/output.h"
+#include "cli/send.h"	/* monotonic_ns */
+#include "model/verdict.h"
 
 /* Families are compared by pointer: one object per name. */
 static const char F_DROPS[] = "wgtrace_drops_total";

@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "live.h"
+#include "model/live.h"
 
 #define METRICS_MAX_SERIES	4096
 /* A series of a peer no longer configured goes after this long (default). */

@@ -4,8 +4,8 @@
 #include <linux/fib_rules.h>
 #include <linux/rtnetlink.h>
 
-#include "common.h"
-#include "path.h"
+#include "base/common.h"
+#include "model/path.h"
 
 #define RT_TABLE_LOCAL_ID 255
 

@@ -11,8 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "addr.h"
-#include "inventory.h"
+#include "model/addr.h"
+#include "config/inventory.h"
 #include "wgtrace.h"
 
 #define PATH_MAX_LOOKUPS 16

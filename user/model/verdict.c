@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <stdio.h>
 
-#include "verdict.h"
+#include "model/verdict.h"
 
 static const struct verdict_info verdicts[WGT_V__COUNT] = {
 	[WGT_V_SRC_REJECTED] = {

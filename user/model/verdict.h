@@ -10,8 +10,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "finding.h"
-#include "kernel.h"
+#include "model/finding.h"
+#include "attach/kernel.h"
 #include "wgtrace.h"
 
 struct verdict_info {

@@ -9,9 +9,9 @@
 #ifndef WGT_BPF_BYPASS_H
 #define WGT_BPF_BYPASS_H
 
-#include "common.h"
-#include "counters.h"
-#include "tc.h"
+#include "common.bpf.h"
+#include "counters.bpf.h"
+#include "tc.bpf.h"
 
 #define WGT_IFF_LOOPBACK 0x8
 

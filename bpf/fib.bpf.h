@@ -7,9 +7,9 @@
 #ifndef WGT_BPF_FIB_H
 #define WGT_BPF_FIB_H
 
-#include "common.h"
-#include "kretprobe.h"
-#include "lookup_ctx.h"
+#include "common.bpf.h"
+#include "kretprobe.bpf.h"
+#include "lookup_ctx.bpf.h"
 
 #define WGT_FIB_RULE_INVERT 0x2	/* uapi fib_rules.h, a #define vmlinux.h lacks */
 

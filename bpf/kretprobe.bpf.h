@@ -16,7 +16,7 @@
 #ifndef WGT_BPF_KRETPROBE_H
 #define WGT_BPF_KRETPROBE_H
 
-#include "common.h"
+#include "common.bpf.h"
 
 enum wgt_stash_slot {
 	WGT_STASH_TX_PEER,	/* wg_allowedips_lookup_dst: skb */

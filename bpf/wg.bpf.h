@@ -12,8 +12,8 @@
 #ifndef WGT_BPF_WG_H
 #define WGT_BPF_WG_H
 
-#include "common.h"
-#include "counters.h"
+#include "common.bpf.h"
+#include "counters.bpf.h"
 
 struct noise_handshake___wgt {
 	u8 remote_static[32];

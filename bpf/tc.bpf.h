@@ -9,8 +9,8 @@
 #ifndef WGT_BPF_TC_H
 #define WGT_BPF_TC_H
 
-#include "common.h"
-#include "counters.h"
+#include "common.bpf.h"
+#include "counters.bpf.h"
 
 #define WGT_ETH_HLEN 14
 

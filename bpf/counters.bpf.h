@@ -7,7 +7,7 @@
 #ifndef WGT_BPF_COUNTERS_H
 #define WGT_BPF_COUNTERS_H
 
-#include "common.h"
+#include "common.bpf.h"
 
 const volatile __u32 cfg_counters = 0;	/* watch/export: count verdicts */
 /* Drop reason values of this kernel, resolved from BTF by the loader. */

@@ -10,9 +10,9 @@
 #ifndef WGT_BPF_OUTER_H
 #define WGT_BPF_OUTER_H
 
-#include "common.h"
-#include "counters.h"
-#include "drop.h"	/* skb_route_mtu */
+#include "common.bpf.h"
+#include "counters.bpf.h"
+#include "drop.bpf.h"	/* skb_route_mtu */
 
 /* WireGuard listen ports (network order) -> the device's ifindex. */
 struct {

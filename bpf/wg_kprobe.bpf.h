@@ -19,9 +19,9 @@
 #ifndef WGT_BPF_WG_KPROBE_H
 #define WGT_BPF_WG_KPROBE_H
 
-#include "common.h"
-#include "counters.h"
-#include "kretprobe.h"
+#include "common.bpf.h"
+#include "counters.bpf.h"
+#include "kretprobe.bpf.h"
 
 #define WGT_EDESTADDRREQ 89
 

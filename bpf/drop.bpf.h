@@ -7,8 +7,8 @@
 #ifndef WGT_BPF_DROP_H
 #define WGT_BPF_DROP_H
 
-#include "common.h"
-#include "counters.h"
+#include "common.bpf.h"
+#include "counters.bpf.h"
 
 /* MTU and device of the route the packet was given (forwarding: egress). */
 static __always_inline __u32 skb_route_mtu(const struct sk_buff *skb,

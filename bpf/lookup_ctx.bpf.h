@@ -11,7 +11,7 @@
 #ifndef WGT_BPF_LOOKUP_CTX_H
 #define WGT_BPF_LOOKUP_CTX_H
 
-#include "common.h"
+#include "common.bpf.h"
 
 /*
  * Deep enough for an ICMPv6 error's route lookup through policy rules (a
