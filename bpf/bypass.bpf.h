@@ -47,7 +47,7 @@ static __always_inline void bypass_judge(const struct wgt_flow *f,
 static __always_inline int on_dev_queue(const struct sk_buff *skb)
 {
 	struct net_device *dev = skb->dev;
-	struct wgt_flow f = { 0 };
+	struct wgt_flow f = {0};
 
 	/* Every packet of every namespace passes here: leave early. */
 	if (!cfg_counters || !dev || !netns_wanted(dev_netns_btf(dev)))
@@ -104,7 +104,7 @@ static __always_inline void on_tc_bypass(struct __sk_buff *skb)
 {
 	__u32 ifindex = skb->ifindex, len = skb->len;
 	__u16 proto = skb->protocol;
-	struct wgt_flow f = { 0 };
+	struct wgt_flow f = {0};
 	struct wgt_lpm_val *v;
 
 	if (!cfg_counters ||

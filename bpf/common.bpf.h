@@ -13,14 +13,14 @@
 #include <bpf/bpf_endian.h>
 #include "wgtrace.h"
 
-#define AF_INET		2
-#define AF_INET6	10
-#define ETH_P_IP	0x0800
-#define ETH_P_IPV6	0x86DD
+#define AF_INET 2
+#define AF_INET6 10
+#define ETH_P_IP 0x0800
+#define ETH_P_IPV6 0x86DD
 
 /* Set by the loader between open and load. */
-const volatile __u32 cfg_trace = 0;	/* emit events for filtered addresses */
-const volatile __u32 cfg_netns = 0;	/* 0: every namespace */
+const volatile __u32 cfg_trace = 0; /* emit events for filtered addresses */
+const volatile __u32 cfg_netns = 0; /* 0: every namespace */
 /* trace --pcap: bytes of each traced packet to copy, 0 = none (no cost). */
 const volatile __u32 cfg_pcap_snaplen = 0;
 
@@ -34,7 +34,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, WGT_MAX_TRACE_ADDRS);
 	__type(key, struct wgt_addr_key);
-	__type(value, __u32);		/* enum wgt_addr_role bits */
+	__type(value, __u32); /* enum wgt_addr_role bits */
 } trace_addrs SEC(".maps");
 
 struct {
@@ -52,8 +52,8 @@ struct {
 	__type(value, __u64);
 } endpoint_ts SEC(".maps");
 
-#define WGT_ENDPOINT_GAP_NS 10000000ULL	/* <= 100 outer decisions/s per CPU */
-#define WGT_ENDPOINT_BURST_NS 100000ULL	/* the lookups of one decision */
+#define WGT_ENDPOINT_GAP_NS 10000000ULL /* <= 100 outer decisions/s per CPU */
+#define WGT_ENDPOINT_BURST_NS 100000ULL /* the lookups of one decision */
 
 /*
  * Outer packets to a traced endpoint follow every inner packet to that
@@ -106,7 +106,7 @@ static __always_inline bool v4_maybe_traced(__be32 saddr, __be32 daddr)
 /* Role bits of an address in the trace filter, 0 when not traced. */
 static __always_inline __u32 addr_role(__u8 family, const void *addr)
 {
-	struct wgt_addr_key k = { .family = family };
+	struct wgt_addr_key k = {.family = family};
 	__u32 *role;
 
 	if (family == AF_INET)
@@ -271,13 +271,17 @@ static __always_inline __u32 skb_netns(const struct sk_buff *skb,
  * the copy by its destination: an array argument decays to a byte pointer
  * (1 byte copied), and a 16-byte buffer for a 4-byte field reads past it.
  */
-#define READ_ADDR4(dst, src, ...)					\
-	({ __be32 __a = BPF_CORE_READ(src, __VA_ARGS__);		\
-	   __builtin_memcpy((dst), &__a, 4); })
-#define READ_ADDR6(dst, src, ...)					\
-	({ struct in6_addr __a6;					\
-	   BPF_CORE_READ_INTO(&__a6, src, __VA_ARGS__);			\
-	   __builtin_memcpy((dst), &__a6, 16); })
+#define READ_ADDR4(dst, src, ...)                                              \
+	({                                                                     \
+		__be32 __a = BPF_CORE_READ(src, __VA_ARGS__);                  \
+		__builtin_memcpy((dst), &__a, 4);                              \
+	})
+#define READ_ADDR6(dst, src, ...)                                              \
+	({                                                                     \
+		struct in6_addr __a6;                                          \
+		BPF_CORE_READ_INTO(&__a6, src, __VA_ARGS__);                   \
+		__builtin_memcpy((dst), &__a6, 16);                            \
+	})
 
 static __always_inline bool netns_wanted(__u32 ns)
 {
@@ -291,7 +295,7 @@ static __always_inline int flow_from_l3(struct wgt_flow *f, __u16 proto_be,
 {
 	/* The header and the 4 bytes after it (ports), read in one go. */
 	__u8 b[sizeof(struct ipv6hdr) + 4];
-	__u16 ports[2] = { 0, 0 };
+	__u16 ports[2] = {0, 0};
 	__u32 ihl;
 
 	if (proto_be == bpf_htons(ETH_P_IP)) {

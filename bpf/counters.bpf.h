@@ -9,7 +9,7 @@
 
 #include "common.bpf.h"
 
-const volatile __u32 cfg_counters = 0;	/* watch/export: count verdicts */
+const volatile __u32 cfg_counters = 0; /* watch/export: count verdicts */
 /* Drop reason values of this kernel, resolved from BTF by the loader. */
 const volatile __u32 cfg_reason_rpfilter = ~0U;
 const volatile __u32 cfg_reason_too_big = ~0U;
@@ -49,9 +49,9 @@ static __always_inline void count_at(__u32 verdict, __u32 ifindex,
 				     const __u8 *peer, __u32 bytes,
 				     __u64 location)
 {
-	struct wgt_count_key k = { .verdict = verdict, .ifindex = ifindex,
-				   .location = location };
-	struct wgt_count_val *v, init = { 1, bytes };
+	struct wgt_count_key k = {
+	    .verdict = verdict, .ifindex = ifindex, .location = location};
+	struct wgt_count_val *v, init = {1, bytes};
 
 	if (peer)
 		__builtin_memcpy(k.peer, peer, WGT_KEY_LEN);
@@ -103,7 +103,7 @@ static __always_inline struct wgt_event *sample_reserve(__u32 verdict)
 static __always_inline struct wgt_lpm_val *allowed_lookup(__u8 family,
 							  const __u8 *addr)
 {
-	struct wgt_lpm_key k = { .family = family };
+	struct wgt_lpm_key k = {.family = family};
 
 	if (family == AF_INET) {
 		k.prefixlen = WGT_LPM_FAMILY_BITS + 32;
@@ -117,7 +117,7 @@ static __always_inline struct wgt_lpm_val *allowed_lookup(__u8 family,
 
 static __always_inline bool is_endpoint(__u8 family, const __u8 *addr)
 {
-	struct wgt_addr_key k = { .family = family };
+	struct wgt_addr_key k = {.family = family};
 
 	if (family == AF_INET)
 		__builtin_memcpy(k.addr, addr, 4);

@@ -70,7 +70,7 @@ static __always_inline void count_drop(const struct sk_buff *skb,
 static __always_inline int on_kfree_skb(const struct sk_buff *skb,
 					__u64 location, __u32 reason)
 {
-	struct wgt_flow f = { 0 };
+	struct wgt_flow f = {0};
 	struct net_device *dev;
 	struct wgt_event *e;
 	__u32 ns;
@@ -107,15 +107,15 @@ static __always_inline int on_kfree_skb(const struct sk_buff *skb,
  */
 const volatile __u32 cfg_mtu_by_icmp = 0;
 
-#define WGT_ICMP_DEST_UNREACH	3
-#define WGT_ICMP_FRAG_NEEDED	4
-#define WGT_ICMPV6_PKT_TOOBIG	2
+#define WGT_ICMP_DEST_UNREACH 3
+#define WGT_ICMP_FRAG_NEEDED 4
+#define WGT_ICMPV6_PKT_TOOBIG 2
 
 /* An ICMP error the kernel sends about skb: counted, traced, or both. */
 static __always_inline int icmp_error(const struct sk_buff *skb, int type,
 				      int code, bool count)
 {
-	struct wgt_flow f = { 0 };
+	struct wgt_flow f = {0};
 	struct net_device *dev;
 	struct wgt_event *e;
 	__u32 ns, mtu, oif = 0, len;

@@ -11,7 +11,8 @@
 #include "kretprobe.bpf.h"
 #include "lookup_ctx.bpf.h"
 
-#define WGT_FIB_RULE_INVERT 0x2	/* uapi fib_rules.h, a #define vmlinux.h lacks */
+#define WGT_FIB_RULE_INVERT                                                    \
+	0x2 /* uapi fib_rules.h, a #define vmlinux.h lacks */
 
 static __always_inline void fib_common_flow(struct wgt_event *e,
 					    const struct flowi_common *c)
@@ -27,7 +28,7 @@ static __always_inline int on_fib4_lookup(void *ctx, __u32 tb_id,
 					  const struct fib_nh_common *nhc,
 					  int err)
 {
-	struct wgt_flow f = { .family = AF_INET };
+	struct wgt_flow f = {.family = AF_INET};
 	struct net_device *dev = NULL;
 	struct wgt_event *e;
 	__be32 sa, da;
@@ -83,7 +84,7 @@ static __always_inline int on_fib6_lookup(void *ctx, const struct net *net,
 					  struct fib6_table *table,
 					  const struct flowi6 *flp)
 {
-	struct wgt_flow f = { .family = AF_INET6 };
+	struct wgt_flow f = {.family = AF_INET6};
 	struct fib6_info *f6i, *null_entry;
 	struct net_device *dev = NULL;
 	struct fib6_nh *nh;
@@ -112,7 +113,7 @@ static __always_inline int on_fib6_lookup(void *ctx, const struct net *net,
 	null_entry = BPF_CORE_READ(net, ipv6.fib6_null_entry);
 	/* IPv6 reports a miss as the null entry, not as an error code. */
 	if (!f6i || f6i == null_entry) {
-		e->err = -11;	/* -EAGAIN, as IPv4 reports a table miss */
+		e->err = -11; /* -EAGAIN, as IPv4 reports a table miss */
 		e->oif = 0;
 	} else {
 		nh = BPF_CORE_READ(res, nh);
@@ -120,7 +121,8 @@ static __always_inline int on_fib6_lookup(void *ctx, const struct net *net,
 			dev = BPF_CORE_READ(nh, nh_common.nhc_dev);
 		e->oif = dev ? BPF_CORE_READ(dev, ifindex) : 0;
 		if (nh) {
-			e->gw_family = BPF_CORE_READ(nh, nh_common.nhc_gw_family);
+			e->gw_family =
+			    BPF_CORE_READ(nh, nh_common.nhc_gw_family);
 			if (e->gw_family == AF_INET6)
 				READ_ADDR6(e->gw, nh, nh_common.nhc_gw.ipv6);
 		}
@@ -139,7 +141,7 @@ static __always_inline int on_rule_result(const struct fib_rules_ops *ops,
 					  const struct fib_lookup_arg *arg,
 					  int ret)
 {
-	struct wgt_flow f = { 0 };
+	struct wgt_flow f = {0};
 	struct fib_rule *rule;
 	struct wgt_event *e;
 	int family;
@@ -191,7 +193,7 @@ static __always_inline int on_rule_entry(const struct fib_rules_ops *ops,
 					 const struct flowi *fl,
 					 const struct fib_lookup_arg *arg)
 {
-	struct wgt_stash st = { .arg = { (__u64)ops, (__u64)fl, (__u64)arg } };
+	struct wgt_stash st = {.arg = {(__u64)ops, (__u64)fl, (__u64)arg}};
 	__u64 task = rule_stash_key();
 
 	if (!cfg_trace)

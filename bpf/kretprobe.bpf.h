@@ -19,13 +19,13 @@
 #include "common.bpf.h"
 
 enum wgt_stash_slot {
-	WGT_STASH_TX_PEER,	/* wg_allowedips_lookup_dst: skb */
-	WGT_STASH_RX_SRC,	/* wg_allowedips_lookup_src: skb */
+	WGT_STASH_TX_PEER, /* wg_allowedips_lookup_dst: skb */
+	WGT_STASH_RX_SRC,  /* wg_allowedips_lookup_src: skb */
 	WGT_STASH__COUNT,
 };
 
 struct wgt_stash {
-	__u64 arg[3];		/* arg[0] == 0: empty */
+	__u64 arg[3]; /* arg[0] == 0: empty */
 	struct wgt_flow flow;
 	__u32 ifindex;
 	__u32 len;
@@ -45,7 +45,7 @@ struct {
 #define WGT_XMIT_DEPTH 4
 
 struct wgt_xmit_stack {
-	__u32 depth;		/* calls entered and not yet returned */
+	__u32 depth; /* calls entered and not yet returned */
 	__u32 pad;
 	struct wgt_stash frame[WGT_XMIT_DEPTH];
 };

@@ -19,10 +19,10 @@
  */
 #define WGT_CTX_FRAMES 16
 
-const volatile __u32 cfg_ctx_n = 0;	/* 0: no ranges, flag nothing */
-const volatile __u64 cfg_ctx_lo[WGT_CTX_RANGES] = { 0 };
-const volatile __u64 cfg_ctx_hi[WGT_CTX_RANGES] = { 0 };
-const volatile __u8 cfg_ctx_flag[WGT_CTX_RANGES] = { 0 };
+const volatile __u32 cfg_ctx_n = 0; /* 0: no ranges, flag nothing */
+const volatile __u64 cfg_ctx_lo[WGT_CTX_RANGES] = {0};
+const volatile __u64 cfg_ctx_hi[WGT_CTX_RANGES] = {0};
+const volatile __u8 cfg_ctx_flag[WGT_CTX_RANGES] = {0};
 
 struct wgt_ctx_stack {
 	__u64 ip[WGT_CTX_FRAMES];
@@ -57,7 +57,8 @@ static __always_inline __u8 lookup_ctx_flags(void *ctx)
 	for (i = 0; i < WGT_CTX_FRAMES && i < (__u32)n; i++) {
 		__u64 ip = s->ip[i];
 
-		/* Return addresses: past the call, at most the function's end. */
+		/* Return addresses: past the call, at most the function's end.
+		 */
 		for (j = 0; j < WGT_CTX_RANGES && j < cfg_ctx_n; j++)
 			if (ip > cfg_ctx_lo[j] && ip <= cfg_ctx_hi[j])
 				flags |= cfg_ctx_flag[j];

@@ -12,12 +12,12 @@
 
 #include "common.bpf.h"
 #include "counters.bpf.h"
-#include "drop.bpf.h"	/* skb_route_mtu */
+#include "drop.bpf.h" /* skb_route_mtu */
 
 /* WireGuard listen ports (network order) -> the device's ifindex. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 256);	/* sized from the inventory at load */
+	__uint(max_entries, 256); /* sized from the inventory at load */
 	__type(key, __u16);
 	__type(value, __u32);
 } wg_ports SEC(".maps");
@@ -27,7 +27,7 @@ struct {
 static __always_inline int on_fragment(const struct sock *sk,
 				       const struct sk_buff *skb)
 {
-	struct wgt_flow f = { 0 };
+	struct wgt_flow f = {0};
 	struct net_device *dev;
 	struct wgt_event *e;
 	__u32 *wg, oif = 0, mtu, len, ns;

@@ -3,8 +3,8 @@
  * Empty programs that `wgtrace probe` loads and attaches one at a time to learn
  * what the running kernel allows. Targets are set at run time with
  * bpf_program__set_attach_target() or at attach, so one object covers every
- * hook of the table in user/attach/hooks.c. They read nothing: a verifier or attach
- * failure then says something about the kernel, not about our code.
+ * hook of the table in user/attach/hooks.c. They read nothing: a verifier or
+ * attach failure then says something about the kernel, not about our code.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>

@@ -161,7 +161,7 @@ static __always_inline int on_tc(struct __sk_buff *skb, bool egress)
 	 * that clang may otherwise build for later field reads. */
 	__u32 ifindex = skb->ifindex, len = skb->len, mark = skb->mark;
 	__u16 proto = skb->protocol;
-	struct wgt_flow f = { 0 };
+	struct wgt_flow f = {0};
 	struct wgt_event *e;
 	__u32 role;
 

@@ -64,7 +64,8 @@ static __always_inline void peer_endpoint(const struct wg_peer___wgt *peer,
 		e->endpoint_port = BPF_CORE_READ(peer, endpoint.addr4.sin_port);
 	} else if (family == AF_INET6) {
 		READ_ADDR6(e->endpoint, peer, endpoint.addr6.sin6_addr);
-		e->endpoint_port = BPF_CORE_READ(peer, endpoint.addr6.sin6_port);
+		e->endpoint_port =
+		    BPF_CORE_READ(peer, endpoint.addr6.sin6_port);
 	}
 }
 
@@ -73,7 +74,7 @@ static __always_inline void count_tx(const struct sk_buff *skb,
 				     const struct wg_peer___wgt *peer,
 				     __u32 ifindex, __u32 len)
 {
-	__u8 key[WGT_KEY_LEN] = { 0 };
+	__u8 key[WGT_KEY_LEN] = {0};
 	struct wgt_event *e;
 	__u32 verdict;
 
@@ -81,8 +82,9 @@ static __always_inline void count_tx(const struct sk_buff *skb,
 		verdict = WGT_V_NO_PEER;
 	} else {
 		peer_key(peer, key);
-		verdict = BPF_CORE_READ(peer, endpoint.addr.sa_family) ?
-			  WGT_V_TX_PEER : WGT_V_NO_ENDPOINT;
+		verdict = BPF_CORE_READ(peer, endpoint.addr.sa_family)
+			      ? WGT_V_TX_PEER
+			      : WGT_V_NO_ENDPOINT;
 	}
 	count_verdict(verdict, ifindex, peer ? key : NULL, len);
 	if (verdict == WGT_V_TX_PEER)
@@ -105,13 +107,11 @@ static __always_inline void count_tx(const struct sk_buff *skb,
  * The trace event of a WireGuard decision: peer (the chosen one on TX, the
  * sender on RX) and peer2 (RX: the owner of the inner source), either NULL.
  */
-static __always_inline void wg_trace_event(__u32 type, const struct wgt_flow *f,
-					   struct net_device *dev, __u32 ifindex,
-					   __u32 len,
-					   const struct wg_peer___wgt *peer,
-					   const struct wg_peer___wgt *peer2,
-					   __u8 flags,
-					   const struct sk_buff *skb)
+static __always_inline void
+wg_trace_event(__u32 type, const struct wgt_flow *f, struct net_device *dev,
+	       __u32 ifindex, __u32 len, const struct wg_peer___wgt *peer,
+	       const struct wg_peer___wgt *peer2, __u8 flags,
+	       const struct sk_buff *skb)
 {
 	struct wgt_event *e = event_reserve(type);
 
@@ -139,7 +139,7 @@ static __always_inline void wg_trace_event(__u32 type, const struct wgt_flow *f,
 static __always_inline int on_wg_tx_peer(const struct sk_buff *skb,
 					 const struct wg_peer___wgt *peer)
 {
-	struct wgt_flow f = { 0 };
+	struct wgt_flow f = {0};
 	struct net_device *dev;
 	__u32 ifindex, len;
 
@@ -167,7 +167,7 @@ static __always_inline int on_wg_rx_src(const struct sk_buff *skb,
 {
 	struct noise_keypair___wgt *kp = NULL;
 	struct wg_peer___wgt *sender = NULL;
-	struct wgt_flow f = { 0 };
+	struct wgt_flow f = {0};
 	struct net_device *dev;
 	struct wgt_event *e;
 	__u32 ifindex, len;
@@ -216,7 +216,7 @@ static __always_inline int on_wg_rx_src(const struct sk_buff *skb,
 static __always_inline int on_wg_outer(const struct wg_peer___wgt *peer,
 				       const struct sk_buff *skb)
 {
-	struct wgt_addr_key ep = { 0 };
+	struct wgt_addr_key ep = {0};
 	struct wgt_event *e;
 
 	if (!cfg_trace)

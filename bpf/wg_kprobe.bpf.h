@@ -40,7 +40,7 @@ const volatile __u32 cfg_xmit_counts_endpoint = 0;
 
 /* The peer the AllowedIPs copy names for addr on this device, or NULL. */
 static __always_inline const __u8 *peer_from_inventory(const struct wgt_flow *f,
-							bool dst, __u32 ifindex)
+						       bool dst, __u32 ifindex)
 {
 	struct wgt_lpm_val *v;
 
@@ -59,7 +59,7 @@ struct kp_pkt {
 	__u32 ns;
 	__u32 ifindex;
 	__u32 len;
-	struct wgt_flow f;	/* family 0: not an IP packet we can read */
+	struct wgt_flow f; /* family 0: not an IP packet we can read */
 };
 
 /*
@@ -96,7 +96,7 @@ static __always_inline void kp_pkt_fill(struct kp_pkt *p)
 
 static __always_inline int on_kr_tx_peer(const void *peer)
 {
-	struct kp_pkt p = { 0 };
+	struct kp_pkt p = {0};
 	const __u8 *key = NULL;
 	struct wgt_event *e;
 
@@ -131,7 +131,7 @@ static __always_inline int on_kr_tx_peer(const void *peer)
 		__builtin_memcpy(e->peer, key, WGT_KEY_LEN);
 		e->flags |= WGT_EVF_PEER;
 	}
-	e->err = peer ? 0 : -2;		/* -ENOENT: no peer matched */
+	e->err = peer ? 0 : -2; /* -ENOENT: no peer matched */
 	event_submit(e);
 	return 0;
 }
@@ -140,7 +140,7 @@ static __always_inline int on_kr_rx_src(const void *owner)
 {
 	void *kp = NULL, *sender = NULL;
 	const struct sk_buff *skb;
-	struct kp_pkt p = { 0 };
+	struct kp_pkt p = {0};
 	const __u8 *okey = NULL;
 	struct wgt_event *e;
 	bool rejected;

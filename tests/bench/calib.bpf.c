@@ -20,7 +20,7 @@
 #include "wgtrace.h"
 
 const volatile __u32 cfg_netns = 0;
-__u64 sink = 0;		/* keeps results alive */
+__u64 sink = 0; /* keeps results alive */
 
 /* As bpf/common.bpf.h and bpf/counters.bpf.h declare them. */
 struct {
@@ -72,7 +72,8 @@ int BPF_PROG(cal_netns_direct, struct sk_buff *skb)
 	return 0;
 }
 
-/* flow_from_skb() of bpf/common.bpf.h: 6 bpf_probe_read_kernel calls for IPv4. */
+/* flow_from_skb() of bpf/common.bpf.h: 6 bpf_probe_read_kernel calls for IPv4.
+ */
 SEC("tp_btf/net_dev_queue")
 int BPF_PROG(cal_parse_probe, struct sk_buff *skb)
 {
@@ -88,7 +89,8 @@ int BPF_PROG(cal_parse_probe, struct sk_buff *skb)
 	if (bpf_probe_read_kernel(&iph, sizeof(iph), head + nh))
 		return 0;
 	bpf_probe_read_kernel(&ihl, 1, head + nh);
-	if (!bpf_probe_read_kernel(ports, sizeof(ports), head + nh + (ihl & 0xf) * 4))
+	if (!bpf_probe_read_kernel(ports, sizeof(ports),
+				   head + nh + (ihl & 0xf) * 4))
 		sink += iph.daddr + ports[1];
 	return 0;
 }
@@ -119,8 +121,8 @@ int BPF_PROG(cal_parse_direct, struct sk_buff *skb)
 SEC("tp_btf/net_dev_queue")
 int BPF_PROG(cal_lpm, struct sk_buff *skb)
 {
-	struct wgt_lpm_key k = { .family = 2 };
-	__u32 a = bpf_htonl(0x0ac90202);	/* 10.201.2.2, the flood's target */
+	struct wgt_lpm_key k = {.family = 2};
+	__u32 a = bpf_htonl(0x0ac90202); /* 10.201.2.2, the flood's target */
 	struct wgt_lpm_val *v;
 
 	k.prefixlen = WGT_LPM_FAMILY_BITS + 32;
@@ -135,7 +137,7 @@ int BPF_PROG(cal_lpm, struct sk_buff *skb)
 SEC("tp_btf/net_dev_queue")
 int BPF_PROG(cal_hash2, struct sk_buff *skb)
 {
-	struct wgt_addr_key k = { .family = 2 };
+	struct wgt_addr_key k = {.family = 2};
 	__u32 a = bpf_htonl(0x0ac90202), b = bpf_htonl(0x0ac90102);
 	__u32 *r, role = 0;
 
@@ -156,8 +158,8 @@ int BPF_PROG(cal_hash2, struct sk_buff *skb)
 SEC("tp_btf/net_dev_queue")
 int BPF_PROG(cal_lru_count, struct sk_buff *skb)
 {
-	struct wgt_count_key k = { .verdict = WGT_V_TX_PEER, .ifindex = 7 };
-	struct wgt_count_val *v, init = { 1, 64 };
+	struct wgt_count_key k = {.verdict = WGT_V_TX_PEER, .ifindex = 7};
+	struct wgt_count_val *v, init = {1, 64};
 
 	v = bpf_map_lookup_elem(&counts, &k);
 	if (v) {

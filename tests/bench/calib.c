@@ -27,8 +27,9 @@ static void on_signal(int sig)
 
 static int add_prefix(int fd, const char *addr, int len)
 {
-	struct wgt_lpm_key k = { .prefixlen = WGT_LPM_FAMILY_BITS + len, .family = 2 };
-	struct wgt_lpm_val v = { .ifindex = 7, .plen = len };
+	struct wgt_lpm_key k = {.prefixlen = WGT_LPM_FAMILY_BITS + len,
+				.family = 2};
+	struct wgt_lpm_val v = {.ifindex = 7, .plen = len};
 
 	inet_pton(AF_INET, addr, k.addr);
 	return bpf_map_update_elem(fd, &k, &v, BPF_ANY);
@@ -36,7 +37,7 @@ static int add_prefix(int fd, const char *addr, int len)
 
 int main(int argc, char **argv)
 {
-	struct wgt_addr_key tk = { .family = 2 };
+	struct wgt_addr_key tk = {.family = 2};
 	struct calib_bpf *skel;
 	__u32 role = WGT_ROLE_TARGET;
 	int err;
@@ -53,17 +54,20 @@ int main(int argc, char **argv)
 	skel->rodata->cfg_netns = strtoul(argv[1], NULL, 0);
 	err = calib_bpf__load(skel);
 	if (!err)
-		err = add_prefix(bpf_map__fd(skel->maps.allowed), "0.0.0.0", 0) ||
-		      add_prefix(bpf_map__fd(skel->maps.allowed), "10.201.3.0", 24);
+		err =
+		    add_prefix(bpf_map__fd(skel->maps.allowed), "0.0.0.0", 0) ||
+		    add_prefix(bpf_map__fd(skel->maps.allowed), "10.201.3.0",
+			       24);
 	/* One traced address that the flood never uses, as in the bench. */
 	inet_pton(AF_INET, "10.201.3.2", tk.addr);
 	if (!err)
-		err = bpf_map_update_elem(bpf_map__fd(skel->maps.trace_addrs), &tk,
-					  &role, BPF_ANY);
+		err = bpf_map_update_elem(bpf_map__fd(skel->maps.trace_addrs),
+					  &tk, &role, BPF_ANY);
 	if (!err)
 		err = calib_bpf__attach(skel);
 	if (err) {
-		fprintf(stderr, "calib: load/attach failed: %s\n", strerror(-err));
+		fprintf(stderr, "calib: load/attach failed: %s\n",
+			strerror(-err));
 		calib_bpf__destroy(skel);
 		return 1;
 	}

@@ -34,9 +34,8 @@ static void check(bool ok, const struct intent *in, const char *err)
 		    (a->has_peer && a->action != INTENT_VIA) ||
 		    (a->has_peer && strlen(a->peer_b64) != WG_KEY_B64_LEN - 1))
 			__builtin_trap();
-		if (a->peer_name[0] &&
-		    memcmp(intent_key_of(in, a->peer_name), a->peer,
-			   WG_KEY_LEN_RAW))
+		if (a->peer_name[0] && memcmp(intent_key_of(in, a->peer_name),
+					      a->peer, WG_KEY_LEN_RAW))
 			__builtin_trap();
 	}
 	for (i = 0; i < in->n_names; i++) {

@@ -17,7 +17,7 @@ static FILE *devnull;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct finding_list fl = { 0 };
+	struct finding_list fl = {0};
 	struct replay rp;
 	uint64_t line = 0;
 	char err[512];
@@ -28,7 +28,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			size & 1 ? 2500 : INT64_MAX))
 		return 0;
 	err[0] = '\0';
-	ret = replay_buf(&rp, (const char *)data, size, &line, err, sizeof(err));
+	ret =
+	    replay_buf(&rp, (const char *)data, size, &line, err, sizeof(err));
 	if (ret && (!err[0] || !line || line > rp.lines))
 		__builtin_trap();
 	if (!ret && rp.lines != line)

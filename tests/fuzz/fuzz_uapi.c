@@ -28,14 +28,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* Touch everything the parser handed over. */
 		for (i = 0; i < dev.n_peers; i++)
 			if (dev.peers[i].n_allowed)
-				err[0] ^= (char)dev.peers[i].allowed[
-					dev.peers[i].n_allowed - 1].len;
+				err[0] ^=
+				    (char)dev.peers[i]
+					.allowed[dev.peers[i].n_allowed - 1]
+					.len;
 		wg_device_info_free(&dev);
 	} else {
 		if (!memchr(err, '\0', sizeof(err)) || !err[0])
-			abort();	/* a refusal without a reason */
+			abort(); /* a refusal without a reason */
 		if (dev.peers || dev.n_peers)
-			abort();	/* a failure must own nothing */
+			abort(); /* a failure must own nothing */
 	}
 	free(text);
 	return 0;

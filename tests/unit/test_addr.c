@@ -9,25 +9,25 @@
 
 #include "model/addr.h"
 
-static struct wgt_addr A(const char *s)
-{
+static struct wgt_addr A(const char *s) {
 	struct wgt_addr a;
 
 	assert_true(addr_parse(s, &a));
 	return a;
 }
 
-static struct wgt_prefix P(const char *s)
-{
+static struct wgt_prefix
+P(const char *s) {
 	struct wgt_prefix p;
 
 	assert_true(prefix_parse(s, &p, NULL));
 	return p;
 }
 
-static void test_addr_parse_v4(void **state)
+static void
+test_addr_parse_v4(void **state)
 {
-	static const uint8_t want[16] = { 10, 0, 0, 1 };
+	static const uint8_t want[16] = {10, 0, 0, 1};
 	struct wgt_addr a;
 
 	(void)state;
@@ -43,9 +43,9 @@ static void test_addr_parse_v4(void **state)
 
 static void test_addr_parse_v6(void **state)
 {
-	static const uint8_t doc[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
-	static const uint8_t mapped[16] = { [10] = 0xff, [11] = 0xff,
-					    [12] = 10, [15] = 1 };
+	static const uint8_t doc[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 1};
+	static const uint8_t mapped[16] = {
+	    [10] = 0xff, [11] = 0xff, [12] = 10, [15] = 1};
 	struct wgt_addr a;
 
 	(void)state;
@@ -65,12 +65,12 @@ static void test_addr_parse_v6(void **state)
 static void test_addr_parse_rejects(void **state)
 {
 	static const char *const bad[] = {
-		"", "10.0.0", "10.0.0.256", "10.0.0.1/32", "[::1]",
-		"fe80::1%eth0", "10.0.0.1:80", " 10.0.0.1", "10.0.0.1 ",
-		"010.0.0.1", "1::2::3", "2001:db8::g", "localhost",
-		"0x0a.0.0.1", "10.0.0.1.", "::ffff:10.0.0",
+	    "",		 "10.0.0",	 "10.0.0.256",	"10.0.0.1/32",
+	    "[::1]",	 "fe80::1%eth0", "10.0.0.1:80", " 10.0.0.1",
+	    "10.0.0.1 ", "010.0.0.1",	 "1::2::3",	"2001:db8::g",
+	    "localhost", "0x0a.0.0.1",	 "10.0.0.1.",	"::ffff:10.0.0",
 	};
-	struct wgt_addr a = { .family = 99 };
+	struct wgt_addr a = {.family = 99};
 	size_t i;
 
 	(void)state;
@@ -84,7 +84,7 @@ static void test_addr_parse_rejects(void **state)
 
 static void test_addr_fmt(void **state)
 {
-	struct wgt_addr a = { 0 };
+	struct wgt_addr a = {0};
 	char buf[WGT_ADDR_STRLEN];
 
 	(void)state;
@@ -103,7 +103,7 @@ static void test_addr_fmt(void **state)
 
 static void test_addr_from_raw_equal(void **state)
 {
-	static const uint8_t raw4[4] = { 192, 0, 2, 1 };
+	static const uint8_t raw4[4] = {192, 0, 2, 1};
 	struct wgt_addr a, b;
 
 	(void)state;
@@ -139,7 +139,8 @@ static void test_prefix_parse(void **state)
 	assert_int_equal(p.len, 32);
 	p = P("2001:db8::1");
 	assert_int_equal(p.len, 128);
-	assert_string_equal(prefix_fmt(&p, buf, sizeof(buf)), "2001:db8::1/128");
+	assert_string_equal(prefix_fmt(&p, buf, sizeof(buf)),
+			    "2001:db8::1/128");
 
 	p = P("0.0.0.0/0");
 	assert_int_equal(p.len, 0);
@@ -187,12 +188,22 @@ static void test_prefix_parse_host_bits(void **state)
 static void test_prefix_parse_rejects(void **state)
 {
 	static const char *const bad[] = {
-		"", "/8", "10.0.0.0/", "10.0.0.0/33", "::/129", "10.0.0.0/8/8",
-		"10.0.0.0/-1", "10.0.0.0/+8", "10.0.0.0/ 8", "10.0.0.0/8 ",
-		"10.0.0.0/8x", "10.0.0/8", "10.0.0.0/99999999999999999999999",
-		"2001:db8::/64%eth0",
+	    "",
+	    "/8",
+	    "10.0.0.0/",
+	    "10.0.0.0/33",
+	    "::/129",
+	    "10.0.0.0/8/8",
+	    "10.0.0.0/-1",
+	    "10.0.0.0/+8",
+	    "10.0.0.0/ 8",
+	    "10.0.0.0/8 ",
+	    "10.0.0.0/8x",
+	    "10.0.0/8",
+	    "10.0.0.0/99999999999999999999999",
+	    "2001:db8::/64%eth0",
 	};
-	struct wgt_prefix p = { .len = 77 };
+	struct wgt_prefix p = {.len = 77};
 	char longer[300];
 	bool host;
 	size_t i;
@@ -235,7 +246,8 @@ static void test_prefix_normalize(void **state)
 	prefix_normalize(&p);
 	assert_int_equal(p.addr.b[9], 0);
 	assert_int_equal(p.addr.b[3], 3);
-	/* 2001:db8:ffff::1/33 keeps one bit of 0xff: 0x80 -> 2001:db8:8000::. */
+	/* 2001:db8:ffff::1/33 keeps one bit of 0xff: 0x80 -> 2001:db8:8000::.
+	 */
 	p.addr = A("2001:db8:ffff::1");
 	p.len = 33;
 	prefix_normalize(&p);
@@ -311,7 +323,8 @@ static void test_prefix_contains(void **state)
 	a = A("2001:db8::2");
 	assert_false(prefix_contains(&p, &a));
 
-	/* A length the family cannot have holds nothing (and reads no further). */
+	/* A length the family cannot have holds nothing (and reads no further).
+	 */
 	p = P("10.0.0.0/8");
 	p.len = 200;
 	a = A("10.0.0.0");
@@ -392,16 +405,39 @@ static void test_prefix_sample_addr(void **state)
 static void test_addr_is_hostname(void **state)
 {
 	static const char *const yes[] = {
-		"localhost", "db.example.net", "db.example.net.", "a", "x-1.y",
-		"host9.example", "1host.example",
-		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.com",
+	    "localhost",
+	    "db.example.net",
+	    "db.example.net.",
+	    "a",
+	    "x-1.y",
+	    "host9.example",
+	    "1host.example",
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa."
+	    "com",
 	};
 	static const char *const no[] = {
-		"10.0.0.256", "1.2.3", "127.1", "0x7f000001", "0x7f.0.0.1",
-		"10.0.0.1.", "fe80::1::", "::g", "2001:db8::/64", "a..b", ".a",
-		"-a.com", "a-.com", "a_b.com", "a b", "", ".", "1.2.3.4a",
-		"a.1", "\xff.com",
-		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.com",
+	    "10.0.0.256",
+	    "1.2.3",
+	    "127.1",
+	    "0x7f000001",
+	    "0x7f.0.0.1",
+	    "10.0.0.1.",
+	    "fe80::1::",
+	    "::g",
+	    "2001:db8::/64",
+	    "a..b",
+	    ".a",
+	    "-a.com",
+	    "a-.com",
+	    "a_b.com",
+	    "a b",
+	    "",
+	    ".",
+	    "1.2.3.4a",
+	    "a.1",
+	    "\xff.com",
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa."
+	    "com",
 	};
 	char big[300];
 	size_t i;
@@ -424,19 +460,19 @@ static void test_addr_is_hostname(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_addr_is_hostname),
-		cmocka_unit_test(test_addr_parse_v4),
-		cmocka_unit_test(test_addr_parse_v6),
-		cmocka_unit_test(test_addr_parse_rejects),
-		cmocka_unit_test(test_addr_fmt),
-		cmocka_unit_test(test_addr_from_raw_equal),
-		cmocka_unit_test(test_prefix_parse),
-		cmocka_unit_test(test_prefix_parse_host_bits),
-		cmocka_unit_test(test_prefix_parse_rejects),
-		cmocka_unit_test(test_prefix_normalize),
-		cmocka_unit_test(test_prefix_contains),
-		cmocka_unit_test(test_prefix_covers_equal),
-		cmocka_unit_test(test_prefix_sample_addr),
+	    cmocka_unit_test(test_addr_is_hostname),
+	    cmocka_unit_test(test_addr_parse_v4),
+	    cmocka_unit_test(test_addr_parse_v6),
+	    cmocka_unit_test(test_addr_parse_rejects),
+	    cmocka_unit_test(test_addr_fmt),
+	    cmocka_unit_test(test_addr_from_raw_equal),
+	    cmocka_unit_test(test_prefix_parse),
+	    cmocka_unit_test(test_prefix_parse_host_bits),
+	    cmocka_unit_test(test_prefix_parse_rejects),
+	    cmocka_unit_test(test_prefix_normalize),
+	    cmocka_unit_test(test_prefix_contains),
+	    cmocka_unit_test(test_prefix_covers_equal),
+	    cmocka_unit_test(test_prefix_sample_addr),
 	};
 
 	return cmocka_run_group_tests_name("addr", tests, NULL, NULL);

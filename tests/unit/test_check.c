@@ -14,16 +14,15 @@
 
 #include "model/finding.h"
 
-static struct wgt_prefix P(const char *s)
-{
+static struct wgt_prefix P(const char *s) {
 	struct wgt_prefix p;
 
 	assert_true(prefix_parse(s, &p, NULL));
 	return p;
 }
 
-static struct wgt_addr A(const char *s)
-{
+static struct wgt_addr
+A(const char *s) {
 	struct wgt_addr a;
 
 	assert_true(addr_parse(s, &a));
@@ -31,8 +30,9 @@ static struct wgt_addr A(const char *s)
 }
 
 /* sample_outside() into text; "none" when p is covered entirely. */
-static const char *sample(const char *pfx, const char *const *excl, size_t n,
-			  const char *const *prefer, size_t np)
+static const char *
+sample(const char *pfx, const char *const *excl, size_t n,
+       const char *const *prefer, size_t np)
 {
 	static char buf[WGT_ADDR_STRLEN];
 	struct wgt_prefix p = P(pfx), ex[8];
@@ -62,12 +62,12 @@ static void sample_is_first_host_when_free(void **state)
 static void sample_steps_over_finer_routes(void **state)
 {
 	/* Our own address (a local /32) inside a tunnel subnet. */
-	static const char *const own[] = { "10.99.0.1/32" };
+	static const char *const own[] = {"10.99.0.1/32"};
 	/* A LAN, then a second block right behind it. */
-	static const char *const lan[] = { "10.0.1.0/24", "10.0.0.0/24" };
-	static const char *const halves[] = { "10.0.0.0/9", "10.128.0.0/9" };
-	static const char *const three[] = { "10.0.0.0/9", "10.128.0.0/10",
-					     "10.192.0.0/11" };
+	static const char *const lan[] = {"10.0.1.0/24", "10.0.0.0/24"};
+	static const char *const halves[] = {"10.0.0.0/9", "10.128.0.0/9"};
+	static const char *const three[] = {"10.0.0.0/9", "10.128.0.0/10",
+					    "10.192.0.0/11"};
 
 	(void)state;
 	assert_string_equal(sample("10.99.0.0/24", own, 1, NULL, 0),
@@ -80,8 +80,8 @@ static void sample_steps_over_finer_routes(void **state)
 
 static void sample_never_wraps_past_the_last_address(void **state)
 {
-	static const char *const top[] = { "255.255.255.128/25",
-					   "255.255.255.0/25" };
+	static const char *const top[] = {"255.255.255.128/25",
+					  "255.255.255.0/25"};
 
 	(void)state;
 	assert_string_equal(sample("255.255.255.0/24", top, 2, NULL, 0),
@@ -92,12 +92,12 @@ static void sample_never_wraps_past_the_last_address(void **state)
 
 static void sample_of_default_prefers_documentation(void **state)
 {
-	static const char *const docs4[] = { "192.0.2.1", "198.51.100.1",
-					     "203.0.113.1" };
-	static const char *const docs6[] = { "2001:db8::1", "3fff::1" };
+	static const char *const docs4[] = {"192.0.2.1", "198.51.100.1",
+					    "203.0.113.1"};
+	static const char *const docs6[] = {"2001:db8::1", "3fff::1"};
 	/* A lab whose uplink uses the first documentation range. */
-	static const char *const lab[] = { "192.0.2.0/24", "10.99.0.0/24" };
-	static const char *const lab6[] = { "2001:db8::/32" };
+	static const char *const lab[] = {"192.0.2.0/24", "10.99.0.0/24"};
+	static const char *const lab6[] = {"2001:db8::/32"};
 
 	(void)state;
 	assert_string_equal(sample("0.0.0.0/0", NULL, 0, docs4, 3),
@@ -130,18 +130,18 @@ static const char *sample_sorted(const char *pfx, const char *const *excl,
 
 static void sorted_sample_agrees_on_the_cases_above(void **state)
 {
-	static const char *const own[] = { "10.99.0.1/32" };
-	static const char *const lan[] = { "10.0.1.0/24", "10.0.0.0/24" };
-	static const char *const halves[] = { "10.0.0.0/9", "10.128.0.0/9" };
-	static const char *const three[] = { "10.0.0.0/9", "10.128.0.0/10",
-					     "10.192.0.0/11" };
-	static const char *const top[] = { "255.255.255.128/25",
-					   "255.255.255.0/25" };
-	static const char *const docs4[] = { "192.0.2.1", "198.51.100.1" };
-	static const char *const lab[] = { "192.0.2.0/24", "10.99.0.0/24" };
+	static const char *const own[] = {"10.99.0.1/32"};
+	static const char *const lan[] = {"10.0.1.0/24", "10.0.0.0/24"};
+	static const char *const halves[] = {"10.0.0.0/9", "10.128.0.0/9"};
+	static const char *const three[] = {"10.0.0.0/9", "10.128.0.0/10",
+					    "10.192.0.0/11"};
+	static const char *const top[] = {"255.255.255.128/25",
+					  "255.255.255.0/25"};
+	static const char *const docs4[] = {"192.0.2.1", "198.51.100.1"};
+	static const char *const lab[] = {"192.0.2.0/24", "10.99.0.0/24"};
 	/* Nested: only the outer /16 counts, then the /24 right after it. */
-	static const char *const nested[] = { "10.1.0.0/24", "10.0.0.0/16",
-					      "10.0.5.0/24" };
+	static const char *const nested[] = {"10.1.0.0/24", "10.0.0.0/16",
+					     "10.0.5.0/24"};
 
 	(void)state;
 	assert_string_equal(sample_sorted("10.20.0.0/16", NULL, 0, NULL, 0),
@@ -189,7 +189,7 @@ static void sorted_sample_is_complete(void **state)
 		memcpy(sorted, ex, sizeof(ex));
 		found = sample_outside(&p, ex, n, NULL, 0, &a);
 		found_sorted = sample_outside_sorted(
-			&p, sorted, prefix_outermost(sorted, n), NULL, 0, &b);
+		    &p, sorted, prefix_outermost(sorted, n), NULL, 0, &b);
 		assert_int_equal(found, found_sorted);
 		if (!found)
 			continue;
@@ -211,7 +211,7 @@ static void add_peer(struct wg_device_info *d, struct wg_peer_info *p,
 /* An address of this host as the inventory holds it: 10.99.0.1/24. */
 static struct inv_addr own_addr(const char *pfx, const char *local)
 {
-	struct inv_addr a = { .ifindex = 5, .local = A(local) };
+	struct inv_addr a = {.ifindex = 5, .local = A(local)};
 	bool host_bits;
 
 	assert_true(prefix_parse(pfx, &a.pfx, &host_bits));
@@ -221,15 +221,15 @@ static struct inv_addr own_addr(const char *pfx, const char *local)
 static void forwarding_evidence_from_peers(void **state)
 {
 	struct wg_peer_info peers[4];
-	struct wg_device_info d = { .peers = peers };
+	struct wg_device_info d = {.peers = peers};
 	/* This host: 10.99.0.1/24 and fd00::1/64 on wg0. */
-	struct inv_addr ours[] = { own_addr("10.99.0.1/24", "10.99.0.1"),
-				   own_addr("fd00::1/64", "fd00::1") };
-	struct wgt_prefix host1[] = { P("10.99.0.2/32"), P("fd00::2/128") };
-	struct wgt_prefix full[] = { P("0.0.0.0/0"), P("::/0") };
-	struct wgt_prefix hub[] = { P("10.99.0.0/24"), P("fd00::/64") };
-	struct wgt_prefix site[] = { P("10.99.0.3/32"), P("10.20.0.0/16"),
-				     P("fd00:20::/64") };
+	struct inv_addr ours[] = {own_addr("10.99.0.1/24", "10.99.0.1"),
+				  own_addr("fd00::1/64", "fd00::1")};
+	struct wgt_prefix host1[] = {P("10.99.0.2/32"), P("fd00::2/128")};
+	struct wgt_prefix full[] = {P("0.0.0.0/0"), P("::/0")};
+	struct wgt_prefix hub[] = {P("10.99.0.0/24"), P("fd00::/64")};
+	struct wgt_prefix site[] = {P("10.99.0.3/32"), P("10.20.0.0/16"),
+				    P("fd00:20::/64")};
 	size_t peer = 99;
 
 	(void)state;
@@ -262,12 +262,12 @@ static void forwarding_evidence_from_peers(void **state)
 
 static void forwarding_severity_by_role_and_evidence(void **state)
 {
-	struct forward_evidence none = { .carried = true };
-	struct forward_evidence lan = { .carried = true, .lan = true };
-	struct forward_evidence net = { .carried = true, .peer_network = true };
-	struct forward_evidence hub = { .carried = true, .peer_hosts = 2 };
-	struct forward_evidence p2p = { .carried = true, .peer_hosts = 1 };
-	struct forward_evidence other_family = { .lan = true };
+	struct forward_evidence none = {.carried = true};
+	struct forward_evidence lan = {.carried = true, .lan = true};
+	struct forward_evidence net = {.carried = true, .peer_network = true};
+	struct forward_evidence hub = {.carried = true, .peer_hosts = 2};
+	struct forward_evidence p2p = {.carried = true, .peer_hosts = 1};
+	struct forward_evidence other_family = {.lan = true};
 
 	(void)state;
 	/* Inferred: a LAN behind us is a gateway; the rest only a note. */
@@ -279,7 +279,8 @@ static void forwarding_severity_by_role_and_evidence(void **state)
 	/* Declared: a gateway must forward, an endpoint never needs to. */
 	assert_int_equal(forward_severity(INTENT_ROLE_GATEWAY, &none),
 			 SEV_ERROR);
-	assert_int_equal(forward_severity(INTENT_ROLE_GATEWAY, &lan), SEV_ERROR);
+	assert_int_equal(forward_severity(INTENT_ROLE_GATEWAY, &lan),
+			 SEV_ERROR);
 	assert_int_equal(forward_severity(INTENT_ROLE_ENDPOINT, &lan), -1);
 	/* A family no peer carries needs no forwarding, whatever the role. */
 	assert_int_equal(forward_severity(INTENT_ROLE_GATEWAY, &other_family),
@@ -330,10 +331,10 @@ static void rp_filter_modes(void **state)
 {
 	(void)state;
 	assert_false(rpf_drops(0, 2, 3));
-	assert_false(rpf_drops(-1, 2, 0));	/* unknown: say nothing */
+	assert_false(rpf_drops(-1, 2, 0)); /* unknown: say nothing */
 	assert_true(rpf_drops(1, 2, 3));
 	assert_false(rpf_drops(1, 2, 2));
-	assert_false(rpf_drops(2, 2, 3));	/* loose: any route back */
+	assert_false(rpf_drops(2, 2, 3)); /* loose: any route back */
 	assert_true(rpf_drops(2, 2, 0));
 	assert_true(rpf_drops(1, 2, 0));
 }
@@ -341,17 +342,17 @@ static void rp_filter_modes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(sample_is_first_host_when_free),
-		cmocka_unit_test(sample_steps_over_finer_routes),
-		cmocka_unit_test(sample_never_wraps_past_the_last_address),
-		cmocka_unit_test(sample_of_default_prefers_documentation),
-		cmocka_unit_test(sorted_sample_agrees_on_the_cases_above),
-		cmocka_unit_test(sorted_sample_is_complete),
-		cmocka_unit_test(forwarding_evidence_from_peers),
-		cmocka_unit_test(forwarding_severity_by_role_and_evidence),
-		cmocka_unit_test(mtu_overhead_by_endpoint_family),
-		cmocka_unit_test(v6_leak_and_blackhole),
-		cmocka_unit_test(rp_filter_modes),
+	    cmocka_unit_test(sample_is_first_host_when_free),
+	    cmocka_unit_test(sample_steps_over_finer_routes),
+	    cmocka_unit_test(sample_never_wraps_past_the_last_address),
+	    cmocka_unit_test(sample_of_default_prefers_documentation),
+	    cmocka_unit_test(sorted_sample_agrees_on_the_cases_above),
+	    cmocka_unit_test(sorted_sample_is_complete),
+	    cmocka_unit_test(forwarding_evidence_from_peers),
+	    cmocka_unit_test(forwarding_severity_by_role_and_evidence),
+	    cmocka_unit_test(mtu_overhead_by_endpoint_family),
+	    cmocka_unit_test(v6_leak_and_blackhole),
+	    cmocka_unit_test(rp_filter_modes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

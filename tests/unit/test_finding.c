@@ -30,7 +30,8 @@ static void route_bypass_finding(struct finding *f)
 	strcpy(f->peer_name, "gw-east");
 	f->has_example = true;
 	assert_true(addr_parse("10.20.0.1", &f->example.dst));
-	strcpy(f->message, "10.20.0.0/16 of peer gw-east is not routed into wg0");
+	strcpy(f->message,
+	       "10.20.0.0/16 of peer gw-east is not routed into wg0");
 	strcpy(f->expected, "10.20.0.1 leaves by wg0");
 	strcpy(f->actual, "10.20.0.1 leaves by eth0 via 192.0.2.254 "
 			  "(table main, route 0.0.0.0/0)");
@@ -78,8 +79,8 @@ static char *render_text(const struct finding *f, bool color)
 static char *render_json(const struct finding *f)
 {
 	struct json_object *o = finding_to_json(f);
-	char *s = strdup(json_object_to_json_string_ext(o,
-		JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	char *s = strdup(json_object_to_json_string_ext(
+	    o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 
 	json_object_put(o);
 	return s;
@@ -98,16 +99,18 @@ static void text_block_wraps_below_80(void **state)
 	 * a new line there. "...route" ends at 71, " 0.0.0.0/0)" would end
 	 * at 82; "...per" ends at 72, " AllowedIPs" would end at 83.
 	 */
-	assert_string_equal(s,
-		"ERROR route_bypass on wg0\n"
-		"  10.20.0.0/16 of peer gw-east is not routed into wg0\n"
-		"  peer:     gw-east (" KEY ")\n"
-		"  example:  to 10.20.0.1\n"
-		"  expected: 10.20.0.1 leaves by wg0\n"
-		"  actual:   10.20.0.1 leaves by eth0 via 192.0.2.254 (table main, route\n"
-		"            0.0.0.0/0)\n"
-		"  fix:      ip route add 10.20.0.0/16 dev wg0 (wg-quick adds a route per\n"
-		"            AllowedIPs prefix; wg set adds none)\n");
+	assert_string_equal(
+	    s, "ERROR route_bypass on wg0\n"
+	       "  10.20.0.0/16 of peer gw-east is not routed into wg0\n"
+	       "  peer:     gw-east (" KEY ")\n"
+	       "  example:  to 10.20.0.1\n"
+	       "  expected: 10.20.0.1 leaves by wg0\n"
+	       "  actual:   10.20.0.1 leaves by eth0 via 192.0.2.254 (table "
+	       "main, route\n"
+	       "            0.0.0.0/0)\n"
+	       "  fix:      ip route add 10.20.0.0/16 dev wg0 (wg-quick adds a "
+	       "route per\n"
+	       "            AllowedIPs prefix; wg set adds none)\n");
 	free(s);
 }
 
@@ -119,8 +122,9 @@ static void text_block_colour_only_on_request(void **state)
 	(void)state;
 	route_bypass_finding(&f);
 	s = render_text(&f, true);
-	assert_memory_equal(s, "\033[31mERROR\033[0m route_bypass on wg0\n",
-			    strlen("\033[31mERROR\033[0m route_bypass on wg0\n"));
+	assert_memory_equal(
+	    s, "\033[31mERROR\033[0m route_bypass on wg0\n",
+	    strlen("\033[31mERROR\033[0m route_bypass on wg0\n"));
 	/* Colour only on the severity: wrapping counts visible columns. */
 	assert_int_equal(strchr(s + 1, '\033') - s, 10);
 	assert_null(strchr(s + 11, '\033'));
@@ -135,15 +139,15 @@ static void text_block_counted_example(void **state)
 	(void)state;
 	mtu_drop_finding(&f);
 	s = render_text(&f, false);
-	assert_string_equal(s,
-		"WARNING mtu_drop on wg1 (7 times)\n"
-		"  example:  tcp [2001:db8::5]:40000 -> [2001:db8:1::9]:443, mark 0xca6c\n");
+	assert_string_equal(s, "WARNING mtu_drop on wg1 (7 times)\n"
+			       "  example:  tcp [2001:db8::5]:40000 -> "
+			       "[2001:db8:1::9]:443, mark 0xca6c\n");
 	free(s);
 }
 
 static void text_block_long_word_gets_own_line(void **state)
 {
-	struct finding f = { .id = "overlap", .severity = SEV_INFO };
+	struct finding f = {.id = "overlap", .severity = SEV_INFO};
 	char word[91], *s, expect[256];
 
 	(void)state;
@@ -164,17 +168,21 @@ static void json_has_the_contract_fields(void **state)
 	(void)state;
 	route_bypass_finding(&f);
 	s = render_json(&f);
-	assert_string_equal(s,
-		"{\"type\":\"finding\",\"finding\":\"route_bypass\","
-		"\"severity\":\"error\",\"count\":1,\"interface\":\"wg0\","
-		"\"peer\":\"" KEY "\",\"peer_name\":\"gw-east\","
-		"\"message\":\"10.20.0.0/16 of peer gw-east is not routed into wg0\","
-		"\"objects\":{\"prefix\":\"10.20.0.0/16\"},"
-		"\"example\":{\"src\":null,\"dst\":\"10.20.0.1\",\"proto\":null},"
-		"\"expected\":\"10.20.0.1 leaves by wg0\","
-		"\"actual\":\"10.20.0.1 leaves by eth0 via 192.0.2.254 (table main, route 0.0.0.0/0)\","
-		"\"hint\":\"ip route add 10.20.0.0/16 dev wg0 (wg-quick adds a route per AllowedIPs prefix; wg set adds none)\","
-		"\"mode\":\"inventory\"}");
+	assert_string_equal(
+	    s,
+	    "{\"type\":\"finding\",\"finding\":\"route_bypass\","
+	    "\"severity\":\"error\",\"count\":1,\"interface\":\"wg0\","
+	    "\"peer\":\"" KEY "\",\"peer_name\":\"gw-east\","
+	    "\"message\":\"10.20.0.0/16 of peer gw-east is not routed into "
+	    "wg0\","
+	    "\"objects\":{\"prefix\":\"10.20.0.0/16\"},"
+	    "\"example\":{\"src\":null,\"dst\":\"10.20.0.1\",\"proto\":null},"
+	    "\"expected\":\"10.20.0.1 leaves by wg0\","
+	    "\"actual\":\"10.20.0.1 leaves by eth0 via 192.0.2.254 (table "
+	    "main, route 0.0.0.0/0)\","
+	    "\"hint\":\"ip route add 10.20.0.0/16 dev wg0 (wg-quick adds a "
+	    "route per AllowedIPs prefix; wg set adds none)\","
+	    "\"mode\":\"inventory\"}");
 	free(s);
 }
 
@@ -186,15 +194,16 @@ static void json_unknowns_are_null(void **state)
 	(void)state;
 	mtu_drop_finding(&f);
 	s = render_json(&f);
-	assert_string_equal(s,
-		"{\"type\":\"finding\",\"finding\":\"mtu_drop\","
-		"\"severity\":\"warning\",\"count\":7,\"interface\":\"wg1\","
-		"\"peer\":null,\"peer_name\":null,\"message\":null,"
-		"\"objects\":{},"
-		"\"example\":{\"src\":\"2001:db8::5\",\"dst\":\"2001:db8:1::9\","
-		"\"proto\":\"tcp\",\"sport\":40000,\"dport\":443,\"mark\":51820},"
-		"\"expected\":null,\"actual\":null,\"hint\":null,"
-		"\"mode\":\"fentry\"}");
+	assert_string_equal(
+	    s,
+	    "{\"type\":\"finding\",\"finding\":\"mtu_drop\","
+	    "\"severity\":\"warning\",\"count\":7,\"interface\":\"wg1\","
+	    "\"peer\":null,\"peer_name\":null,\"message\":null,"
+	    "\"objects\":{},"
+	    "\"example\":{\"src\":\"2001:db8::5\",\"dst\":\"2001:db8:1::9\","
+	    "\"proto\":\"tcp\",\"sport\":40000,\"dport\":443,\"mark\":51820},"
+	    "\"expected\":null,\"actual\":null,\"hint\":null,"
+	    "\"mode\":\"fentry\"}");
 	f.has_example = false;
 	free(s);
 	s = render_json(&f);
@@ -204,7 +213,7 @@ static void json_unknowns_are_null(void **state)
 
 static void objects_are_bounded(void **state)
 {
-	struct finding f = { 0 };
+	struct finding f = {0};
 	int i;
 
 	(void)state;
@@ -236,10 +245,10 @@ static void severity_names_round_trip(void **state)
 
 static void fail_on_maps_to_exit_status(void **state)
 {
-	struct finding_counts none = { { 0, 0, 0 }, 0 };
-	struct finding_counts warn = { { 0, 1, 0 }, 1 };
-	struct finding_counts info = { { 2, 0, 0 }, 2 };
-	struct finding_counts err = { { 0, 0, 1 }, 1 };
+	struct finding_counts none = {{0, 0, 0}, 0};
+	struct finding_counts warn = {{0, 1, 0}, 1};
+	struct finding_counts info = {{2, 0, 0}, 2};
+	struct finding_counts err = {{0, 0, 1}, 1};
 
 	(void)state;
 	assert_int_equal(finding_exit_status(&none, SEV_INFO), 0);
@@ -263,7 +272,7 @@ static struct finding *add(struct finding_list *l, const char *id,
 
 static void list_sorts_worst_first_and_stable(void **state)
 {
-	struct finding_list l = { 0 };
+	struct finding_list l = {0};
 	struct finding_counts c;
 	char buf[64];
 	int i;
@@ -306,15 +315,15 @@ static void list_sorts_worst_first_and_stable(void **state)
 
 static void summary_counts(void **state)
 {
-	struct finding_counts c = { { 0, 2, 1 }, 3 };
+	struct finding_counts c = {{0, 2, 1}, 3};
 	struct json_object *o = finding_summary_json(&c);
 	char buf[64];
 
 	(void)state;
-	assert_string_equal(json_object_to_json_string_ext(o,
-				JSON_C_TO_STRING_PLAIN),
-			    "{\"type\":\"summary\",\"findings\":3,\"error\":1,"
-			    "\"warning\":2,\"info\":0}");
+	assert_string_equal(
+	    json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN),
+	    "{\"type\":\"summary\",\"findings\":3,\"error\":1,"
+	    "\"warning\":2,\"info\":0}");
 	json_object_put(o);
 	assert_string_equal(finding_counts_fmt(&c, buf, sizeof(buf)),
 			    "1 error, 2 warnings, 0 info");
@@ -323,17 +332,17 @@ static void summary_counts(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(text_block_wraps_below_80),
-		cmocka_unit_test(text_block_colour_only_on_request),
-		cmocka_unit_test(text_block_counted_example),
-		cmocka_unit_test(text_block_long_word_gets_own_line),
-		cmocka_unit_test(json_has_the_contract_fields),
-		cmocka_unit_test(json_unknowns_are_null),
-		cmocka_unit_test(objects_are_bounded),
-		cmocka_unit_test(severity_names_round_trip),
-		cmocka_unit_test(fail_on_maps_to_exit_status),
-		cmocka_unit_test(list_sorts_worst_first_and_stable),
-		cmocka_unit_test(summary_counts),
+	    cmocka_unit_test(text_block_wraps_below_80),
+	    cmocka_unit_test(text_block_colour_only_on_request),
+	    cmocka_unit_test(text_block_counted_example),
+	    cmocka_unit_test(text_block_long_word_gets_own_line),
+	    cmocka_unit_test(json_has_the_contract_fields),
+	    cmocka_unit_test(json_unknowns_are_null),
+	    cmocka_unit_test(objects_are_bounded),
+	    cmocka_unit_test(severity_names_round_trip),
+	    cmocka_unit_test(fail_on_maps_to_exit_status),
+	    cmocka_unit_test(list_sorts_worst_first_and_stable),
+	    cmocka_unit_test(summary_counts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

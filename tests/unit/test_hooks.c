@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The hook table keeps its promises: best hook first, real programs, documented. */
+/* The hook table keeps its promises: best hook first, real programs,
+ * documented. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -42,7 +43,8 @@ static void every_fact_has_ordered_candidates(void **state)
 			enum wgt_mode prev = hook_kind_mode(p->kind);
 			enum wgt_mode cur = hook_kind_mode(f->cand[j].kind);
 
-			if (prev >= WGT_MODE_TC && !(p->kind == HK_TC && p->target))
+			if (prev >= WGT_MODE_TC &&
+			    !(p->kind == HK_TC && p->target))
 				assert_true(cur >= prev);
 			if (cur == WGT_MODE_FENTRY)
 				assert_int_equal(prev, WGT_MODE_FENTRY);
@@ -82,10 +84,13 @@ static void wireguard_facts_fall_back(void **state)
 
 static void candidate_names(void **state)
 {
-	const struct hook_candidate fexit = { HK_FEXIT, "wg_xmit", NULL, { NULL } };
-	const struct hook_candidate kret = { HK_KRETPROBE, "wg_xmit", NULL, { NULL } };
-	const struct hook_candidate reason = { HK_DROP_REASON, "IP_RPFILTER", NULL, { NULL } };
-	const struct hook_candidate inv = { HK_INVENTORY, NULL, "tx_errors delta", { NULL } };
+	const struct hook_candidate fexit = {HK_FEXIT, "wg_xmit", NULL, {NULL}};
+	const struct hook_candidate kret = {
+	    HK_KRETPROBE, "wg_xmit", NULL, {NULL}};
+	const struct hook_candidate reason = {
+	    HK_DROP_REASON, "IP_RPFILTER", NULL, {NULL}};
+	const struct hook_candidate inv = {
+	    HK_INVENTORY, NULL, "tx_errors delta", {NULL}};
 	char buf[64];
 
 	(void)state;
@@ -122,20 +127,25 @@ static void candidates_name_real_programs(void **state)
 			}
 			assert_non_null(c->prog[0]);
 			for (k = 0; k < HOOK_MAX_PROGS && c->prog[k]; k++)
-				assert_non_null(bpf_object__find_program_by_name(
+				assert_non_null(
+				    bpf_object__find_program_by_name(
 					skel->obj, c->prog[k]));
 		}
-	bpf_object__for_each_program(p, skel->obj) {
+	bpf_object__for_each_program(p, skel->obj)
+	{
 		bool named = false;
 
 		for (i = 0; i < hook_facts_count && !named; i++)
 			for (j = 0; j < hook_facts[i].ncand && !named; j++)
 				for (k = 0; k < HOOK_MAX_PROGS; k++)
-					named |= hook_facts[i].cand[j].prog[k] &&
-						 !strcmp(hook_facts[i].cand[j].prog[k],
-							 bpf_program__name(p));
+					named |=
+					    hook_facts[i].cand[j].prog[k] &&
+					    !strcmp(
+						hook_facts[i].cand[j].prog[k],
+						bpf_program__name(p));
 		if (!named)
-			fail_msg("program %s serves no candidate", bpf_program__name(p));
+			fail_msg("program %s serves no candidate",
+				 bpf_program__name(p));
 	}
 	wgtrace_bpf__destroy(skel);
 }
@@ -150,7 +160,7 @@ static void man_page_lists_every_fact(void **state)
 
 	(void)state;
 	if (!f)
-		skip();		/* run outside the source tree */
+		skip(); /* run outside the source tree */
 	n = fread(text, 1, sizeof(text) - 1, f);
 	fclose(f);
 	text[n] = '\0';
@@ -164,10 +174,13 @@ static void mode_names_match_design(void **state)
 {
 	(void)state;
 	assert_string_equal(wgt_mode_name(hook_kind_mode(HK_FEXIT)), "fentry");
-	assert_string_equal(wgt_mode_name(hook_kind_mode(HK_KRETPROBE)), "kprobe");
-	assert_string_equal(wgt_mode_name(hook_kind_mode(HK_RAW_TP)), "tracepoint");
+	assert_string_equal(wgt_mode_name(hook_kind_mode(HK_KRETPROBE)),
+			    "kprobe");
+	assert_string_equal(wgt_mode_name(hook_kind_mode(HK_RAW_TP)),
+			    "tracepoint");
 	assert_string_equal(wgt_mode_name(hook_kind_mode(HK_TC)), "tc");
-	assert_string_equal(wgt_mode_name(hook_kind_mode(HK_INVENTORY)), "inventory");
+	assert_string_equal(wgt_mode_name(hook_kind_mode(HK_INVENTORY)),
+			    "inventory");
 	assert_string_equal(wgt_mode_name(WGT_MODE_UNAVAILABLE), "unavailable");
 	assert_string_equal(wgt_mode_name(99), "unavailable");
 }
@@ -175,13 +188,13 @@ static void mode_names_match_design(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(every_fact_has_ordered_candidates),
-		cmocka_unit_test(route_bypass_prefers_tcx),
-		cmocka_unit_test(wireguard_facts_fall_back),
-		cmocka_unit_test(candidate_names),
-		cmocka_unit_test(mode_names_match_design),
-		cmocka_unit_test(candidates_name_real_programs),
-		cmocka_unit_test(man_page_lists_every_fact),
+	    cmocka_unit_test(every_fact_has_ordered_candidates),
+	    cmocka_unit_test(route_bypass_prefers_tcx),
+	    cmocka_unit_test(wireguard_facts_fall_back),
+	    cmocka_unit_test(candidate_names),
+	    cmocka_unit_test(mode_names_match_design),
+	    cmocka_unit_test(candidates_name_real_programs),
+	    cmocka_unit_test(man_page_lists_every_fact),
 	};
 
 	return cmocka_run_group_tests_name("hooks", tests, NULL, NULL);

@@ -40,8 +40,7 @@ static void bad(const char *text, const char *msg)
 {
 	intent_free(&in);
 	memset(&in, 0x5a, sizeof(in));
-	if (intent_parse(text, strlen(text), "t.intent", &in, err,
-			 sizeof(err)))
+	if (intent_parse(text, strlen(text), "t.intent", &in, err, sizeof(err)))
 		fail_msg("parsed, expected: %s\ninput: %s", msg, text);
 	assert_string_equal(err, msg);
 	assert_null(in.asserts);
@@ -218,25 +217,33 @@ static void test_marks(void **state)
 	assert_int_equal(in.n_asserts, 2);
 
 	bad("10.0.0.0/8 via wg0 mark 4294967296",
-	    "t.intent:1:25: invalid mark '4294967296' (expected 0 to 4294967295, decimal or 0x hex)");
+	    "t.intent:1:25: invalid mark '4294967296' (expected 0 to "
+	    "4294967295, decimal or 0x hex)");
 	bad("10.0.0.0/8 via wg0 mark 0x100000000",
-	    "t.intent:1:25: invalid mark '0x100000000' (expected 0 to 4294967295, decimal or 0x hex)");
+	    "t.intent:1:25: invalid mark '0x100000000' (expected 0 to "
+	    "4294967295, decimal or 0x hex)");
 	bad("10.0.0.0/8 via wg0 mark 0x",
-	    "t.intent:1:25: invalid mark '0x' (expected 0 to 4294967295, decimal or 0x hex)");
+	    "t.intent:1:25: invalid mark '0x' (expected 0 to 4294967295, "
+	    "decimal or 0x hex)");
 	bad("10.0.0.0/8 via wg0 mark 0x1g",
-	    "t.intent:1:25: invalid mark '0x1g' (expected 0 to 4294967295, decimal or 0x hex)");
+	    "t.intent:1:25: invalid mark '0x1g' (expected 0 to 4294967295, "
+	    "decimal or 0x hex)");
 	bad("10.0.0.0/8 via wg0 mark -1",
-	    "t.intent:1:25: invalid mark '-1' (expected 0 to 4294967295, decimal or 0x hex)");
+	    "t.intent:1:25: invalid mark '-1' (expected 0 to 4294967295, "
+	    "decimal or 0x hex)");
 	bad("10.0.0.0/8 via wg0 mark +1",
-	    "t.intent:1:25: invalid mark '+1' (expected 0 to 4294967295, decimal or 0x hex)");
+	    "t.intent:1:25: invalid mark '+1' (expected 0 to 4294967295, "
+	    "decimal or 0x hex)");
 	bad("10.0.0.0/8 via wg0 mark 1e3",
-	    "t.intent:1:25: invalid mark '1e3' (expected 0 to 4294967295, decimal or 0x hex)");
+	    "t.intent:1:25: invalid mark '1e3' (expected 0 to 4294967295, "
+	    "decimal or 0x hex)");
 	bad("10.0.0.0/8 via wg0 mark 99999999999999999999999",
-	    "t.intent:1:25: invalid mark '99999999999999999999999' (expected 0 to 4294967295, decimal or 0x hex)");
+	    "t.intent:1:25: invalid mark '99999999999999999999999' (expected 0 "
+	    "to 4294967295, decimal or 0x hex)");
 	bad("10.0.0.0/8 via wg0 mark 000000000000000000000000000001",
-	    "t.intent:1:25: invalid mark '000000000000000000000000000001' (expected 0 to 4294967295, decimal or 0x hex)");
-	bad("10.0.0.0/8 via wg0 mark",
-	    "t.intent:1:24: 'mark' needs a number");
+	    "t.intent:1:25: invalid mark '000000000000000000000000000001' "
+	    "(expected 0 to 4294967295, decimal or 0x hex)");
+	bad("10.0.0.0/8 via wg0 mark", "t.intent:1:24: 'mark' needs a number");
 	bad("10.0.0.0/8 via wg0 mark 1 mark 2",
 	    "t.intent:1:27: 'mark' given twice");
 }
@@ -245,81 +252,102 @@ static void test_errors_statement(void **state)
 {
 	(void)state;
 	bad("# c\n\n10.99.0.0/16 vai wg0\n",
-	    "t.intent:3:14: unknown keyword 'vai' (expected 'via' or 'blocked')");
-	bad("10.0.0.0/8\n", "t.intent:1:11: expected 'via' or 'blocked' after '10.0.0.0/8'");
+	    "t.intent:3:14: unknown keyword 'vai' (expected 'via' or "
+	    "'blocked')");
+	bad("10.0.0.0/8\n",
+	    "t.intent:1:11: expected 'via' or 'blocked' after '10.0.0.0/8'");
 	bad("10.0.0.0/8   # no verb\n",
 	    "t.intent:1:11: expected 'via' or 'blocked' after '10.0.0.0/8'");
 	bad("10.0.0.0/8 via\n", "t.intent:1:15: 'via' needs a device name");
 	bad("10.0.0.0/8 via # c", "t.intent:1:15: 'via' needs a device name");
 	bad("10.0.0.0/8 via wg0/1",
-	    "t.intent:1:16: invalid device name 'wg0/1' (1 to 15 bytes, none of '/', ':', space)");
+	    "t.intent:1:16: invalid device name 'wg0/1' (1 to 15 bytes, none "
+	    "of '/', ':', space)");
 	bad("10.0.0.0/8 via abcdefghijklmnop",
-	    "t.intent:1:16: invalid device name 'abcdefghijklmnop' (1 to 15 bytes, none of '/', ':', space)");
-	bad("10.0.0.0/8 via ..",
-	    "t.intent:1:16: invalid device name '..' (1 to 15 bytes, none of '/', ':', space)");
+	    "t.intent:1:16: invalid device name 'abcdefghijklmnop' (1 to 15 "
+	    "bytes, none of '/', ':', space)");
+	bad("10.0.0.0/8 via ..", "t.intent:1:16: invalid device name '..' (1 "
+				 "to 15 bytes, none of '/', ':', space)");
 	bad("10.0.0.0/8 via eth0:1",
-	    "t.intent:1:16: invalid device name 'eth0:1' (1 to 15 bytes, none of '/', ':', space)");
+	    "t.intent:1:16: invalid device name 'eth0:1' (1 to 15 bytes, none "
+	    "of '/', ':', space)");
 	bad("10.0.0.0/8 via wg0 foo",
-	    "t.intent:1:20: unknown keyword 'foo' (expected 'peer', 'from', 'mark' or 'iif')");
-	bad("10.0.0.0/8 blocked foo",
-	    "t.intent:1:20: unknown keyword 'foo' (expected 'from', 'mark' or 'iif')");
+	    "t.intent:1:20: unknown keyword 'foo' (expected 'peer', 'from', "
+	    "'mark' or 'iif')");
+	bad("10.0.0.0/8 blocked foo", "t.intent:1:20: unknown keyword 'foo' "
+				      "(expected 'from', 'mark' or 'iif')");
 	bad("10.0.0.0/8 via wg0 blocked",
-	    "t.intent:1:20: unknown keyword 'blocked' (expected 'peer', 'from', 'mark' or 'iif')");
+	    "t.intent:1:20: unknown keyword 'blocked' (expected 'peer', "
+	    "'from', 'mark' or 'iif')");
 	bad("10.0.0.0/8 blocked peer gw",
-	    "t.intent:1:20: 'peer' needs 'via DEV' (blocked traffic goes to no peer)");
+	    "t.intent:1:20: 'peer' needs 'via DEV' (blocked traffic goes to no "
+	    "peer)");
 	/* Keywords are lower case. */
-	bad("10.0.0.0/8 VIA wg0",
-	    "t.intent:1:12: unknown keyword 'VIA' (expected 'via' or 'blocked')");
+	bad("10.0.0.0/8 VIA wg0", "t.intent:1:12: unknown keyword 'VIA' "
+				  "(expected 'via' or 'blocked')");
 	/* Tabs are one column each. */
-	bad("\t10.0.0.0/8\tvai",
-	    "t.intent:1:13: unknown keyword 'vai' (expected 'via' or 'blocked')");
-	bad("  vai 10.0.0.0/8",
-	    "t.intent:1:3: unknown keyword 'vai' (expected a prefix, 'name' or 'role')");
-	bad("ip route 10.0.0.0/8",
-	    "t.intent:1:1: unknown keyword 'ip' (expected a prefix, 'name' or 'role')");
+	bad("\t10.0.0.0/8\tvai", "t.intent:1:13: unknown keyword 'vai' "
+				 "(expected 'via' or 'blocked')");
+	bad("  vai 10.0.0.0/8", "t.intent:1:3: unknown keyword 'vai' (expected "
+				"a prefix, 'name' or 'role')");
+	bad("ip route 10.0.0.0/8", "t.intent:1:1: unknown keyword 'ip' "
+				   "(expected a prefix, 'name' or 'role')");
 }
 
 static void test_errors_prefix(void **state)
 {
 	(void)state;
 	bad("10.0.0/8 via wg0", "t.intent:1:1: invalid prefix '10.0.0/8'");
-	bad("10.0.0.0/33 via wg0", "t.intent:1:1: invalid prefix '10.0.0.0/33'");
+	bad("10.0.0.0/33 via wg0",
+	    "t.intent:1:1: invalid prefix '10.0.0.0/33'");
 	bad("::/129 via wg0", "t.intent:1:1: invalid prefix '::/129'");
 	bad("10 via wg0", "t.intent:1:1: invalid prefix '10'");
 	bad("1111:2222:3333:4444:5555:6666:7777:8888:9999:aaaa/64 via wg0",
-	    "t.intent:1:1: invalid prefix '1111:2222:3333:4444:5555:6666:7777:8888:9999:aaaa/64'");
-	bad("fe80::1%wg0 via wg0", "t.intent:1:1: invalid prefix 'fe80::1%wg0'");
+	    "t.intent:1:1: invalid prefix "
+	    "'1111:2222:3333:4444:5555:6666:7777:8888:9999:aaaa/64'");
+	bad("fe80::1%wg0 via wg0",
+	    "t.intent:1:1: invalid prefix 'fe80::1%wg0'");
 	bad("10.1.2.3/16 via wg0",
-	    "t.intent:1:1: prefix '10.1.2.3/16' has host bits set (did you mean '10.1.0.0/16'?)");
+	    "t.intent:1:1: prefix '10.1.2.3/16' has host bits set (did you "
+	    "mean '10.1.0.0/16'?)");
 	bad(" 2001:db8::1/32 blocked",
-	    "t.intent:1:2: prefix '2001:db8::1/32' has host bits set (did you mean '2001:db8::/32'?)");
+	    "t.intent:1:2: prefix '2001:db8::1/32' has host bits set (did you "
+	    "mean '2001:db8::/32'?)");
 }
 
 static void test_errors_from_iif(void **state)
 {
 	(void)state;
-	bad("10.0.0.0/8 via wg0 from", "t.intent:1:24: 'from' needs an address");
+	bad("10.0.0.0/8 via wg0 from",
+	    "t.intent:1:24: 'from' needs an address");
 	bad("10.0.0.0/8 via wg0 from 10.0.0.300",
 	    "t.intent:1:25: invalid address '10.0.0.300'");
 	/* A source is one address, not a prefix. */
 	bad("10.0.0.0/8 via wg0 from 10.0.0.0/24",
 	    "t.intent:1:25: invalid address '10.0.0.0/24'");
 	bad("::/0 via wg0 from 1111:2222:3333:4444:5555:6666:7777:8888:9999",
-	    "t.intent:1:19: invalid address '1111:2222:3333:4444:5555:6666:7777:8888:9999'");
+	    "t.intent:1:19: invalid address "
+	    "'1111:2222:3333:4444:5555:6666:7777:8888:9999'");
 	bad("10.0.0.0/8 via wg0 from 2001:db8::1",
-	    "t.intent:1:25: 'from' address '2001:db8::1' is IPv6 but prefix '10.0.0.0/8' is IPv4");
+	    "t.intent:1:25: 'from' address '2001:db8::1' is IPv6 but prefix "
+	    "'10.0.0.0/8' is IPv4");
 	/* Mapped IPv4 is IPv6, as WireGuard sees it. */
 	bad("10.0.0.0/8 via wg0 from ::ffff:10.0.0.1",
-	    "t.intent:1:25: 'from' address '::ffff:10.0.0.1' is IPv6 but prefix '10.0.0.0/8' is IPv4");
+	    "t.intent:1:25: 'from' address '::ffff:10.0.0.1' is IPv6 but "
+	    "prefix '10.0.0.0/8' is IPv4");
 	bad("::/0 blocked from 10.0.0.1",
-	    "t.intent:1:19: 'from' address '10.0.0.1' is IPv4 but prefix '::/0' is IPv6");
+	    "t.intent:1:19: 'from' address '10.0.0.1' is IPv4 but prefix "
+	    "'::/0' is IPv6");
 	bad("10.0.0.0/8 via wg0 from 10.0.0.1 from 10.0.0.2",
 	    "t.intent:1:34: 'from' given twice");
 	bad("10.0.0.0/8 via wg0 iif eth1",
-	    "t.intent:1:20: 'iif' needs 'from ADDR' (the kernel rejects a forwarded packet with no source)");
-	bad("10.0.0.0/8 via wg0 iif", "t.intent:1:23: 'iif' needs a device name");
+	    "t.intent:1:20: 'iif' needs 'from ADDR' (the kernel rejects a "
+	    "forwarded packet with no source)");
+	bad("10.0.0.0/8 via wg0 iif",
+	    "t.intent:1:23: 'iif' needs a device name");
 	bad("10.0.0.0/8 via wg0 from 10.0.0.1 iif a:b",
-	    "t.intent:1:38: invalid device name 'a:b' (1 to 15 bytes, none of '/', ':', space)");
+	    "t.intent:1:38: invalid device name 'a:b' (1 to 15 bytes, none of "
+	    "'/', ':', space)");
 	bad("10.0.0.0/8 via wg0 iif x from 10.0.0.1 iif y",
 	    "t.intent:1:40: 'iif' given twice");
 }
@@ -327,26 +355,36 @@ static void test_errors_from_iif(void **state)
 static void test_errors_peer(void **state)
 {
 	(void)state;
-	bad("10.0.0.0/8 via wg0 peer", "t.intent:1:24: 'peer' needs a public key or a name");
-	bad("10.0.0.0/8 via wg0 peer a+b",
-	    "t.intent:1:25: invalid peer 'a+b' (expected a public key or a name)");
+	bad("10.0.0.0/8 via wg0 peer",
+	    "t.intent:1:24: 'peer' needs a public key or a name");
+	bad("10.0.0.0/8 via wg0 peer a+b", "t.intent:1:25: invalid peer 'a+b' "
+					   "(expected a public key or a name)");
 	/* 43 characters: a key missing its '='. Letters and digits only,
 	 * so it could be a name; the message says what it more likely is. */
-	bad("10.0.0.0/8 via wg0 peer xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg",
-	    "t.intent:1:25: unknown peer name 'xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg' (a public key has 44 characters, ending in '=')");
+	bad("10.0.0.0/8 via wg0 peer "
+	    "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg",
+	    "t.intent:1:25: unknown peer name "
+	    "'xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg' (a public key has "
+	    "44 characters, ending in '=')");
 	/* With a '+' it cannot be a name. */
-	bad("10.0.0.0/8 via wg0 peer TrMvSoP4jYQlY6RIzBgbssQqY3vxI2Pi+y71lOWWXX0",
-	    "t.intent:1:25: invalid peer 'TrMvSoP4jYQlY6RIzBgbssQqY3vxI2Pi+y71lOWWXX0' (expected a public key or a name)");
+	bad("10.0.0.0/8 via wg0 peer "
+	    "TrMvSoP4jYQlY6RIzBgbssQqY3vxI2Pi+y71lOWWXX0",
+	    "t.intent:1:25: invalid peer "
+	    "'TrMvSoP4jYQlY6RIzBgbssQqY3vxI2Pi+y71lOWWXX0' (expected a public "
+	    "key or a name)");
 	bad("10.0.0.0/8 via wg0 peer " K1_BAD,
-	    "t.intent:1:25: invalid public key '" K1_BAD "' (expected 44 characters of base64)");
+	    "t.intent:1:25: invalid public key '" K1_BAD
+	    "' (expected 44 characters of base64)");
 	/* 24 + 44 = 68, a space, the second 'peer' at 70. */
 	bad("10.0.0.0/8 via wg0 peer " K1 " peer " K2,
 	    "t.intent:1:70: 'peer' given twice");
 	bad("# c\n10.0.0.0/8 via wg0 peer gw-x\n10.1.0.0/16 via wg1\n",
-	    "t.intent:2:25: unknown peer name 'gw-x' (no 'name' line gives it a key)");
+	    "t.intent:2:25: unknown peer name 'gw-x' (no 'name' line gives it "
+	    "a key)");
 	/* Names are case sensitive. */
 	bad("name " K1 " gw\n10.0.0.0/8 via wg0 peer GW\n",
-	    "t.intent:2:25: unknown peer name 'GW' (no 'name' line gives it a key)");
+	    "t.intent:2:25: unknown peer name 'GW' (no 'name' line gives it a "
+	    "key)");
 }
 
 static void test_errors_name(void **state)
@@ -355,28 +393,32 @@ static void test_errors_name(void **state)
 
 	(void)state;
 	bad("name", "t.intent:1:5: 'name' needs a public key and a name");
-	bad("name abc gw",
-	    "t.intent:1:6: invalid public key 'abc' (expected 44 characters of base64)");
-	bad("name " K1_BAD " gw",
-	    "t.intent:1:6: invalid public key '" K1_BAD "' (expected 44 characters of base64)");
+	bad("name abc gw", "t.intent:1:6: invalid public key 'abc' (expected "
+			   "44 characters of base64)");
+	bad("name " K1_BAD " gw", "t.intent:1:6: invalid public key '" K1_BAD
+				  "' (expected 44 characters of base64)");
 	/* "name " is 5, the key 6..49: the name would start at 50. */
 	bad("name " K1, "t.intent:1:50: 'name' needs a name after the key");
 	bad("name " K1 " gw!",
 	    "t.intent:1:51: invalid name 'gw!' (1 to 63 of A-Z a-z 0-9 . _ -)");
-	bad("name " K1 " gw extra",
-	    "t.intent:1:54: unexpected 'extra' after the name (one name per line)");
+	bad("name " K1 " gw extra", "t.intent:1:54: unexpected 'extra' after "
+				    "the name (one name per line)");
 	bad("name " K1 " gw\nname " K2 " gw\n",
 	    "t.intent:2:51: name 'gw' already given to another key on line 1");
 	bad("name " K1 " gw\nname " K1 " other\n",
 	    "t.intent:2:6: key already named 'gw' on line 1");
 	/* 63 characters is the longest name, 64 too long. */
-	snprintf(line, sizeof(line), "name %s %s", K1,
-		 "123456789012345678901234567890123456789012345678901234567890123");
+	snprintf(
+	    line, sizeof(line), "name %s %s", K1,
+	    "123456789012345678901234567890123456789012345678901234567890123");
 	good(line);
 	assert_int_equal(strlen(in.names[0].name), 63);
-	snprintf(line, sizeof(line), "name %s %s", K1,
-		 "1234567890123456789012345678901234567890123456789012345678901234");
-	bad(line, "t.intent:1:51: invalid name '1234567890123456789012345678901234567890123456789012345678901234' (1 to 63 of A-Z a-z 0-9 . _ -)");
+	snprintf(
+	    line, sizeof(line), "name %s %s", K1,
+	    "1234567890123456789012345678901234567890123456789012345678901234");
+	bad(line, "t.intent:1:51: invalid name "
+		  "'12345678901234567890123456789012345678901234567890123456789"
+		  "01234' (1 to 63 of A-Z a-z 0-9 . _ -)");
 }
 
 static void test_role(void **state)
@@ -397,10 +439,10 @@ static void test_role(void **state)
 	assert_string_equal(intent_role_name(INTENT_ROLE_NONE), "none");
 
 	bad("role\n", "t.intent:1:5: 'role' needs 'gateway' or 'endpoint'");
-	bad("role router\n",
-	    "t.intent:1:6: unknown role 'router' (expected 'gateway' or 'endpoint')");
-	bad("role Gateway\n",
-	    "t.intent:1:6: unknown role 'Gateway' (expected 'gateway' or 'endpoint')");
+	bad("role router\n", "t.intent:1:6: unknown role 'router' (expected "
+			     "'gateway' or 'endpoint')");
+	bad("role Gateway\n", "t.intent:1:6: unknown role 'Gateway' (expected "
+			      "'gateway' or 'endpoint')");
 	bad("role gateway wg0\n",
 	    "t.intent:1:14: unexpected 'wg0' after the role (one word)");
 	bad("role gateway\n\nrole endpoint\n",
@@ -412,9 +454,12 @@ static void test_duplicates(void **state)
 {
 	(void)state;
 	bad("10.0.0.0/8 via wg0\n10.0.0.0/8 via eth0 mark 0\n",
-	    "t.intent:2:1: '10.0.0.0/8' already has a statement on line 1 with the same 'from', 'mark' and 'iif'");
-	bad("10.0.0.0/8 blocked from 10.0.0.1\n\n  10.0.0.0/8 via wg0 from 10.0.0.1",
-	    "t.intent:3:3: '10.0.0.0/8' already has a statement on line 1 with the same 'from', 'mark' and 'iif'");
+	    "t.intent:2:1: '10.0.0.0/8' already has a statement on line 1 with "
+	    "the same 'from', 'mark' and 'iif'");
+	bad("10.0.0.0/8 blocked from 10.0.0.1\n\n  10.0.0.0/8 via wg0 from "
+	    "10.0.0.1",
+	    "t.intent:3:3: '10.0.0.0/8' already has a statement on line 1 with "
+	    "the same 'from', 'mark' and 'iif'");
 	/* Differing in any of them is a different question. */
 	good("10.0.0.0/8 via wg0\n"
 	     "10.0.0.0/8 via eth0 mark 51820\n"
@@ -440,16 +485,19 @@ static void test_errors_bytes(void **state)
 	assert_string_equal(err, "t.intent:1:18: NUL byte (not a text file?)");
 	/* Control bytes are shown escaped. */
 	bad("10.0.0.0/8 via wg0 \x01x\x1b[31m",
-	    "t.intent:1:20: unknown keyword '\\x01x\\x1b[31m' (expected 'peer', 'from', 'mark' or 'iif')");
+	    "t.intent:1:20: unknown keyword '\\x01x\\x1b[31m' (expected "
+	    "'peer', 'from', 'mark' or 'iif')");
 	bad("10.0.0.0/8 via wg0\rx",
-	    "t.intent:1:16: invalid device name 'wg0\\x0dx' (1 to 15 bytes, none of '/', ':', space)");
+	    "t.intent:1:16: invalid device name 'wg0\\x0dx' (1 to 15 bytes, "
+	    "none of '/', ':', space)");
 	/* Long words are cut at 64 bytes in messages. */
 	memset(word, 'a', 100);
 	word[100] = '\0';
 	memset(want, 'a', 64);
 	strcpy(want + 64, "...");
 	snprintf(msg, sizeof(msg),
-		 "t.intent:1:1: unknown keyword '%s' (expected a prefix, 'name' or 'role')",
+		 "t.intent:1:1: unknown keyword '%s' (expected a prefix, "
+		 "'name' or 'role')",
 		 want);
 	bad(word, msg);
 	/* 65 bytes: cut too; 64 (the name test below) are shown whole. */
@@ -483,7 +531,7 @@ static void test_errors_bytes(void **state)
 static void test_limits(void **state)
 {
 	static const char b64[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	size_t i, size = (INTENT_MAX_ASSERTS + 1) * 32, o = 0;
 	char *text = malloc(size);
 
@@ -503,8 +551,8 @@ static void test_limits(void **state)
 	text = malloc(size);
 	assert_non_null(text);
 	for (i = 0, o = 0; i <= INTENT_MAX_NAMES; i++)
-		o += snprintf(text + o, size - o,
-			      "name %c%c%s= n%zu\n", b64[i / 64], b64[i % 64],
+		o += snprintf(text + o, size - o, "name %c%c%s= n%zu\n",
+			      b64[i / 64], b64[i % 64],
 			      "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", i);
 	bad(text, "t.intent:1025:1: too many names (at most 1024)");
 	free(text);
@@ -517,12 +565,13 @@ static void test_err_buffers(void **state)
 	(void)state;
 	/* No room for the message: cut, still a string. */
 	memset(small, 'z', sizeof(small));
-	assert_false(intent_parse("vai", 3, "t.intent", &in, small,
-				  sizeof(small)));
+	assert_false(
+	    intent_parse("vai", 3, "t.intent", &in, small, sizeof(small)));
 	assert_string_equal(small, "t.intent:1:");
 	assert_false(intent_parse("vai", 3, "t.intent", &in, NULL, 0));
 	assert_false(intent_parse("vai", 3, NULL, &in, err, sizeof(err)));
-	assert_string_equal(err, "<input>:1:1: unknown keyword 'vai' (expected a prefix, 'name' or 'role')");
+	assert_string_equal(err, "<input>:1:1: unknown keyword 'vai' (expected "
+				 "a prefix, 'name' or 'role')");
 	/* Input need not end in NUL: only len bytes count. */
 	assert_true(intent_parse("10.0.0.0/8 via wg0 mark 12345", 26, "t", &in,
 				 err, sizeof(err)));
@@ -570,8 +619,7 @@ static void test_load_file(void **state)
 		 "cannot open '%s': No such file or directory", path);
 	assert_string_equal(err, want);
 
-	assert_int_equal(intent_load_file("/", &in, err, sizeof(err)),
-			 -EISDIR);
+	assert_int_equal(intent_load_file("/", &in, err, sizeof(err)), -EISDIR);
 	assert_string_equal(err, "cannot read '/': Is a directory");
 
 	/*
@@ -590,7 +638,8 @@ static void test_load_file(void **state)
 			 -EINVAL);
 	alarm(0);
 	snprintf(want, sizeof(want),
-		 "'%s' is a FIFO, not a regular file: give a file (or '-' to read standard input)",
+		 "'%s' is a FIFO, not a regular file: give a file (or '-' to "
+		 "read standard input)",
 		 path);
 	assert_string_equal(err, want);
 	unlink(path);
@@ -598,8 +647,9 @@ static void test_load_file(void **state)
 	assert_int_equal(intent_load_file("/dev/zero", &in, err, sizeof(err)),
 			 -EINVAL);
 	alarm(0);
-	assert_string_equal(err,
-		"'/dev/zero' is a character device, not a regular file: give a file (or '-' to read standard input)");
+	assert_string_equal(
+	    err, "'/dev/zero' is a character device, not a regular file: give "
+		 "a file (or '-' to read standard input)");
 
 	/* One byte past the limit, all blank lines. */
 	strcpy(path, "/tmp/test_intent.XXXXXX");
@@ -610,8 +660,7 @@ static void test_load_file(void **state)
 	for (size_t i = 0; i <= INTENT_FILE_MAX; i++)
 		fputc('\n', f);
 	fclose(f);
-	assert_int_equal(intent_load_file(path, &in, err, sizeof(err)),
-			 -EFBIG);
+	assert_int_equal(intent_load_file(path, &in, err, sizeof(err)), -EFBIG);
 	snprintf(want, sizeof(want), "%s: larger than 1048576 bytes", path);
 	assert_string_equal(err, want);
 	unlink(path);
@@ -620,20 +669,20 @@ static void test_load_file(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(test_full_file, teardown),
-		cmocka_unit_test_teardown(test_empty_and_comments, teardown),
-		cmocka_unit_test_teardown(test_marks, teardown),
-		cmocka_unit_test_teardown(test_errors_statement, teardown),
-		cmocka_unit_test_teardown(test_errors_prefix, teardown),
-		cmocka_unit_test_teardown(test_errors_from_iif, teardown),
-		cmocka_unit_test_teardown(test_errors_peer, teardown),
-		cmocka_unit_test_teardown(test_errors_name, teardown),
-		cmocka_unit_test_teardown(test_role, teardown),
-		cmocka_unit_test_teardown(test_duplicates, teardown),
-		cmocka_unit_test_teardown(test_errors_bytes, teardown),
-		cmocka_unit_test_teardown(test_limits, teardown),
-		cmocka_unit_test_teardown(test_err_buffers, teardown),
-		cmocka_unit_test_teardown(test_load_file, teardown),
+	    cmocka_unit_test_teardown(test_full_file, teardown),
+	    cmocka_unit_test_teardown(test_empty_and_comments, teardown),
+	    cmocka_unit_test_teardown(test_marks, teardown),
+	    cmocka_unit_test_teardown(test_errors_statement, teardown),
+	    cmocka_unit_test_teardown(test_errors_prefix, teardown),
+	    cmocka_unit_test_teardown(test_errors_from_iif, teardown),
+	    cmocka_unit_test_teardown(test_errors_peer, teardown),
+	    cmocka_unit_test_teardown(test_errors_name, teardown),
+	    cmocka_unit_test_teardown(test_role, teardown),
+	    cmocka_unit_test_teardown(test_duplicates, teardown),
+	    cmocka_unit_test_teardown(test_errors_bytes, teardown),
+	    cmocka_unit_test_teardown(test_limits, teardown),
+	    cmocka_unit_test_teardown(test_err_buffers, teardown),
+	    cmocka_unit_test_teardown(test_load_file, teardown),
 	};
 
 	return cmocka_run_group_tests_name("intent", tests, NULL, NULL);

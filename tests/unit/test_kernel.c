@@ -20,9 +20,12 @@ static struct btf *fake_btf(const char *enum_name)
 	assert_true(btf__add_enum(btf, enum_name, 4) > 0);
 	assert_int_equal(btf__add_enum_value(btf, "SKB_NOT_DROPPED_YET", 0), 0);
 	assert_int_equal(btf__add_enum_value(btf, "SKB_CONSUMED", 1), 0);
-	assert_int_equal(btf__add_enum_value(btf, "SKB_DROP_REASON_NOT_SPECIFIED", 2), 0);
-	assert_int_equal(btf__add_enum_value(btf, "SKB_DROP_REASON_IP_RPFILTER", 9), 0);
-	assert_int_equal(btf__add_enum_value(btf, "SKB_DROP_REASON_MAX", 10), 0);
+	assert_int_equal(
+	    btf__add_enum_value(btf, "SKB_DROP_REASON_NOT_SPECIFIED", 2), 0);
+	assert_int_equal(
+	    btf__add_enum_value(btf, "SKB_DROP_REASON_IP_RPFILTER", 9), 0);
+	assert_int_equal(btf__add_enum_value(btf, "SKB_DROP_REASON_MAX", 10),
+			 0);
 	return btf;
 }
 
@@ -62,8 +65,9 @@ static void drop_reasons_absent_enum_is_empty(void **state)
 static void caps_from_status(void **state)
 {
 	/* Real /proc/self/status lines: root, and a process with no caps. */
-	const char *root = "\nName:\tx\nCapInh:\t0000000000000000\nCapPrm:\t000001ffffffffff\n"
-			   "CapEff:\t000001ffffffffff\nCapBnd:\t000001ffffffffff\n";
+	const char *root =
+	    "\nName:\tx\nCapInh:\t0000000000000000\nCapPrm:\t000001ffffffffff\n"
+	    "CapEff:\t000001ffffffffff\nCapBnd:\t000001ffffffffff\n";
 	const char *nobody = "\nName:\tx\nCapEff:\t0000000000000000\n";
 	/* CAP_BPF (39) + CAP_PERFMON (38) without CAP_SYS_ADMIN (21). */
 	const char *bpf_only = "\nCapEff:\t000000c000000000\n";
@@ -81,15 +85,16 @@ static void caps_from_status(void **state)
 	assert_int_equal(caps_parse_effective(bpf_no_perfmon, &caps), 0);
 	assert_false(caps_allow_bpf(caps));
 	assert_int_equal(caps_parse_effective("\nName:\tx\n", &caps), -EINVAL);
-	assert_int_equal(caps_parse_effective("\nCapEff:\tzz\n", &caps), -EINVAL);
+	assert_int_equal(caps_parse_effective("\nCapEff:\tzz\n", &caps),
+			 -EINVAL);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(drop_reasons_strip_prefix_and_max),
-		cmocka_unit_test(drop_reasons_absent_enum_is_empty),
-		cmocka_unit_test(caps_from_status),
+	    cmocka_unit_test(drop_reasons_strip_prefix_and_max),
+	    cmocka_unit_test(drop_reasons_absent_enum_is_empty),
+	    cmocka_unit_test(caps_from_status),
 	};
 
 	return cmocka_run_group_tests_name("kernel", tests, NULL, NULL);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * user/model/lpm.c against WireGuard's allowedips rules: longest prefix wins, one
- * table per family, a mapped IPv4 address is IPv6. Hand-worked cases first,
+ * user/model/lpm.c against WireGuard's allowedips rules: longest prefix wins,
+ * one table per family, a mapped IPv4 address is IPv6. Hand-worked cases first,
  * then a large random table checked against a brute-force scan.
  */
 #include <errno.h>
@@ -16,16 +16,15 @@
 #include "base/common.h"
 #include "model/lpm.h"
 
-static struct wgt_addr A(const char *s)
-{
+static struct wgt_addr A(const char *s) {
 	struct wgt_addr a;
 
 	assert_true(addr_parse(s, &a));
 	return a;
 }
 
-static struct wgt_prefix P(const char *s)
-{
+static struct wgt_prefix
+P(const char *s) {
 	struct wgt_prefix p;
 
 	assert_true(prefix_parse(s, &p, NULL));
@@ -33,7 +32,8 @@ static struct wgt_prefix P(const char *s)
 }
 
 /* Claims in order: "peer:prefix" strings into a fresh table. */
-static struct lpm *table(const char *const *claims, size_t n)
+static struct lpm *
+table(const char *const *claims, size_t n)
 {
 	struct lpm *l = lpm_new();
 	struct wgt_prefix p;
@@ -45,16 +45,16 @@ static struct lpm *table(const char *const *claims, size_t n)
 
 		assert_non_null(colon);
 		p = P(colon + 1);
-		assert_int_equal(lpm_insert(l, &p, strtoul(claims[i], NULL, 10)),
-				 0);
+		assert_int_equal(
+		    lpm_insert(l, &p, strtoul(claims[i], NULL, 10)), 0);
 	}
 	return l;
 }
 
-#define TABLE(...)                                                        \
-	({                                                                \
-		static const char *const c_[] = { __VA_ARGS__ };          \
-		table(c_, sizeof(c_) / sizeof(c_[0]));                    \
+#define TABLE(...)                                                             \
+	({                                                                     \
+		static const char *const c_[] = {__VA_ARGS__};                 \
+		table(c_, sizeof(c_) / sizeof(c_[0]));                         \
 	})
 
 /* lookup(addr) is peer with prefix pfx. */
@@ -157,10 +157,10 @@ static void test_v4_mapped(void **state)
 
 static void test_host_prefixes_and_boundaries(void **state)
 {
-	struct lpm *l = TABLE("0:10.0.0.0/24", "1:10.0.0.5/32",
-			      "0:2001:db8::/64", "1:2001:db8::1/128",
-			      "0:192.168.0.0/16", "1:192.168.128.0/17",
-			      "2:192.168.127.255/32");
+	struct lpm *l =
+	    TABLE("0:10.0.0.0/24", "1:10.0.0.5/32", "0:2001:db8::/64",
+		  "1:2001:db8::1/128", "0:192.168.0.0/16", "1:192.168.128.0/17",
+		  "2:192.168.127.255/32");
 
 	(void)state;
 	expect(l, "10.0.0.0", 0, "10.0.0.0/24");
@@ -191,10 +191,9 @@ static void test_host_prefixes_and_boundaries(void **state)
 
 static void test_extremes(void **state)
 {
-	struct lpm *l = TABLE("0:0.0.0.0/0", "1:255.255.255.255/32",
-			      "2:0.0.0.0/32", "0:::/0",
-			      "1:ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128",
-			      "2:::/128");
+	struct lpm *l = TABLE(
+	    "0:0.0.0.0/0", "1:255.255.255.255/32", "2:0.0.0.0/32", "0:::/0",
+	    "1:ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128", "2:::/128");
 
 	(void)state;
 	expect(l, "0.0.0.0", 2, "0.0.0.0/32");
@@ -289,7 +288,7 @@ static void test_identical_reclaimed(void **state)
 	struct wgt_addr a = A("10.200.0.1");
 	struct lpm_overlap o[4];
 	struct lpm_match m[4];
-	struct wgt_prefix p = { .addr = A("10.9.9.9"), .len = 8 };
+	struct wgt_prefix p = {.addr = A("10.9.9.9"), .len = 8};
 
 	(void)state;
 	/* Host bits are ignored: 10.9.9.9/8 is 10.0.0.0/8. */
@@ -314,8 +313,7 @@ static void test_identical_reclaimed(void **state)
 
 static void test_nested(void **state)
 {
-	struct lpm *l = TABLE("0:10.0.0.0/8", "1:10.1.0.0/16",
-			      "2:10.1.2.0/24");
+	struct lpm *l = TABLE("0:10.0.0.0/8", "1:10.1.0.0/16", "2:10.1.2.0/24");
 	struct wgt_addr a = A("10.1.2.3");
 	struct lpm_overlap o[8];
 	struct lpm_match m[8];
@@ -390,8 +388,8 @@ static int stop_at_first(const struct lpm_overlap *ov, void *ctx)
 
 static void test_bounded_outputs(void **state)
 {
-	struct lpm *l = TABLE("0:10.0.0.0/8", "1:10.1.0.0/16",
-			      "2:10.1.2.0/24", "3:10.1.2.0/24");
+	struct lpm *l = TABLE("0:10.0.0.0/8", "1:10.1.0.0/16", "2:10.1.2.0/24",
+			      "3:10.1.2.0/24");
 	struct wgt_addr a = A("10.1.2.3");
 	struct lpm_overlap o[3];
 	struct lpm_match m[3];
@@ -448,7 +446,7 @@ static void test_insert_rejects(void **state)
 	p = P("::/0");
 	assert_int_equal(lpm_insert(l, &p, 0), 0);
 	{
-		struct wgt_addr none = { 0 };
+		struct wgt_addr none = {0};
 		struct lpm_match m;
 
 		assert_false(lpm_lookup(l, &none, &m));
@@ -485,15 +483,15 @@ static void test_cap(void **state)
 
 static void test_build_from_device(void **state)
 {
-	struct wgt_prefix a0[] = { P("10.40.0.2/32"), P("10.99.0.0/16") };
-	struct wgt_prefix a1[] = { P("0.0.0.0/0"), P("::/0") };
-	struct wgt_prefix a2[] = { P("10.99.1.0/24"), P("10.99.0.0/16") };
+	struct wgt_prefix a0[] = {P("10.40.0.2/32"), P("10.99.0.0/16")};
+	struct wgt_prefix a1[] = {P("0.0.0.0/0"), P("::/0")};
+	struct wgt_prefix a2[] = {P("10.99.1.0/24"), P("10.99.0.0/16")};
 	struct wg_peer_info peers[3] = {
-		{ .allowed = a0, .n_allowed = 2 },
-		{ .allowed = a1, .n_allowed = 2 },
-		{ .allowed = a2, .n_allowed = 2 },
+	    {.allowed = a0, .n_allowed = 2},
+	    {.allowed = a1, .n_allowed = 2},
+	    {.allowed = a2, .n_allowed = 2},
 	};
-	struct wg_device_info dev = { .peers = peers, .n_peers = 3 };
+	struct wg_device_info dev = {.peers = peers, .n_peers = 3};
 	struct lpm_overlap o[8];
 	struct lpm *l;
 
@@ -701,22 +699,22 @@ static void test_random_against_scan(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_empty),
-		cmocka_unit_test(test_defaults_both_families),
-		cmocka_unit_test(test_v4_mapped),
-		cmocka_unit_test(test_host_prefixes_and_boundaries),
-		cmocka_unit_test(test_extremes),
-		cmocka_unit_test(test_every_length_v6),
-		cmocka_unit_test(test_identical_on_two_peers),
-		cmocka_unit_test(test_identical_reclaimed),
-		cmocka_unit_test(test_nested),
-		cmocka_unit_test(test_nested_same_peer_and_losers),
-		cmocka_unit_test(test_bounded_outputs),
-		cmocka_unit_test(test_insert_rejects),
-		cmocka_unit_test(test_build_from_device),
-		cmocka_unit_test(test_many_prefixes),
-		cmocka_unit_test(test_cap),
-		cmocka_unit_test(test_random_against_scan),
+	    cmocka_unit_test(test_empty),
+	    cmocka_unit_test(test_defaults_both_families),
+	    cmocka_unit_test(test_v4_mapped),
+	    cmocka_unit_test(test_host_prefixes_and_boundaries),
+	    cmocka_unit_test(test_extremes),
+	    cmocka_unit_test(test_every_length_v6),
+	    cmocka_unit_test(test_identical_on_two_peers),
+	    cmocka_unit_test(test_identical_reclaimed),
+	    cmocka_unit_test(test_nested),
+	    cmocka_unit_test(test_nested_same_peer_and_losers),
+	    cmocka_unit_test(test_bounded_outputs),
+	    cmocka_unit_test(test_insert_rejects),
+	    cmocka_unit_test(test_build_from_device),
+	    cmocka_unit_test(test_many_prefixes),
+	    cmocka_unit_test(test_cap),
+	    cmocka_unit_test(test_random_against_scan),
 	};
 
 	return cmocka_run_group_tests_name("lpm", tests, NULL, NULL);

@@ -69,9 +69,10 @@ static void assert_prefix(const struct wgt_prefix *p, const char *want)
 
 static void link_wireguard(void **state)
 {
-	struct rtnl_link_stats64 st = { 0 };
+	struct rtnl_link_stats64 st = {0};
 	struct ifinfomsg *ifi;
-	struct nlmsghdr *nlh = msg_new(RTM_NEWLINK, sizeof(*ifi), (void **)&ifi);
+	struct nlmsghdr *nlh =
+	    msg_new(RTM_NEWLINK, sizeof(*ifi), (void **)&ifi);
 	struct nlattr *nest;
 	struct inv_link l;
 
@@ -104,9 +105,10 @@ static void link_wireguard(void **state)
 
 static void link_plain_down_short_stats(void **state)
 {
-	struct rtnl_link_stats64 st = { 0 };
+	struct rtnl_link_stats64 st = {0};
 	struct ifinfomsg *ifi;
-	struct nlmsghdr *nlh = msg_new(RTM_NEWLINK, sizeof(*ifi), (void **)&ifi);
+	struct nlmsghdr *nlh =
+	    msg_new(RTM_NEWLINK, sizeof(*ifi), (void **)&ifi);
 	struct inv_link l;
 
 	(void)state;
@@ -115,7 +117,8 @@ static void link_plain_down_short_stats(void **state)
 	st.rx_frame_errors = 9;
 	/* An older, shorter struct: only what was sent is taken. */
 	mnl_attr_put(nlh, IFLA_STATS64,
-		     offsetof(struct rtnl_link_stats64, rx_frame_errors) + 8, &st);
+		     offsetof(struct rtnl_link_stats64, rx_frame_errors) + 8,
+		     &st);
 	/* An attribute id newer than our headers is skipped. */
 	mnl_attr_put_u32(nlh, IFLA_MAX + 3, 1);
 
@@ -129,7 +132,8 @@ static void link_plain_down_short_stats(void **state)
 static void link_malformed(void **state)
 {
 	struct ifinfomsg *ifi;
-	struct nlmsghdr *nlh = msg_new(RTM_NEWLINK, sizeof(*ifi), (void **)&ifi);
+	struct nlmsghdr *nlh =
+	    msg_new(RTM_NEWLINK, sizeof(*ifi), (void **)&ifi);
 	struct inv_link l;
 	uint16_t short_mtu = 1500;
 
@@ -150,7 +154,8 @@ static void link_malformed(void **state)
 static void addr_v4_peer(void **state)
 {
 	struct ifaddrmsg *ifa;
-	struct nlmsghdr *nlh = msg_new(RTM_NEWADDR, sizeof(*ifa), (void **)&ifa);
+	struct nlmsghdr *nlh =
+	    msg_new(RTM_NEWADDR, sizeof(*ifa), (void **)&ifa);
 	struct inv_addr a;
 
 	(void)state;
@@ -169,7 +174,8 @@ static void addr_v4_peer(void **state)
 static void addr_v6_and_other_family(void **state)
 {
 	struct ifaddrmsg *ifa;
-	struct nlmsghdr *nlh = msg_new(RTM_NEWADDR, sizeof(*ifa), (void **)&ifa);
+	struct nlmsghdr *nlh =
+	    msg_new(RTM_NEWADDR, sizeof(*ifa), (void **)&ifa);
 	struct inv_addr a;
 
 	(void)state;
@@ -191,7 +197,8 @@ static struct nlmsghdr *route_msg(uint8_t family, uint8_t dst_len,
 				  uint8_t table, struct rtmsg **rtmp)
 {
 	struct rtmsg *rtm;
-	struct nlmsghdr *nlh = msg_new(RTM_NEWROUTE, sizeof(*rtm), (void **)&rtm);
+	struct nlmsghdr *nlh =
+	    msg_new(RTM_NEWROUTE, sizeof(*rtm), (void **)&rtm);
 
 	rtm->rtm_family = family;
 	rtm->rtm_dst_len = dst_len;
@@ -289,7 +296,8 @@ static size_t put_nexthop(uint8_t *p, int ifindex, const char *gw)
 	nh->rtnh_ifindex = ifindex;
 	a->nla_type = RTA_GATEWAY;
 	a->nla_len = MNL_ATTR_HDRLEN + 4;
-	assert_int_equal(inet_pton(AF_INET, gw, (uint8_t *)a + MNL_ATTR_HDRLEN), 1);
+	assert_int_equal(inet_pton(AF_INET, gw, (uint8_t *)a + MNL_ATTR_HDRLEN),
+			 1);
 	nh->rtnh_len = RTNH_LENGTH(MNL_ALIGN(a->nla_len));
 	return nh->rtnh_len;
 }
@@ -297,7 +305,7 @@ static size_t put_nexthop(uint8_t *p, int ifindex, const char *gw)
 static void route_multipath_first_nexthop(void **state)
 {
 	struct nlmsghdr *nlh = route_msg(AF_INET, 16, RT_TABLE_MAIN, NULL);
-	uint8_t mp[64] = { 0 };
+	uint8_t mp[64] = {0};
 	size_t len = 0;
 	struct inv_route r;
 
@@ -345,7 +353,8 @@ static void route_malformed(void **state)
 static struct nlmsghdr *rule_msg(uint8_t family, struct fib_rule_hdr **frhp)
 {
 	struct fib_rule_hdr *frh;
-	struct nlmsghdr *nlh = msg_new(RTM_NEWRULE, sizeof(*frh), (void **)&frh);
+	struct nlmsghdr *nlh =
+	    msg_new(RTM_NEWRULE, sizeof(*frh), (void **)&frh);
 
 	frh->family = family;
 	frh->action = FR_ACT_TO_TBL;
@@ -360,7 +369,8 @@ static void rule_not_fwmark_big_table(void **state)
 	struct inv_rule r;
 
 	(void)state;
-	/* What `ip rule add not fwmark 0xca6c table 51820 pref 200` reads back. */
+	/* What `ip rule add not fwmark 0xca6c table 51820 pref 200` reads back.
+	 */
 	frh->flags = FIB_RULE_INVERT;
 	frh->table = RT_TABLE_COMPAT;
 	mnl_attr_put_u32(nlh, FRA_TABLE, 51820);
@@ -410,7 +420,7 @@ static void rule_suppress_prefixlength(void **state)
 
 static void rule_selectors(void **state)
 {
-	struct fib_rule_port_range dport = { 443, 443 }, sport = { 1000, 2000 };
+	struct fib_rule_port_range dport = {443, 443}, sport = {1000, 2000};
 	struct fib_rule_hdr *frh;
 	struct nlmsghdr *nlh = rule_msg(AF_INET, &frh);
 	struct inv_rule r;
@@ -461,8 +471,8 @@ static void rule_selectors(void **state)
 
 static void rules_sorted_stably(void **state)
 {
-	struct inv_rule r[6] = { 0 };
-	static const uint32_t prio[] = { 0, 200, 32766, 0, 100, 32766 };
+	struct inv_rule r[6] = {0};
+	static const uint32_t prio[] = {0, 200, 32766, 0, 100, 32766};
 	size_t i;
 
 	(void)state;
@@ -470,7 +480,7 @@ static void rules_sorted_stably(void **state)
 	for (i = 0; i < ARRAY_SIZE(r); i++) {
 		r[i].priority = prio[i];
 		r[i].family = i < 3 ? AF_INET : AF_INET6;
-		r[i].table = i;	/* remembers where it came from */
+		r[i].table = i; /* remembers where it came from */
 	}
 	nl_rules_sort(r, ARRAY_SIZE(r));
 	assert_int_equal(r[0].table, 0);
@@ -487,8 +497,10 @@ static void names(void **state)
 	char buf[16];
 
 	(void)state;
-	assert_string_equal(nl_table_name(RT_TABLE_MAIN, buf, sizeof(buf)), "main");
-	assert_string_equal(nl_table_name(RT_TABLE_LOCAL, buf, sizeof(buf)), "local");
+	assert_string_equal(nl_table_name(RT_TABLE_MAIN, buf, sizeof(buf)),
+			    "main");
+	assert_string_equal(nl_table_name(RT_TABLE_LOCAL, buf, sizeof(buf)),
+			    "local");
 	assert_string_equal(nl_table_name(1000, buf, sizeof(buf)), "1000");
 	assert_string_equal(nl_route_type_name(RTN_BLACKHOLE), "blackhole");
 	assert_null(nl_route_type_name(200));
@@ -553,8 +565,8 @@ static int fake_teardown(void **state)
 
 static void sysctl_effective_values(void **state)
 {
-	struct inv_link links[4] = { 0 };
-	struct inventory inv = { .links = links, .n_links = ARRAY_SIZE(links) };
+	struct inv_link links[4] = {0};
+	struct inventory inv = {.links = links, .n_links = ARRAY_SIZE(links)};
 
 	(void)state;
 	strcpy(links[0].name, "eth0");
@@ -587,12 +599,15 @@ static void sysctl_read_errors(void **state)
 	int v = 42;
 
 	(void)state;
-	assert_int_equal(sysctl_read_int(fake_root, "net/ipv4/ip_forward", &v), 0);
+	assert_int_equal(sysctl_read_int(fake_root, "net/ipv4/ip_forward", &v),
+			 0);
 	assert_int_equal(v, 1);
-	assert_int_equal(sysctl_read_int(fake_root, "net/ipv6/conf/all/forwarding",
-					 &v), -ENOENT);
-	assert_int_equal(sysctl_read_int(fake_root, "net/ipv4/conf/bad/rp_filter",
-					 &v), -EINVAL);
+	assert_int_equal(
+	    sysctl_read_int(fake_root, "net/ipv6/conf/all/forwarding", &v),
+	    -ENOENT);
+	assert_int_equal(
+	    sysctl_read_int(fake_root, "net/ipv4/conf/bad/rp_filter", &v),
+	    -EINVAL);
 	assert_int_equal(v, 1);
 	assert_int_equal(sysctl_rp_filter_effective(2, 0), 2);
 	assert_int_equal(sysctl_rp_filter_effective(-1, 1), 1);
@@ -603,26 +618,26 @@ static void sysctl_read_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(link_wireguard),
-		cmocka_unit_test(link_plain_down_short_stats),
-		cmocka_unit_test(link_malformed),
-		cmocka_unit_test(addr_v4_peer),
-		cmocka_unit_test(addr_v6_and_other_family),
-		cmocka_unit_test(route_table_above_255),
-		cmocka_unit_test(route_table_from_header),
-		cmocka_unit_test(route_default_blackhole_v6),
-		cmocka_unit_test(route_via_ipv6_gateway),
-		cmocka_unit_test(route_multipath_first_nexthop),
-		cmocka_unit_test(route_malformed),
-		cmocka_unit_test(rule_not_fwmark_big_table),
-		cmocka_unit_test(rule_suppress_prefixlength),
-		cmocka_unit_test(rule_selectors),
-		cmocka_unit_test(rules_sorted_stably),
-		cmocka_unit_test(names),
-		cmocka_unit_test_setup_teardown(sysctl_effective_values,
-						fake_setup, fake_teardown),
-		cmocka_unit_test_setup_teardown(sysctl_read_errors, fake_setup,
-						fake_teardown),
+	    cmocka_unit_test(link_wireguard),
+	    cmocka_unit_test(link_plain_down_short_stats),
+	    cmocka_unit_test(link_malformed),
+	    cmocka_unit_test(addr_v4_peer),
+	    cmocka_unit_test(addr_v6_and_other_family),
+	    cmocka_unit_test(route_table_above_255),
+	    cmocka_unit_test(route_table_from_header),
+	    cmocka_unit_test(route_default_blackhole_v6),
+	    cmocka_unit_test(route_via_ipv6_gateway),
+	    cmocka_unit_test(route_multipath_first_nexthop),
+	    cmocka_unit_test(route_malformed),
+	    cmocka_unit_test(rule_not_fwmark_big_table),
+	    cmocka_unit_test(rule_suppress_prefixlength),
+	    cmocka_unit_test(rule_selectors),
+	    cmocka_unit_test(rules_sorted_stably),
+	    cmocka_unit_test(names),
+	    cmocka_unit_test_setup_teardown(sysctl_effective_values, fake_setup,
+					    fake_teardown),
+	    cmocka_unit_test_setup_teardown(sysctl_read_errors, fake_setup,
+					    fake_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -59,36 +59,36 @@ static int valid_utf8(const char *str)
 static const struct {
 	const char *in, *want;
 } cases[] = {
-	{ "wg0", "wg0" },
-	{ "", "" },
-	{ "wg\xff", "wg\\xff" },			/* never valid */
-	{ "\xfe\xff", "\\xfe\\xff" },
-	{ "a\x80z", "a\\x80z" },			/* stray continuation */
-	{ "\xc0\xaf", "\\xc0\\xaf" },			/* overlong '/' */
-	{ "\xc1\xbf", "\\xc1\\xbf" },			/* overlong, 2 bytes */
-	{ "\xe0\x80\xaf", "\\xe0\\x80\\xaf" },		/* overlong, 3 bytes */
-	{ "\xf0\x80\x80\xaf", "\\xf0\\x80\\x80\\xaf" },	/* overlong, 4 bytes */
-	{ "\xed\xa0\x80", "\\xed\\xa0\\x80" },		/* surrogate U+D800 */
-	{ "\xed\xbf\xbf", "\\xed\\xbf\\xbf" },		/* surrogate U+DFFF */
-	{ "\xf4\x90\x80\x80", "\\xf4\\x90\\x80\\x80" },	/* U+110000 */
-	{ "\xf5\x80\x80\x80", "\\xf5\\x80\\x80\\x80" },
-	{ "wg\xe2\x82", "wg\\xe2\\x82" },		/* cut short at the end */
-	{ "\xe2\x82z", "\\xe2\\x82z" },			/* cut short in the middle */
-	{ "\xc3", "\\xc3" },
-	{ "\xf0\x9f\x98", "\\xf0\\x9f\\x98" },
-	{ "esc\x1b[31m", "esc\\x1b[31m" },		/* terminal control */
-	{ "a\nb", "a\\x0ab" },
-	{ "\x7f", "\\x7f" },
-	/* Valid text is kept as it is, at every length and boundary. */
-	{ "caf\xc3\xa9", "caf\xc3\xa9" },		/* U+00E9 */
-	{ "\xc2\x80", "\xc2\x80" },			/* U+0080 */
-	{ "\xe0\xa0\x80", "\xe0\xa0\x80" },		/* U+0800 */
-	{ "\xed\x9f\xbf", "\xed\x9f\xbf" },		/* U+D7FF */
-	{ "\xee\x80\x80", "\xee\x80\x80" },		/* U+E000 */
-	{ "\xef\xbf\xbd", "\xef\xbf\xbd" },		/* U+FFFD */
-	{ "\xf0\x90\x80\x80", "\xf0\x90\x80\x80" },	/* U+10000 */
-	{ "\xf4\x8f\xbf\xbf", "\xf4\x8f\xbf\xbf" },	/* U+10FFFF */
-	{ "back\\slash", "back\\slash" },
+    {"wg0", "wg0"},
+    {"", ""},
+    {"wg\xff", "wg\\xff"}, /* never valid */
+    {"\xfe\xff", "\\xfe\\xff"},
+    {"a\x80z", "a\\x80z"},			  /* stray continuation */
+    {"\xc0\xaf", "\\xc0\\xaf"},			  /* overlong '/' */
+    {"\xc1\xbf", "\\xc1\\xbf"},			  /* overlong, 2 bytes */
+    {"\xe0\x80\xaf", "\\xe0\\x80\\xaf"},	  /* overlong, 3 bytes */
+    {"\xf0\x80\x80\xaf", "\\xf0\\x80\\x80\\xaf"}, /* overlong, 4 bytes */
+    {"\xed\xa0\x80", "\\xed\\xa0\\x80"},	  /* surrogate U+D800 */
+    {"\xed\xbf\xbf", "\\xed\\xbf\\xbf"},	  /* surrogate U+DFFF */
+    {"\xf4\x90\x80\x80", "\\xf4\\x90\\x80\\x80"}, /* U+110000 */
+    {"\xf5\x80\x80\x80", "\\xf5\\x80\\x80\\x80"},
+    {"wg\xe2\x82", "wg\\xe2\\x82"}, /* cut short at the end */
+    {"\xe2\x82z", "\\xe2\\x82z"},   /* cut short in the middle */
+    {"\xc3", "\\xc3"},
+    {"\xf0\x9f\x98", "\\xf0\\x9f\\x98"},
+    {"esc\x1b[31m", "esc\\x1b[31m"}, /* terminal control */
+    {"a\nb", "a\\x0ab"},
+    {"\x7f", "\\x7f"},
+    /* Valid text is kept as it is, at every length and boundary. */
+    {"caf\xc3\xa9", "caf\xc3\xa9"},	      /* U+00E9 */
+    {"\xc2\x80", "\xc2\x80"},		      /* U+0080 */
+    {"\xe0\xa0\x80", "\xe0\xa0\x80"},	      /* U+0800 */
+    {"\xed\x9f\xbf", "\xed\x9f\xbf"},	      /* U+D7FF */
+    {"\xee\x80\x80", "\xee\x80\x80"},	      /* U+E000 */
+    {"\xef\xbf\xbd", "\xef\xbf\xbd"},	      /* U+FFFD */
+    {"\xf0\x90\x80\x80", "\xf0\x90\x80\x80"}, /* U+10000 */
+    {"\xf4\x8f\xbf\xbf", "\xf4\x8f\xbf\xbf"}, /* U+10FFFF */
+    {"back\\slash", "back\\slash"},
 };
 
 static void test_utf8_clean_cases(void **state)
@@ -128,9 +128,9 @@ static void test_utf8_clean_truncates_whole(void **state)
 	char out[6];
 
 	(void)state;
-	utf8_clean("ab\xe2\x82\xac", out, 5);	/* room for "ab" + 2 bytes */
+	utf8_clean("ab\xe2\x82\xac", out, 5); /* room for "ab" + 2 bytes */
 	assert_string_equal(out, "ab");
-	utf8_clean("ab\xff", out, 6);		/* "\xff" needs 4 + NUL */
+	utf8_clean("ab\xff", out, 6); /* "\xff" needs 4 + NUL */
 	assert_string_equal(out, "ab");
 	utf8_clean("ab\xff", out, 7 - 1);
 	assert_true(valid_utf8(out));
@@ -145,7 +145,7 @@ static void test_metrics_escape_utf8(void **state)
 
 	(void)state;
 	metrics_escape("wg\xff", out, sizeof(out));
-	assert_string_equal(out, "wg\\\\xff");	/* label value: wg\xff */
+	assert_string_equal(out, "wg\\\\xff"); /* label value: wg\xff */
 	metrics_escape("a\"b\nc", out, sizeof(out));
 	assert_string_equal(out, "a\\\"b\\\\x0ac");
 	metrics_escape("\xed\xa0\x80", out, sizeof(out));
@@ -178,31 +178,32 @@ static void test_json_string_utf8(void **state)
 static void test_live_ifname_deleted(void **state)
 {
 	struct inv_link links[2] = {
-		{ .ifindex = 7, .name = "wg0" },
-		{ .ifindex = 9, .name = "wg\xff" },
+	    {.ifindex = 7, .name = "wg0"},
+	    {.ifindex = 9, .name = "wg\xff"},
 	};
-	struct inventory inv = { .links = links, .n_links = 2 };
-	struct live l = { .inv = &inv };
+	struct inventory inv = {.links = links, .n_links = 2};
+	struct live l = {.inv = &inv};
 	char b[64];
 
 	(void)state;
 	live_remember_names(&l);
 	assert_string_equal(live_ifname(&l, 7, b, sizeof(b)), "wg0");
-	inv.n_links = 0;	/* both deleted */
+	inv.n_links = 0; /* both deleted */
 	assert_string_equal(live_ifname(&l, 7, b, sizeof(b)), "wg0 (deleted)");
-	assert_string_equal(live_ifname(&l, 9, b, sizeof(b)), "wg\xff (deleted)");
+	assert_string_equal(live_ifname(&l, 9, b, sizeof(b)),
+			    "wg\xff (deleted)");
 	assert_string_equal(live_ifname(&l, 8, b, sizeof(b)), "ifindex 8");
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_utf8_clean_cases),
-		cmocka_unit_test(test_utf8_clean_all_pairs),
-		cmocka_unit_test(test_utf8_clean_truncates_whole),
-		cmocka_unit_test(test_metrics_escape_utf8),
-		cmocka_unit_test(test_json_string_utf8),
-		cmocka_unit_test(test_live_ifname_deleted),
+	    cmocka_unit_test(test_utf8_clean_cases),
+	    cmocka_unit_test(test_utf8_clean_all_pairs),
+	    cmocka_unit_test(test_utf8_clean_truncates_whole),
+	    cmocka_unit_test(test_metrics_escape_utf8),
+	    cmocka_unit_test(test_json_string_utf8),
+	    cmocka_unit_test(test_live_ifname_deleted),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -21,7 +21,7 @@
 static struct wgt_event fib(uint32_t table, int err, int oif, const char *dst,
 			    uint32_t mark, unsigned int cpu, uint64_t ts)
 {
-	struct wgt_event e = { 0 };
+	struct wgt_event e = {0};
 
 	e.type = WGT_EV_FIB;
 	e.table = table;
@@ -39,7 +39,7 @@ static struct wgt_event fib(uint32_t table, int err, int oif, const char *dst,
 
 static struct inv_rule rule(uint32_t prio, uint32_t table)
 {
-	struct inv_rule r = { 0 };
+	struct inv_rule r = {0};
 
 	r.family = AF_INET;
 	r.priority = prio;
@@ -69,9 +69,9 @@ static size_t wg_quick_rules(struct inv_rule *r)
 static void full_tunnel_unmarked_goes_to_51820(void **state)
 {
 	struct wgt_event ev[] = {
-		fib(255, -EAGAIN, 0, "10.99.1.1", 0, 0, 1000),
-		fib(254, 0, 2, "10.99.1.1", 0, 0, 1100),	/* default via eth0 */
-		fib(51820, 0, 5, "10.99.1.1", 0, 0, 1200),	/* default dev wg0 */
+	    fib(255, -EAGAIN, 0, "10.99.1.1", 0, 0, 1000),
+	    fib(254, 0, 2, "10.99.1.1", 0, 0, 1100),   /* default via eth0 */
+	    fib(51820, 0, 5, "10.99.1.1", 0, 0, 1200), /* default dev wg0 */
 	};
 	struct fib_decision d[4];
 	struct inv_rule rules[8];
@@ -99,9 +99,9 @@ static void full_tunnel_marked_skips_51820(void **state)
 {
 	/* WireGuard's own outer packets carry the fwmark: main decides. */
 	struct wgt_event ev[] = {
-		fib(255, -EAGAIN, 0, "203.0.113.5", 0xca6c, 1, 1000),
-		fib(254, 0, 2, "203.0.113.5", 0xca6c, 1, 1100),
-		fib(254, 0, 2, "203.0.113.5", 0xca6c, 1, 1200),
+	    fib(255, -EAGAIN, 0, "203.0.113.5", 0xca6c, 1, 1000),
+	    fib(254, 0, 2, "203.0.113.5", 0xca6c, 1, 1100),
+	    fib(254, 0, 2, "203.0.113.5", 0xca6c, 1, 1200),
 	};
 	struct fib_decision d[4];
 	struct inv_rule rules[8];
@@ -123,9 +123,9 @@ static void default_rules_one_lookup_per_decision(void **state)
 	/* No custom IPv4 rules: the kernel looks up only the merged main
 	 * table, so three pings on one CPU are three decisions. */
 	struct wgt_event ev[] = {
-		fib(254, 0, 3, "10.99.0.2", 0, 0, 1000),
-		fib(254, 0, 3, "10.99.0.2", 0, 0, 1001),
-		fib(254, 0, 3, "10.99.0.2", 0, 0, 1002),
+	    fib(254, 0, 3, "10.99.0.2", 0, 0, 1000),
+	    fib(254, 0, 3, "10.99.0.2", 0, 0, 1001),
+	    fib(254, 0, 3, "10.99.0.2", 0, 0, 1002),
 	};
 	struct fib_decision d[4];
 
@@ -138,12 +138,12 @@ static void default_rules_one_lookup_per_decision(void **state)
 static void interleaved_cpus_and_miss(void **state)
 {
 	struct wgt_event ev[] = {
-		fib(255, -EAGAIN, 0, "10.1.1.1", 0, 0, 1000),
-		fib(255, -EAGAIN, 0, "10.2.2.2", 0, 1, 1000),
-		fib(254, -EAGAIN, 0, "10.1.1.1", 0, 0, 1100),
-		fib(254, 0, 7, "10.2.2.2", 0, 1, 1100),
-		fib(253, -EAGAIN, 0, "10.1.1.1", 0, 0, 1200),
-		{ .type = WGT_EV_DROP },	/* other types are skipped */
+	    fib(255, -EAGAIN, 0, "10.1.1.1", 0, 0, 1000),
+	    fib(255, -EAGAIN, 0, "10.2.2.2", 0, 1, 1000),
+	    fib(254, -EAGAIN, 0, "10.1.1.1", 0, 0, 1100),
+	    fib(254, 0, 7, "10.2.2.2", 0, 1, 1100),
+	    fib(253, -EAGAIN, 0, "10.1.1.1", 0, 0, 1200),
+	    {.type = WGT_EV_DROP}, /* other types are skipped */
 	};
 	struct fib_decision d[4];
 
@@ -160,10 +160,10 @@ static void interleaved_cpus_and_miss(void **state)
 static void pause_splits_decisions(void **state)
 {
 	struct wgt_event ev[] = {
-		fib(255, -EAGAIN, 0, "10.1.1.1", 0, 0, 1000),
-		fib(254, 0, 2, "10.1.1.1", 0, 0, 2000),
-		/* same flow, same CPU, a second later, starting at main */
-		fib(254, 0, 2, "10.1.1.1", 0, 0, 1000002000ULL),
+	    fib(255, -EAGAIN, 0, "10.1.1.1", 0, 0, 1000),
+	    fib(254, 0, 2, "10.1.1.1", 0, 0, 2000),
+	    /* same flow, same CPU, a second later, starting at main */
+	    fib(254, 0, 2, "10.1.1.1", 0, 0, 1000002000ULL),
 	};
 	struct fib_decision d[4];
 
@@ -176,10 +176,10 @@ static void pause_splits_decisions(void **state)
 static void slow_walk_is_one_decision(void **state)
 {
 	struct wgt_event ev[] = {
-		fib(255, -EAGAIN, 0, "10.1.1.1", 0, 0, 1000),
-		fib(254, 0, 2, "10.1.1.1", 0, 0, 10001000),
-		fib(255, -EAGAIN, 0, "10.1.1.1", 0, 0, 10002000),
-		fib(254, 0, 2, "10.1.1.1", 0, 0, 10003000),
+	    fib(255, -EAGAIN, 0, "10.1.1.1", 0, 0, 1000),
+	    fib(254, 0, 2, "10.1.1.1", 0, 0, 10001000),
+	    fib(255, -EAGAIN, 0, "10.1.1.1", 0, 0, 10002000),
+	    fib(254, 0, 2, "10.1.1.1", 0, 0, 10003000),
 	};
 	struct fib_decision d[4];
 
@@ -195,9 +195,9 @@ static void reverse_path_check_is_not_a_packet(void **state)
 	/* Forwarded 192.0.2.1 -> 10.1.1.1 in on ifindex 4, then rp_filter
 	 * looks up the way back (iif loopback) before the next packet. */
 	struct wgt_event ev[] = {
-		fib(254, 0, 2, "10.1.1.1", 0, 0, 1000),
-		fib(254, 0, 4, "192.0.2.1", 0, 0, 1500),
-		fib(254, 0, 2, "10.1.1.1", 0, 0, 900000000ULL),
+	    fib(254, 0, 2, "10.1.1.1", 0, 0, 1000),
+	    fib(254, 0, 4, "192.0.2.1", 0, 0, 1500),
+	    fib(254, 0, 2, "10.1.1.1", 0, 0, 900000000ULL),
 	};
 	struct fib_decision d[4];
 
@@ -218,15 +218,15 @@ static void reverse_path_check_is_not_a_packet(void **state)
 static void kernel_marks_its_own_lookups(void **state)
 {
 	struct wgt_event ev[] = {
-		fib(254, 0, 2, "10.1.1.1", 0, 0, 1000),		/* forwarded */
-		/* its reverse-path check, slow (emulation): 10 ms later */
-		fib(254, 0, 4, "192.0.2.1", 0, 0, 10001000),
-		/* a real reply right after: no mark */
-		fib(254, 0, 4, "192.0.2.1", 0, 0, 10001500),
-		/* an ICMP error's relookup toward the source, then its output
-		 * lookup toward the destination (local, like our probes) */
-		fib(254, 0, 4, "192.0.2.1", 0, 0, 30000000),
-		fib(254, 0, 2, "10.1.1.1", 0, 0, 40000000),
+	    fib(254, 0, 2, "10.1.1.1", 0, 0, 1000), /* forwarded */
+	    /* its reverse-path check, slow (emulation): 10 ms later */
+	    fib(254, 0, 4, "192.0.2.1", 0, 0, 10001000),
+	    /* a real reply right after: no mark */
+	    fib(254, 0, 4, "192.0.2.1", 0, 0, 10001500),
+	    /* an ICMP error's relookup toward the source, then its output
+	     * lookup toward the destination (local, like our probes) */
+	    fib(254, 0, 4, "192.0.2.1", 0, 0, 30000000),
+	    fib(254, 0, 2, "10.1.1.1", 0, 0, 40000000),
 	};
 	struct fib_decision d[8];
 
@@ -260,7 +260,7 @@ static void kernel_marks_its_own_lookups(void **state)
 
 static void rule_selectors(void **state)
 {
-	struct wgt_flow f = { .family = AF_INET };
+	struct wgt_flow f = {.family = AF_INET};
 	struct inv_rule r = rule(100, 100);
 
 	(void)state;
@@ -271,7 +271,7 @@ static void rule_selectors(void **state)
 	r.fwmark = 0x10;
 	r.fwmask = 0xf0;
 	assert_false(rule_matches(&r, &f, 0x0, NULL));
-	assert_true(rule_matches(&r, &f, 0x1f, NULL));	/* masked */
+	assert_true(rule_matches(&r, &f, 0x1f, NULL)); /* masked */
 	r.invert = true;
 	assert_false(rule_matches(&r, &f, 0x1f, NULL));
 	r = rule(100, 100);
@@ -283,7 +283,7 @@ static void rule_selectors(void **state)
 	assert_false(rule_matches(&r, &f, 0, NULL));
 	r = rule(100, 100);
 	snprintf(r.iif, sizeof(r.iif), "eth1");
-	assert_false(rule_matches(&r, &f, 0, NULL));	/* local: "lo" */
+	assert_false(rule_matches(&r, &f, 0, NULL)); /* local: "lo" */
 	assert_true(rule_matches(&r, &f, 0, "eth1"));
 	r.family = AF_INET6;
 	assert_false(rule_matches(&r, &f, 0, "eth1"));
@@ -291,8 +291,8 @@ static void rule_selectors(void **state)
 
 static void longest_route_in_table(void **state)
 {
-	struct inv_route routes[3] = { 0 };
-	struct inventory inv = { .routes = routes, .n_routes = 3 };
+	struct inv_route routes[3] = {0};
+	struct inventory inv = {.routes = routes, .n_routes = 3};
 	struct wgt_addr a;
 
 	(void)state;
@@ -313,16 +313,16 @@ static void longest_route_in_table(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(full_tunnel_unmarked_goes_to_51820),
-		cmocka_unit_test(full_tunnel_marked_skips_51820),
-		cmocka_unit_test(default_rules_one_lookup_per_decision),
-		cmocka_unit_test(interleaved_cpus_and_miss),
-		cmocka_unit_test(pause_splits_decisions),
-		cmocka_unit_test(slow_walk_is_one_decision),
-		cmocka_unit_test(reverse_path_check_is_not_a_packet),
-		cmocka_unit_test(kernel_marks_its_own_lookups),
-		cmocka_unit_test(rule_selectors),
-		cmocka_unit_test(longest_route_in_table),
+	    cmocka_unit_test(full_tunnel_unmarked_goes_to_51820),
+	    cmocka_unit_test(full_tunnel_marked_skips_51820),
+	    cmocka_unit_test(default_rules_one_lookup_per_decision),
+	    cmocka_unit_test(interleaved_cpus_and_miss),
+	    cmocka_unit_test(pause_splits_decisions),
+	    cmocka_unit_test(slow_walk_is_one_decision),
+	    cmocka_unit_test(reverse_path_check_is_not_a_packet),
+	    cmocka_unit_test(kernel_marks_its_own_lookups),
+	    cmocka_unit_test(rule_selectors),
+	    cmocka_unit_test(longest_route_in_table),
 	};
 
 	return cmocka_run_group_tests_name("path", tests, NULL, NULL);

@@ -61,28 +61,32 @@ static void write_gz(const char *path, const char *text)
  * from the kfree_skb tracepoint. */
 static void header(char *buf, size_t len, int fmt, const char *run)
 {
-	snprintf(buf, len,
-		 "{\"type\":\"header\",\"t\":1,\"format\":%d,\"wgtrace\":\"9.9\","
-		 "\"kernel\":\"6.18.0\",\"hostname\":\"gw1\",\"run\":\"%s\","
-		 "\"modes\":{\"%s\":\"tracepoint\",\"%s\":\"tracepoint\"}}\n",
-		 fmt, run, loader_fact_name(LF_RPF), loader_fact_name(LF_MTU));
+	snprintf(
+	    buf, len,
+	    "{\"type\":\"header\",\"t\":1,\"format\":%d,\"wgtrace\":\"9.9\","
+	    "\"kernel\":\"6.18.0\",\"hostname\":\"gw1\",\"run\":\"%s\","
+	    "\"modes\":{\"%s\":\"tracepoint\",\"%s\":\"tracepoint\"}}\n",
+	    fmt, run, loader_fact_name(LF_RPF), loader_fact_name(LF_MTU));
 }
 
 static const char *INV =
-	"{\"type\":\"inventory\",\"t\":2,\"ip_forward\":1,\"ip6_forward\":0,"
-	"\"links\":[{\"ifindex\":2,\"name\":\"lan0\",\"kind\":\"veth\",\"mtu\":1500,"
-	"\"up\":true,\"rp_filter\":1},{\"ifindex\":3,\"name\":\"wg0\","
-	"\"kind\":\"\",\"mtu\":1420,\"up\":true}],\"wireguard\":[{\"name\":\"wg0\","
-	"\"ifindex\":3,\"impl\":\"uapi\",\"peers\":[{\"pubkey\":\"" KEY "\","
-	"\"allowed_ips\":[\"10.50.0.0/24\"]}]}],\"routes\":[]}\n";
+    "{\"type\":\"inventory\",\"t\":2,\"ip_forward\":1,\"ip6_forward\":0,"
+    "\"links\":[{\"ifindex\":2,\"name\":\"lan0\",\"kind\":\"veth\",\"mtu\":"
+    "1500,"
+    "\"up\":true,\"rp_filter\":1},{\"ifindex\":3,\"name\":\"wg0\","
+    "\"kind\":\"\",\"mtu\":1420,\"up\":true}],\"wireguard\":[{\"name\":\"wg0\","
+    "\"ifindex\":3,\"impl\":\"uapi\",\"peers\":[{\"pubkey\":\"" KEY "\","
+    "\"allowed_ips\":[\"10.50.0.0/24\"]}]}],\"routes\":[]}\n";
 
 /* An rp_filter snapshot line at time t with n packets on lan0. */
 static void snap(char *buf, size_t len, long t, unsigned int n)
 {
-	snprintf(buf, len,
-		 "{\"type\":\"snapshot\",\"t\":%ld,\"events_lost\":0,\"entries\":"
-		 "[{\"verdict\":%d,\"ifindex\":2,\"packets\":%u,\"bytes\":0,"
-		 "\"rate\":0.0}],\"route_changes\":[]}\n", t, WGT_V_RPF_DROP, n);
+	snprintf(
+	    buf, len,
+	    "{\"type\":\"snapshot\",\"t\":%ld,\"events_lost\":0,\"entries\":"
+	    "[{\"verdict\":%d,\"ifindex\":2,\"packets\":%u,\"bytes\":0,"
+	    "\"rate\":0.0}],\"route_changes\":[]}\n",
+	    t, WGT_V_RPF_DROP, n);
 }
 
 static void append(char *buf, size_t len, const char *line)
@@ -93,7 +97,7 @@ static void append(char *buf, size_t len, const char *line)
 /* The counts of finding id in a replay, -1 when there is none. */
 static long count_of(struct replay *rp, const char *id)
 {
-	struct finding_list fl = { 0 };
+	struct finding_list fl = {0};
 	long n = -1;
 	size_t i;
 
@@ -117,11 +121,14 @@ static void fake_inventory(struct inventory *inv)
 	inv->n_links = 2;
 	inv->links = calloc(2, sizeof(*inv->links));
 	assert_non_null(inv->links);
-	inv->links[0] = (struct inv_link){ .ifindex = 2, .name = "lan0",
-					   .kind = "veth", .mtu = 1500,
-					   .up = true, .rp_filter = 1 };
-	inv->links[1] = (struct inv_link){ .ifindex = 3, .name = "wg0",
-					   .mtu = 1420, .up = true };
+	inv->links[0] = (struct inv_link){.ifindex = 2,
+					  .name = "lan0",
+					  .kind = "veth",
+					  .mtu = 1500,
+					  .up = true,
+					  .rp_filter = 1};
+	inv->links[1] = (struct inv_link){
+	    .ifindex = 3, .name = "wg0", .mtu = 1420, .up = true};
 	inv->n_wg = 1;
 	inv->wg = calloc(1, sizeof(*inv->wg));
 	assert_non_null(inv->wg);
@@ -154,17 +161,19 @@ static void mtu_sample(struct wgt_event *e)
 /* What watch writes through record.c, read back through replay_file(). */
 static void round_trip(void **state)
 {
-	struct record_opts o = { .max_size = RECORD_DEF_MAX_SIZE, .keep = 2,
-				 .command = "watch", .netns = "gw" };
+	struct record_opts o = {.max_size = RECORD_DEF_MAX_SIZE,
+				.keep = 2,
+				.command = "watch",
+				.netns = "gw"};
 	struct loader *ld = calloc(1, sizeof(*ld));
-	struct finding_list fl = { 0 };
-	struct live l = { 0 };
+	struct finding_list fl = {0};
+	struct live l = {0};
 	struct inventory inv;
 	struct record *r = NULL;
 	struct wgt_event e;
 	struct replay rp;
 	char path[256], err[512], host[256] = "";
-	struct wgt_count_key k = { .verdict = WGT_V_MTU_DROP, .ifindex = 2 };
+	struct wgt_count_key k = {.verdict = WGT_V_MTU_DROP, .ifindex = 2};
 
 	(void)state;
 	assert_non_null(ld);
@@ -203,7 +212,8 @@ static void round_trip(void **state)
 	assert_string_equal(rp.hostname, host);
 	assert_string_equal(rp.netns, "gw");
 	assert_string_equal(rp.command, "watch");
-	assert_int_equal(rp.lines, 4);	/* header, one inventory, event, snapshot */
+	assert_int_equal(rp.lines,
+			 4); /* header, one inventory, event, snapshot */
 	assert_int_equal(rp.events, 1);
 	assert_int_equal(rp.snapshots, 1);
 	assert_int_equal(rp.events_lost, 3);
@@ -225,7 +235,8 @@ static void round_trip(void **state)
 	assert_int_equal(fl.v[0].count, 20);
 	assert_string_equal(fl.v[0].interface, "lan0");
 	assert_string_equal(fl.v[0].mode, "tracepoint");
-	assert_string_equal(fl.v[0].actual, "1428-byte packet, MTU 1420 on wg0");
+	assert_string_equal(fl.v[0].actual,
+			    "1428-byte packet, MTU 1420 on wg0");
 	assert_true(fl.v[0].has_example);
 	assert_int_equal(fl.v[0].example.proto, IPPROTO_ICMP);
 	finding_list_free(&fl);
@@ -262,7 +273,7 @@ static void window_and_runs(void **state)
 
 	assert_int_equal(replay_init(&rp, NULL, 150, 250), 0);
 	assert_int_equal(replay_file(&rp, path, err, sizeof(err)), 0);
-	assert_int_equal(count_of(&rp, "rpf_drop"), 10);	/* 15 - 5 */
+	assert_int_equal(count_of(&rp, "rpf_drop"), 10); /* 15 - 5 */
 	replay_free(&rp);
 
 	assert_int_equal(replay_init(&rp, NULL, INT64_MIN, 50), 0);
@@ -272,7 +283,7 @@ static void window_and_runs(void **state)
 
 	assert_int_equal(replay_init(&rp, NULL, INT64_MIN, INT64_MAX), 0);
 	assert_int_equal(replay_file(&rp, path, err, sizeof(err)), 0);
-	assert_int_equal(count_of(&rp, "rpf_drop"), 32);	/* 25 + 7 */
+	assert_int_equal(count_of(&rp, "rpf_drop"), 32); /* 25 + 7 */
 	replay_free(&rp);
 
 	/* -i of another device: a WireGuard filter, lan0 is no such device. */
@@ -282,14 +293,17 @@ static void window_and_runs(void **state)
 	replay_free(&rp);
 }
 
-/* An rp_filter-free snapshot at time t (ns) with the peer's tx and handshake. */
+/* An rp_filter-free snapshot at time t (ns) with the peer's tx and handshake.
+ */
 static void peer_snap(char *buf, size_t len, long long t, unsigned int tx,
 		      long long hs)
 {
 	snprintf(buf, len,
-		 "{\"type\":\"snapshot\",\"t\":%lld,\"entries\":[],\"route_changes\":[],"
+		 "{\"type\":\"snapshot\",\"t\":%lld,\"entries\":[],\"route_"
+		 "changes\":[],"
 		 "\"peers\":[{\"ifindex\":3,\"pubkey\":\"" KEY "\",\"tx\":%u,"
-		 "\"handshake\":%lld}]}\n", t, tx, hs);
+		 "\"handshake\":%lld}]}\n",
+		 t, tx, hs);
 }
 
 /*
@@ -347,10 +361,12 @@ static void other_format_refused(void **state)
 	path_of(path, sizeof(path), "newer.jsonl.gz");
 	write_gz(path, line);
 	assert_int_equal(replay_init(&rp, NULL, INT64_MIN, INT64_MAX), 0);
-	assert_int_equal(replay_file(&rp, path, err, sizeof(err)), -EPROTONOSUPPORT);
+	assert_int_equal(replay_file(&rp, path, err, sizeof(err)),
+			 -EPROTONOSUPPORT);
 	assert_non_null(strstr(err, path));
 	assert_non_null(strstr(err, "line 1 "));
-	assert_non_null(strstr(err, "record format 2 (written by wgtrace 9.9)"));
+	assert_non_null(
+	    strstr(err, "record format 2 (written by wgtrace 9.9)"));
 	assert_non_null(strstr(err, "use a newer wgtrace"));
 	replay_free(&rp);
 
@@ -395,7 +411,8 @@ static void truncated_stream(void **state)
 	path_of(cut, sizeof(cut), "cut.jsonl.gz");
 	out = fopen(cut, "wb");
 	assert_non_null(out);
-	assert_int_equal(fwrite(buf, 1, st.st_size - 12, out), (size_t)st.st_size - 12);
+	assert_int_equal(fwrite(buf, 1, st.st_size - 12, out),
+			 (size_t)st.st_size - 12);
 	fclose(out);
 	free(buf);
 
@@ -460,7 +477,8 @@ static void corrupted_line(void **state)
 	snap(line, sizeof(line), 100, 4);
 	append(text, sizeof(text), line);
 	off = strlen(text);
-	append(text, sizeof(text), "{\"type\":\"snapshot\",\"t\":150,\"entr\x01\n");
+	append(text, sizeof(text),
+	       "{\"type\":\"snapshot\",\"t\":150,\"entr\x01\n");
 	snap(line, sizeof(line), 200, 40);
 	append(text, sizeof(text), line);
 	path_of(path, sizeof(path), "bad.jsonl.gz");
@@ -468,8 +486,9 @@ static void corrupted_line(void **state)
 
 	assert_int_equal(replay_init(&rp, NULL, INT64_MIN, INT64_MAX), 0);
 	assert_int_equal(replay_file(&rp, path, err, sizeof(err)), -EINVAL);
-	snprintf(line, sizeof(line), "%s: line 4 (uncompressed offset %llu): ",
-		 path, (unsigned long long)off);
+	snprintf(line, sizeof(line),
+		 "%s: line 4 (uncompressed offset %llu): ", path,
+		 (unsigned long long)off);
 	assert_non_null(strstr(err, line));
 	/* The report up to the damage: the snapshot before it, not after. */
 	assert_int_equal(count_of(&rp, "rpf_drop"), 4);
@@ -478,9 +497,12 @@ static void corrupted_line(void **state)
 	/* A field of the wrong type is damage too, named. */
 	assert_int_equal(replay_init(&rp, NULL, INT64_MIN, INT64_MAX), 0);
 	header(line, sizeof(line), RECORD_FORMAT, "r");
-	assert_int_equal(replay_line(&rp, line, strlen(line) - 1, err, sizeof(err)), 0);
-	strcpy(line, "{\"type\":\"snapshot\",\"t\":1,\"entries\":[{\"verdict\":\"x\"}]}");
-	assert_int_equal(replay_line(&rp, line, strlen(line), err, sizeof(err)), -EINVAL);
+	assert_int_equal(
+	    replay_line(&rp, line, strlen(line) - 1, err, sizeof(err)), 0);
+	strcpy(line, "{\"type\":\"snapshot\",\"t\":1,\"entries\":[{\"verdict\":"
+		     "\"x\"}]}");
+	assert_int_equal(replay_line(&rp, line, strlen(line), err, sizeof(err)),
+			 -EINVAL);
 	assert_string_equal(err, "field \"verdict\" is not a number");
 	replay_free(&rp);
 }
@@ -488,7 +510,7 @@ static void corrupted_line(void **state)
 /* Rotation by size keeps FILE.1 .. FILE.keep, each starting on its own. */
 static void rotation(void **state)
 {
-	struct record_opts o = { .max_size = 1, .keep = 2, .command = "export" };
+	struct record_opts o = {.max_size = 1, .keep = 2, .command = "export"};
 	struct loader *ld = calloc(1, sizeof(*ld));
 	char path[256], p[300], err[512];
 	struct inventory inv;
@@ -516,7 +538,8 @@ static void rotation(void **state)
 		else
 			snprintf(p, sizeof(p), "%s", path);
 		assert_int_equal(access(p, F_OK), 0);
-		assert_int_equal(replay_init(&rp, NULL, INT64_MIN, INT64_MAX), 0);
+		assert_int_equal(replay_init(&rp, NULL, INT64_MIN, INT64_MAX),
+				 0);
 		assert_int_equal(replay_file(&rp, p, err, sizeof(err)), 0);
 		assert_int_equal(rp.headers, 1);
 		assert_true(rp.have_inv);
@@ -529,7 +552,7 @@ static void rotation(void **state)
 
 static void times_and_sizes(void **state)
 {
-	int64_t now = 1796612400LL * 1000000000LL, t;	/* 2026-12-07T03:00:00Z */
+	int64_t now = 1796612400LL * 1000000000LL, t; /* 2026-12-07T03:00:00Z */
 	uint64_t sz;
 
 	(void)state;
@@ -551,30 +574,36 @@ static void times_and_sizes(void **state)
 	assert_false(record_parse_time("-2", now, &t));
 	assert_false(record_parse_time("-2w", now, &t));
 
-	assert_true(parse_size("s", "64M", RECORD_MIN_MAX_SIZE, RECORD_MAX_MAX_SIZE, &sz));
+	assert_true(parse_size("s", "64M", RECORD_MIN_MAX_SIZE,
+			       RECORD_MAX_MAX_SIZE, &sz));
 	assert_int_equal(sz, 64ULL << 20);
-	assert_true(parse_size("s", "65536", RECORD_MIN_MAX_SIZE, RECORD_MAX_MAX_SIZE, &sz));
+	assert_true(parse_size("s", "65536", RECORD_MIN_MAX_SIZE,
+			       RECORD_MAX_MAX_SIZE, &sz));
 	assert_int_equal(sz, 65536);
-	assert_false(parse_size("s", "1K", RECORD_MIN_MAX_SIZE, RECORD_MAX_MAX_SIZE, &sz));
-	assert_false(parse_size("s", "65G", RECORD_MIN_MAX_SIZE, RECORD_MAX_MAX_SIZE, &sz));
-	assert_false(parse_size("s", "-1M", RECORD_MIN_MAX_SIZE, RECORD_MAX_MAX_SIZE, &sz));
-	assert_false(parse_size("s", "10MB", RECORD_MIN_MAX_SIZE, RECORD_MAX_MAX_SIZE, &sz));
-	assert_false(parse_size("s", "99999999999999999999G", RECORD_MIN_MAX_SIZE,
+	assert_false(parse_size("s", "1K", RECORD_MIN_MAX_SIZE,
 				RECORD_MAX_MAX_SIZE, &sz));
+	assert_false(parse_size("s", "65G", RECORD_MIN_MAX_SIZE,
+				RECORD_MAX_MAX_SIZE, &sz));
+	assert_false(parse_size("s", "-1M", RECORD_MIN_MAX_SIZE,
+				RECORD_MAX_MAX_SIZE, &sz));
+	assert_false(parse_size("s", "10MB", RECORD_MIN_MAX_SIZE,
+				RECORD_MAX_MAX_SIZE, &sz));
+	assert_false(parse_size("s", "99999999999999999999G",
+				RECORD_MIN_MAX_SIZE, RECORD_MAX_MAX_SIZE, &sz));
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(round_trip),
-		cmocka_unit_test(window_and_runs),
-		cmocka_unit_test(stale_handshake_replayed),
-		cmocka_unit_test(other_format_refused),
-		cmocka_unit_test(truncated_stream),
-		cmocka_unit_test(corrupted_stream),
-		cmocka_unit_test(corrupted_line),
-		cmocka_unit_test(rotation),
-		cmocka_unit_test(times_and_sizes),
+	    cmocka_unit_test(round_trip),
+	    cmocka_unit_test(window_and_runs),
+	    cmocka_unit_test(stale_handshake_replayed),
+	    cmocka_unit_test(other_format_refused),
+	    cmocka_unit_test(truncated_stream),
+	    cmocka_unit_test(corrupted_stream),
+	    cmocka_unit_test(corrupted_line),
+	    cmocka_unit_test(rotation),
+	    cmocka_unit_test(times_and_sizes),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -16,12 +16,13 @@ static void catalogue_names(void **state)
 	char buf[64];
 
 	(void)state;
-	assert_string_equal(verdict_name(WGT_V_SRC_REJECTED, NULL, buf, sizeof(buf)),
-			    "src_rejected");
-	assert_string_equal(verdict_name(WGT_V_RPF_DROP, NULL, buf, sizeof(buf)),
-			    "rpf_drop");
-	assert_string_equal(verdict_name(WGT_V_MTU_DROP, NULL, buf, sizeof(buf)),
-			    "mtu_drop");
+	assert_string_equal(
+	    verdict_name(WGT_V_SRC_REJECTED, NULL, buf, sizeof(buf)),
+	    "src_rejected");
+	assert_string_equal(
+	    verdict_name(WGT_V_RPF_DROP, NULL, buf, sizeof(buf)), "rpf_drop");
+	assert_string_equal(
+	    verdict_name(WGT_V_MTU_DROP, NULL, buf, sizeof(buf)), "mtu_drop");
 	assert_string_equal(verdict_name(WGT_V_NO_PEER, NULL, buf, sizeof(buf)),
 			    "no_peer");
 	assert_true(verdict_info(WGT_V_SRC_REJECTED)->is_drop);
@@ -32,38 +33,41 @@ static void catalogue_names(void **state)
 
 static void kernel_reasons_by_btf_name(void **state)
 {
-	char *names[] = { "NOT_SPECIFIED", "NO_SOCKET" };
-	unsigned int values[] = { 2, 3 };
-	struct drop_reasons dr = { .names = names, .values = values, .n = 2 };
+	char *names[] = {"NOT_SPECIFIED", "NO_SOCKET"};
+	unsigned int values[] = {2, 3};
+	struct drop_reasons dr = {.names = names, .values = values, .n = 2};
 	char buf[64];
 
 	(void)state;
-	assert_string_equal(verdict_name(WGT_V_KERNEL_REASON + 3, &dr, buf, sizeof(buf)),
-			    "kernel_NO_SOCKET");
+	assert_string_equal(
+	    verdict_name(WGT_V_KERNEL_REASON + 3, &dr, buf, sizeof(buf)),
+	    "kernel_NO_SOCKET");
 	/* A value this kernel does not name still gets a stable name. */
-	assert_string_equal(verdict_name(WGT_V_KERNEL_REASON + 77, &dr, buf, sizeof(buf)),
-			    "kernel_77");
+	assert_string_equal(
+	    verdict_name(WGT_V_KERNEL_REASON + 77, &dr, buf, sizeof(buf)),
+	    "kernel_77");
 }
 
 static void kallsyms_nearest_text_symbol(void **state)
 {
-	const char *text =
-		"ffffffff81000000 T _stext\n"
-		"ffffffff81a00000 t ip_error\n"
-		"ffffffff81a00400 D some_data\n"
-		"ffffffff81a00800 T ip_forward\n"
-		"ffffffffc0001000 t wg_xmit\t[wireguard]\n";
+	const char *text = "ffffffff81000000 T _stext\n"
+			   "ffffffff81a00000 t ip_error\n"
+			   "ffffffff81a00400 D some_data\n"
+			   "ffffffff81a00800 T ip_forward\n"
+			   "ffffffffc0001000 t wg_xmit\t[wireguard]\n";
 	char name[KSYM_NAME_MAX];
 	uint64_t at;
 
 	(void)state;
-	assert_int_equal(ksym_find_in(text, 0xffffffff81a0045eULL, name,
-				      sizeof(name), &at), 0);
+	assert_int_equal(
+	    ksym_find_in(text, 0xffffffff81a0045eULL, name, sizeof(name), &at),
+	    0);
 	/* A data symbol in between is not a function. */
 	assert_string_equal(name, "ip_error");
 	assert_true(at == 0xffffffff81a00000ULL);
-	assert_int_equal(ksym_find_in(text, 0xffffffffc0001010ULL, name,
-				      sizeof(name), &at), 0);
+	assert_int_equal(
+	    ksym_find_in(text, 0xffffffffc0001010ULL, name, sizeof(name), &at),
+	    0);
 	assert_string_equal(name, "wg_xmit");
 	assert_int_equal(ksym_find_in(text, 0x1000, name, sizeof(name), &at),
 			 -ENOENT);
@@ -71,22 +75,20 @@ static void kallsyms_nearest_text_symbol(void **state)
 
 static void kallsyms_function_ranges(void **state)
 {
-	const char *text =
-		"ffffffff81a00000 T fib_validate_source\n"
-		"ffffffff81a00200 d fib_data\n"
-		"ffffffff81a00300 t __fib_validate_source.isra.0\n"
-		"ffffffff81a00900 T __icmp_send\n"
-		"ffffffff81a00f00 T icmp_ndo_send\n"
-		"ffffffffc0001000 t wg_xmit\t[wireguard]\n";
+	const char *text = "ffffffff81a00000 T fib_validate_source\n"
+			   "ffffffff81a00200 d fib_data\n"
+			   "ffffffff81a00300 t __fib_validate_source.isra.0\n"
+			   "ffffffff81a00900 T __icmp_send\n"
+			   "ffffffff81a00f00 T icmp_ndo_send\n"
+			   "ffffffffc0001000 t wg_xmit\t[wireguard]\n";
 	struct ksym_range r[] = {
-		{ .name = "fib_validate_source" },
-		{ .name = "__fib_validate_source" },
-		{ .name = "__icmp_send" },
-		{ .name = "icmp6_send" },
+	    {.name = "fib_validate_source"},
+	    {.name = "__fib_validate_source"},
+	    {.name = "__icmp_send"},
+	    {.name = "icmp6_send"},
 	};
-	const char *hidden =
-		"0000000000000000 T fib_validate_source\n"
-		"0000000000000000 T __icmp_send\n";
+	const char *hidden = "0000000000000000 T fib_validate_source\n"
+			     "0000000000000000 T __icmp_send\n";
 
 	(void)state;
 	assert_int_equal(ksym_ranges_in(text, r, 4), 3);
@@ -109,10 +111,10 @@ static void kallsyms_function_ranges(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(catalogue_names),
-		cmocka_unit_test(kernel_reasons_by_btf_name),
-		cmocka_unit_test(kallsyms_nearest_text_symbol),
-		cmocka_unit_test(kallsyms_function_ranges),
+	    cmocka_unit_test(catalogue_names),
+	    cmocka_unit_test(kernel_reasons_by_btf_name),
+	    cmocka_unit_test(kallsyms_nearest_text_symbol),
+	    cmocka_unit_test(kallsyms_function_ranges),
 	};
 
 	return cmocka_run_group_tests_name("verdict", tests, NULL, NULL);

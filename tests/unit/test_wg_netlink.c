@@ -26,10 +26,10 @@
 #include "config/inventory.h"
 #include "config/wg_inventory.h"
 
-#define KEY_DEV	"OFNRxolEBvx6pm1S7tgk/RUpmucFY4A0qC/6U17hxEA="
-#define KEY_P0	"y8XsIDh70Ir6v/CBcil/SdpsiKXP7Uv9+bs3Wrx2eQ8="
-#define KEY_P1	"8yQRLTamsWwVwSaE0y8ifONvliHEvmCJZPjEFSgselY="
-#define KEY_P2	"BMFVnvc6TLPCY8zwcHtyE+yFTK4rOr203t6aXKmhE1c="
+#define KEY_DEV "OFNRxolEBvx6pm1S7tgk/RUpmucFY4A0qC/6U17hxEA="
+#define KEY_P0 "y8XsIDh70Ir6v/CBcil/SdpsiKXP7Uv9+bs3Wrx2eQ8="
+#define KEY_P1 "8yQRLTamsWwVwSaE0y8ifONvliHEvmCJZPjEFSgselY="
+#define KEY_P2 "BMFVnvc6TLPCY8zwcHtyE+yFTK4rOr203t6aXKmhE1c="
 
 static char buf[3][16384];
 
@@ -79,8 +79,7 @@ static void put_allowed(struct nlmsghdr *nlh, const char *ip, uint8_t cidr)
 
 static void put_endpoint4(struct nlmsghdr *nlh, const char *ip, uint16_t port)
 {
-	struct sockaddr_in s = { .sin_family = AF_INET,
-				 .sin_port = htons(port) };
+	struct sockaddr_in s = {.sin_family = AF_INET, .sin_port = htons(port)};
 
 	assert_int_equal(inet_pton(AF_INET, ip, &s.sin_addr), 1);
 	mnl_attr_put(nlh, WGPEER_A_ENDPOINT, sizeof(s), &s);
@@ -88,8 +87,8 @@ static void put_endpoint4(struct nlmsghdr *nlh, const char *ip, uint16_t port)
 
 static void put_endpoint6(struct nlmsghdr *nlh, const char *ip, uint16_t port)
 {
-	struct sockaddr_in6 s = { .sin6_family = AF_INET6,
-				  .sin6_port = htons(port) };
+	struct sockaddr_in6 s = {.sin6_family = AF_INET6,
+				 .sin6_port = htons(port)};
 
 	assert_int_equal(inet_pton(AF_INET6, ip, &s.sin6_addr), 1);
 	mnl_attr_put(nlh, WGPEER_A_ENDPOINT, sizeof(s), &s);
@@ -98,7 +97,7 @@ static void put_endpoint6(struct nlmsghdr *nlh, const char *ip, uint16_t port)
 static void put_peer_stats(struct nlmsghdr *nlh, int64_t hs, uint64_t rx,
 			   uint64_t tx, uint16_t ka)
 {
-	struct __kernel_timespec ts = { .tv_sec = hs, .tv_nsec = 12345 };
+	struct __kernel_timespec ts = {.tv_sec = hs, .tv_nsec = 12345};
 
 	mnl_attr_put_u16(nlh, WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL, ka);
 	mnl_attr_put(nlh, WGPEER_A_LAST_HANDSHAKE_TIME, sizeof(ts), &ts);
@@ -138,7 +137,7 @@ static const char *allowed_str(const struct wg_peer_info *p, char *out,
 
 static void one_message(void **state)
 {
-	struct wg_device_info dev = { 0 };
+	struct wg_device_info dev = {0};
 	struct nlattr *peers, *p, *ips;
 	struct nlmsghdr *nlh;
 	char s[512], a[WGT_ADDR_STRLEN];
@@ -204,7 +203,7 @@ static void one_message(void **state)
  */
 static void split_over_messages(void **state)
 {
-	struct wg_device_info dev = { 0 };
+	struct wg_device_info dev = {0};
 	struct nlattr *peers, *p, *ips;
 	struct nlmsghdr *m[3];
 	char s[512];
@@ -284,10 +283,10 @@ static void split_over_messages(void **state)
 /* The same key apart (not adjacent) stays two entries, as in wg(8). */
 static void only_adjacent_peers_merge(void **state)
 {
-	struct wg_device_info dev = { 0 };
+	struct wg_device_info dev = {0};
 	struct nlattr *peers, *p;
 	struct nlmsghdr *nlh;
-	const char *keys[] = { KEY_P0, KEY_P1, KEY_P0 };
+	const char *keys[] = {KEY_P0, KEY_P1, KEY_P0};
 	size_t i;
 
 	(void)state;
@@ -322,8 +321,8 @@ static struct nlmsghdr *bad_message(enum bad_kind k)
 {
 	struct nlmsghdr *nlh = msg_start(buf[0]);
 	struct nlattr *peers, *p, *ips, *ip;
-	uint8_t raw[WG_KEY_LEN_RAW] = { 1 };
-	struct sockaddr_in s4 = { .sin_family = AF_INET };
+	uint8_t raw[WG_KEY_LEN_RAW] = {1};
+	struct sockaddr_in s4 = {.sin_family = AF_INET};
 
 	if (k == BAD_DEV_SHORT_KEY)
 		mnl_attr_put(nlh, WGDEVICE_A_PUBLIC_KEY, 31, raw);
@@ -358,7 +357,7 @@ static struct nlmsghdr *bad_message(enum bad_kind k)
 
 static void malformed_messages(void **state)
 {
-	struct wg_device_info dev = { 0 };
+	struct wg_device_info dev = {0};
 	struct nlmsghdr *nlh;
 	int k;
 
@@ -383,10 +382,10 @@ static void malformed_messages(void **state)
 /* Families and endpoints the parser does not know are left out. */
 static void unknown_families_skipped(void **state)
 {
-	struct wg_device_info dev = { 0 };
+	struct wg_device_info dev = {0};
 	struct nlattr *peers, *p, *ips, *ip;
-	struct sockaddr_in unspec = { .sin_family = AF_UNSPEC };
-	uint8_t raw[16] = { 0 };
+	struct sockaddr_in unspec = {.sin_family = AF_UNSPEC};
+	uint8_t raw[16] = {0};
 	struct nlmsghdr *nlh;
 
 	(void)state;
@@ -417,11 +416,11 @@ static void unknown_families_skipped(void **state)
 static void inventory_skips_other_links(void **state)
 {
 	struct inv_link links[] = {
-		{ .ifindex = 1, .name = "lo", .kind = "" },
-		{ .ifindex = 2, .name = "eth0", .kind = "veth" },
-		{ .ifindex = 3, .name = "br0", .kind = "bridge" },
+	    {.ifindex = 1, .name = "lo", .kind = ""},
+	    {.ifindex = 2, .name = "eth0", .kind = "veth"},
+	    {.ifindex = 3, .name = "br0", .kind = "bridge"},
 	};
-	struct inventory inv = { .links = links, .n_links = ARRAY_SIZE(links) };
+	struct inventory inv = {.links = links, .n_links = ARRAY_SIZE(links)};
 
 	(void)state;
 	assert_int_equal(wg_inventory_load(&inv, NULL), 0);
@@ -436,12 +435,12 @@ static void inventory_skips_other_links(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(one_message),
-		cmocka_unit_test(split_over_messages),
-		cmocka_unit_test(only_adjacent_peers_merge),
-		cmocka_unit_test(malformed_messages),
-		cmocka_unit_test(unknown_families_skipped),
-		cmocka_unit_test(inventory_skips_other_links),
+	    cmocka_unit_test(one_message),
+	    cmocka_unit_test(split_over_messages),
+	    cmocka_unit_test(only_adjacent_peers_merge),
+	    cmocka_unit_test(malformed_messages),
+	    cmocka_unit_test(unknown_families_skipped),
+	    cmocka_unit_test(inventory_skips_other_links),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,34 +22,39 @@
 
 /* Two peers after a handshake with one of them (device up, fwmark set). */
 static const char real_answer[] =
-	"private_key=a0844c3499ed28823af426711aa864e93f70ad1e721639dde458e657ff0a1558\n"
-	"listen_port=51820\n"
-	"fwmark=4660\n"
-	"public_key=cbc5ec20387bd08afabff08172297f49da6c88a5cfed4bfdf9bb375abc76790f\n"
-	"preshared_key=0000000000000000000000000000000000000000000000000000000000000000\n"
-	"protocol_version=1\n"
-	"endpoint=192.0.2.2:51821\n"
-	"last_handshake_time_sec=1795609163\n"
-	"last_handshake_time_nsec=630889067\n"
-	"tx_bytes=840\n"
-	"rx_bytes=604\n"
-	"persistent_keepalive_interval=25\n"
-	"allowed_ip=10.99.0.2/32\n"
-	"allowed_ip=fd00:99::2/128\n"
-	"allowed_ip=198.51.100.0/24\n"
-	"public_key=f324112d36a6b16c15c12684d32f227ce36f9621c4be608964f8c415282c7a56\n"
-	"preshared_key=0000000000000000000000000000000000000000000000000000000000000000\n"
-	"protocol_version=1\n"
-	"endpoint=[2001:db8:1::3]:51822\n"
-	"last_handshake_time_sec=0\n"
-	"last_handshake_time_nsec=0\n"
-	"tx_bytes=0\n"
-	"rx_bytes=0\n"
-	"persistent_keepalive_interval=0\n"
-	"allowed_ip=10.99.0.3/32\n"
-	"allowed_ip=2001:db8:99::/48\n"
-	"errno=0\n"
-	"\n";
+    "private_key="
+    "a0844c3499ed28823af426711aa864e93f70ad1e721639dde458e657ff0a1558\n"
+    "listen_port=51820\n"
+    "fwmark=4660\n"
+    "public_key="
+    "cbc5ec20387bd08afabff08172297f49da6c88a5cfed4bfdf9bb375abc76790f\n"
+    "preshared_key="
+    "0000000000000000000000000000000000000000000000000000000000000000\n"
+    "protocol_version=1\n"
+    "endpoint=192.0.2.2:51821\n"
+    "last_handshake_time_sec=1795609163\n"
+    "last_handshake_time_nsec=630889067\n"
+    "tx_bytes=840\n"
+    "rx_bytes=604\n"
+    "persistent_keepalive_interval=25\n"
+    "allowed_ip=10.99.0.2/32\n"
+    "allowed_ip=fd00:99::2/128\n"
+    "allowed_ip=198.51.100.0/24\n"
+    "public_key="
+    "f324112d36a6b16c15c12684d32f227ce36f9621c4be608964f8c415282c7a56\n"
+    "preshared_key="
+    "0000000000000000000000000000000000000000000000000000000000000000\n"
+    "protocol_version=1\n"
+    "endpoint=[2001:db8:1::3]:51822\n"
+    "last_handshake_time_sec=0\n"
+    "last_handshake_time_nsec=0\n"
+    "tx_bytes=0\n"
+    "rx_bytes=0\n"
+    "persistent_keepalive_interval=0\n"
+    "allowed_ip=10.99.0.3/32\n"
+    "allowed_ip=2001:db8:99::/48\n"
+    "errno=0\n"
+    "\n";
 
 /*
  * `wg show wgexpa dump` at the same moment. The private and preshared key
@@ -58,10 +63,10 @@ static const char real_answer[] =
  */
 static const char *const real_dump_dev = "51820\t0x1234";
 static const char *const real_dump_peers[] = {
-	"y8XsIDh70Ir6v/CBcil/SdpsiKXP7Uv9+bs3Wrx2eQ8=\t192.0.2.2:51821\t"
-	"10.99.0.2/32,fd00:99::2/128,198.51.100.0/24\t1795609163\t604\t840\t25",
-	"8yQRLTamsWwVwSaE0y8ifONvliHEvmCJZPjEFSgselY=\t[2001:db8:1::3]:51822\t"
-	"10.99.0.3/32,2001:db8:99::/48\t0\t0\t0\toff",
+    "y8XsIDh70Ir6v/CBcil/SdpsiKXP7Uv9+bs3Wrx2eQ8=\t192.0.2.2:51821\t"
+    "10.99.0.2/32,fd00:99::2/128,198.51.100.0/24\t1795609163\t604\t840\t25",
+    "8yQRLTamsWwVwSaE0y8ifONvliHEvmCJZPjEFSgselY=\t[2001:db8:1::3]:51822\t"
+    "10.99.0.3/32,2001:db8:99::/48\t0\t0\t0\toff",
 };
 
 /* A fresh wireguard-go device: nothing configured yet. */
@@ -71,24 +76,26 @@ static const char fresh_answer[] = "listen_port=53259\n"
 
 /* No private key, a default-route peer with a link-local endpoint. */
 static const char default_route_answer[] =
-	"listen_port=34679\n"
-	"public_key=cbc5ec20387bd08afabff08172297f49da6c88a5cfed4bfdf9bb375abc76790f\n"
-	"preshared_key=0000000000000000000000000000000000000000000000000000000000000000\n"
-	"protocol_version=1\n"
-	"endpoint=[fe80::1]:51820\n"
-	"last_handshake_time_sec=0\n"
-	"last_handshake_time_nsec=0\n"
-	"tx_bytes=0\n"
-	"rx_bytes=0\n"
-	"persistent_keepalive_interval=0\n"
-	"allowed_ip=0.0.0.0/0\n"
-	"allowed_ip=::/0\n"
-	"errno=0\n"
-	"\n";
+    "listen_port=34679\n"
+    "public_key="
+    "cbc5ec20387bd08afabff08172297f49da6c88a5cfed4bfdf9bb375abc76790f\n"
+    "preshared_key="
+    "0000000000000000000000000000000000000000000000000000000000000000\n"
+    "protocol_version=1\n"
+    "endpoint=[fe80::1]:51820\n"
+    "last_handshake_time_sec=0\n"
+    "last_handshake_time_nsec=0\n"
+    "tx_bytes=0\n"
+    "rx_bytes=0\n"
+    "persistent_keepalive_interval=0\n"
+    "allowed_ip=0.0.0.0/0\n"
+    "allowed_ip=::/0\n"
+    "errno=0\n"
+    "\n";
 static const char *const default_route_dump_dev = "34679\toff";
 static const char *const default_route_dump_peer =
-	"y8XsIDh70Ir6v/CBcil/SdpsiKXP7Uv9+bs3Wrx2eQ8=\t[fe80::1]:51820\t"
-	"0.0.0.0/0,::/0\t0\t0\t0\toff";
+    "y8XsIDh70Ir6v/CBcil/SdpsiKXP7Uv9+bs3Wrx2eQ8=\t[fe80::1]:51820\t"
+    "0.0.0.0/0,::/0\t0\t0\t0\toff";
 
 /* What `wg show dump` prints for the fields wgtrace keeps. */
 static void dump_dev(const struct wg_device_info *dev, char *out, size_t len)
@@ -211,12 +218,13 @@ static void answer_boundaries(void **state)
 static void zone_dropped_and_unknown_keys_skipped(void **state)
 {
 	static const char text[] =
-		"some_future_device_key=whatever\n"
-		"public_key=cbc5ec20387bd08afabff08172297f49da6c88a5cfed4bfdf9bb375abc76790f\n"
-		"endpoint=[fe80::1%eth0]:51820\n"
-		"some_future_peer_key=x\n"
-		"allowed_ip=10.1.2.3/16\n"
-		"errno=0\n\n";
+	    "some_future_device_key=whatever\n"
+	    "public_key="
+	    "cbc5ec20387bd08afabff08172297f49da6c88a5cfed4bfdf9bb375abc76790f\n"
+	    "endpoint=[fe80::1%eth0]:51820\n"
+	    "some_future_peer_key=x\n"
+	    "allowed_ip=10.1.2.3/16\n"
+	    "errno=0\n\n";
 	struct wg_device_info dev;
 	char line[512];
 
@@ -225,8 +233,9 @@ static void zone_dropped_and_unknown_keys_skipped(void **state)
 	assert_int_equal(dev.n_peers, 1);
 	dump_peer(&dev.peers[0], line, sizeof(line));
 	/* Host bits in an AllowedIP are cleared, as the kernel does. */
-	assert_string_equal(line, "y8XsIDh70Ir6v/CBcil/SdpsiKXP7Uv9+bs3Wrx2eQ8=\t"
-				  "[fe80::1]:51820\t10.1.0.0/16\t0\t0\t0\toff");
+	assert_string_equal(line,
+			    "y8XsIDh70Ir6v/CBcil/SdpsiKXP7Uv9+bs3Wrx2eQ8=\t"
+			    "[fe80::1]:51820\t10.1.0.0/16\t0\t0\t0\toff");
 	wg_device_info_free(&dev);
 }
 
@@ -241,8 +250,8 @@ static void many_peers(void **state)
 	(void)state;
 	assert_non_null(text);
 	for (i = 0; i < n_peers; i++) {
-		len += snprintf(text + len, cap - len, "public_key=%064zx\n",
-				i);
+		len +=
+		    snprintf(text + len, cap - len, "public_key=%064zx\n", i);
 		for (j = 0; j < n_allowed; j++)
 			len += snprintf(text + len, cap - len,
 					"allowed_ip=10.%zu.%zu.0/24\n", i % 256,
@@ -283,100 +292,103 @@ static void secrets_never_quoted(void **state)
 
 static const struct {
 	const char *text;
-	size_t len;		/* 0: strlen(text) */
+	size_t len; /* 0: strlen(text) */
 	const char *err;
 } bad[] = {
-	{ "", 0, "answer ends without errno= (truncated?)" },
-	{ "\n", 0, "answer ends without errno= (truncated?)" },
-	{ "listen_port=51820\n\n", 0, "answer ends without errno= (truncated?)" },
-	{ "errno=-5\n\n", 0,
-	  "line 1: device reported an error: \"errno=-5\"" },
-	{ "errno=1\n\n", 0, "line 1: device reported an error: \"errno=1\"" },
-	{ "errno=\n\n", 0, "line 1: bad errno (want a number): \"errno=\"" },
-	{ "errno=0x0\n\n", 0, "line 1: bad errno (want a number): \"errno=0x0\"" },
-	{ "garbage\nerrno=0\n\n", 0,
-	  "line 1: not key=value: \"garbage\"" },
-	{ "=1\nerrno=0\n\n", 0, "line 1: not key=value: \"=1\"" },
-	{ "listen_port=65536\nerrno=0\n\n", 0,
-	  "line 1: bad listen_port (want a number up to 65535): "
-	  "\"listen_port=65536\"" },
-	{ "listen_port=-1\n", 0,
-	  "line 1: bad listen_port (want a number up to 65535): "
-	  "\"listen_port=-1\"" },
-	{ "listen_port= 1\n", 0,
-	  "line 1: bad listen_port (want a number up to 65535): "
-	  "\"listen_port= 1\"" },
-	{ "fwmark=4294967296\n", 0,
-	  "line 1: bad fwmark (want a number up to 4294967295): "
-	  "\"fwmark=4294967296\"" },
-	{ "fwmark=0x1234\n", 0,
-	  "line 1: bad fwmark (want a number up to 4294967295): "
-	  "\"fwmark=0x1234\"" },
-	{ "public_key=cbc5ec20387bd08afabff08172297f49da6c88a5cfed4bfdf9bb375abc76790\n",
-	  0,
-	  "line 1: bad public_key (want 64 hex digits): \"public_key="
-	  "cbc5ec20387bd08afabff08172297f49da6c88a5cfed4bfdf9bb3...\"" },
-	{ "public_key=y8XsIDh70Ir6v/CBcil/SdpsiKXP7Uv9+bs3Wrx2eQ8=\n", 0,
-	  "line 1: bad public_key (want 64 hex digits): "
-	  "\"public_key=y8XsIDh70Ir6v/CBcil/SdpsiKXP7Uv9+bs3Wrx2eQ8=\"" },
-	{ "endpoint=192.0.2.2:51821\n", 0,
-	  "line 1: endpoint before any public_key: \"endpoint=192.0.2.2:51821\"" },
-	{ "allowed_ip=10.0.0.0/8\n", 0,
-	  "line 1: allowed_ip before any public_key: \"allowed_ip=10.0.0.0/8\"" },
-	{ "rx_bytes=1\n", 0, "line 1: rx_bytes before any public_key: \"rx_bytes=1\"" },
-	{ "public_key=0000000000000000000000000000000000000000000000000000000000000000\n"
-	  "listen_port=1\n", 0,
-	  "line 2: listen_port after the first public_key: \"listen_port=1\"" },
-#define PEER "public_key=0000000000000000000000000000000000000000000000000000000000000001\n"
-	{ PEER "endpoint=192.0.2.2\n", 0,
-	  "line 2: bad endpoint (want IP:PORT or [IPv6]:PORT): "
-	  "\"endpoint=192.0.2.2\"" },
-	{ PEER "endpoint=192.0.2.2:65536\n", 0,
-	  "line 2: bad endpoint (want IP:PORT or [IPv6]:PORT): "
-	  "\"endpoint=192.0.2.2:65536\"" },
-	{ PEER "endpoint=2001:db8::1:51820\n", 0,
-	  "line 2: bad endpoint (want IP:PORT or [IPv6]:PORT): "
-	  "\"endpoint=2001:db8::1:51820\"" },
-	{ PEER "endpoint=[192.0.2.2]:51820\n", 0,
-	  "line 2: bad endpoint (want IP:PORT or [IPv6]:PORT): "
-	  "\"endpoint=[192.0.2.2]:51820\"" },
-	{ PEER "endpoint=[2001:db8::1]51820\n", 0,
-	  "line 2: bad endpoint (want IP:PORT or [IPv6]:PORT): "
-	  "\"endpoint=[2001:db8::1]51820\"" },
-	{ PEER "endpoint=[2001:db8::1\n", 0,
-	  "line 2: bad endpoint (want IP:PORT or [IPv6]:PORT): "
-	  "\"endpoint=[2001:db8::1\"" },
-	{ PEER "endpoint=[]:1\n", 0,
-	  "line 2: bad endpoint (want IP:PORT or [IPv6]:PORT): \"endpoint=[]:1\"" },
-	{ PEER "endpoint=example.com:51820\n", 0,
-	  "line 2: bad endpoint (want IP:PORT or [IPv6]:PORT): "
-	  "\"endpoint=example.com:51820\"" },
-	{ PEER "allowed_ip=10.0.0.0/33\n", 0,
-	  "line 2: bad allowed_ip (want ADDRESS/LENGTH): "
-	  "\"allowed_ip=10.0.0.0/33\"" },
-	{ PEER "allowed_ip=2001:db8::/129\n", 0,
-	  "line 2: bad allowed_ip (want ADDRESS/LENGTH): "
-	  "\"allowed_ip=2001:db8::/129\"" },
-	{ PEER "allowed_ip=\n", 0,
-	  "line 2: bad allowed_ip (want ADDRESS/LENGTH): \"allowed_ip=\"" },
-	{ PEER "allowed_ip=10.0.0.0/\n", 0,
-	  "line 2: bad allowed_ip (want ADDRESS/LENGTH): \"allowed_ip=10.0.0.0/\"" },
-	{ PEER "last_handshake_time_sec=9223372036854775808\n", 0,
-	  "line 2: bad last_handshake_time_sec (want a number up to "
-	  "9223372036854775807): \"last_handshake_time_sec=9223372036854775808\"" },
-	{ PEER "rx_bytes=18446744073709551616\n", 0,
-	  "line 2: bad rx_bytes (want a number up to 18446744073709551615): "
-	  "\"rx_bytes=18446744073709551616\"" },
-	{ PEER "tx_bytes=1.5\n", 0,
-	  "line 2: bad tx_bytes (want a number up to 18446744073709551615): "
-	  "\"tx_bytes=1.5\"" },
-	{ PEER "persistent_keepalive_interval=65536\n", 0,
-	  "line 2: bad persistent_keepalive_interval (want a number up to "
-	  "65535): \"persistent_keepalive_interval=65536\"" },
-	/* Bytes that are not text are shown escaped, never raw. */
-	{ "listen_port=1\x00\n", 15,
-	  "line 1: contains a NUL byte: \"listen_port=1\\x00\"" },
-	{ "errno=0\r\n", 0, "line 1: bad errno (want a number): \"errno=0\\x0d\"" },
+    {"", 0, "answer ends without errno= (truncated?)"},
+    {"\n", 0, "answer ends without errno= (truncated?)"},
+    {"listen_port=51820\n\n", 0, "answer ends without errno= (truncated?)"},
+    {"errno=-5\n\n", 0, "line 1: device reported an error: \"errno=-5\""},
+    {"errno=1\n\n", 0, "line 1: device reported an error: \"errno=1\""},
+    {"errno=\n\n", 0, "line 1: bad errno (want a number): \"errno=\""},
+    {"errno=0x0\n\n", 0, "line 1: bad errno (want a number): \"errno=0x0\""},
+    {"garbage\nerrno=0\n\n", 0, "line 1: not key=value: \"garbage\""},
+    {"=1\nerrno=0\n\n", 0, "line 1: not key=value: \"=1\""},
+    {"listen_port=65536\nerrno=0\n\n", 0,
+     "line 1: bad listen_port (want a number up to 65535): "
+     "\"listen_port=65536\""},
+    {"listen_port=-1\n", 0,
+     "line 1: bad listen_port (want a number up to 65535): "
+     "\"listen_port=-1\""},
+    {"listen_port= 1\n", 0,
+     "line 1: bad listen_port (want a number up to 65535): "
+     "\"listen_port= 1\""},
+    {"fwmark=4294967296\n", 0,
+     "line 1: bad fwmark (want a number up to 4294967295): "
+     "\"fwmark=4294967296\""},
+    {"fwmark=0x1234\n", 0,
+     "line 1: bad fwmark (want a number up to 4294967295): "
+     "\"fwmark=0x1234\""},
+    {"public_key="
+     "cbc5ec20387bd08afabff08172297f49da6c88a5cfed4bfdf9bb375abc76790\n",
+     0,
+     "line 1: bad public_key (want 64 hex digits): \"public_key="
+     "cbc5ec20387bd08afabff08172297f49da6c88a5cfed4bfdf9bb3...\""},
+    {"public_key=y8XsIDh70Ir6v/CBcil/SdpsiKXP7Uv9+bs3Wrx2eQ8=\n", 0,
+     "line 1: bad public_key (want 64 hex digits): "
+     "\"public_key=y8XsIDh70Ir6v/CBcil/SdpsiKXP7Uv9+bs3Wrx2eQ8=\""},
+    {"endpoint=192.0.2.2:51821\n", 0,
+     "line 1: endpoint before any public_key: \"endpoint=192.0.2.2:51821\""},
+    {"allowed_ip=10.0.0.0/8\n", 0,
+     "line 1: allowed_ip before any public_key: \"allowed_ip=10.0.0.0/8\""},
+    {"rx_bytes=1\n", 0,
+     "line 1: rx_bytes before any public_key: \"rx_bytes=1\""},
+    {"public_key="
+     "0000000000000000000000000000000000000000000000000000000000000000\n"
+     "listen_port=1\n",
+     0, "line 2: listen_port after the first public_key: \"listen_port=1\""},
+#define PEER                                                                   \
+	"public_key="                                                          \
+	"0000000000000000000000000000000000000000000000000000000000000001\n"
+    {PEER "endpoint=192.0.2.2\n", 0,
+     "line 2: bad endpoint (want IP:PORT or [IPv6]:PORT): "
+     "\"endpoint=192.0.2.2\""},
+    {PEER "endpoint=192.0.2.2:65536\n", 0,
+     "line 2: bad endpoint (want IP:PORT or [IPv6]:PORT): "
+     "\"endpoint=192.0.2.2:65536\""},
+    {PEER "endpoint=2001:db8::1:51820\n", 0,
+     "line 2: bad endpoint (want IP:PORT or [IPv6]:PORT): "
+     "\"endpoint=2001:db8::1:51820\""},
+    {PEER "endpoint=[192.0.2.2]:51820\n", 0,
+     "line 2: bad endpoint (want IP:PORT or [IPv6]:PORT): "
+     "\"endpoint=[192.0.2.2]:51820\""},
+    {PEER "endpoint=[2001:db8::1]51820\n", 0,
+     "line 2: bad endpoint (want IP:PORT or [IPv6]:PORT): "
+     "\"endpoint=[2001:db8::1]51820\""},
+    {PEER "endpoint=[2001:db8::1\n", 0,
+     "line 2: bad endpoint (want IP:PORT or [IPv6]:PORT): "
+     "\"endpoint=[2001:db8::1\""},
+    {PEER "endpoint=[]:1\n", 0,
+     "line 2: bad endpoint (want IP:PORT or [IPv6]:PORT): \"endpoint=[]:1\""},
+    {PEER "endpoint=example.com:51820\n", 0,
+     "line 2: bad endpoint (want IP:PORT or [IPv6]:PORT): "
+     "\"endpoint=example.com:51820\""},
+    {PEER "allowed_ip=10.0.0.0/33\n", 0,
+     "line 2: bad allowed_ip (want ADDRESS/LENGTH): "
+     "\"allowed_ip=10.0.0.0/33\""},
+    {PEER "allowed_ip=2001:db8::/129\n", 0,
+     "line 2: bad allowed_ip (want ADDRESS/LENGTH): "
+     "\"allowed_ip=2001:db8::/129\""},
+    {PEER "allowed_ip=\n", 0,
+     "line 2: bad allowed_ip (want ADDRESS/LENGTH): \"allowed_ip=\""},
+    {PEER "allowed_ip=10.0.0.0/\n", 0,
+     "line 2: bad allowed_ip (want ADDRESS/LENGTH): \"allowed_ip=10.0.0.0/\""},
+    {PEER "last_handshake_time_sec=9223372036854775808\n", 0,
+     "line 2: bad last_handshake_time_sec (want a number up to "
+     "9223372036854775807): \"last_handshake_time_sec=9223372036854775808\""},
+    {PEER "rx_bytes=18446744073709551616\n", 0,
+     "line 2: bad rx_bytes (want a number up to 18446744073709551615): "
+     "\"rx_bytes=18446744073709551616\""},
+    {PEER "tx_bytes=1.5\n", 0,
+     "line 2: bad tx_bytes (want a number up to 18446744073709551615): "
+     "\"tx_bytes=1.5\""},
+    {PEER "persistent_keepalive_interval=65536\n", 0,
+     "line 2: bad persistent_keepalive_interval (want a number up to "
+     "65535): \"persistent_keepalive_interval=65536\""},
+    /* Bytes that are not text are shown escaped, never raw. */
+    {"listen_port=1\x00\n", 15,
+     "line 1: contains a NUL byte: \"listen_port=1\\x00\""},
+    {"errno=0\r\n", 0, "line 1: bad errno (want a number): \"errno=0\\x0d\""},
 #undef PEER
 };
 
@@ -422,7 +434,8 @@ static void bad_bytes_quoted_escaped(void **state)
 
 	(void)state;
 	assert_false(wg_uapi_parse(text, strlen(text), &dev, err, sizeof(err)));
-	assert_string_equal(err, "line 1: not key=value: \"\\x01\\x22\\x5c\\xff\"");
+	assert_string_equal(err,
+			    "line 1: not key=value: \"\\x01\\x22\\x5c\\xff\"");
 }
 
 static void long_line_truncated(void **state)
@@ -434,9 +447,11 @@ static void long_line_truncated(void **state)
 	memset(text, 'a', sizeof(text));
 	text[sizeof(text) - 1] = '\n';
 	assert_false(wg_uapi_parse(text, sizeof(text), &dev, err, sizeof(err)));
-	assert_string_equal(err, "line 1: longer than 255 bytes: \""
-				 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-				 "...\"");
+	assert_string_equal(
+	    err,
+	    "line 1: longer than 255 bytes: \""
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "...\"");
 }
 
 /* A tiny or missing error buffer is never overrun, and errno still says. */
@@ -459,18 +474,18 @@ static void small_error_buffer(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(real_answer_matches_wg_dump),
-		cmocka_unit_test(fresh_device),
-		cmocka_unit_test(default_route_peer),
-		cmocka_unit_test(answer_boundaries),
-		cmocka_unit_test(zone_dropped_and_unknown_keys_skipped),
-		cmocka_unit_test(many_peers),
-		cmocka_unit_test(secrets_never_quoted),
-		cmocka_unit_test(malformed_input),
-		cmocka_unit_test(unknown_key_with_control_bytes),
-		cmocka_unit_test(bad_bytes_quoted_escaped),
-		cmocka_unit_test(long_line_truncated),
-		cmocka_unit_test(small_error_buffer),
+	    cmocka_unit_test(real_answer_matches_wg_dump),
+	    cmocka_unit_test(fresh_device),
+	    cmocka_unit_test(default_route_peer),
+	    cmocka_unit_test(answer_boundaries),
+	    cmocka_unit_test(zone_dropped_and_unknown_keys_skipped),
+	    cmocka_unit_test(many_peers),
+	    cmocka_unit_test(secrets_never_quoted),
+	    cmocka_unit_test(malformed_input),
+	    cmocka_unit_test(unknown_key_with_control_bytes),
+	    cmocka_unit_test(bad_bytes_quoted_escaped),
+	    cmocka_unit_test(long_line_truncated),
+	    cmocka_unit_test(small_error_buffer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

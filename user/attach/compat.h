@@ -9,7 +9,7 @@
 #include <linux/bpf.h>
 
 /* tcx (6.6+): enum bpf_attach_type values, newer than the 6.1 headers. */
-#define WGT_BPF_TCX_INGRESS	46
-#define WGT_BPF_TCX_EGRESS	47
+#define WGT_BPF_TCX_INGRESS 46
+#define WGT_BPF_TCX_EGRESS 47
 
 #endif /* WGT_COMPAT_H */

@@ -21,7 +21,7 @@
 #include "probe.skel.h"
 
 static void set_why(struct hook_result *res, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void set_why(struct hook_result *res, int err, const char *fmt, ...)
 {
@@ -61,7 +61,7 @@ static void only_autoload(struct probe_bpf *skel, struct bpf_program *prog)
 	struct bpf_program *p;
 
 	bpf_object__for_each_program(p, skel->obj)
-		bpf_program__set_autoload(p, p == prog);
+	    bpf_program__set_autoload(p, p == prog);
 }
 
 static bool is_wireguard_function(const char *name)
@@ -74,10 +74,13 @@ static void explain_failure(const struct hook_env *env,
 			    const struct hook_candidate *c, const char *step,
 			    int err, struct hook_result *res)
 {
-	const char *target = c->kind == HK_DROP_REASON ? "kfree_skb" : c->target;
+	const char *target =
+	    c->kind == HK_DROP_REASON ? "kfree_skb" : c->target;
 
 	if (is_wireguard_function(target) && !env->kf.wg_module) {
-		set_why(res, err, "wireguard module not loaded (try: modprobe wireguard)");
+		set_why(
+		    res, err,
+		    "wireguard module not loaded (try: modprobe wireguard)");
 		return;
 	}
 	switch (c->kind) {
@@ -86,18 +89,21 @@ static void explain_failure(const struct hook_env *env,
 	case HK_TP_BTF:
 	case HK_DROP_REASON:
 		if (!env->kf.btf_vmlinux) {
-			set_why(res, err, "kernel has no BTF (/sys/kernel/btf/vmlinux)");
+			set_why(res, err,
+				"kernel has no BTF (/sys/kernel/btf/vmlinux)");
 			return;
 		}
 		if (!strcmp(step, "find")) {
-			set_why(res, err, "%s is not in the kernel's BTF", target);
+			set_why(res, err, "%s is not in the kernel's BTF",
+				target);
 			return;
 		}
 		break;
 	case HK_KPROBE:
 	case HK_KRETPROBE:
 		if (!env->kf.kprobe_pmu && !env->kf.tracefs) {
-			set_why(res, err, "kernel has no kprobe support (no kprobe PMU)");
+			set_why(res, err,
+				"kernel has no kprobe support (no kprobe PMU)");
 			return;
 		}
 		break;
@@ -106,7 +112,8 @@ static void explain_failure(const struct hook_env *env,
 	}
 	if ((c->kind == HK_FENTRY || c->kind == HK_FEXIT) && err == -EPERM &&
 	    !strcmp(step, "load")) {
-		set_why(res, err, "kernel refuses fentry/fexit programs (load: EPERM)");
+		set_why(res, err,
+			"kernel refuses fentry/fexit programs (load: EPERM)");
 		return;
 	}
 	set_why(res, err, "%s failed: %s", step, strerror(-err));
@@ -186,13 +193,14 @@ struct tc_outcome {
 	int clsact_err;
 };
 
-/* Runs in a child that owns a fresh network namespace: loopback is ifindex 1. */
+/* Runs in a child that owns a fresh network namespace: loopback is ifindex 1.
+ */
 static void tc_attach_child(int prog_fd, int out_fd)
 {
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = 1,
 			    .attach_point = BPF_TC_INGRESS);
 	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = prog_fd);
-	struct tc_outcome out = { 0 };
+	struct tc_outcome out = {0};
 	ssize_t n;
 	int fd;
 
@@ -235,10 +243,10 @@ static bool tc_force_clsact(void)
 
 static void try_tc(struct hook_env *env)
 {
-	struct tc_outcome out = { -EIO, -EIO };
+	struct tc_outcome out = {-EIO, -EIO};
 	struct hook_result *res = &env->tc;
 	struct probe_bpf *skel;
-	int pipefd[2] = { -1, -1 };
+	int pipefd[2] = {-1, -1};
 	pid_t pid;
 	int err, status;
 
@@ -251,7 +259,8 @@ static void try_tc(struct hook_env *env)
 	only_autoload(skel, skel->progs.probe_tc);
 	err = probe_bpf__load(skel);
 	if (err) {
-		set_why(res, err, "loading a tc program failed: %s", strerror(-err));
+		set_why(res, err, "loading a tc program failed: %s",
+			strerror(-err));
 		goto cleanup;
 	}
 	if (pipe(pipefd)) {
@@ -265,7 +274,8 @@ static void try_tc(struct hook_env *env)
 	}
 	if (pid == 0) {
 		close(pipefd[0]);
-		tc_attach_child(bpf_program__fd(skel->progs.probe_tc), pipefd[1]);
+		tc_attach_child(bpf_program__fd(skel->progs.probe_tc),
+				pipefd[1]);
 	}
 	close(pipefd[1]);
 	pipefd[1] = -1;
@@ -280,7 +290,8 @@ static void try_tc(struct hook_env *env)
 		snprintf(env->tc_how, sizeof(env->tc_how), "%s",
 			 out.tcx_err ? "clsact" : "tcx");
 	} else {
-		set_why(res, out.clsact_err, "tc attach failed: tcx: %s; clsact: %s",
+		set_why(res, out.clsact_err,
+			"tc attach failed: tcx: %s; clsact: %s",
 			strerror(-out.tcx_err), strerror(-out.clsact_err));
 	}
 cleanup:
@@ -305,18 +316,22 @@ void hook_try(struct hook_env *env, const struct hook_candidate *c,
 		*res = env->tc;
 		/* A candidate may need one way of attaching (target "tcx"). */
 		if (res->ok && c->target && strcmp(env->tc_how, c->target))
-			set_why(res, -EOPNOTSUPP, "needs %s (this kernel attaches tc by %s)",
+			set_why(res, -EOPNOTSUPP,
+				"needs %s (this kernel attaches tc by %s)",
 				c->target, env->tc_how);
 		return;
 	case HK_DROP_REASON:
 		/* No target: any reason, so the tracepoint must carry one. */
 		if (!c->target && !env->reasons.n) {
-			set_why(res, -ENOENT, "kfree_skb has no drop reason on this kernel (5.17+)");
+			set_why(res, -ENOENT,
+				"kfree_skb has no drop reason on this kernel "
+				"(5.17+)");
 			return;
 		}
-		if (c->target && !drop_reasons_find(&env->reasons, c->target, NULL)) {
-			set_why(res, -ENOENT, "kernel defines no drop reason %s",
-				c->target);
+		if (c->target &&
+		    !drop_reasons_find(&env->reasons, c->target, NULL)) {
+			set_why(res, -ENOENT,
+				"kernel defines no drop reason %s", c->target);
 			return;
 		}
 		try_bpf(env, c, "kfree_skb", res);
@@ -326,7 +341,9 @@ void hook_try(struct hook_env *env, const struct hook_candidate *c,
 	}
 	/* Known outcomes: no object to build, no BTF to parse again. */
 	if (is_wireguard_function(c->target) && !env->kf.wg_module) {
-		set_why(res, -ENOENT, "wireguard module not loaded (try: modprobe wireguard)");
+		set_why(
+		    res, -ENOENT,
+		    "wireguard module not loaded (try: modprobe wireguard)");
 		return;
 	}
 	if ((c->kind == HK_FENTRY || c->kind == HK_FEXIT) &&
@@ -350,7 +367,8 @@ int hook_env_init(struct hook_env *env)
 	err = kernel_facts_read(&env->kf);
 	if (err)
 		return err;
-	/* No BTF means no drop reasons by name: not fatal, the list is empty. */
+	/* No BTF means no drop reasons by name: not fatal, the list is empty.
+	 */
 	if (env->kf.btf_vmlinux)
 		drop_reasons_load(&env->reasons);
 	return 0;

@@ -21,7 +21,7 @@ enum hook_kind {
 	HK_KRETPROBE,
 	HK_TP_BTF,
 	HK_RAW_TP,
-	HK_DROP_REASON,	/* tp_btf/kfree_skb filtered on one named reason */
+	HK_DROP_REASON, /* tp_btf/kfree_skb filtered on one named reason */
 	HK_TC,		/* a tc classifier plus inference in user space */
 	HK_INVENTORY,	/* netlink/procfs only */
 };
@@ -30,14 +30,15 @@ enum hook_kind {
 
 struct hook_candidate {
 	enum hook_kind kind;
-	const char *target;	/* function, tracepoint, or drop reason */
-	const char *what;	/* tc/inventory: what stands in for BPF;
-				 * else a qualifier shown after the hook */
+	const char *target; /* function, tracepoint, or drop reason */
+	const char *what;   /* tc/inventory: what stands in for BPF;
+			     * else a qualifier shown after the hook */
 	/* Programs of bpf/wgtrace.bpf.c, by name: an entry/return pair for
 	 * kretprobes; none for inventory. */
 	const char *prog[HOOK_MAX_PROGS];
 };
-/* A fact none of whose candidates works is "unavailable", with their reasons. */
+/* A fact none of whose candidates works is "unavailable", with their reasons.
+ */
 
 #define HOOK_MAX_CANDIDATES 5
 
@@ -48,20 +49,20 @@ enum wgt_fact {
 	LF_RULE,
 	LF_WG_TX_PEER,
 	LF_WG_RX_SRC,
-	LF_WG_XMIT,		/* no endpoint, where TX cannot read it */
+	LF_WG_XMIT, /* no endpoint, where TX cannot read it */
 	LF_OUTER,
-	LF_OUTER_FRAG,		/* outer packets fragmented on the underlay */
+	LF_OUTER_FRAG, /* outer packets fragmented on the underlay */
 	LF_RPF,
 	LF_MTU,
-	LF_ICMP,		/* ICMP errors the kernel sends about a flow */
+	LF_ICMP, /* ICMP errors the kernel sends about a flow */
 	LF_BYPASS,
-	LF_LOOKUP_CTX,		/* which lookups are the kernel's own */
+	LF_LOOKUP_CTX, /* which lookups are the kernel's own */
 	LF_DROPS,
 	LF__COUNT,
 };
 
 struct hook_fact {
-	const char *id;		/* stable: JSON, metrics, man page */
+	const char *id; /* stable: JSON, metrics, man page */
 	const char *what;
 	struct hook_candidate cand[HOOK_MAX_CANDIDATES];
 	int ncand;
@@ -79,8 +80,8 @@ int hook_candidate_name(const struct hook_candidate *c, char *buf, size_t len);
 /* The outcome of trying one candidate on this kernel. */
 struct hook_result {
 	bool ok;
-	int err;		/* -errno of the failing step */
-	char why[160];		/* human reason when !ok */
+	int err;       /* -errno of the failing step */
+	char why[160]; /* human reason when !ok */
 };
 
 /* What the attach tests share: looked up once per run. */
@@ -88,8 +89,8 @@ struct hook_env {
 	struct kernel_facts kf;
 	struct drop_reasons reasons;
 	bool tc_tested;
-	struct hook_result tc;	/* tcx or clsact attach in a scratch netns */
-	char tc_how[16];	/* "tcx" or "clsact" */
+	struct hook_result tc; /* tcx or clsact attach in a scratch netns */
+	char tc_how[16];       /* "tcx" or "clsact" */
 	/*
 	 * A kind of program the kernel already refused, whatever the target
 	 * (fentry locked down, no kprobes): later candidates of that kind
@@ -110,8 +111,8 @@ void hook_try(struct hook_env *env, const struct hook_candidate *c,
 struct fact_probe {
 	const struct hook_fact *fact;
 	struct hook_result res[HOOK_MAX_CANDIDATES];
-	int tried;		/* candidates tried, in order */
-	int chosen;		/* index of the first that works, -1 if none */
+	int tried;  /* candidates tried, in order */
+	int chosen; /* index of the first that works, -1 if none */
 };
 
 /*

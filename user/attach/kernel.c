@@ -12,9 +12,9 @@
 #include "base/common.h"
 #include "attach/kernel.h"
 
-#define BPF_FS_MAGIC_NUM	0xcafe4a11
-#define TRACEFS_MAGIC_NUM	0x74726163
-#define DROP_PREFIX		"SKB_DROP_REASON_"
+#define BPF_FS_MAGIC_NUM 0xcafe4a11
+#define TRACEFS_MAGIC_NUM 0x74726163
+#define DROP_PREFIX "SKB_DROP_REASON_"
 
 static bool fs_mounted_at(const char *path, long magic)
 {
@@ -36,11 +36,11 @@ int kernel_facts_read(struct kernel_facts *kf)
 	kf->wg_module = access("/sys/module/wireguard", F_OK) == 0;
 	kf->wg_btf = access("/sys/kernel/btf/wireguard", R_OK) == 0;
 	kf->bpffs = fs_mounted_at("/sys/fs/bpf", BPF_FS_MAGIC_NUM);
-	kf->tracefs = fs_mounted_at("/sys/kernel/tracing", TRACEFS_MAGIC_NUM) ||
-		      fs_mounted_at("/sys/kernel/debug/tracing",
-				    TRACEFS_MAGIC_NUM);
+	kf->tracefs =
+	    fs_mounted_at("/sys/kernel/tracing", TRACEFS_MAGIC_NUM) ||
+	    fs_mounted_at("/sys/kernel/debug/tracing", TRACEFS_MAGIC_NUM);
 	kf->kprobe_pmu =
-		access("/sys/bus/event_source/devices/kprobe/type", R_OK) == 0;
+	    access("/sys/bus/event_source/devices/kprobe/type", R_OK) == 0;
 	return 0;
 }
 
@@ -161,7 +161,7 @@ int check_bpf_privileges(void)
 	f = fopen("/proc/self/status", "r");
 	if (!f)
 		return -errno;
-	buf[0] = '\n';	/* so the first line also matches "\nCapEff:" */
+	buf[0] = '\n'; /* so the first line also matches "\nCapEff:" */
 	len = fread(buf + 1, 1, sizeof(buf) - 2, f);
 	fclose(f);
 	buf[len + 1] = '\0';

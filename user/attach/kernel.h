@@ -11,19 +11,19 @@ struct btf;
 struct kernel_facts {
 	char release[65];
 	char machine[65];
-	bool btf_vmlinux;	/* /sys/kernel/btf/vmlinux: CO-RE and tp_btf */
-	bool wg_module;		/* wireguard loaded (or built in) */
-	bool wg_btf;		/* /sys/kernel/btf/wireguard: WireGuard CO-RE */
-	bool bpffs;		/* /sys/fs/bpf mounted */
-	bool tracefs;		/* tracefs mounted: legacy kprobes, tracepoint ids */
-	bool kprobe_pmu;	/* perf "kprobe" PMU: kprobes without tracefs */
+	bool btf_vmlinux; /* /sys/kernel/btf/vmlinux: CO-RE and tp_btf */
+	bool wg_module;	  /* wireguard loaded (or built in) */
+	bool wg_btf;	  /* /sys/kernel/btf/wireguard: WireGuard CO-RE */
+	bool bpffs;	  /* /sys/fs/bpf mounted */
+	bool tracefs;	  /* tracefs mounted: legacy kprobes, tracepoint ids */
+	bool kprobe_pmu;  /* perf "kprobe" PMU: kprobes without tracefs */
 };
 
 int kernel_facts_read(struct kernel_facts *kf);
 
 /* Drop reasons the kernel defines (enum skb_drop_reason), by name. */
 struct drop_reasons {
-	char **names;		/* without the SKB_DROP_REASON_ prefix */
+	char **names; /* without the SKB_DROP_REASON_ prefix */
 	unsigned int *values;
 	size_t n;
 };

@@ -20,8 +20,8 @@ struct ksym_entry {
 struct ksym_cache {
 	struct ksym_entry e[KSYM_CACHE_SLOTS];
 	size_t n;
-	size_t next;		/* round-robin replacement when full */
-	bool offline;		/* names only from ksym_cache_add() */
+	size_t next;  /* round-robin replacement when full */
+	bool offline; /* names only from ksym_cache_add() */
 };
 
 struct ksym_cache *ksym_cache_new(void)
@@ -46,7 +46,8 @@ static struct ksym_entry *cached(struct ksym_cache *c, uint64_t addr)
 
 static struct ksym_entry *slot_for(struct ksym_cache *c)
 {
-	return &c->e[c->n < KSYM_CACHE_SLOTS ? c->n++ : c->next++ % KSYM_CACHE_SLOTS];
+	return &c->e[c->n < KSYM_CACHE_SLOTS ? c->n++
+					     : c->next++ % KSYM_CACHE_SLOTS];
 }
 
 void ksym_cache_add(struct ksym_cache *c, uint64_t addr, const char *full)
@@ -72,8 +73,8 @@ void ksym_cache_offline(struct ksym_cache *c)
 }
 
 /* One kallsyms line: "ffffffff81000000 T _stext [module]". */
-static bool parse_line(const char *line, uint64_t *addr, char *type,
-		       char *name, size_t len)
+static bool parse_line(const char *line, uint64_t *addr, char *type, char *name,
+		       size_t len)
 {
 	char nm[128];
 	size_t n;
@@ -152,8 +153,9 @@ int ksym_resolve(struct ksym_cache *c, const uint64_t *addrs, size_t n)
 		if (!parse_line(line, &a, &type, nm, sizeof(nm)))
 			continue;
 		for (j = 0; j < np; j++)
-			consider(a, type, nm, pending[j].addr, &pending[j].sym_addr,
-				 pending[j].name, sizeof(pending[j].name));
+			consider(a, type, nm, pending[j].addr,
+				 &pending[j].sym_addr, pending[j].name,
+				 sizeof(pending[j].name));
 	}
 	fclose(f);
 	for (j = 0; j < np; j++) {
@@ -165,7 +167,8 @@ int ksym_resolve(struct ksym_cache *c, const uint64_t *addrs, size_t n)
 				 pending[j].name, e->addr - e->sym_addr);
 		else
 			/* Addresses hidden (kptr_restrict) or unknown. */
-			snprintf(e->full, sizeof(e->full), "0x%" PRIx64, e->addr);
+			snprintf(e->full, sizeof(e->full), "0x%" PRIx64,
+				 e->addr);
 	}
 	return 0;
 }
@@ -190,7 +193,8 @@ static bool name_is(const char *sym, const char *want)
 {
 	size_t n = strlen(want);
 
-	/* The compiler's clones keep the name: "__fib_validate_source.isra.0". */
+	/* The compiler's clones keep the name: "__fib_validate_source.isra.0".
+	 */
 	return !strncmp(sym, want, n) && (sym[n] == '\0' || sym[n] == '.');
 }
 
@@ -201,7 +205,8 @@ static void range_line(const char *line, struct ksym_range *r, size_t n)
 	uint64_t a;
 	size_t i;
 
-	if (!parse_line(line, &a, &type, nm, sizeof(nm)) || !is_text(type) || !a)
+	if (!parse_line(line, &a, &type, nm, sizeof(nm)) || !is_text(type) ||
+	    !a)
 		return;
 	for (i = 0; i < n; i++) {
 		if (r[i].lo && a > r[i].lo && (!r[i].hi || a < r[i].hi))

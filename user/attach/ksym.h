@@ -37,8 +37,8 @@ int ksym_find_in(const char *kallsyms_text, uint64_t addr, char *name,
 
 /* A kernel function's text: return addresses in (lo, hi] are inside it. */
 struct ksym_range {
-	const char *name;	/* in: the function (a "name.isra.0" clone counts) */
-	uint64_t lo, hi;	/* out: 0, 0 when not found */
+	const char *name; /* in: the function (a "name.isra.0" clone counts) */
+	uint64_t lo, hi;  /* out: 0, 0 when not found */
 };
 
 /*

@@ -70,7 +70,8 @@ void loader_candidate_result(struct loader *ld, enum wgt_fact f, int i,
 	if (res->ok && ld->refused[f][i]) {
 		res->ok = false;
 		res->err = -EINVAL;
-		snprintf(res->why, sizeof(res->why), "%s", ld->refused_why[f][i]);
+		snprintf(res->why, sizeof(res->why), "%s",
+			 ld->refused_why[f][i]);
 	}
 }
 
@@ -93,7 +94,8 @@ static void choose(struct loader *ld, enum wgt_fact f)
 		}
 		ld->chosen[f] = i;
 		ld->mode[f] = hook_kind_mode(fact->cand[i].kind);
-		hook_candidate_name(&fact->cand[i], ld->hook[f], sizeof(ld->hook[f]));
+		hook_candidate_name(&fact->cand[i], ld->hook[f],
+				    sizeof(ld->hook[f]));
 		return;
 	}
 }
@@ -121,15 +123,15 @@ static void choose_all(struct loader *ld, const struct loader_opts *opts)
 	 * cannot read: no endpoint. Elsewhere they would cost for nothing. */
 	if (!opts->probe_only && (ld->want & LF_BIT(LF_WG_XMIT)) &&
 	    !chosen_kind(ld, LF_WG_TX_PEER, HK_KRETPROBE))
-		not_used(ld, LF_WG_XMIT, "not needed: the TX peer hook tells no endpoint");
+		not_used(ld, LF_WG_XMIT,
+			 "not needed: the TX peer hook tells no endpoint");
 }
 
 /*
  * A program the kernel refused (verifier, BTF, CO-RE, attach) takes every
  * candidate built on it out of the running; the plan starts again.
  */
-static bool refuse_program(struct loader *ld, const char *prog,
-			   const char *why)
+static bool refuse_program(struct loader *ld, const char *prog, const char *why)
 {
 	bool any = false;
 	int f, i, j;
@@ -193,7 +195,7 @@ static bool prog_wanted(const struct loader *ld, const struct loader_opts *opts,
 		if (!c || !(ld->want & LF_BIT(f)))
 			continue;
 		if (f == LF_LOOKUP_CTX)
-			continue;	/* a flag of the fib programs, not its own */
+			continue; /* a flag of the fib programs, not its own */
 		for (j = 0; j < HOOK_MAX_PROGS; j++)
 			if (prog_is(p, c->prog[j]))
 				return true;
@@ -228,8 +230,8 @@ static void configure(struct loader *ld, const struct loader_opts *opts)
 	ro->cfg_mtu_by_icmp = (ld->want & LF_BIT(LF_MTU)) &&
 			      (chosen_kind(ld, LF_MTU, HK_TP_BTF) ||
 			       chosen_kind(ld, LF_MTU, HK_KPROBE));
-	ro->cfg_xmit_counts_endpoint = (ld->want & LF_BIT(LF_WG_XMIT)) &&
-				       ld->chosen[LF_WG_XMIT] >= 0;
+	ro->cfg_xmit_counts_endpoint =
+	    (ld->want & LF_BIT(LF_WG_XMIT)) && ld->chosen[LF_WG_XMIT] >= 0;
 }
 
 static void links_destroy(struct loader *ld)
@@ -258,8 +260,9 @@ static int size_maps(struct loader *ld, const struct inventory *inv)
 			prefixes += inv->wg[i].peers[j].n_allowed;
 	}
 	if (prefixes > LOADER_MAX_PREFIXES) {
-		wgt_err("%zu AllowedIPs prefixes: more than wgtrace follows (%d)",
-			prefixes, LOADER_MAX_PREFIXES);
+		wgt_err(
+		    "%zu AllowedIPs prefixes: more than wgtrace follows (%d)",
+		    prefixes, LOADER_MAX_PREFIXES);
 		return -E2BIG;
 	}
 	want = 2 * prefixes + 1024;
@@ -293,7 +296,7 @@ static int open_and_load(struct loader *ld, const struct loader_opts *opts)
 		return err;
 	}
 	bpf_object__for_each_program(p, ld->skel->obj)
-		bpf_program__set_autoload(p, prog_wanted(ld, opts, p));
+	    bpf_program__set_autoload(p, prog_wanted(ld, opts, p));
 	if (opts->probe_only)
 		/* Nothing is sent: a page of ring buffer is enough to load. */
 		bpf_map__set_max_entries(ld->skel->maps.events, 4096 * 4);
@@ -314,7 +317,8 @@ static int open_and_load(struct loader *ld, const struct loader_opts *opts)
 	prog = wgt_libbpf_refused(&why);
 	if (prog && refuse_program(ld, prog, why))
 		return -EAGAIN;
-	wgt_err("cannot load the BPF programs: %s (run with -v for the verifier log)",
+	wgt_err("cannot load the BPF programs: %s (run with -v for the "
+		"verifier log)",
 		strerror(-err));
 	return err;
 }
@@ -327,7 +331,8 @@ static int attach_tracing(struct loader *ld)
 	struct bpf_link *link;
 	char why[160];
 
-	bpf_object__for_each_program(p, ld->skel->obj) {
+	bpf_object__for_each_program(p, ld->skel->obj)
+	{
 		if (!bpf_program__autoload(p) || prog_tc(p))
 			continue;
 		if (ld->n_links >= LOADER_MAX_LINKS)
@@ -340,7 +345,8 @@ static int attach_tracing(struct loader *ld)
 				 strerror(-err));
 			if (refuse_program(ld, bpf_program__name(p), why))
 				return -EAGAIN;
-			wgt_err("cannot attach %s: %s", bpf_program__name(p), why);
+			wgt_err("cannot attach %s: %s", bpf_program__name(p),
+				why);
 			return err;
 		}
 		ld->links[ld->n_links++] = link;
@@ -369,7 +375,9 @@ static int plan_load_attach(struct loader *ld, const struct loader_opts *opts)
 			}
 			/* Costs outer_fragmented a port, never the command. */
 			if (fill_ports(ld, opts->inv))
-				wgt_err("warning: not every WireGuard listen port fits: outer_fragmented misses some devices");
+				wgt_err("warning: not every WireGuard listen "
+					"port fits: outer_fragmented misses "
+					"some devices");
 		}
 		if (!err)
 			err = attach_tracing(ld);
@@ -426,7 +434,7 @@ static int fill_ports(struct loader *ld, const struct inventory *inv)
 		key = htons(inv->wg[i].listen_port);
 		ifindex = inv->wg[i].ifindex;
 		if (bpf_map_update_elem(fd, &key, &ifindex, BPF_ANY) && !err)
-			err = -errno;	/* go on: prune what is gone anyway */
+			err = -errno; /* go on: prune what is gone anyway */
 	}
 	while (!bpf_map_get_next_key(fd, prev, &next) && n < max) {
 		key = next;
@@ -455,7 +463,7 @@ static int fill_allowed(struct loader *ld, const struct inventory *inv)
 
 		for (j = 0; j < dev->n_peers; j++) {
 			const struct wg_peer_info *p = &dev->peers[j];
-			struct wgt_lpm_val v = { .ifindex = dev->ifindex };
+			struct wgt_lpm_val v = {.ifindex = dev->ifindex};
 
 			memcpy(v.peer, p->pubkey, WGT_KEY_LEN);
 			for (k = 0; k < p->n_allowed; k++) {
@@ -467,11 +475,13 @@ static int fill_allowed(struct loader *ld, const struct inventory *inv)
 					return -errno;
 			}
 			if (p->has_endpoint) {
-				struct wgt_addr_key ek = { .family = p->endpoint.family };
+				struct wgt_addr_key ek = {
+				    .family = p->endpoint.family};
 
 				memcpy(ek.addr, p->endpoint.b,
 				       addr_bytes(p->endpoint.family));
-				if (bpf_map_update_elem(efd, &ek, &one, BPF_ANY))
+				if (bpf_map_update_elem(efd, &ek, &one,
+							BPF_ANY))
 					return -errno;
 			}
 		}
@@ -509,7 +519,8 @@ static bool endpoint_current(const struct inventory *inv,
 		for (j = 0; j < inv->wg[i].n_peers; j++) {
 			const struct wg_peer_info *p = &inv->wg[i].peers[j];
 
-			if (p->has_endpoint && p->endpoint.family == key->family &&
+			if (p->has_endpoint &&
+			    p->endpoint.family == key->family &&
 			    !memcmp(p->endpoint.b, key->addr,
 				    addr_bytes(key->family)))
 				return true;
@@ -541,7 +552,8 @@ static void prune_allowed(struct loader *ld, const struct inventory *inv)
 	while (!bpf_map_get_next_key(afd, prev, &next) && n < amax) {
 		k = next;
 		prev = &k;
-		if (!bpf_map_lookup_elem(afd, &k, &v) && !allowed_current(inv, &k, &v))
+		if (!bpf_map_lookup_elem(afd, &k, &v) &&
+		    !allowed_current(inv, &k, &v))
 			gone[n++] = k;
 	}
 	for (i = 0; i < n; i++)
@@ -550,7 +562,8 @@ static void prune_allowed(struct loader *ld, const struct inventory *inv)
 	while (!bpf_map_get_next_key(efd, eprev, &enext) && n < emax) {
 		ek = enext;
 		eprev = &ek;
-		if (!bpf_map_lookup_elem(efd, &ek, &one) && !endpoint_current(inv, &ek))
+		if (!bpf_map_lookup_elem(efd, &ek, &one) &&
+		    !endpoint_current(inv, &ek))
 			egone[n++] = ek;
 	}
 	for (i = 0; i < n; i++)
@@ -592,10 +605,12 @@ static int tc_sync(struct loader *ld, const struct inventory *inv)
 }
 
 /* Does route_bypass watch this device (tc mode)? */
-static bool bypass_watched(const struct inventory *inv, const struct inv_link *l)
+static bool bypass_watched(const struct inventory *inv,
+			   const struct inv_link *l)
 {
 	/* Loopback carries nothing out; WireGuard's own is the right turn. */
-	return l->ifindex != LOOPBACK_IFINDEX && !inv_wg_by_index(inv, l->ifindex);
+	return l->ifindex != LOOPBACK_IFINDEX &&
+	       !inv_wg_by_index(inv, l->ifindex);
 }
 
 /*
@@ -610,7 +625,8 @@ static int bypass_sync(struct loader *ld, const struct inventory *inv)
 	int b;
 
 	for (b = 0; b < ld->n_bypass; b++) {
-		const struct inv_link *l = inv_link_by_index(inv, ld->bypass[b].ifindex);
+		const struct inv_link *l =
+		    inv_link_by_index(inv, ld->bypass[b].ifindex);
 
 		if (l && bypass_watched(inv, l))
 			continue;
@@ -630,12 +646,15 @@ static int bypass_sync(struct loader *ld, const struct inventory *inv)
 		if (ld->n_bypass >= LOADER_MAX_BYPASS) {
 			/* Watch what fits rather than nothing; say so once. */
 			if (!ld->bypass_full)
-				wgt_err("warning: more than %d devices: route_bypass is not watched on %s and later ones",
+				wgt_err("warning: more than %d devices: "
+					"route_bypass is not watched on %s and "
+					"later ones",
 					LOADER_MAX_BYPASS, l->name);
 			ld->bypass_full = true;
 			break;
 		}
-		fd = bpf_link_create(prog, l->ifindex, WGT_BPF_TCX_EGRESS, NULL);
+		fd =
+		    bpf_link_create(prog, l->ifindex, WGT_BPF_TCX_EGRESS, NULL);
 		/* A device may vanish between the dump and the attach. */
 		if (fd < 0 && errno == ENODEV)
 			continue;
@@ -669,7 +688,7 @@ int loader_sync(struct loader *ld, const struct inventory *inv)
 
 	if (!ld->skel)
 		return -EINVAL;
-	fill_ports(ld, inv);	/* a full port map costs outer_fragmented only */
+	fill_ports(ld, inv); /* a full port map costs outer_fragmented only */
 	err = fill_allowed(ld, inv);
 	/* What is gone goes even when what is new did not all fit. */
 	prune_allowed(ld, inv);
@@ -704,22 +723,23 @@ static void ctx_candidate(struct loader *ld, int i)
 static void lookup_ctx_setup(struct loader *ld)
 {
 	struct ksym_range r[] = {
-		{ .name = "fib_validate_source" },
-		{ .name = "__icmp_send" },
-		{ .name = "__fib_validate_source" },
-		{ .name = "icmp_route_lookup" },
-		{ .name = "icmp6_send" },
-		{ .name = "icmpv6_route_lookup" },
+	    {.name = "fib_validate_source"},
+	    {.name = "__icmp_send"},
+	    {.name = "__fib_validate_source"},
+	    {.name = "icmp_route_lookup"},
+	    {.name = "icmp6_send"},
+	    {.name = "icmpv6_route_lookup"},
 	};
 	static const __u8 flag[] = {
-		WGT_EVF_CTX_RPF, WGT_EVF_CTX_ICMP, WGT_EVF_CTX_RPF,
-		WGT_EVF_CTX_ICMP, WGT_EVF_CTX_ICMP, WGT_EVF_CTX_ICMP,
+	    WGT_EVF_CTX_RPF,  WGT_EVF_CTX_ICMP, WGT_EVF_CTX_RPF,
+	    WGT_EVF_CTX_ICMP, WGT_EVF_CTX_ICMP, WGT_EVF_CTX_ICMP,
 	};
 	struct wgtrace_bpf__rodata *ro = ld->skel->rodata;
 	const char *why = "the fib tracepoint is not used";
 	size_t i, n = 0;
 
-	_Static_assert(ARRAY_SIZE(r) <= WGT_CTX_RANGES, "ranges fit BPF's table");
+	_Static_assert(ARRAY_SIZE(r) <= WGT_CTX_RANGES,
+		       "ranges fit BPF's table");
 	_Static_assert(ARRAY_SIZE(r) == ARRAY_SIZE(flag), "one flag per range");
 	if (ld->mode[LF_FIB4] == WGT_MODE_TRACEPOINT) {
 		why = "kernel addresses hidden (kptr_restrict)";
@@ -789,7 +809,8 @@ int loader_start(struct loader *ld, const struct loader_opts *opts,
 				strerror(-err));
 	}
 	for (i = 0; (ld->want & LF_BIT(LF_WG_TX_PEER)) &&
-		    ld->mode[LF_WG_TX_PEER] == WGT_MODE_TC && i < opts->n_wg; i++) {
+		    ld->mode[LF_WG_TX_PEER] == WGT_MODE_TC && i < opts->n_wg;
+	     i++) {
 		err = tc_attach_one(ld, opts->wg_ifindex[i], true,
 				    ld->skel->progs.wgt_tc_egress);
 		if (!err)
@@ -807,7 +828,8 @@ int loader_start(struct loader *ld, const struct loader_opts *opts,
 	 * Where the kernel refused them the capture has no outer packets.
 	 */
 	for (i = 0; i < opts->n_pcap &&
-		    bpf_program__fd(ld->skel->progs.wgt_tc_egress) >= 0; i++) {
+		    bpf_program__fd(ld->skel->progs.wgt_tc_egress) >= 0;
+	     i++) {
 		err = tc_attach_one(ld, opts->pcap_ifindex[i], true,
 				    ld->skel->progs.wgt_tc_egress);
 		if (!err)
@@ -823,7 +845,8 @@ int loader_start(struct loader *ld, const struct loader_opts *opts,
 		/* Without the device list no packet would be seen: say so. */
 		err = opts->inv ? bypass_sync(ld, opts->inv) : -EINVAL;
 		if (err) {
-			wgt_err("cannot attach tcx for route_bypass: %s", strerror(-err));
+			wgt_err("cannot attach tcx for route_bypass: %s",
+				strerror(-err));
 			goto fail;
 		}
 	}
@@ -848,7 +871,7 @@ fail:
 int loader_trace_addr(struct loader *ld, const struct wgt_addr *a,
 		      uint32_t role)
 {
-	struct wgt_addr_key k = { .family = a->family };
+	struct wgt_addr_key k = {.family = a->family};
 	struct wgtrace_bpf__bss *bss = ld->skel->bss;
 	int fd = bpf_map__fd(ld->skel->maps.trace_addrs);
 	uint32_t old = 0, v4, i;
@@ -888,7 +911,7 @@ int loader_read_counts(struct loader *ld, loader_count_fn fn, void *ctx)
 		key = next;
 		prev = &key;
 		if (bpf_map_lookup_elem(fd, &key, vals))
-			continue;	/* evicted meanwhile (LRU) */
+			continue; /* evicted meanwhile (LRU) */
 		memset(&sum, 0, sizeof(sum));
 		for (i = 0; i < ncpu; i++) {
 			sum.packets += vals[i].packets;
@@ -910,8 +933,8 @@ int loader_poll(struct loader *ld, int timeout_ms)
 int loader_poll_with(struct loader *ld, int other_fd, int timeout_ms)
 {
 	struct pollfd p[2] = {
-		{ .fd = ring_buffer__epoll_fd(ld->rb), .events = POLLIN },
-		{ .fd = other_fd, .events = POLLIN },
+	    {.fd = ring_buffer__epoll_fd(ld->rb), .events = POLLIN},
+	    {.fd = other_fd, .events = POLLIN},
 	};
 	int n;
 
@@ -929,8 +952,8 @@ uint64_t loader_stat(struct loader *ld, enum wgt_stat which)
 	uint32_t key = which;
 	int i;
 
-	if (ncpu <= 0 || bpf_map_lookup_elem(bpf_map__fd(ld->skel->maps.stats),
-					     &key, vals))
+	if (ncpu <= 0 ||
+	    bpf_map_lookup_elem(bpf_map__fd(ld->skel->maps.stats), &key, vals))
 		return 0;
 	for (i = 0; i < ncpu; i++)
 		sum += vals[i];

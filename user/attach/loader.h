@@ -17,23 +17,24 @@
 #include "attach/tc_attach.h"
 #include "wgtrace.h"
 
-#define LOADER_MAX_TC	16
+#define LOADER_MAX_TC 16
 #define LOADER_MAX_PCAP_TC 4
-_Static_assert(TC_SET_MAX >= LOADER_MAX_TC * 2, "egress and ingress per device");
-#define LOADER_MAX_BYPASS 256	/* devices watched for route_bypass by tcx */
+_Static_assert(TC_SET_MAX >= LOADER_MAX_TC * 2,
+	       "egress and ingress per device");
+#define LOADER_MAX_BYPASS 256 /* devices watched for route_bypass by tcx */
 
 /* Facts a job wants observed (enum wgt_fact, hooks.h); a mode for each. */
-#define LF_BIT(f)	(1u << (f))
-#define LF_TRACE_SET	(LF_BIT(LF_FIB4) | LF_BIT(LF_FIB6) | LF_BIT(LF_RULE) | \
-			 LF_BIT(LF_WG_TX_PEER) | LF_BIT(LF_WG_RX_SRC) | \
-			 LF_BIT(LF_OUTER) | LF_BIT(LF_DROPS) | LF_BIT(LF_ICMP) | \
-			 LF_BIT(LF_LOOKUP_CTX))
+#define LF_BIT(f) (1u << (f))
+#define LF_TRACE_SET                                                           \
+	(LF_BIT(LF_FIB4) | LF_BIT(LF_FIB6) | LF_BIT(LF_RULE) |                 \
+	 LF_BIT(LF_WG_TX_PEER) | LF_BIT(LF_WG_RX_SRC) | LF_BIT(LF_OUTER) |     \
+	 LF_BIT(LF_DROPS) | LF_BIT(LF_ICMP) | LF_BIT(LF_LOOKUP_CTX))
 /* wg_xmit_error only where the TX peer hook cannot tell no endpoint. */
-#define LF_COUNT_SET	(LF_BIT(LF_WG_TX_PEER) | LF_BIT(LF_WG_RX_SRC) | \
-			 LF_BIT(LF_WG_XMIT) | LF_BIT(LF_RPF) | LF_BIT(LF_MTU) | \
-			 LF_BIT(LF_OUTER_FRAG) | LF_BIT(LF_DROPS) | \
-			 LF_BIT(LF_BYPASS))
-#define LF_ALL_SET	(LF_BIT(LF__COUNT) - 1)
+#define LF_COUNT_SET                                                           \
+	(LF_BIT(LF_WG_TX_PEER) | LF_BIT(LF_WG_RX_SRC) | LF_BIT(LF_WG_XMIT) |   \
+	 LF_BIT(LF_RPF) | LF_BIT(LF_MTU) | LF_BIT(LF_OUTER_FRAG) |             \
+	 LF_BIT(LF_DROPS) | LF_BIT(LF_BYPASS))
+#define LF_ALL_SET (LF_BIT(LF__COUNT) - 1)
 /* Bounds the plan's retries: each one refuses at least one candidate. */
 #define LOADER_MAX_ATTEMPTS 16
 #define LOADER_MAX_LINKS 32
@@ -41,11 +42,11 @@ _Static_assert(TC_SET_MAX >= LOADER_MAX_TC * 2, "egress and ingress per device")
 #define LOADER_MAX_PREFIXES 1000000
 
 struct loader_opts {
-	uint32_t want;			/* LF_BIT()s of the facts to observe */
-	bool trace;			/* events for the trace filter */
-	bool counters;			/* verdict counters and samples */
-	uint32_t netns_ino;		/* only this namespace (0: all) */
-	int wg_ifindex[LOADER_MAX_TC];	/* WireGuard devices, for tc fallback */
+	uint32_t want;		       /* LF_BIT()s of the facts to observe */
+	bool trace;		       /* events for the trace filter */
+	bool counters;		       /* verdict counters and samples */
+	uint32_t netns_ino;	       /* only this namespace (0: all) */
+	int wg_ifindex[LOADER_MAX_TC]; /* WireGuard devices, for tc fallback */
 	int n_wg;
 	/* AllowedIPs and endpoints for BPF-side LPM (counters), filled in
 	 * before anything is attached so no packet is judged without them. */
@@ -66,7 +67,7 @@ struct loader {
 	/* Per fact: the mode used and the hook, for reports ("modes"). */
 	enum wgt_mode mode[LF__COUNT];
 	char hook[LF__COUNT][96];
-	int chosen[LF__COUNT];		/* candidate of hook_facts[f], -1: none */
+	int chosen[LF__COUNT]; /* candidate of hook_facts[f], -1: none */
 	/* Per candidate: the attach test (cached), and whether wgtrace's
 	 * own program for it was refused on load or attach, and why. */
 	struct hook_result tried[LF__COUNT][HOOK_MAX_CANDIDATES];
@@ -75,13 +76,16 @@ struct loader {
 	char refused_why[LF__COUNT][HOOK_MAX_CANDIDATES][160];
 	struct bpf_link *links[LOADER_MAX_LINKS];
 	int n_links;
-	struct tc_set tc;		/* tc on WireGuard devices (tc_attach.h) */
+	struct tc_set tc; /* tc on WireGuard devices (tc_attach.h) */
 	/* route_bypass in tc mode: one tcx egress link per device. */
-	struct { int ifindex; int link_fd; } bypass[LOADER_MAX_BYPASS];
+	struct {
+		int ifindex;
+		int link_fd;
+	} bypass[LOADER_MAX_BYPASS];
 	int n_bypass;
-	bool bypass_full;		/* warned: devices past LOADER_MAX_BYPASS */
+	bool bypass_full; /* warned: devices past LOADER_MAX_BYPASS */
 	struct ring_buffer *rb;
-	uint32_t want;			/* LF_BIT()s asked for */
+	uint32_t want; /* LF_BIT()s asked for */
 };
 
 int loader_start(struct loader *ld, const struct loader_opts *opts,

@@ -54,18 +54,18 @@
 #include "config/nl_route.h"
 #include "attach/tc_attach.h"
 
-#define TC_MAX_FILTERS	256	/* per device and direction, for stale checks */
+#define TC_MAX_FILTERS 256 /* per device and direction, for stale checks */
 
 struct tc_filter {
 	uint32_t handle;
 	uint32_t prio;
-	uint32_t prog_id;	/* 0: not a bpf filter */
+	uint32_t prog_id; /* 0: not a bpf filter */
 };
 
 struct filter_dump {
 	struct tc_filter f[TC_MAX_FILTERS];
-	int n;			/* stored in f */
-	int total;		/* every filter, also those past the array */
+	int n;	   /* stored in f */
+	int total; /* every filter, also those past the array */
 };
 
 /* Serializes tc changes of every wgtrace instance; -errno or the lock fd. */
@@ -91,7 +91,7 @@ static int tc_lock(void)
 static void tc_unlock(int fd)
 {
 	if (fd >= 0)
-		close(fd);	/* releases the flock */
+		close(fd); /* releases the flock */
 }
 
 static void record_path(char *buf, size_t len, int ifindex)
@@ -186,10 +186,10 @@ static int filter_attr_cb(const struct nlattr *attr, void *data)
 
 static int filter_cb(const struct nlmsghdr *nlh, void *data)
 {
-	const struct nlattr *tb[TCA_MAX + 1] = { NULL };
+	const struct nlattr *tb[TCA_MAX + 1] = {NULL};
 	struct filter_dump *d = data;
 	const struct tcmsg *t;
-	struct tc_filter f = { 0 };
+	struct tc_filter f = {0};
 
 	if (nlh->nlmsg_type != RTM_NEWTFILTER ||
 	    nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*t)))
@@ -225,8 +225,8 @@ static int filters_dump(struct mnl_socket *nl, int ifindex, bool egress,
 	t = mnl_nlmsg_put_extra_header(nlh, sizeof(*t));
 	t->tcm_family = AF_UNSPEC;
 	t->tcm_ifindex = ifindex;
-	t->tcm_parent = TC_H_MAKE(TC_H_CLSACT, egress ? TC_H_MIN_EGRESS :
-							 TC_H_MIN_INGRESS);
+	t->tcm_parent =
+	    TC_H_MAKE(TC_H_CLSACT, egress ? TC_H_MIN_EGRESS : TC_H_MIN_INGRESS);
 	return nl_request(nl, nlh, filter_cb, d, NULL);
 }
 
@@ -268,7 +268,7 @@ static bool owner_alive(int pid, uint32_t prog_id)
 /* A wgtrace program by name too: a third party may pick such a handle. */
 static bool prog_is_wgtrace(uint32_t prog_id)
 {
-	struct bpf_prog_info info = { 0 };
+	struct bpf_prog_info info = {0};
 	__u32 len = sizeof(info);
 	bool ours;
 	int fd;
@@ -292,7 +292,8 @@ static bool filter_stale(const struct tc_filter *f)
 static int filter_del(int ifindex, bool egress, uint32_t handle, uint32_t prio)
 {
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
-			    .attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
+			    .attach_point =
+				egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
 	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = handle,
 			    .priority = prio);
 
@@ -323,7 +324,9 @@ static int remove_stale(struct mnl_socket *nl, int ifindex, bool egress,
 		if (filter_del(ifindex, egress, d->f[i].handle, d->f[i].prio))
 			continue;
 		(*left)--;
-		wgt_dbg(1, "tc: removed a stale filter (handle 0x%x, owner pid %d gone) on ifindex %d %s",
+		wgt_dbg(1,
+			"tc: removed a stale filter (handle 0x%x, owner pid %d "
+			"gone) on ifindex %d %s",
 			d->f[i].handle, tc_handle_pid(d->f[i].handle), ifindex,
 			egress ? "egress" : "ingress");
 	}
@@ -356,8 +359,10 @@ static int qdisc_release(struct mnl_socket *nl, int ifindex)
 	if (err)
 		return err;
 	if (in_left || eg_left) {
-		wgt_dbg(1, "tc: clsact on ifindex %d kept: %d filters of others in it",
-			ifindex, in_left + eg_left);
+		wgt_dbg(
+		    1,
+		    "tc: clsact on ifindex %d kept: %d filters of others in it",
+		    ifindex, in_left + eg_left);
 		return 0;
 	}
 	err = bpf_tc_hook_destroy(&hook);
@@ -373,8 +378,8 @@ static int qdisc_release(struct mnl_socket *nl, int ifindex)
 static int clsact_attach(struct mnl_socket *nl, struct tc_att *t, int prog_fd)
 {
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = t->ifindex,
-			    .attach_point = t->egress ? BPF_TC_EGRESS :
-							BPF_TC_INGRESS);
+			    .attach_point =
+				t->egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
 	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = prog_fd,
 			    .handle = t->handle, .priority = TC_PRIO);
 	bool wrote = false;
@@ -391,7 +396,8 @@ static int clsact_attach(struct mnl_socket *nl, struct tc_att *t, int prog_fd)
 	}
 	err = bpf_tc_hook_create(&hook);
 	if (err == -EEXIST) {
-		/* Someone else's qdisc (else our record was there): not ours. */
+		/* Someone else's qdisc (else our record was there): not ours.
+		 */
 		if (wrote)
 			record_remove(t->ifindex);
 		err = 0;
@@ -400,7 +406,8 @@ static int clsact_attach(struct mnl_socket *nl, struct tc_att *t, int prog_fd)
 			record_remove(t->ifindex);
 		return err;
 	} else {
-		wgt_dbg(1, "tc: created a clsact qdisc on ifindex %d", t->ifindex);
+		wgt_dbg(1, "tc: created a clsact qdisc on ifindex %d",
+			t->ifindex);
 	}
 	err = bpf_tc_attach(&hook, &opts);
 	if (err)
@@ -408,8 +415,7 @@ static int clsact_attach(struct mnl_socket *nl, struct tc_att *t, int prog_fd)
 	return err;
 }
 
-int tc_attach(struct tc_set *s, int ifindex, bool egress, int prog_fd,
-	      bool tcx)
+int tc_attach(struct tc_set *s, int ifindex, bool egress, int prog_fd, bool tcx)
 {
 	struct mnl_socket *nl = NULL;
 	struct tc_att *t;
@@ -433,9 +439,9 @@ int tc_attach(struct tc_set *s, int ifindex, bool egress, int prog_fd,
 		 */
 		if (nl)
 			remove_stale(nl, ifindex, egress, &left);
-		fd = bpf_link_create(prog_fd, ifindex,
-				     egress ? WGT_BPF_TCX_EGRESS : WGT_BPF_TCX_INGRESS,
-				     NULL);
+		fd = bpf_link_create(
+		    prog_fd, ifindex,
+		    egress ? WGT_BPF_TCX_EGRESS : WGT_BPF_TCX_INGRESS, NULL);
 		if (fd < 0) {
 			err = -errno;
 			goto cleanup;
@@ -530,7 +536,8 @@ int tc_clean_stale(void)
 	 */
 	while ((e = readdir(dir))) {
 		n = 0;
-		if (sscanf(e->d_name, "clsact-%u-%d%n", &rino, &ifindex, &n) != 2 ||
+		if (sscanf(e->d_name, "clsact-%u-%d%n", &rino, &ifindex, &n) !=
+			2 ||
 		    e->d_name[n] || rino != ino)
 			continue;
 		qdisc_release(nl, ifindex);

@@ -17,21 +17,21 @@
  * (at most 2^22, /proc/sys/kernel/pid_max) in the rest. Every instance
  * uses the same priority: one cls_bpf holds them all, told by handle.
  */
-#define TC_HANDLE_MARK	0x77000000u
-#define TC_HANDLE_MASK	0xff000000u
-#define TC_PRIO		0x7767
+#define TC_HANDLE_MARK 0x77000000u
+#define TC_HANDLE_MASK 0xff000000u
+#define TC_PRIO 0x7767
 /* Where clsact owner records live (also the lock of every tc change). */
-#define TC_RECORD_DIR	"/run/wgtrace"
+#define TC_RECORD_DIR "/run/wgtrace"
 
 struct tc_att {
 	int ifindex;
 	bool egress;
-	bool tcx;		/* else a clsact filter */
-	int link_fd;		/* tcx link, -1 for clsact */
-	uint32_t handle;	/* clsact filter handle (TC_HANDLE_MARK | pid) */
+	bool tcx;	 /* else a clsact filter */
+	int link_fd;	 /* tcx link, -1 for clsact */
+	uint32_t handle; /* clsact filter handle (TC_HANDLE_MARK | pid) */
 };
 
-#define TC_SET_MAX	32
+#define TC_SET_MAX 32
 
 /* What one instance attached. */
 struct tc_set {

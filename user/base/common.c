@@ -67,7 +67,8 @@ static void note_refusal(const char *fmt, va_list ap)
 	end = strchr(name, '\'');
 	if (!end || end - name >= (long)sizeof(refused_prog))
 		return;
-	snprintf(refused_prog, sizeof(refused_prog), "%.*s", (int)(end - name), name);
+	snprintf(refused_prog, sizeof(refused_prog), "%.*s", (int)(end - name),
+		 name);
 	/* The message after "prog 'x': ", without its newline. */
 	end += strspn(end, "': ");
 	end[strcspn(end, "\n")] = '\0';

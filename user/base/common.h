@@ -15,15 +15,15 @@
 #define LOOPBACK_IFINDEX 1
 
 /* Exit statuses (README and man page document them). */
-#define WGT_EXIT_OK	0
-#define WGT_EXIT_FAIL	1	/* runtime failure, or findings for `check` */
-#define WGT_EXIT_USAGE	2	/* bad options or input */
+#define WGT_EXIT_OK 0
+#define WGT_EXIT_FAIL 1	 /* runtime failure, or findings for `check` */
+#define WGT_EXIT_USAGE 2 /* bad options or input */
 
 /*
  * Returned (negated) by command handlers for a usage or input error. Above
  * every errno value, so it never collides with an error from the kernel.
  */
-#define WGT_EUSAGE	4096
+#define WGT_EUSAGE 4096
 
 extern int wgt_verbose;
 
@@ -31,9 +31,10 @@ extern int wgt_verbose;
 void wgt_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Only with -v (level 1) or -vv (level 2). */
 void wgt_dbg(int level, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
-/* Parse a whole decimal number in [min, max]; false (value untouched) if not. */
+/* Parse a whole decimal number in [min, max]; false (value untouched) if not.
+ */
 bool parse_uint_range(const char *s, unsigned long min, unsigned long max,
 		      unsigned long *out);
 

@@ -31,7 +31,7 @@
 #include "config/nl_route.h"
 #include "cli/output.h"
 
-#define MODE_INVENTORY	"inventory"
+#define MODE_INVENTORY "inventory"
 
 /*
  * Stand-ins for "somewhere on the internet" when a question is about the
@@ -41,7 +41,7 @@
  * route covers it (sample_outside()).
  */
 static const char *const default_candidates[] = {
-	"192.0.2.1", "198.51.100.1", "203.0.113.1", "2001:db8::1", "3fff::1",
+    "192.0.2.1", "198.51.100.1", "203.0.113.1", "2001:db8::1", "3fff::1",
 };
 
 struct check_opts {
@@ -63,16 +63,16 @@ struct check {
 	const struct intent *intent;
 	const char *intent_path;
 	const char *only_dev;
-	struct lpm **lpm;		/* one per inv->wg[i] */
+	struct lpm **lpm; /* one per inv->wg[i] */
 	struct finding_list *out;
-	struct wgt_prefix *scratch;	/* room for every route prefix */
+	struct wgt_prefix *scratch; /* room for every route prefix */
 	/*
 	 * Sorted by prefix, so "every route or AllowedIPs prefix inside P" is
 	 * a binary search and a short walk instead of a pass over all of
 	 * them per question: check stays n log n at 20,000 peers.
 	 */
-	struct pfx_ref *routes;		/* inv->routes, sorted */
-	struct wgt_prefix **allowed;	/* per inv->wg[i], sorted */
+	struct pfx_ref *routes;	     /* inv->routes, sorted */
+	struct wgt_prefix **allowed; /* per inv->wg[i], sorted */
 	size_t *n_allowed;
 	/* The kernel's answers, asked in one batch (prefetch()), sorted. */
 	struct route_query *cache_q;
@@ -86,45 +86,45 @@ struct check {
 };
 
 static const char check_help[] =
-	"Usage: wgtrace check [-i DEV] [-n NETNS] [--intent FILE]\n"
-	"                     [--fail-on info|warning|error] [--json] [-v]\n"
-	"\n"
-	"Audit the WireGuard devices of a network namespace against the\n"
-	"kernel's own route lookups: overlapping AllowedIPs, AllowedIPs the\n"
-	"kernel does not route into the device, routes no peer carries,\n"
-	"endpoints routed into a tunnel, IPv6 leaks and blackholes,\n"
-	"forwarding, rp_filter and MTU; with --intent, every assertion of\n"
-	"the intent file. Changes nothing and needs no BPF.\n"
-	"\n"
-	"Options:\n"
-	"  -i, --interface DEV  only this WireGuard device (default: all)\n"
-	"  -n, --netns NETNS    network namespace: name (ip netns) or path\n"
-	"  -f, --intent FILE    intent file to verify ('-': stdin); its\n"
-	"                       'name' lines name peers in the output,\n"
-	"                       'role gateway' or 'role endpoint' says\n"
-	"                       whether this host must forward (without\n"
-	"                       it, check infers that from the inventory)\n"
-	"      --fail-on LEVEL  exit 1 on findings at LEVEL or worse:\n"
-	"                       info, warning or error (default: error)\n"
-	"      --json           JSON Lines: one \"finding\" object per\n"
-	"                       line, then one \"summary\"\n"
-	"  -v                   show every kernel route query made\n"
-	"  -h, --help           this text\n"
-	"\n"
-	"Findings: overlap, route_bypass, no_peer, tunnel_loop, v6_leak,\n"
-	"v6_blackhole, no_forward, rpf_strict, mtu, intent_violation.\n"
-	"no_forward: forwarding off where peers reach a network behind this\n"
-	"host (warning), a site or a hub of clients (info), or anything\n"
-	"beyond it when the intent says 'role gateway' (error).\n"
-	"\n"
-	"Exit status: 0 no finding at the --fail-on level, 1 findings at\n"
-	"or above it (or a runtime failure), 2 usage or input error.\n"
-	"\n"
-	"Examples:\n"
-	"  sudo wgtrace check\n"
-	"  sudo wgtrace check -i wg0 --intent intent.txt --fail-on warning\n"
-	"  echo 'role gateway' | sudo wgtrace check --intent -\n"
-	"  sudo wgtrace check -n vpn --json | jq -r '.finding // empty'\n";
+    "Usage: wgtrace check [-i DEV] [-n NETNS] [--intent FILE]\n"
+    "                     [--fail-on info|warning|error] [--json] [-v]\n"
+    "\n"
+    "Audit the WireGuard devices of a network namespace against the\n"
+    "kernel's own route lookups: overlapping AllowedIPs, AllowedIPs the\n"
+    "kernel does not route into the device, routes no peer carries,\n"
+    "endpoints routed into a tunnel, IPv6 leaks and blackholes,\n"
+    "forwarding, rp_filter and MTU; with --intent, every assertion of\n"
+    "the intent file. Changes nothing and needs no BPF.\n"
+    "\n"
+    "Options:\n"
+    "  -i, --interface DEV  only this WireGuard device (default: all)\n"
+    "  -n, --netns NETNS    network namespace: name (ip netns) or path\n"
+    "  -f, --intent FILE    intent file to verify ('-': stdin); its\n"
+    "                       'name' lines name peers in the output,\n"
+    "                       'role gateway' or 'role endpoint' says\n"
+    "                       whether this host must forward (without\n"
+    "                       it, check infers that from the inventory)\n"
+    "      --fail-on LEVEL  exit 1 on findings at LEVEL or worse:\n"
+    "                       info, warning or error (default: error)\n"
+    "      --json           JSON Lines: one \"finding\" object per\n"
+    "                       line, then one \"summary\"\n"
+    "  -v                   show every kernel route query made\n"
+    "  -h, --help           this text\n"
+    "\n"
+    "Findings: overlap, route_bypass, no_peer, tunnel_loop, v6_leak,\n"
+    "v6_blackhole, no_forward, rpf_strict, mtu, intent_violation.\n"
+    "no_forward: forwarding off where peers reach a network behind this\n"
+    "host (warning), a site or a hub of clients (info), or anything\n"
+    "beyond it when the intent says 'role gateway' (error).\n"
+    "\n"
+    "Exit status: 0 no finding at the --fail-on level, 1 findings at\n"
+    "or above it (or a runtime failure), 2 usage or input error.\n"
+    "\n"
+    "Examples:\n"
+    "  sudo wgtrace check\n"
+    "  sudo wgtrace check -i wg0 --intent intent.txt --fail-on warning\n"
+    "  echo 'role gateway' | sudo wgtrace check --intent -\n"
+    "  sudo wgtrace check -n vpn --json | jq -r '.finding // empty'\n";
 
 static void check_usage(FILE *f)
 {
@@ -249,11 +249,10 @@ static int query_order(const void *x, const void *y)
 }
 
 /* The prefetched answer for dst and mark, or NULL. */
-static const struct route_answer *cached(const struct check *c,
-					 const struct wgt_addr *dst,
-					 uint32_t mark)
+static const struct route_answer *
+cached(const struct check *c, const struct wgt_addr *dst, uint32_t mark)
 {
-	struct route_query key = { .dst = *dst, .mark = mark };
+	struct route_query key = {.dst = *dst, .mark = mark};
 	const struct route_query *q;
 
 	if (!c->n_cache)
@@ -263,10 +262,10 @@ static const struct route_answer *cached(const struct check *c,
 }
 
 /* route_get() with the query spelled out; -errno only for a local failure. */
-static int ask(const struct check *c, const struct wgt_addr *dst,
-	       uint32_t mark, struct route_answer *ans)
+static int ask(const struct check *c, const struct wgt_addr *dst, uint32_t mark,
+	       struct route_answer *ans)
 {
-	struct route_query q = { .dst = *dst, .mark = mark };
+	struct route_query q = {.dst = *dst, .mark = mark};
 	const struct route_answer *hit = cached(c, dst, mark);
 	char a[WGT_ADDR_STRLEN], how[160];
 	int err;
@@ -393,8 +392,9 @@ static size_t routes_inside(const struct check *c, const struct wgt_prefix *p,
 {
 	size_t i = refs_from(c->routes, c->inv->n_routes, p);
 
-	for (; i < c->inv->n_routes &&
-	       prefix_contains(p, &c->routes[i].dst.addr); i++) {
+	for (;
+	     i < c->inv->n_routes && prefix_contains(p, &c->routes[i].dst.addr);
+	     i++) {
 		const struct wgt_prefix *r = &c->routes[i].dst;
 
 		if (r->len > p->len && r->len >= min_len)
@@ -435,9 +435,10 @@ struct overlap_ctx {
 };
 
 /* Did the intent file declare this nesting ("PFX via DEV peer WINNER")? */
-static const struct intent_assert *
-declared(const struct check *c, const struct wg_device_info *d,
-	 const struct wg_peer_info *winner, const struct wgt_prefix *wp)
+static const struct intent_assert *declared(const struct check *c,
+					    const struct wg_device_info *d,
+					    const struct wg_peer_info *winner,
+					    const struct wgt_prefix *wp)
 {
 	size_t i;
 
@@ -477,8 +478,10 @@ static int report_overlap(const struct lpm_overlap *ov, void *ctx)
 		FTEXT(f->expected, "each prefix on one peer");
 		FTEXT(f->actual, "all of %s goes to %s; %s gets none of it", wp,
 		      peer_label(c, w), peer_label(c, s));
-		FTEXT(f->hint, "remove %s from the peer that should not carry "
-		      "it (wg set %s peer KEY allowed-ips LIST)", sp, d->name);
+		FTEXT(f->hint,
+		      "remove %s from the peer that should not carry "
+		      "it (wg set %s peer KEY allowed-ips LIST)",
+		      sp, d->name);
 	} else {
 		/*
 		 * A default peer plus more specific peers is the normal
@@ -486,8 +489,8 @@ static int report_overlap(const struct lpm_overlap *ov, void *ctx)
 		 * there. So is a nesting the intent file declares.
 		 */
 		decl = declared(c, d, w, &ov->winner.pfx);
-		sev = ov->shadowed.pfx.len == 0 || decl ? SEV_INFO :
-							  SEV_WARNING;
+		sev =
+		    ov->shadowed.pfx.len == 0 || decl ? SEV_INFO : SEV_WARNING;
 		f = new_finding(c, "overlap", sev, d);
 		if (!f)
 			return -ENOMEM;
@@ -495,17 +498,20 @@ static int report_overlap(const struct lpm_overlap *ov, void *ctx)
 		      peer_label(c, w), sp, peer_label(c, s));
 		FTEXT(f->expected, "destinations in %s go to %s", sp,
 		      peer_label(c, s));
-		FTEXT(f->actual, "those in %s go to %s (longest prefix wins); "
-		      "only the rest of %s goes to %s", wp, peer_label(c, w),
-		      sp, peer_label(c, s));
+		FTEXT(f->actual,
+		      "those in %s go to %s (longest prefix wins); "
+		      "only the rest of %s goes to %s",
+		      wp, peer_label(c, w), sp, peer_label(c, s));
 		if (decl)
 			FTEXT(f->hint, "none: declared in %s line %u",
 			      c->intent_path, decl->line);
 		else
-			FTEXT(f->hint, "if intended, declare it in the intent "
+			FTEXT(f->hint,
+			      "if intended, declare it in the intent "
 			      "file ('%s via %s peer %s'); if not, remove %s "
-			      "from %s or narrow %s", wp, d->name,
-			      peer_name_or_key(c, w), wp, peer_label(c, w), sp);
+			      "from %s or narrow %s",
+			      wp, d->name, peer_name_or_key(c, w), wp,
+			      peer_label(c, w), sp);
 	}
 	set_peer(c, f, s);
 	finding_object(f, "prefix", "%s", sp);
@@ -518,10 +524,9 @@ static int report_overlap(const struct lpm_overlap *ov, void *ctx)
 
 static int check_overlap(struct check *c, const struct wg_device_info *d)
 {
-	struct overlap_ctx oc = { c, d };
+	struct overlap_ctx oc = {c, d};
 
-	return lpm_for_each_overlap(c->lpm[wg_slot(c, d)], report_overlap,
-				    &oc);
+	return lpm_for_each_overlap(c->lpm[wg_slot(c, d)], report_overlap, &oc);
 }
 
 /* ---- route_bypass ----------------------------------------------------- */
@@ -553,8 +558,10 @@ static int bypass_finding(struct check *c, const struct wg_device_info *d,
 	addr_fmt(dst, a, sizeof(a));
 	if (part) {
 		prefix_fmt(part, parts, sizeof(parts));
-		FTEXT(f->message, "part of %s of peer %s (%s) is routed away "
-		      "from %s", ps, peer_label(c, p), parts, d->name);
+		FTEXT(f->message,
+		      "part of %s of peer %s (%s) is routed away "
+		      "from %s",
+		      ps, peer_label(c, p), parts, d->name);
 	} else {
 		FTEXT(f->message, "%s of peer %s is not routed into %s", ps,
 		      peer_label(c, p), d->name);
@@ -563,18 +570,23 @@ static int bypass_finding(struct check *c, const struct wg_device_info *d,
 	FTEXT(f->actual, "%s %s%s", a, answer_fmt(c, ans, how, sizeof(how)),
 	      l && !l->up ? "; the device is down" : "");
 	if (part)
-		FTEXT(f->hint, "if %s is meant to stay off the tunnel (a LAN), "
+		FTEXT(f->hint,
+		      "if %s is meant to stay off the tunnel (a LAN), "
 		      "remove it from the peer's AllowedIPs; otherwise remove "
-		      "or fix the route for %s", parts, parts);
+		      "or fix the route for %s",
+		      parts, parts);
 	else if (pfx->len == 0)
-		FTEXT(f->hint, "route the default into %s in a table of its "
+		FTEXT(f->hint,
+		      "route the default into %s in a table of its "
 		      "own, as wg-quick does: ip route add default dev %s "
 		      "table 51820; ip rule add not fwmark 51820 table 51820; "
-		      "ip rule add table main suppress_prefixlength 0", d->name,
-		      d->name);
+		      "ip rule add table main suppress_prefixlength 0",
+		      d->name, d->name);
 	else
-		FTEXT(f->hint, "ip route add %s dev %s (wg-quick adds a route "
-		      "per AllowedIPs prefix; wg set adds none)", ps, d->name);
+		FTEXT(f->hint,
+		      "ip route add %s dev %s (wg-quick adds a route "
+		      "per AllowedIPs prefix; wg set adds none)",
+		      ps, d->name);
 	finding_object(f, "prefix", "%s", ps);
 	if (part)
 		finding_object(f, "route", "%s", parts);
@@ -608,7 +620,8 @@ static int check_bypass_parts(struct check *c, const struct wg_device_info *d,
 
 	i = refs_from(c->routes, c->inv->n_routes, pfx);
 	for (; i < c->inv->n_routes &&
-	       prefix_contains(pfx, &c->routes[i].dst.addr); i++) {
+	       prefix_contains(pfx, &c->routes[i].dst.addr);
+	     i++) {
 		const struct inv_route *r = &c->inv->routes[c->routes[i].idx];
 
 		if (!forwarding_route(r) || r->oif == d->ifindex ||
@@ -722,15 +735,14 @@ static int check_no_peer(struct check *c, const struct wg_device_info *d)
 		n = routes_inside(c, &r->dst, 0, 0);
 		n = prefix_outermost(c->scratch,
 				     allowed_inside(c, d, &r->dst, n));
-		if (!sample_outside_sorted(&r->dst, c->scratch, n,
-					   r->dst.len ? NULL : c->prefer,
-					   r->dst.len ? 0 : c->n_prefer,
-					   &dst)) {
+		if (!sample_outside_sorted(
+			&r->dst, c->scratch, n, r->dst.len ? NULL : c->prefer,
+			r->dst.len ? 0 : c->n_prefer, &dst)) {
 			/* Finer routes take it all; they are checked too. */
 			n = prefix_outermost(c->scratch,
 					     allowed_inside(c, d, &r->dst, 0));
-			if (!sample_outside_sorted(&r->dst, c->scratch, n,
-						   NULL, 0, &dst))
+			if (!sample_outside_sorted(&r->dst, c->scratch, n, NULL,
+						   0, &dst))
 				continue;
 		}
 		if (lpm_lookup(lpm, &dst, &m))
@@ -751,16 +763,22 @@ static int check_no_peer(struct check *c, const struct wg_device_info *d)
 		prefix_fmt(&r->dst, rs, sizeof(rs));
 		addr_fmt(&dst, a, sizeof(a));
 		table = nl_table_name(r->table, tbuf, sizeof(tbuf));
-		FTEXT(f->message, "route %s (table %s) sends traffic into %s "
-		      "that no peer carries", rs, table, d->name);
+		FTEXT(f->message,
+		      "route %s (table %s) sends traffic into %s "
+		      "that no peer carries",
+		      rs, table, d->name);
 		FTEXT(f->expected, "a peer of %s whose AllowedIPs contain %s",
 		      d->name, a);
-		FTEXT(f->actual, d->n_peers ?
-		      "no AllowedIPs prefix contains %s: WireGuard drops it "
-		      "(tx_errors)" :
-		      "%s enters a device without peers: WireGuard drops it "
-		      "(tx_errors)", a);
-		FTEXT(f->hint, "add the prefix to the peer that should carry "
+		FTEXT(f->actual,
+		      d->n_peers ? "no AllowedIPs prefix contains %s: "
+				   "WireGuard drops it "
+				   "(tx_errors)"
+				 : "%s enters a device without peers: "
+				   "WireGuard drops it "
+				   "(tx_errors)",
+		      a);
+		FTEXT(f->hint,
+		      "add the prefix to the peer that should carry "
 		      "it (wg set %s peer KEY allowed-ips LIST, which replaces "
 		      "the list), or narrow the route to what the peers carry",
 		      d->name);
@@ -806,8 +824,9 @@ static struct finding *endpoint_finding(struct check *c, const char *id,
 		return NULL;
 	set_peer(c, f, p);
 	addr_fmt(&p->endpoint, ep, sizeof(ep));
-	finding_object(f, "endpoint", p->endpoint.family == AF_INET6 ?
-		       "[%s]:%u" : "%s:%u", ep, p->endpoint_port);
+	finding_object(f, "endpoint",
+		       p->endpoint.family == AF_INET6 ? "[%s]:%u" : "%s:%u", ep,
+		       p->endpoint_port);
 	set_example(f, &p->endpoint, d->fwmark);
 	f->example.proto = IPPROTO_UDP;
 	f->example.dport = p->endpoint_port;
@@ -824,19 +843,22 @@ static int loop_finding(struct check *c, const struct wg_device_info *d,
 	if (!f)
 		return -ENOMEM;
 	addr_fmt(&p->endpoint, ep, sizeof(ep));
-	FTEXT(f->message, "the endpoint %s of peer %s is routed into %s: the "
-	      "tunnel's own packets would enter a tunnel", ep, peer_label(c, p),
-	      link_name(c, ans->oif, dev, sizeof(dev)));
+	FTEXT(f->message,
+	      "the endpoint %s of peer %s is routed into %s: the "
+	      "tunnel's own packets would enter a tunnel",
+	      ep, peer_label(c, p), link_name(c, ans->oif, dev, sizeof(dev)));
 	FTEXT(f->expected, "UDP to %s (fwmark 0x%x) leaves by the underlay", ep,
 	      d->fwmark);
 	FTEXT(f->actual, "it %s", answer_fmt(c, ans, how, sizeof(how)));
 	if (d->fwmark)
-		FTEXT(f->hint, "keep packets with mark 0x%x out of the "
+		FTEXT(f->hint,
+		      "keep packets with mark 0x%x out of the "
 		      "tunnel's table (ip rule add not fwmark 0x%x table "
-		      "TABLE), or route %s via the uplink", d->fwmark,
-		      d->fwmark, ep);
+		      "TABLE), or route %s via the uplink",
+		      d->fwmark, d->fwmark, ep);
 	else
-		FTEXT(f->hint, "give %s a fwmark and route the tunnel by "
+		FTEXT(f->hint,
+		      "give %s a fwmark and route the tunnel by "
 		      "policy, as wg-quick does (wg set %s fwmark 51820; ip "
 		      "rule add not fwmark 51820 table 51820), or add an "
 		      "endpoint route: ip route add %s via UPLINK-GATEWAY",
@@ -857,15 +879,18 @@ static int mtu_finding(struct check *c, const struct wg_device_info *d,
 	if (!f)
 		return -ENOMEM;
 	addr_fmt(&p->endpoint, ep, sizeof(ep));
-	FTEXT(f->message, "%s MTU %u plus WireGuard's %u bytes (IPv%c "
+	FTEXT(f->message,
+	      "%s MTU %u plus WireGuard's %u bytes (IPv%c "
 	      "endpoint) does not fit the underlay %s (MTU %u) toward %s",
 	      d->name, wl->mtu, oh, p->endpoint.family == AF_INET6 ? '6' : '4',
 	      ul->name, ul->mtu, ep);
 	FTEXT(f->expected, "%s MTU at most %u (%s MTU %u - %u)", d->name, fit,
 	      ul->name, ul->mtu, oh);
-	FTEXT(f->actual, "a full-size packet becomes %u bytes on %s: "
+	FTEXT(f->actual,
+	      "a full-size packet becomes %u bytes on %s: "
 	      "WireGuard's outer packets are fragmented (or lost where "
-	      "fragments are dropped)", wl->mtu + oh, ul->name);
+	      "fragments are dropped)",
+	      wl->mtu + oh, ul->name);
 	FTEXT(f->hint, "ip link set %s mtu %u (MTU = %u in a wg-quick config)",
 	      d->name, fit, fit);
 	finding_object(f, "underlay", "%s", ul->name);
@@ -905,15 +930,23 @@ static int check_rpf_endpoint(struct check *c, const struct wg_device_info *d,
 	*reported = true;
 	f->example.mark = mark;
 	addr_fmt(&p->endpoint, ep, sizeof(ep));
-	FTEXT(f->message, "replies from the endpoint %s of peer %s fail strict "
-	      "rp_filter on %s", ep, peer_label(c, p), ul->name);
-	FTEXT(f->expected, "the route back to %s for the reverse-path check "
-	      "leaves by %s", ep, ul->name);
-	FTEXT(f->actual, "src_valid_mark is 0 on %s, so the check uses mark 0, "
-	      "and %s %s", ul->name, ep, answer_fmt(c, &rev, how, sizeof(how)));
-	FTEXT(f->hint, "sysctl -w net.ipv4.conf.all.src_valid_mark=1 (wg-quick "
+	FTEXT(f->message,
+	      "replies from the endpoint %s of peer %s fail strict "
+	      "rp_filter on %s",
+	      ep, peer_label(c, p), ul->name);
+	FTEXT(f->expected,
+	      "the route back to %s for the reverse-path check "
+	      "leaves by %s",
+	      ep, ul->name);
+	FTEXT(f->actual,
+	      "src_valid_mark is 0 on %s, so the check uses mark 0, "
+	      "and %s %s",
+	      ul->name, ep, answer_fmt(c, &rev, how, sizeof(how)));
+	FTEXT(f->hint,
+	      "sysctl -w net.ipv4.conf.all.src_valid_mark=1 (wg-quick "
 	      "does so for a full tunnel), or loose rp_filter: sysctl -w "
-	      "net.ipv4.conf.%s.rp_filter=2", ul->name);
+	      "net.ipv4.conf.%s.rp_filter=2",
+	      ul->name);
 	finding_object(f, "underlay", "%s", ul->name);
 	finding_object(f, "rp_filter", "%d", ul->rp_filter);
 	finding_object(f, "src_valid_mark", "%d", ul->src_valid_mark);
@@ -981,13 +1014,13 @@ static int check_endpoints(struct check *c, const struct wg_device_info *d,
  */
 struct forward_ctx {
 	struct forward_evidence ev;
-	const struct inv_link *lan;	/* the interface behind, if ev.lan */
+	const struct inv_link *lan; /* the interface behind, if ev.lan */
 	struct wgt_prefix lan_net;
-	struct wgt_addr lan_dst;	/* the kernel sent it out of lan */
-	size_t n_lan;			/* networks behind this host */
+	struct wgt_addr lan_dst; /* the kernel sent it out of lan */
+	size_t n_lan;		 /* networks behind this host */
 	const struct wgt_prefix *peer_net;
-	size_t peer;			/* whose peer_net */
-	struct wgt_addr peer_src;	/* an address a peer sends from */
+	size_t peer;		  /* whose peer_net */
+	struct wgt_addr peer_src; /* an address a peer sends from */
 };
 
 /* Interfaces WireGuard's own packets or the default route leave by. */
@@ -1010,8 +1043,8 @@ static void mark_underlay(const struct check *c, bool *under)
 			if (!d->peers[j].has_endpoint)
 				continue;
 			a = cached(c, &d->peers[j].endpoint, d->fwmark);
-			l = a && !a->err ? inv_link_by_index(c->inv, a->oif) :
-					   NULL;
+			l = a && !a->err ? inv_link_by_index(c->inv, a->oif)
+					 : NULL;
 			if (l)
 				under[l - c->inv->links] = true;
 		}
@@ -1031,8 +1064,8 @@ static bool link_local(const struct wgt_prefix *p)
  * not loopback, not a WireGuard device and not the underlay, which no
  * peer of d claims, and which the kernel really sends out of there.
  */
-static int find_lan(struct check *c, const struct wg_device_info *d,
-		    uint8_t f, const bool *under, struct forward_ctx *fx)
+static int find_lan(struct check *c, const struct wg_device_info *d, uint8_t f,
+		    const bool *under, struct forward_ctx *fx)
 {
 	struct route_answer ans;
 	struct wgt_addr dst;
@@ -1045,10 +1078,9 @@ static int find_lan(struct check *c, const struct wg_device_info *d,
 		const struct inv_link *l = inv_link_by_index(c->inv, r->oif);
 
 		if (r->family != f || r->type != RTN_UNICAST ||
-		    r->table == RT_TABLE_LOCAL || !r->dst.len || !l ||
-		    !l->up || !strcmp(l->name, "lo") ||
-		    is_wg_link(c, l->ifindex) || under[l - c->inv->links] ||
-		    link_local(&r->dst))
+		    r->table == RT_TABLE_LOCAL || !r->dst.len || !l || !l->up ||
+		    !strcmp(l->name, "lo") || is_wg_link(c, l->ifindex) ||
+		    under[l - c->inv->links] || link_local(&r->dst))
 			continue;
 		sample_for(c, &r->dst, &dst);
 		if (lpm_lookup(c->lpm[wg_slot(c, d)], &dst, &m))
@@ -1119,60 +1151,83 @@ static int forward_finding(struct check *c, const struct wg_device_info *d,
 	if (fx->lan)
 		prefix_fmt(&fx->lan_net, ls, sizeof(ls));
 	if (in->role == INTENT_ROLE_GATEWAY)
-		snprintf(why, sizeof(why), "%s line %u declares this host a "
-			 "gateway", c->intent_path, in->role_line);
+		snprintf(why, sizeof(why),
+			 "%s line %u declares this host a "
+			 "gateway",
+			 c->intent_path, in->role_line);
 
 	if (fx->lan) {
 		what = ls;
-		FTEXT(f->message, "peers of %s reach %s on %s only through "
-		      "this host, but it does not forward IPv%c", d->name, ls,
-		      fx->lan->name, v);
-		FTEXT(f->expected, "%s = 1: packets between %s and %s are "
-		      "forwarded%s%s", sysctl, d->name, fx->lan->name,
-		      why[0] ? "; " : "", why);
-		FTEXT(f->actual, "%s = %d (read from the kernel): packets from "
-		      "%s's peers to %s, and those back, are dropped", sysctl,
-		      val, d->name, ls);
+		FTEXT(f->message,
+		      "peers of %s reach %s on %s only through "
+		      "this host, but it does not forward IPv%c",
+		      d->name, ls, fx->lan->name, v);
+		FTEXT(f->expected,
+		      "%s = 1: packets between %s and %s are "
+		      "forwarded%s%s",
+		      sysctl, d->name, fx->lan->name, why[0] ? "; " : "", why);
+		FTEXT(f->actual,
+		      "%s = %d (read from the kernel): packets from "
+		      "%s's peers to %s, and those back, are dropped",
+		      sysctl, val, d->name, ls);
 	} else if (why[0]) {
 		what = fx->peer_net ? ps : d->name;
-		FTEXT(f->message, "%s, but it does not forward IPv%c for the "
-		      "peers of %s", why, v, d->name);
+		FTEXT(f->message,
+		      "%s, but it does not forward IPv%c for the "
+		      "peers of %s",
+		      why, v, d->name);
 		FTEXT(f->expected, "%s = 1 on a gateway", sysctl);
-		FTEXT(f->actual, "%s = %d (read from the kernel): what %s's "
-		      "peers send beyond this host is dropped", sysctl, val,
-		      d->name);
+		FTEXT(f->actual,
+		      "%s = %d (read from the kernel): what %s's "
+		      "peers send beyond this host is dropped",
+		      sysctl, val, d->name);
 	} else if (fx->peer_net) {
 		what = ps;
-		FTEXT(f->message, "%s carries the network %s of peer %s, but "
-		      "this host does not forward IPv%c", d->name, ps,
-		      peer_label(c, &d->peers[fx->peer]), v);
-		FTEXT(f->expected, "%s = 1 if this host is a gateway between "
-		      "%s and other networks", sysctl, ps);
-		FTEXT(f->actual, "%s = %d (read from the kernel): only this "
-		      "host itself can talk to %s", sysctl, val, ps);
+		FTEXT(f->message,
+		      "%s carries the network %s of peer %s, but "
+		      "this host does not forward IPv%c",
+		      d->name, ps, peer_label(c, &d->peers[fx->peer]), v);
+		FTEXT(f->expected,
+		      "%s = 1 if this host is a gateway between "
+		      "%s and other networks",
+		      sysctl, ps);
+		FTEXT(f->actual,
+		      "%s = %d (read from the kernel): only this "
+		      "host itself can talk to %s",
+		      sysctl, val, ps);
 	} else {
 		what = d->name;
-		FTEXT(f->message, "%zu peers of %s have host addresses (a "
+		FTEXT(f->message,
+		      "%zu peers of %s have host addresses (a "
 		      "hub), but this host does not forward IPv%c",
 		      fx->ev.peer_hosts, d->name, v);
-		FTEXT(f->expected, "%s = 1 if the peers reach each other, a "
-		      "LAN or the internet through this host", sysctl);
-		FTEXT(f->actual, "%s = %d (read from the kernel): the peers "
-		      "reach this host and nothing beyond it", sysctl, val);
+		FTEXT(f->expected,
+		      "%s = 1 if the peers reach each other, a "
+		      "LAN or the internet through this host",
+		      sysctl);
+		FTEXT(f->actual,
+		      "%s = %d (read from the kernel): the peers "
+		      "reach this host and nothing beyond it",
+		      sysctl, val);
 	}
 	if (sev == SEV_ERROR)
-		FTEXT(f->hint, "sysctl -w %s=1 and persist it in "
-		      "/etc/sysctl.d", sysctl);
+		FTEXT(f->hint,
+		      "sysctl -w %s=1 and persist it in "
+		      "/etc/sysctl.d",
+		      sysctl);
 	else
-		FTEXT(f->hint, "sysctl -w %s=1 and persist it in "
+		FTEXT(f->hint,
+		      "sysctl -w %s=1 and persist it in "
 		      "/etc/sysctl.d; if this host only talks to its peers "
 		      "itself, say so with 'role endpoint' in an intent file "
-		      "(--intent)", sysctl);
+		      "(--intent)",
+		      sysctl);
 	finding_object(f, "sysctl", "%s", sysctl);
 	finding_object(f, "value", "%d", val);
 	finding_object(f, "prefix", "%s", what);
-	finding_object(f, "role", "%s", in->role == INTENT_ROLE_GATEWAY ?
-		       "gateway" : "inferred");
+	finding_object(f, "role", "%s",
+		       in->role == INTENT_ROLE_GATEWAY ? "gateway"
+						       : "inferred");
 	if (fx->lan) {
 		finding_object(f, "lan_interface", "%s", fx->lan->name);
 		finding_object(f, "lan_networks", "%zu", fx->n_lan);
@@ -1194,7 +1249,7 @@ static int forward_finding(struct check *c, const struct wg_device_info *d,
 
 static int check_forward(struct check *c, const struct wg_device_info *d)
 {
-	static const uint8_t fams[] = { AF_INET, AF_INET6 };
+	static const uint8_t fams[] = {AF_INET, AF_INET6};
 	const struct inventory *inv = c->inv;
 	char sysctl[64];
 	bool *under;
@@ -1206,7 +1261,7 @@ static int check_forward(struct check *c, const struct wg_device_info *d)
 		return -ENOMEM;
 	mark_underlay(c, under);
 	for (i = 0; i < ARRAY_SIZE(fams) && !err; i++) {
-		struct forward_ctx fx = { 0 };
+		struct forward_ctx fx = {0};
 		uint8_t f = fams[i];
 
 		for (j = 0; j < d->n_peers && !fx.ev.carried; j++) {
@@ -1223,13 +1278,13 @@ static int check_forward(struct check *c, const struct wg_device_info *d)
 		}
 		if (!fx.ev.carried || c->intent->role == INTENT_ROLE_ENDPOINT)
 			continue;
-		fx.peer_net = peer_network(d, f, inv->addrs, inv->n_addrs,
-					   &fx.peer);
+		fx.peer_net =
+		    peer_network(d, f, inv->addrs, inv->n_addrs, &fx.peer);
 		fx.ev.peer_network = fx.peer_net != NULL;
 		fx.ev.peer_hosts = peer_hosts(d, f, inv->addrs, inv->n_addrs);
 		err = find_lan(c, d, f, under, &fx);
-		if (err || !forward_off(c, d, fx.lan, f, sysctl,
-					sizeof(sysctl), &val))
+		if (err ||
+		    !forward_off(c, d, fx.lan, f, sysctl, sizeof(sysctl), &val))
 			continue;
 		sev = forward_severity(c->intent->role, &fx.ev);
 		if (sev < 0)
@@ -1297,39 +1352,55 @@ static int check_v6(struct check *c)
 			return -ENOMEM;
 		if (peer4)
 			set_peer(c, f, &d4->peers[m4.peer]);
-		FTEXT(f->message, "IPv4 default traffic goes through %s, IPv6 "
-		      "default traffic does not", d4->name);
-		FTEXT(f->expected, "%s (an IPv6 internet address) goes through "
-		      "the tunnel too, or nowhere", s6);
+		FTEXT(f->message,
+		      "IPv4 default traffic goes through %s, IPv6 "
+		      "default traffic does not",
+		      d4->name);
+		FTEXT(f->expected,
+		      "%s (an IPv6 internet address) goes through "
+		      "the tunnel too, or nowhere",
+		      s6);
 		FTEXT(f->actual, "%s %s, while %s leaves by %s", s6,
 		      answer_fmt(c, a6, how, sizeof(how)), s4, d4->name);
-		FTEXT(f->hint, "add ::/0 to the peer's AllowedIPs and route it "
+		FTEXT(f->hint,
+		      "add ::/0 to the peer's AllowedIPs and route it "
 		      "into %s (wg-quick does both for AllowedIPs = ::/0), or "
-		      "block IPv6 while the tunnel is up", d4->name);
+		      "block IPv6 while the tunnel is up",
+		      d4->name);
 		set_example(f, &c->def_dst[1], 0);
 		return 0;
 	}
 	f = new_finding(c, "v6_blackhole", SEV_ERROR, d6);
 	if (!f)
 		return -ENOMEM;
-	FTEXT(f->message, "IPv6 default traffic goes into %s, which cannot "
-	      "carry it", d6->name);
+	FTEXT(f->message,
+	      "IPv6 default traffic goes into %s, which cannot "
+	      "carry it",
+	      d6->name);
 	FTEXT(f->expected, "a peer of %s carries %s and %s has an IPv6 address",
 	      d6->name, s6, d6->name);
 	if (v == V6_BLACKHOLE_NO_PEER) {
-		FTEXT(f->actual, "no peer's AllowedIPs contain %s: WireGuard "
-		      "drops it", s6);
-		FTEXT(f->hint, "add ::/0 to the AllowedIPs of the peer that "
+		FTEXT(f->actual,
+		      "no peer's AllowedIPs contain %s: WireGuard "
+		      "drops it",
+		      s6);
+		FTEXT(f->hint,
+		      "add ::/0 to the AllowedIPs of the peer that "
 		      "gives IPv6 egress, or remove the IPv6 default route "
-		      "into %s", d6->name);
+		      "into %s",
+		      d6->name);
 	} else {
 		if (peer6)
 			set_peer(c, f, &d6->peers[m6.peer]);
-		FTEXT(f->actual, "%s has no IPv6 address other than "
-		      "link-local: the far end drops what it sends", d6->name);
-		FTEXT(f->hint, "give %s the IPv6 address the peer expects "
+		FTEXT(f->actual,
+		      "%s has no IPv6 address other than "
+		      "link-local: the far end drops what it sends",
+		      d6->name);
+		FTEXT(f->hint,
+		      "give %s the IPv6 address the peer expects "
 		      "(Address in a wg-quick config), or stop routing IPv6 "
-		      "into it", d6->name);
+		      "into it",
+		      d6->name);
 	}
 	set_example(f, &c->def_dst[1], 0);
 	return 0;
@@ -1372,15 +1443,18 @@ static int check_rpf_rules(struct check *c)
 	f = new_finding(c, "rpf_strict", SEV_WARNING, NULL);
 	if (!f)
 		return -ENOMEM;
-	FTEXT(f->message, "policy rules match on a fwmark (rule %u: fwmark "
+	FTEXT(f->message,
+	      "policy rules match on a fwmark (rule %u: fwmark "
 	      "0x%x), but strict rp_filter checks replies without it on %s",
 	      mark_rule->priority, mark_rule->fwmark, list);
 	FTEXT(f->expected, "net.ipv4.conf.all.src_valid_mark = 1, or rp_filter "
-	      "0 or 2");
-	FTEXT(f->actual, "src_valid_mark = 0 and rp_filter = 1 on %s: replies "
-	      "of marked flows can fail the reverse-path check", list);
+			   "0 or 2");
+	FTEXT(f->actual,
+	      "src_valid_mark = 0 and rp_filter = 1 on %s: replies "
+	      "of marked flows can fail the reverse-path check",
+	      list);
 	FTEXT(f->hint, "sysctl -w net.ipv4.conf.all.src_valid_mark=1 (what "
-	      "wg-quick sets for a full tunnel)");
+		       "wg-quick sets for a full tunnel)");
 	finding_object(f, "rule", "%u", mark_rule->priority);
 	finding_object(f, "interfaces", "%s", list);
 	return 0;
@@ -1454,7 +1528,7 @@ static bool refused(const struct route_answer *ans)
 static int verify_addr(struct check *c, const struct intent_assert *a,
 		       const struct wgt_addr *dst, bool *violated)
 {
-	struct route_query q = { .dst = *dst, .mark = a->mark };
+	struct route_query q = {.dst = *dst, .mark = a->mark};
 	char s[WGT_ADDR_STRLEN], how[160], act[192], dev[IF_NAMESIZE + 8];
 	const struct route_answer *hit;
 	const struct wg_device_info *d;
@@ -1501,12 +1575,13 @@ static int verify_addr(struct check *c, const struct intent_assert *a,
 		*violated = true;
 		snprintf(act, sizeof(act), "%s %s", s,
 			 answer_fmt(c, &ans, how, sizeof(how)));
-		return violation(c, a, dst,
-				 ans.err ? NULL :
-				 link_name(c, ans.oif, dev, sizeof(dev)), act,
-				 "add an unreachable or blackhole route for "
-				 "the prefix (ip route add unreachable "
-				 "PREFIX)");
+		return violation(
+		    c, a, dst,
+		    ans.err ? NULL : link_name(c, ans.oif, dev, sizeof(dev)),
+		    act,
+		    "add an unreachable or blackhole route for "
+		    "the prefix (ip route add unreachable "
+		    "PREFIX)");
 	}
 	if (ans.err || ans.type != RTN_UNICAST ||
 	    strcmp(link_name(c, ans.oif, dev, sizeof(dev)), a->dev)) {
@@ -1530,9 +1605,10 @@ static int verify_addr(struct check *c, const struct intent_assert *a,
 	}
 	if (!lpm_lookup(c->lpm[wg_slot(c, d)], dst, &m)) {
 		*violated = true;
-		snprintf(act, sizeof(act), "%s enters %s, but no peer's "
-			 "AllowedIPs contain it: WireGuard drops it", s,
-			 d->name);
+		snprintf(act, sizeof(act),
+			 "%s enters %s, but no peer's "
+			 "AllowedIPs contain it: WireGuard drops it",
+			 s, d->name);
 		return violation(c, a, dst, a->dev, act,
 				 "add the prefix to the AllowedIPs of the peer "
 				 "that should carry it");
@@ -1552,8 +1628,9 @@ static int verify_addr(struct check *c, const struct intent_assert *a,
 		snprintf(act, sizeof(act), "%s goes to peer %s (its %s)%s", s,
 			 peer_label(c, &d->peers[m.peer]),
 			 prefix_fmt(&m.pfx, mp, sizeof(mp)),
-			 exists ? "" : "; the asserted peer is no peer of "
-				       "this device");
+			 exists ? ""
+				: "; the asserted peer is no peer of "
+				  "this device");
 	}
 	return violation(c, a, dst, a->dev, act,
 			 "move the prefix to the intended peer's AllowedIPs "
@@ -1571,8 +1648,8 @@ static int check_intent(struct check *c)
 		bool violated = false;
 
 		/* -i limits the audit to one device, assertions included. */
-		if (c->only_dev && (a->action != INTENT_VIA ||
-				    strcmp(a->dev, c->only_dev))) {
+		if (c->only_dev &&
+		    (a->action != INTENT_VIA || strcmp(a->dev, c->only_dev))) {
 			wgt_dbg(1, "intent line %u: not about %s, skipped",
 				a->line, c->only_dev);
 			continue;
@@ -1588,9 +1665,10 @@ static int check_intent(struct check *c)
 		 */
 		j = refs_from(c->routes, c->inv->n_routes, &a->dst);
 		for (; j < c->inv->n_routes && !violated && !err &&
-		       prefix_contains(&a->dst, &c->routes[j].dst.addr); j++) {
+		       prefix_contains(&a->dst, &c->routes[j].dst.addr);
+		     j++) {
 			const struct inv_route *r =
-				&c->inv->routes[c->routes[j].idx];
+			    &c->inv->routes[c->routes[j].idx];
 
 			if (!forwarding_route(r) || r->dst.len <= a->dst.len)
 				continue;
@@ -1632,7 +1710,7 @@ static int build_index(struct check *c)
 	if (!c->routes || !c->allowed || !c->n_allowed)
 		return -ENOMEM;
 	for (i = 0; i < inv->n_routes; i++)
-		c->routes[i] = (struct pfx_ref){ inv->routes[i].dst, i };
+		c->routes[i] = (struct pfx_ref){inv->routes[i].dst, i};
 	/* Equal prefixes keep the inventory's (table) order. */
 	qsort(c->routes, inv->n_routes, sizeof(*c->routes), ref_order);
 	for (i = 0; i < inv->n_wg; i++) {
@@ -1684,7 +1762,8 @@ static int prefetch(struct check *c)
 				sample_for(c, &p->allowed[k], &q[n++].dst);
 			if (p->has_endpoint)
 				q[n++] = (struct route_query){
-					.dst = p->endpoint, .mark = d->fwmark,
+				    .dst = p->endpoint,
+				    .mark = d->fwmark,
 				};
 		}
 	}
@@ -1710,7 +1789,7 @@ static int prefetch(struct check *c)
 
 static int prepare(struct check *c)
 {
-	struct wgt_prefix def = { 0 };
+	struct wgt_prefix def = {0};
 	size_t i, j, n = 0;
 	int err, s;
 
@@ -1827,15 +1906,14 @@ static void report(const struct check *c, const struct check_opts *o,
 static int parse_args(int argc, char **argv, struct check_opts *o)
 {
 	static const struct option opts[] = {
-		{ "interface", required_argument, NULL, 'i' },
-		{ "netns", required_argument, NULL, 'n' },
-		{ "intent", required_argument, NULL, 'f' },
-		{ "fail-on", required_argument, NULL, 'F' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
+	    {"interface", required_argument, NULL, 'i'},
+	    {"netns", required_argument, NULL, 'n'},
+	    {"intent", required_argument, NULL, 'f'},
+	    {"fail-on", required_argument, NULL, 'F'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0}};
 	int ch;
 
 	o->fail_on = SEV_ERROR;
@@ -1857,7 +1935,8 @@ static int parse_args(int argc, char **argv, struct check_opts *o)
 		case 'F':
 			if (!severity_parse(optarg, &o->fail_on)) {
 				wgt_err("bad --fail-on '%s' (info, warning or "
-					"error)", optarg);
+					"error)",
+					optarg);
 				return -WGT_EUSAGE;
 			}
 			break;
@@ -1884,12 +1963,12 @@ static int parse_args(int argc, char **argv, struct check_opts *o)
 
 int cmd_check(int argc, char **argv)
 {
-	struct finding_list out = { 0 };
+	struct finding_list out = {0};
 	struct finding_counts fc;
-	struct intent intent = { 0 };
-	struct inventory inv = { 0 };
-	struct check_opts o = { 0 };
-	struct check c = { 0 };
+	struct intent intent = {0};
+	struct inventory inv = {0};
+	struct check_opts o = {0};
+	struct check c = {0};
 	bool have_inv = false;
 	char why[512];
 	size_t i;
@@ -1900,8 +1979,8 @@ int cmd_check(int argc, char **argv)
 		return err > 0 ? 0 : err;
 	/* Read the file before leaving our namespace: paths are ours. */
 	if (o.intent_path) {
-		err = intent_load_file(o.intent_path, &intent, why,
-				       sizeof(why));
+		err =
+		    intent_load_file(o.intent_path, &intent, why, sizeof(why));
 		if (err) {
 			wgt_err("%s", why);
 			err = -WGT_EUSAGE;

@@ -17,7 +17,8 @@ int cmd_enter_netns(const char *ns)
 		return 0;
 	case -ENAMETOOLONG:
 		/* Quote only the start: the name may be kilobytes long. */
-		wgt_err("-n '%.32s...' (%zu bytes): a namespace name has at most %d bytes, a path %d",
+		wgt_err("-n '%.32s...' (%zu bytes): a namespace name has at "
+			"most %d bytes, a path %d",
 			ns, strlen(ns), NAME_MAX, PATH_MAX - 1);
 		return -WGT_EUSAGE;
 	case -ENOENT:
@@ -25,13 +26,16 @@ int cmd_enter_netns(const char *ns)
 		if (strchr(ns, '/'))
 			wgt_err("no network namespace at '%s'", ns);
 		else
-			wgt_err("no network namespace '%s' (see: ip netns list)", ns);
+			wgt_err(
+			    "no network namespace '%s' (see: ip netns list)",
+			    ns);
 		return -WGT_EUSAGE;
 	case -EINVAL:
 		wgt_err("'%s' is not a network namespace", ns);
 		return -WGT_EUSAGE;
 	case -EPERM:
-		wgt_err("cannot enter network namespace '%s': needs root (CAP_SYS_ADMIN)",
+		wgt_err("cannot enter network namespace '%s': needs root "
+			"(CAP_SYS_ADMIN)",
 			ns);
 		return err;
 	}
@@ -46,10 +50,12 @@ int cmd_load_inventory(struct inventory *inv, const char *dev)
 	if (err == -ENODEV) {
 		/* Tell "no such device" from "not WireGuard". */
 		if (!if_nametoindex(dev))
-			wgt_err("no device '%s' in this network namespace", dev);
+			wgt_err("no device '%s' in this network namespace",
+				dev);
 		else
 			wgt_err("'%s' is not a WireGuard device (kernel or "
-				"userspace with a UAPI socket)", dev);
+				"userspace with a UAPI socket)",
+				dev);
 		return -WGT_EUSAGE;
 	}
 	/* The WireGuard inventory has named the device it could not read. */
@@ -64,8 +70,10 @@ int cmd_need_bpf(const char *cmd)
 	int err = check_bpf_privileges();
 
 	if (err)
-		wgt_err("%s needs root (CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN; "
-			"CAP_NET_ADMIN for tc)", cmd);
+		wgt_err(
+		    "%s needs root (CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN; "
+		    "CAP_NET_ADMIN for tc)",
+		    cmd);
 	return err;
 }
 

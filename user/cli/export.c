@@ -29,10 +29,11 @@
 #include "config/rtmon.h"
 #include "cli/send.h"
 
-#define EXPORT_DEFAULT_PORT	9599
-#define LOCK_DIR		"/run/wgtrace"
-#define CT_PROM			"text/plain; version=0.0.4; charset=utf-8"
-#define CT_OPENMETRICS		"application/openmetrics-text; version=1.0.0; charset=utf-8"
+#define EXPORT_DEFAULT_PORT 9599
+#define LOCK_DIR "/run/wgtrace"
+#define CT_PROM "text/plain; version=0.0.4; charset=utf-8"
+#define CT_OPENMETRICS                                                         \
+	"application/openmetrics-text; version=1.0.0; charset=utf-8"
 
 /*
  * HTTP limits, all enforced by libmicrohttpd itself. A scrape sends its
@@ -44,16 +45,16 @@
  * (431/414), never buffered. The poller is epoll (MHD_USE_AUTO), so the
  * connection count is not capped by select()'s FD_SETSIZE.
  */
-#define HTTP_IDLE_S		3
-#define HTTP_PER_IP		32
-#define HTTP_MAX_CONN		512
-#define HTTP_MEM		(16 * 1024)
-#define HTTP_BACKLOG		256
+#define HTTP_IDLE_S 3
+#define HTTP_PER_IP 32
+#define HTTP_MAX_CONN 512
+#define HTTP_MEM (16 * 1024)
+#define HTTP_BACKLOG 256
 
 struct export_opts {
 	const char *dev;
 	const char *netns;
-	const char *listen;		/* NULL: default; "none": no HTTP */
+	const char *listen; /* NULL: default; "none": no HTTP */
 	const char *textfile;
 	const char *names_path;
 	const char *intent_path;
@@ -62,7 +63,7 @@ struct export_opts {
 	unsigned int peer_expire_s;
 	struct sockaddr_storage addr;
 	socklen_t addr_len;
-	struct record_opts rec;		/* rec.path NULL: no --record */
+	struct record_opts rec; /* rec.path NULL: no --record */
 };
 
 /* What the HTTP thread serves: both renderings, swapped under the lock. */
@@ -70,7 +71,7 @@ struct snapshot {
 	pthread_mutex_t lock;
 	char *prom;
 	char *om;
-	const char *not_ready;	/* the 503 body while prom is NULL */
+	const char *not_ready; /* the 503 body while prom is NULL */
 	uint64_t scrapes;
 };
 
@@ -86,7 +87,7 @@ static void on_signal(int sig)
 
 /* One-line records on stderr, logfmt, for journald and log shippers. */
 static void logline(const char *level, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 static void logline(const char *level, const char *fmt, ...)
 {
@@ -103,53 +104,79 @@ static void logline(const char *level, const char *fmt, ...)
 
 static void export_usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: wgtrace export [options]\n\n"
-		"Serve wgtrace's drop and wrong-turn counters as Prometheus metrics on\n"
-		"GET /metrics (OpenMetrics when the scraper asks for it), and/or write\n"
-		"them for node_exporter's textfile collector. Counts are kept in the\n"
-		"kernel; a scrape reads a snapshot at most one interval old. Runs until\n"
-		"SIGTERM/SIGINT (then removes all it attached); SIGHUP reloads names.\n"
-		"/metrics answers 503 until the hooks are attached: counting starts\n"
-		"with the first 200.\n\n"
-		"Options:\n"
-		"  -i, --interface DEV   only DEV's WireGuard counters and peers\n"
-		"  -n, --netns NAME      observe network namespace NAME (or a path); the\n"
-		"                        HTTP listener stays in wgtrace's own namespace\n"
-		"  --listen ADDR:PORT    HTTP listen address (default 127.0.0.1:%d;\n"
-		"                        [::1]:PORT for IPv6; 'none' for no HTTP); a\n"
-		"                        non-loopback address gets a warning: the\n"
-		"                        endpoint has no authentication\n"
-		"  --textfile PATH       also write PATH atomically every interval\n"
-		"  --peer-names FILE     friendly names: lines 'name KEY NAME' (intent format)\n"
-		"  --intent FILE         an intent file (its name lines are used)\n"
-		"  --interval S          snapshot interval, 1-3600 s (default 5)\n"
-		"  --peer-label WHICH    the peer label: all (default: a series per peer\n"
-		"                        and verdict, one wgtrace_peer_info per peer),\n"
-		"                        named (only peers in --peer-names; the rest\n"
-		"                        count under peer=\"\"), none (totals per\n"
-		"                        interface, no wgtrace_peer_info)\n"
-		"  --peer-expire S       series of a peer removed from the configuration\n"
-		"                        go S seconds later (1-86400, default 300)\n"
-		"  --record FILE         also write every sample, the counters of each\n"
-		"                        interval and the configuration to FILE (gzip'd\n"
-		"                        JSON Lines) for `wgtrace report`; an existing\n"
-		"                        FILE is rotated to FILE.1, never overwritten\n"
-		"  --record-max-size N   rotate FILE at N bytes (64K-64G, suffix K/M/G;\n"
-		"                        default 64M)\n"
-		"  --record-keep N       rotated files kept: FILE.1 ... FILE.N (0-100,\n"
-		"                        default 4)\n"
-		"  -v                    more logging\n"
-		"  -h, --help            this text\n\n"
-		"Examples:\n"
-		"  sudo wgtrace export\n"
-		"  sudo wgtrace export --listen 0.0.0.0:%d --peer-names /etc/wgtrace/names\n"
-		"  sudo wgtrace export --peer-label none      # 20,000 peers, few series\n"
-		"  sudo wgtrace export --listen none \\\n"
-		"       --textfile /var/lib/prometheus/node-exporter/wgtrace.prom\n"
-		"  sudo wgtrace export --record /var/lib/wgtrace/gw.jsonl.gz \\\n"
-		"       --record-max-size 256M --record-keep 8\n",
-		EXPORT_DEFAULT_PORT, EXPORT_DEFAULT_PORT);
+	fprintf(
+	    f,
+	    "Usage: wgtrace export [options]\n\n"
+	    "Serve wgtrace's drop and wrong-turn counters as Prometheus "
+	    "metrics on\n"
+	    "GET /metrics (OpenMetrics when the scraper asks for it), and/or "
+	    "write\n"
+	    "them for node_exporter's textfile collector. Counts are kept in "
+	    "the\n"
+	    "kernel; a scrape reads a snapshot at most one interval old. Runs "
+	    "until\n"
+	    "SIGTERM/SIGINT (then removes all it attached); SIGHUP reloads "
+	    "names.\n"
+	    "/metrics answers 503 until the hooks are attached: counting "
+	    "starts\n"
+	    "with the first 200.\n\n"
+	    "Options:\n"
+	    "  -i, --interface DEV   only DEV's WireGuard counters and peers\n"
+	    "  -n, --netns NAME      observe network namespace NAME (or a "
+	    "path); the\n"
+	    "                        HTTP listener stays in wgtrace's own "
+	    "namespace\n"
+	    "  --listen ADDR:PORT    HTTP listen address (default "
+	    "127.0.0.1:%d;\n"
+	    "                        [::1]:PORT for IPv6; 'none' for no HTTP); "
+	    "a\n"
+	    "                        non-loopback address gets a warning: the\n"
+	    "                        endpoint has no authentication\n"
+	    "  --textfile PATH       also write PATH atomically every "
+	    "interval\n"
+	    "  --peer-names FILE     friendly names: lines 'name KEY NAME' "
+	    "(intent format)\n"
+	    "  --intent FILE         an intent file (its name lines are used)\n"
+	    "  --interval S          snapshot interval, 1-3600 s (default 5)\n"
+	    "  --peer-label WHICH    the peer label: all (default: a series "
+	    "per peer\n"
+	    "                        and verdict, one wgtrace_peer_info per "
+	    "peer),\n"
+	    "                        named (only peers in --peer-names; the "
+	    "rest\n"
+	    "                        count under peer=\"\"), none (totals per\n"
+	    "                        interface, no wgtrace_peer_info)\n"
+	    "  --peer-expire S       series of a peer removed from the "
+	    "configuration\n"
+	    "                        go S seconds later (1-86400, default "
+	    "300)\n"
+	    "  --record FILE         also write every sample, the counters of "
+	    "each\n"
+	    "                        interval and the configuration to FILE "
+	    "(gzip'd\n"
+	    "                        JSON Lines) for `wgtrace report`; an "
+	    "existing\n"
+	    "                        FILE is rotated to FILE.1, never "
+	    "overwritten\n"
+	    "  --record-max-size N   rotate FILE at N bytes (64K-64G, suffix "
+	    "K/M/G;\n"
+	    "                        default 64M)\n"
+	    "  --record-keep N       rotated files kept: FILE.1 ... FILE.N "
+	    "(0-100,\n"
+	    "                        default 4)\n"
+	    "  -v                    more logging\n"
+	    "  -h, --help            this text\n\n"
+	    "Examples:\n"
+	    "  sudo wgtrace export\n"
+	    "  sudo wgtrace export --listen 0.0.0.0:%d --peer-names "
+	    "/etc/wgtrace/names\n"
+	    "  sudo wgtrace export --peer-label none      # 20,000 peers, few "
+	    "series\n"
+	    "  sudo wgtrace export --listen none \\\n"
+	    "       --textfile /var/lib/prometheus/node-exporter/wgtrace.prom\n"
+	    "  sudo wgtrace export --record /var/lib/wgtrace/gw.jsonl.gz \\\n"
+	    "       --record-max-size 256M --record-keep 8\n",
+	    EXPORT_DEFAULT_PORT, EXPORT_DEFAULT_PORT);
 }
 
 /* "127.0.0.1:9599", "[::1]:9599", "0.0.0.0:9599". */
@@ -184,13 +211,15 @@ static bool parse_listen(const char *s, struct sockaddr_storage *ss,
 	host[hl] = '\0';
 	if (!parse_uint_range(colon + 1, 1, 65535, &port))
 		return false;
-	if (inet_pton(AF_INET, host, &((struct sockaddr_in *)ss)->sin_addr) == 1) {
+	if (inet_pton(AF_INET, host, &((struct sockaddr_in *)ss)->sin_addr) ==
+	    1) {
 		((struct sockaddr_in *)ss)->sin_family = AF_INET;
 		((struct sockaddr_in *)ss)->sin_port = htons(port);
 		*len = sizeof(struct sockaddr_in);
 		return true;
 	}
-	if (inet_pton(AF_INET6, host, &((struct sockaddr_in6 *)ss)->sin6_addr) == 1) {
+	if (inet_pton(AF_INET6, host,
+		      &((struct sockaddr_in6 *)ss)->sin6_addr) == 1) {
 		((struct sockaddr_in6 *)ss)->sin6_family = AF_INET6;
 		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
 		*len = sizeof(struct sockaddr_in6);
@@ -201,23 +230,29 @@ static bool parse_listen(const char *s, struct sockaddr_storage *ss,
 
 static int parse_args(int argc, char **argv, struct export_opts *o)
 {
-	enum { O_LISTEN = 256, O_TEXTFILE, O_NAMES, O_INTENT, O_INTERVAL,
-	       O_PEER_LABEL, O_PEER_EXPIRE };
-	static const struct option opts[] = {
-		{ "interface", required_argument, NULL, 'i' },
-		{ "netns", required_argument, NULL, 'n' },
-		{ "listen", required_argument, NULL, O_LISTEN },
-		{ "textfile", required_argument, NULL, O_TEXTFILE },
-		{ "peer-names", required_argument, NULL, O_NAMES },
-		{ "intent", required_argument, NULL, O_INTENT },
-		{ "interval", required_argument, NULL, O_INTERVAL },
-		{ "peer-label", required_argument, NULL, O_PEER_LABEL },
-		{ "peer-expire", required_argument, NULL, O_PEER_EXPIRE },
-		{ "verbose", no_argument, NULL, 'v' },
-		RECORD_LONG_OPTIONS,
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
+	enum {
+		O_LISTEN = 256,
+		O_TEXTFILE,
+		O_NAMES,
+		O_INTENT,
+		O_INTERVAL,
+		O_PEER_LABEL,
+		O_PEER_EXPIRE
 	};
+	static const struct option opts[] = {
+	    {"interface", required_argument, NULL, 'i'},
+	    {"netns", required_argument, NULL, 'n'},
+	    {"listen", required_argument, NULL, O_LISTEN},
+	    {"textfile", required_argument, NULL, O_TEXTFILE},
+	    {"peer-names", required_argument, NULL, O_NAMES},
+	    {"intent", required_argument, NULL, O_INTENT},
+	    {"interval", required_argument, NULL, O_INTERVAL},
+	    {"peer-label", required_argument, NULL, O_PEER_LABEL},
+	    {"peer-expire", required_argument, NULL, O_PEER_EXPIRE},
+	    {"verbose", no_argument, NULL, 'v'},
+	    RECORD_LONG_OPTIONS,
+	    {"help", no_argument, NULL, 'h'},
+	    {0}};
 	char def[32];
 	int c;
 
@@ -248,7 +283,8 @@ static int parse_args(int argc, char **argv, struct export_opts *o)
 			o->intent_path = optarg;
 			break;
 		case O_INTERVAL:
-			if (!parse_seconds("--interval", optarg, 3600, &o->interval_s))
+			if (!parse_seconds("--interval", optarg, 3600,
+					   &o->interval_s))
 				return -WGT_EUSAGE;
 			break;
 		case O_PEER_EXPIRE:
@@ -257,8 +293,11 @@ static int parse_args(int argc, char **argv, struct export_opts *o)
 				return -WGT_EUSAGE;
 			break;
 		case O_PEER_LABEL:
-			if (!metrics_parse_peer_labels(optarg, &o->peer_labels)) {
-				wgt_err("--peer-label '%s': give all, named or none", optarg);
+			if (!metrics_parse_peer_labels(optarg,
+						       &o->peer_labels)) {
+				wgt_err("--peer-label '%s': give all, named or "
+					"none",
+					optarg);
 				return -WGT_EUSAGE;
 			}
 			break;
@@ -285,25 +324,30 @@ static int parse_args(int argc, char **argv, struct export_opts *o)
 	}
 	if (o->peer_labels == METRICS_PEERS_NAMED && !o->names_path &&
 	    !o->intent_path) {
-		wgt_err("--peer-label named needs --peer-names or --intent (the names)");
+		wgt_err("--peer-label named needs --peer-names or --intent "
+			"(the names)");
 		return -WGT_EUSAGE;
 	}
 	if (o->names_path && o->intent_path) {
-		wgt_err("give --peer-names or --intent, not both (both are intent files)");
+		wgt_err("give --peer-names or --intent, not both (both are "
+			"intent files)");
 		return -WGT_EUSAGE;
 	}
 	o->rec.netns = o->netns;
 	o->rec.only_dev = o->dev;
 	if (o->listen && !strcmp(o->listen, "none")) {
 		if (!o->textfile && !o->rec.path) {
-			wgt_err("--listen none needs --textfile or --record, or there is no output");
+			wgt_err("--listen none needs --textfile or --record, "
+				"or there is no output");
 			return -WGT_EUSAGE;
 		}
 		return 0;
 	}
 	snprintf(def, sizeof(def), "127.0.0.1:%d", EXPORT_DEFAULT_PORT);
-	if (!parse_listen(o->listen ? o->listen : def, &o->addr, &o->addr_len)) {
-		wgt_err("--listen '%s': give ADDR:PORT, e.g. 127.0.0.1:%d or [::1]:%d",
+	if (!parse_listen(o->listen ? o->listen : def, &o->addr,
+			  &o->addr_len)) {
+		wgt_err("--listen '%s': give ADDR:PORT, e.g. 127.0.0.1:%d or "
+			"[::1]:%d",
 			o->listen, EXPORT_DEFAULT_PORT, EXPORT_DEFAULT_PORT);
 		return -WGT_EUSAGE;
 	}
@@ -344,7 +388,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		return MHD_YES;
 	}
 	if (*upload_size) {
-		*upload_size = 0;	/* a body is ignored, never buffered */
+		*upload_size = 0; /* a body is ignored, never buffered */
 		return MHD_YES;
 	}
 	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
@@ -365,11 +409,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	 */
 	if (!body) {
 		ret = reply(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain",
-			    snap->not_ready ? snap->not_ready :
-			    "not ready: no snapshot\n");
+			    snap->not_ready ? snap->not_ready
+					    : "not ready: no snapshot\n");
 	} else {
 		snap->scrapes++;
-		ret = reply(conn, MHD_HTTP_OK, om ? CT_OPENMETRICS : CT_PROM, body);
+		ret = reply(conn, MHD_HTTP_OK, om ? CT_OPENMETRICS : CT_PROM,
+			    body);
 	}
 	pthread_mutex_unlock(&snap->lock);
 	return ret;
@@ -378,15 +423,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 /* Only the host itself can reach a loopback listener. */
 static bool addr_is_loopback(const struct sockaddr_storage *ss)
 {
-	const struct in6_addr *a6 = &((const struct sockaddr_in6 *)ss)->sin6_addr;
+	const struct in6_addr *a6 =
+	    &((const struct sockaddr_in6 *)ss)->sin6_addr;
 
 	if (ss->ss_family == AF_INET)
-		return (ntohl(((const struct sockaddr_in *)ss)->sin_addr.s_addr) >> 24) == 127;
+		return (ntohl(((const struct sockaddr_in *)ss)
+				  ->sin_addr.s_addr) >>
+			24) == 127;
 	return IN6_IS_ADDR_LOOPBACK(a6) ||
 	       (IN6_IS_ADDR_V4MAPPED(a6) && a6->s6_addr[12] == 127);
 }
 
-/* Bind ourselves: the error then names the real cause (in use, no such address). */
+/* Bind ourselves: the error then names the real cause (in use, no such
+ * address). */
 static int listen_socket(const struct export_opts *o, int *fd_out)
 {
 	int fd, one = 1, err;
@@ -431,15 +480,17 @@ static int take_lock(char *path, size_t path_len, int *fd_out)
 		if (flock(fd, LOCK_EX | LOCK_NB)) {
 			n = read(fd, pid, sizeof(pid) - 1);
 			pid[n > 0 ? n : 0] = '\0';
-			wgt_err("another wgtrace export (pid %s) already serves this network namespace (lock %s)",
+			wgt_err("another wgtrace export (pid %s) already "
+				"serves this network namespace (lock %s)",
 				pid[0] ? strtok(pid, "\n") : "?", path);
 			close(fd);
 			return -EBUSY;
 		}
 		if (!fstat(fd, &st_fd) && !stat(path, &st_path) &&
-		    st_fd.st_ino == st_path.st_ino && st_fd.st_dev == st_path.st_dev)
+		    st_fd.st_ino == st_path.st_ino &&
+		    st_fd.st_dev == st_path.st_dev)
 			break;
-		close(fd);	/* unlinked by an exiting owner: again */
+		close(fd); /* unlinked by an exiting owner: again */
 		fd = -1;
 	}
 	if (fd < 0)
@@ -545,9 +596,10 @@ static void snapshot_take(struct snapshot *snap, struct metrics *m,
 static int run_export(const struct export_opts *o, struct inventory *inv,
 		      struct intent *names, struct snapshot *snap)
 {
-	struct loader_opts lo = { .counters = true, .want = LF_COUNT_SET, .inv = inv };
-	struct metrics m = { 0 };
-	struct live l = { 0 };
+	struct loader_opts lo = {
+	    .counters = true, .want = LF_COUNT_SET, .inv = inv};
+	struct metrics m = {0};
+	struct live l = {0};
 	struct rtmon *mon = NULL;
 	struct loader ld;
 	int links, changes;
@@ -585,8 +637,8 @@ static int run_export(const struct export_opts *o, struct inventory *inv,
 		if (!err)
 			err = record_inventory(l.rec, inv);
 		if (err) {
-			logline("error", "cannot write the record %s: %s", o->rec.path,
-				strerror(-err));
+			logline("error", "cannot write the record %s: %s",
+				o->rec.path, strerror(-err));
 			goto cleanup;
 		}
 	}
@@ -604,7 +656,7 @@ static int run_export(const struct export_opts *o, struct inventory *inv,
 		}
 		err = 0;
 		if (reload_names) {
-			struct intent in = { 0 };
+			struct intent in = {0};
 
 			reload_names = 0;
 			if (!load_names(o, &in, true)) {
@@ -612,7 +664,8 @@ static int run_export(const struct export_opts *o, struct inventory *inv,
 				*names = in;
 				logline("info", "peer names reloaded");
 			} else {
-				logline("error", "peer names not reloaded: keeping the old ones");
+				logline("error", "peer names not reloaded: "
+						 "keeping the old ones");
 			}
 		}
 		/* A device that appears gets its hooks at once, not at the
@@ -641,7 +694,8 @@ static int run_export(const struct export_opts *o, struct inventory *inv,
 				l.rec_err = record_inventory(l.rec, inv);
 			err = loader_sync(&ld, inv);
 			if (err)
-				logline("error", "following the WireGuard devices: %s",
+				logline("error",
+					"following the WireGuard devices: %s",
 					strerror(-err));
 			err = 0;
 		}
@@ -650,39 +704,44 @@ static int run_export(const struct export_opts *o, struct inventory *inv,
 		next_tick += o->interval_s * 1000000000ULL;
 		err = live_refresh(&l, false);
 		if (err) {
-			logline("error", "reading counters: %s", strerror(-err));
+			logline("error", "reading counters: %s",
+				strerror(-err));
 			goto cleanup;
 		}
 		/* Location names are needed to tell no_forward apart. */
 		{
-			struct finding_list fl = { 0 };
+			struct finding_list fl = {0};
 
 			live_findings(&l, &fl);
 			finding_list_free(&fl);
 		}
 		metrics_update(&m, &l);
 		if (l.rec && !l.rec_err)
-			l.rec_err = record_snapshot(l.rec, &l,
-						    loader_stat(&ld, WGT_STAT_EVENTS_LOST));
+			l.rec_err = record_snapshot(
+			    l.rec, &l, loader_stat(&ld, WGT_STAT_EVENTS_LOST));
 		snapshot_take(snap, &m, &l, start_time);
 		if (o->textfile) {
 			pthread_mutex_lock(&snap->lock);
-			err = snap->prom ? write_textfile(o->textfile, snap->prom) : -ENOMEM;
+			err = snap->prom
+				  ? write_textfile(o->textfile, snap->prom)
+				  : -ENOMEM;
 			pthread_mutex_unlock(&snap->lock);
 			if (err)
-				logline("error", "cannot write %s: %s", o->textfile,
-					strerror(-err));
+				logline("error", "cannot write %s: %s",
+					o->textfile, strerror(-err));
 			err = 0;
 		}
 	}
-	/* The record ends with the counts up to now, as watch's final report. */
+	/* The record ends with the counts up to now, as watch's final report.
+	 */
 	if (l.rec && !l.rec_err) {
 		loader_poll(&ld, 0);
 		if (!live_refresh(&l, false))
-			l.rec_err = record_snapshot(l.rec, &l,
-						    loader_stat(&ld, WGT_STAT_EVENTS_LOST));
+			l.rec_err = record_snapshot(
+			    l.rec, &l, loader_stat(&ld, WGT_STAT_EVENTS_LOST));
 	}
-	logline("info", "stopping; %llu scrapes served", (unsigned long long)snap->scrapes);
+	logline("info", "stopping; %llu scrapes served",
+		(unsigned long long)snap->scrapes);
 cleanup:
 	if (l.rec) {
 		int rerr = record_close(l.rec);
@@ -692,8 +751,8 @@ cleanup:
 	}
 	/* A record cut short is a failed run: the SRE relies on it later. */
 	if (l.rec_err && !err) {
-		logline("error", "writing the record %s failed: %s", o->rec.path,
-			strerror(-l.rec_err));
+		logline("error", "writing the record %s failed: %s",
+			o->rec.path, strerror(-l.rec_err));
 		err = l.rec_err;
 	}
 	rtmon_close(mon);
@@ -707,14 +766,14 @@ cleanup:
 int cmd_export(int argc, char **argv)
 {
 	struct snapshot snap = {
-		.lock = PTHREAD_MUTEX_INITIALIZER,
-		.not_ready = "not ready: attaching the hooks; retry shortly\n",
+	    .lock = PTHREAD_MUTEX_INITIALIZER,
+	    .not_ready = "not ready: attaching the hooks; retry shortly\n",
 	};
 	struct MHD_Daemon *httpd = NULL;
-	struct intent names = { 0 };
+	struct intent names = {0};
 	struct inventory inv;
 	struct export_opts o;
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction sa = {.sa_handler = on_signal};
 	int err, lfd = -1, lock_fd = -1;
 	char lock_path[256];
 	bool have_inv = false;
@@ -732,38 +791,42 @@ int cmd_export(int argc, char **argv)
 	if (err)
 		return err;
 	if (o.textfile && check_textfile_dir(o.textfile)) {
-		wgt_err("--textfile %s: its folder is not writable (%s)", o.textfile,
-			strerror(errno));
+		wgt_err("--textfile %s: its folder is not writable (%s)",
+			o.textfile, strerror(errno));
 		err = -WGT_EUSAGE;
 		goto cleanup;
 	}
 	/* The listener lives in our own namespace, so a local Prometheus can
 	 * scrape while the counters come from the observed one. */
 	if (o.addr_len && !addr_is_loopback(&o.addr))
-		logline("warning", "listening on %s, not loopback: anyone who can reach it reads the metrics (no authentication, no TLS); prefer 127.0.0.1 behind a proxy or a firewall rule",
+		logline("warning",
+			"listening on %s, not loopback: anyone who can reach "
+			"it reads the metrics (no authentication, no TLS); "
+			"prefer 127.0.0.1 behind a proxy or a firewall rule",
 			o.listen);
 	if (o.addr_len) {
 		err = listen_socket(&o, &lfd);
 		if (err) {
-			wgt_err("cannot listen on %s: %s", o.listen ? o.listen : "127.0.0.1:9599",
+			wgt_err("cannot listen on %s: %s",
+				o.listen ? o.listen : "127.0.0.1:9599",
 				strerror(-err));
 			goto cleanup;
 		}
-		httpd = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG,
-					 0, NULL, NULL, on_request, &snap,
-					 MHD_OPTION_LISTEN_SOCKET, lfd,
-					 MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HTTP_MAX_CONN,
-					 MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)HTTP_PER_IP,
-					 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_IDLE_S,
-					 MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_MEM,
-					 MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-					 MHD_OPTION_END);
+		httpd = MHD_start_daemon(
+		    MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL,
+		    NULL, on_request, &snap, MHD_OPTION_LISTEN_SOCKET, lfd,
+		    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HTTP_MAX_CONN,
+		    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+		    (unsigned int)HTTP_PER_IP, MHD_OPTION_CONNECTION_TIMEOUT,
+		    (unsigned int)HTTP_IDLE_S,
+		    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_MEM,
+		    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
 		if (!httpd) {
 			wgt_err("cannot start the HTTP server");
 			err = -EIO;
 			goto cleanup;
 		}
-		lfd = -1;	/* the daemon owns it now */
+		lfd = -1; /* the daemon owns it now */
 	}
 	if (o.netns)
 		err = cmd_enter_netns(o.netns);
@@ -778,7 +841,9 @@ int cmd_export(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	if (httpd)
-		logline("info", "listening on http://%s/metrics (503 until the hooks are attached)",
+		logline("info",
+			"listening on http://%s/metrics (503 until the hooks "
+			"are attached)",
 			o.listen ? o.listen : "127.0.0.1:9599");
 	err = run_export(&o, &inv, &names, &snap);
 cleanup:

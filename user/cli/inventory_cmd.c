@@ -24,50 +24,66 @@
 #include "config/nl_route.h"
 #include "cli/output.h"
 
-#define TEXT_WIDTH	79
+#define TEXT_WIDTH 79
 
 struct inv_opts {
-	const char *dev;	/* -i: NULL for everything */
-	const char *netns;	/* -n */
+	const char *dev;   /* -i: NULL for everything */
+	const char *netns; /* -n */
 	bool json;
-	const char *get;	/* --get DST */
+	const char *get; /* --get DST */
 	struct route_query q;
-	const char *iif;	/* the name given with "iif" */
+	const char *iif; /* the name given with "iif" */
 };
 
 static void inventory_usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: wgtrace inventory [-i DEV] [-n NETNS] [--json]\n"
-		"       wgtrace inventory [-n NETNS] [--json] --get DST [from SRC]\n"
-		"                         [iif DEV] [mark MARK] [ipproto PROTO] [dport PORT]\n\n"
-		"Print what wgtrace reads from the kernel: links, addresses, routes of\n"
-		"every table, policy rules, routing sysctls, and WireGuard devices with\n"
-		"their peers, to compare with ip(8) and wg(8). Changes nothing. Reading\n"
-		"WireGuard devices needs root (CAP_NET_ADMIN).\n\n"
-		"With --get, ask the kernel how it routes one packet instead, as\n"
-		"`ip route get` does, and show the route entry that matched. With iif\n"
-		"the packet is routed as if received there (forwarded): give its source\n"
-		"with from, and the device must be up. PROTO: tcp, udp, icmp, ipv6-icmp.\n\n"
-		"Options:\n"
-		"  -i, --interface DEV  only DEV: its link, addresses, sysctls, the routes\n"
-		"                       out of it and its WireGuard peers (rules and the\n"
-		"                       global sysctls are always shown)\n"
-		"  -n, --netns NETNS    enter network namespace NETNS first: a name from\n"
-		"                       `ip netns list`, or a path like /proc/PID/ns/net\n"
-		"      --json           JSON Lines, one object per line, \"type\" one of\n"
-		"                       link, addr, route, rule, sysctl, wg_device,\n"
-		"                       wg_peer (route_get with --get)\n"
-		"      --get DST        the route query described above\n"
-		"  -v                   say more when something fails\n"
-		"  -h, --help           this text\n\n"
-		"Examples:\n"
-		"  wgtrace inventory\n"
-		"  sudo wgtrace inventory -n gw -i wg0\n"
-		"  wgtrace inventory --json | jq -c 'select(.type==\"route\" and .table==1000)'\n"
-		"  wgtrace inventory --get 10.20.1.1 mark 0xca6c\n"
-		"  wgtrace inventory --get 10.20.1.1 from 10.10.0.2 iif eth0\n"
-		"  wgtrace inventory --get 2001:db8::1 ipproto tcp dport 443\n");
+	fprintf(
+	    f,
+	    "Usage: wgtrace inventory [-i DEV] [-n NETNS] [--json]\n"
+	    "       wgtrace inventory [-n NETNS] [--json] --get DST [from "
+	    "SRC]\n"
+	    "                         [iif DEV] [mark MARK] [ipproto PROTO] "
+	    "[dport PORT]\n\n"
+	    "Print what wgtrace reads from the kernel: links, addresses, "
+	    "routes of\n"
+	    "every table, policy rules, routing sysctls, and WireGuard devices "
+	    "with\n"
+	    "their peers, to compare with ip(8) and wg(8). Changes nothing. "
+	    "Reading\n"
+	    "WireGuard devices needs root (CAP_NET_ADMIN).\n\n"
+	    "With --get, ask the kernel how it routes one packet instead, as\n"
+	    "`ip route get` does, and show the route entry that matched. With "
+	    "iif\n"
+	    "the packet is routed as if received there (forwarded): give its "
+	    "source\n"
+	    "with from, and the device must be up. PROTO: tcp, udp, icmp, "
+	    "ipv6-icmp.\n\n"
+	    "Options:\n"
+	    "  -i, --interface DEV  only DEV: its link, addresses, sysctls, "
+	    "the routes\n"
+	    "                       out of it and its WireGuard peers (rules "
+	    "and the\n"
+	    "                       global sysctls are always shown)\n"
+	    "  -n, --netns NETNS    enter network namespace NETNS first: a "
+	    "name from\n"
+	    "                       `ip netns list`, or a path like "
+	    "/proc/PID/ns/net\n"
+	    "      --json           JSON Lines, one object per line, \"type\" "
+	    "one of\n"
+	    "                       link, addr, route, rule, sysctl, "
+	    "wg_device,\n"
+	    "                       wg_peer (route_get with --get)\n"
+	    "      --get DST        the route query described above\n"
+	    "  -v                   say more when something fails\n"
+	    "  -h, --help           this text\n\n"
+	    "Examples:\n"
+	    "  wgtrace inventory\n"
+	    "  sudo wgtrace inventory -n gw -i wg0\n"
+	    "  wgtrace inventory --json | jq -c 'select(.type==\"route\" and "
+	    ".table==1000)'\n"
+	    "  wgtrace inventory --get 10.20.1.1 mark 0xca6c\n"
+	    "  wgtrace inventory --get 10.20.1.1 from 10.10.0.2 iif eth0\n"
+	    "  wgtrace inventory --get 2001:db8::1 ipproto tcp dport 443\n");
 }
 
 /* --- small formatting helpers ------------------------------------------ */
@@ -217,7 +233,7 @@ static void section(const char *title)
 
 static void human_bytes(uint64_t b, char *buf, size_t len)
 {
-	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
 	double v = b;
 	size_t u = 0;
 
@@ -246,7 +262,7 @@ static void endpoint_fmt(const struct wg_peer_info *p, char *buf, size_t len)
 
 struct view {
 	const struct inventory *inv;
-	int ifindex;		/* 0: everything */
+	int ifindex; /* 0: everything */
 };
 
 static bool view_link(const struct view *v, const struct inv_link *l)
@@ -310,7 +326,8 @@ static void emit_addr_json(const struct inventory *inv,
 
 	jadd_str(o, "type", "addr");
 	jadd_int(o, "ifindex", a->ifindex);
-	jadd_str(o, "interface", link_name(inv, a->ifindex, name, sizeof(name)));
+	jadd_str(o, "interface",
+		 link_name(inv, a->ifindex, name, sizeof(name)));
 	jadd_str(o, "family", family_name(a->local.family));
 	jadd_addr(o, "local", &a->local);
 	jadd_int(o, "prefixlen", a->pfx.len);
@@ -327,18 +344,21 @@ static void emit_route_json(const struct inventory *inv,
 	jadd_str(o, "type", "route");
 	jadd_str(o, "family", family_name(r->family));
 	jadd_int(o, "table", r->table);
-	jadd_str(o, "route_type", name_or_num(nl_route_type_name(r->type),
-					      r->type, num, sizeof(num)));
+	jadd_str(o, "route_type",
+		 name_or_num(nl_route_type_name(r->type), r->type, num,
+			     sizeof(num)));
 	jadd_prefix(o, "dst", &r->dst);
 	jadd_addr(o, "gateway", &r->gateway);
-	jadd_str(o, "dev", r->oif ? link_name(inv, r->oif, name, sizeof(name)) :
-				    NULL);
+	jadd_str(o, "dev",
+		 r->oif ? link_name(inv, r->oif, name, sizeof(name)) : NULL);
 	jadd_int(o, "oif", r->oif);
 	jadd_addr(o, "prefsrc", &r->prefsrc);
-	jadd_str(o, "protocol", name_or_num(nl_route_proto_name(r->protocol),
-					    r->protocol, num, sizeof(num)));
-	jadd_str(o, "scope", name_or_num(nl_route_scope_name(r->scope),
-					 r->scope, num, sizeof(num)));
+	jadd_str(o, "protocol",
+		 name_or_num(nl_route_proto_name(r->protocol), r->protocol, num,
+			     sizeof(num)));
+	jadd_str(o, "scope",
+		 name_or_num(nl_route_scope_name(r->scope), r->scope, num,
+			     sizeof(num)));
 	jadd_int(o, "metric", r->metric);
 	json_emit(o);
 }
@@ -359,12 +379,13 @@ static void emit_rule_json(const struct inv_rule *r)
 	jadd_opt(o, "fwmark", r->has_fwmark ? (long long)r->fwmark : -1);
 	jadd_opt(o, "fwmask", r->has_fwmark ? (long long)r->fwmask : -1);
 	jadd_opt(o, "ipproto", r->ip_proto ? r->ip_proto : -1);
-	jadd_str(o, "sport", port_range(r->sport_min, r->sport_max, ports,
-					sizeof(ports)));
-	jadd_str(o, "dport", port_range(r->dport_min, r->dport_max, ports,
-					sizeof(ports)));
-	jadd_str(o, "action", name_or_num(nl_rule_action_name(r->action),
-					  r->action, num, sizeof(num)));
+	jadd_str(o, "sport",
+		 port_range(r->sport_min, r->sport_max, ports, sizeof(ports)));
+	jadd_str(o, "dport",
+		 port_range(r->dport_min, r->dport_max, ports, sizeof(ports)));
+	jadd_str(o, "action",
+		 name_or_num(nl_rule_action_name(r->action), r->action, num,
+			     sizeof(num)));
 	jadd_int(o, "table", r->table);
 	jadd_opt(o, "suppress_prefixlen", r->suppress_prefixlen);
 	json_emit(o);
@@ -399,8 +420,9 @@ static void emit_wg_json(const struct wg_device_info *d)
 			endpoint_fmt(p, ep, sizeof(ep));
 		jadd_str(o, "endpoint", p->has_endpoint ? ep : NULL);
 		for (j = 0; j < p->n_allowed; j++)
-			json_object_array_add(ips, jstr(
-				prefix_fmt(&p->allowed[j], pfx, sizeof(pfx))));
+			json_object_array_add(
+			    ips,
+			    jstr(prefix_fmt(&p->allowed[j], pfx, sizeof(pfx))));
 		json_object_object_add(o, "allowed_ips", ips);
 		jadd_opt(o, "latest_handshake",
 			 p->last_handshake_sec ? p->last_handshake_sec : -1);
@@ -461,32 +483,35 @@ static void print_links_text(const struct view *v)
 		       opt_str(l->rp_filter, c, sizeof(c)),
 		       opt_str(l->src_valid_mark, d, sizeof(d)));
 		if (l->rx_errors || l->tx_errors || l->rx_frame_errors)
-			printf("        errors: rx %llu, tx %llu, rx frame %llu\n",
-			       (unsigned long long)l->rx_errors,
-			       (unsigned long long)l->tx_errors,
-			       (unsigned long long)l->rx_frame_errors);
+			printf(
+			    "        errors: rx %llu, tx %llu, rx frame %llu\n",
+			    (unsigned long long)l->rx_errors,
+			    (unsigned long long)l->tx_errors,
+			    (unsigned long long)l->rx_frame_errors);
 	}
-	printf("  %sRPF and SVM: effective rp_filter and src_valid_mark (all vs. device)%s\n",
+	printf("  %sRPF and SVM: effective rp_filter and src_valid_mark (all "
+	       "vs. device)%s\n",
 	       out_c(C_DIM), out_c(C_RESET));
 }
 
 static void print_addrs_text(const struct view *v)
 {
 	const struct inventory *inv = v->inv;
-	char name[UTF8_CLEAN_SIZE(IF_NAMESIZE)], a[WGT_ADDR_STRLEN], p[WGT_PREFIX_STRLEN];
+	char name[UTF8_CLEAN_SIZE(IF_NAMESIZE)], a[WGT_ADDR_STRLEN],
+	    p[WGT_PREFIX_STRLEN];
 	size_t i;
 
 	section("ADDRESSES");
 	for (i = 0; i < inv->n_addrs; i++) {
 		const struct inv_addr *ad = &inv->addrs[i];
-		struct wgt_prefix own = { .addr = ad->local };
+		struct wgt_prefix own = {.addr = ad->local};
 
 		if (!view_ifindex(v, ad->ifindex))
 			continue;
 		own.len = ad->pfx.len;
 		prefix_normalize(&own);
-		printf("  %-15s %s/%u", link_name(inv, ad->ifindex, name,
-						 sizeof(name)),
+		printf("  %-15s %s/%u",
+		       link_name(inv, ad->ifindex, name, sizeof(name)),
 		       addr_fmt(&ad->local, a, sizeof(a)), ad->pfx.len);
 		/* A point-to-point address routes the peer's prefix instead. */
 		if (!prefix_equal(&own, &ad->pfx))
@@ -518,9 +543,11 @@ static void print_route_text(const struct inventory *inv,
 		wrap_word(&w, "via %s %s", family_name(r->gateway.family),
 			  addr_fmt(&r->gateway, buf, sizeof(buf)));
 	else if (r->gateway.family)
-		wrap_word(&w, "via %s", addr_fmt(&r->gateway, buf, sizeof(buf)));
+		wrap_word(&w, "via %s",
+			  addr_fmt(&r->gateway, buf, sizeof(buf)));
 	if (r->oif)
-		wrap_word(&w, "dev %s", link_name(inv, r->oif, name, sizeof(name)));
+		wrap_word(&w, "dev %s",
+			  link_name(inv, r->oif, name, sizeof(name)));
 	s = nl_route_proto_name(r->protocol);
 	if (s)
 		wrap_word(&w, "proto %s", s);
@@ -534,7 +561,8 @@ static void print_route_text(const struct inventory *inv,
 			wrap_word(&w, "scope %u", r->scope);
 	}
 	if (r->prefsrc.family)
-		wrap_word(&w, "src %s", addr_fmt(&r->prefsrc, buf, sizeof(buf)));
+		wrap_word(&w, "src %s",
+			  addr_fmt(&r->prefsrc, buf, sizeof(buf)));
 	if (r->metric)
 		wrap_word(&w, "metric %u", r->metric);
 	wrap_end(&w);
@@ -565,7 +593,8 @@ static int print_routes_text(const struct view *v)
 	for (i = 0; i < n; i++) {
 		if (i && tables[i] == tables[i - 1])
 			continue;
-		printf("  table %s", nl_table_name(tables[i], num, sizeof(num)));
+		printf("  table %s",
+		       nl_table_name(tables[i], num, sizeof(num)));
 		if (tables[i] >= RT_TABLE_DEFAULT &&
 		    tables[i] <= RT_TABLE_LOCAL)
 			printf(" (%u)", tables[i]);
@@ -589,8 +618,9 @@ static void print_rule_text(const struct inv_rule *r)
 	wrap_word(&w, "%6u:", r->priority);
 	if (r->invert)
 		wrap_word(&w, "not");
-	wrap_word(&w, "from %s", r->src.addr.family ?
-		  prefix_fmt(&r->src, buf, sizeof(buf)) : "all");
+	wrap_word(&w, "from %s",
+		  r->src.addr.family ? prefix_fmt(&r->src, buf, sizeof(buf))
+				     : "all");
 	if (r->dst.addr.family)
 		wrap_word(&w, "to %s", prefix_fmt(&r->dst, buf, sizeof(buf)));
 	if (r->has_fwmark && r->fwmask != UINT32_MAX)
@@ -602,15 +632,15 @@ static void print_rule_text(const struct inv_rule *r)
 	if (r->oif[0])
 		wrap_word(&w, "oif %s", r->oif);
 	if (r->ip_proto)
-		wrap_word(&w, "ipproto %s", ip_proto_name(r->ip_proto, buf,
-							  sizeof(buf)));
+		wrap_word(&w, "ipproto %s",
+			  ip_proto_name(r->ip_proto, buf, sizeof(buf)));
 	if (port_range(r->sport_min, r->sport_max, buf, sizeof(buf)))
 		wrap_word(&w, "sport %s", buf);
 	if (port_range(r->dport_min, r->dport_max, buf, sizeof(buf)))
 		wrap_word(&w, "dport %s", buf);
 	if (r->action == FR_ACT_TO_TBL) {
-		wrap_word(&w, "lookup %s", nl_table_name(r->table, buf,
-							 sizeof(buf)));
+		wrap_word(&w, "lookup %s",
+			  nl_table_name(r->table, buf, sizeof(buf)));
 	} else {
 		s = nl_rule_action_name(r->action);
 		if (s)
@@ -619,17 +649,19 @@ static void print_rule_text(const struct inv_rule *r)
 			wrap_word(&w, "action %u", r->action);
 	}
 	if (r->suppress_prefixlen >= 0)
-		wrap_word(&w, "suppress_prefixlength %d", r->suppress_prefixlen);
+		wrap_word(&w, "suppress_prefixlength %d",
+			  r->suppress_prefixlen);
 	wrap_end(&w);
 }
 
 static void print_rules_text(const struct inventory *inv)
 {
-	static const uint8_t families[] = { AF_INET, AF_INET6 };
+	static const uint8_t families[] = {AF_INET, AF_INET6};
 	size_t i, f;
 
 	for (f = 0; f < ARRAY_SIZE(families); f++) {
-		section(families[f] == AF_INET ? "RULES (IPv4)" : "RULES (IPv6)");
+		section(families[f] == AF_INET ? "RULES (IPv4)"
+					       : "RULES (IPv6)");
 		for (i = 0; i < inv->n_rules; i++)
 			if (inv->rules[i].family == families[f])
 				print_rule_text(&inv->rules[i]);
@@ -663,7 +695,8 @@ static void print_peer_text(const struct wg_peer_info *p)
 	if (!p->n_allowed)
 		wrap_word(&w, "(none)");
 	for (j = 0; j < p->n_allowed; j++)
-		wrap_word(&w, "%s%s", prefix_fmt(&p->allowed[j], buf, sizeof(buf)),
+		wrap_word(&w, "%s%s",
+			  prefix_fmt(&p->allowed[j], buf, sizeof(buf)),
 			  j + 1 < p->n_allowed ? "," : "");
 	wrap_end(&w);
 	human_bytes(p->rx_bytes, rx, sizeof(rx));
@@ -768,7 +801,8 @@ static bool parse_get_selector(struct inv_opts *o, const char *key,
 	if (!strcmp(key, "from")) {
 		if (addr_parse(val, &q->src) && q->src.family == q->dst.family)
 			return true;
-		wgt_err("--get: bad source '%s' (an address of the destination's family)",
+		wgt_err("--get: bad source '%s' (an address of the "
+			"destination's family)",
 			val);
 	} else if (!strcmp(key, "iif")) {
 		o->iif = val;
@@ -789,7 +823,8 @@ static bool parse_get_selector(struct inv_opts *o, const char *key,
 		}
 		wgt_err("--get: bad dport '%s' (1 to 65535)", val);
 	} else {
-		wgt_err("--get: unknown selector '%s' (from, iif, mark, ipproto, dport)",
+		wgt_err("--get: unknown selector '%s' (from, iif, mark, "
+			"ipproto, dport)",
 			key);
 	}
 	return false;
@@ -855,9 +890,10 @@ static void print_get(const struct inv_opts *o, const struct route_answer *a,
 		jadd_opt(j, "dport", o->q.dport ? o->q.dport : -1);
 		jadd_str(j, "error", a->err ? strerror(-a->err) : NULL);
 		jadd_int(j, "errno", -a->err);
-		jadd_str(j, "route_type", a->err ? NULL :
-			 name_or_num(nl_route_type_name(a->type), a->type, num,
-				     sizeof(num)));
+		jadd_str(j, "route_type",
+			 a->err ? NULL
+				: name_or_num(nl_route_type_name(a->type),
+					      a->type, num, sizeof(num)));
 		jadd_opt(j, "table", a->err ? -1 : (long long)a->table);
 		jadd_prefix(j, "prefix", &a->prefix);
 		jadd_addr(j, "gateway", &a->gateway);
@@ -874,19 +910,23 @@ static void print_get(const struct inv_opts *o, const struct route_answer *a,
 	}
 	wrap_begin(&w, 0, 4);
 	if (a->type != RTN_UNICAST)
-		wrap_word(&w, "%s", name_or_num(nl_route_type_name(a->type),
-						a->type, num, sizeof(num)));
+		wrap_word(&w, "%s",
+			  name_or_num(nl_route_type_name(a->type), a->type, num,
+				      sizeof(num)));
 	wrap_word(&w, "%s", dst);
 	if (a->gateway.family)
-		wrap_word(&w, "via %s", addr_fmt(&a->gateway, buf, sizeof(buf)));
+		wrap_word(&w, "via %s",
+			  addr_fmt(&a->gateway, buf, sizeof(buf)));
 	if (dev)
 		wrap_word(&w, "dev %s", dev);
 	if (a->prefsrc.family)
-		wrap_word(&w, "src %s", addr_fmt(&a->prefsrc, buf, sizeof(buf)));
+		wrap_word(&w, "src %s",
+			  addr_fmt(&a->prefsrc, buf, sizeof(buf)));
 	wrap_word(&w, "table %s", nl_table_name(a->table, num, sizeof(num)));
 	wrap_end(&w);
 	if (a->prefix.addr.family)
-		printf("    matched %s\n", prefix_fmt(&a->prefix, buf, sizeof(buf)));
+		printf("    matched %s\n",
+		       prefix_fmt(&a->prefix, buf, sizeof(buf)));
 }
 
 static int run_get(struct inv_opts *o)
@@ -917,17 +957,16 @@ static int run_get(struct inv_opts *o)
 int cmd_inventory(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "interface", required_argument, NULL, 'i' },
-		{ "netns", required_argument, NULL, 'n' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "get", required_argument, NULL, 'g' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
-	struct inv_opts o = { 0 };
-	struct inventory inv = { 0 };
-	struct view v = { &inv, 0 };
+	    {"interface", required_argument, NULL, 'i'},
+	    {"netns", required_argument, NULL, 'n'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"get", required_argument, NULL, 'g'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0}};
+	struct inv_opts o = {0};
+	struct inventory inv = {0};
+	struct view v = {&inv, 0};
 	const struct inv_link *l;
 	int c, err;
 
@@ -962,7 +1001,8 @@ int cmd_inventory(int argc, char **argv)
 	}
 	if (o.get) {
 		if (o.dev) {
-			wgt_err("-i and --get do not go together (use: --get DST iif DEV)");
+			wgt_err("-i and --get do not go together (use: --get "
+				"DST iif DEV)");
 			return -WGT_EUSAGE;
 		}
 		err = parse_get_words(&o, argc - optind, argv + optind);

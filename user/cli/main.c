@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* wgtrace: where did this packet actually go on a WireGuard gateway, and why. */
+/* wgtrace: where did this packet actually go on a WireGuard gateway, and why.
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,27 +13,34 @@ static const struct {
 	int (*handler)(int argc, char **argv);
 	const char *description;
 } commands[] = {
-	{ "watch", cmd_watch, "Live report of wrong turns and drops, worst first" },
-	{ "export", cmd_export, "Serve drop and wrong-turn counters to Prometheus" },
-	{ "report", cmd_report, "Print watch's report for a window of a --record file, offline" },
-	{ "trace", cmd_trace, "Trace where packets to one destination go, and why" },
-	{ "check", cmd_check, "Audit WireGuard, routes and sysctls for wrong turns (CI-friendly)" },
-	{ "inventory", cmd_inventory, "Show the routing and WireGuard configuration as wgtrace reads it" },
-	{ "probe", cmd_probe, "Show which hooks this kernel allows and the mode each job uses" },
+    {"watch", cmd_watch, "Live report of wrong turns and drops, worst first"},
+    {"export", cmd_export, "Serve drop and wrong-turn counters to Prometheus"},
+    {"report", cmd_report,
+     "Print watch's report for a window of a --record file, offline"},
+    {"trace", cmd_trace, "Trace where packets to one destination go, and why"},
+    {"check", cmd_check,
+     "Audit WireGuard, routes and sysctls for wrong turns (CI-friendly)"},
+    {"inventory", cmd_inventory,
+     "Show the routing and WireGuard configuration as wgtrace reads it"},
+    {"probe", cmd_probe,
+     "Show which hooks this kernel allows and the mode each job uses"},
 };
 
 static void usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "Usage: wgtrace <command> [options]\n\n"
-		   "Watch the kernel's own routing and WireGuard decisions and\n"
-		   "say where packets went and why. Commands:\n");
+	fprintf(f,
+		"Usage: wgtrace <command> [options]\n\n"
+		"Watch the kernel's own routing and WireGuard decisions and\n"
+		"say where packets went and why. Commands:\n");
 	for (i = 0; i < ARRAY_SIZE(commands); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name,
 			commands[i].description);
-	fprintf(f, "\n'wgtrace <command> --help' describes a command's options.\n"
-		   "Exit status: 0 ok, 1 runtime failure (or findings), 2 usage error.\n");
+	fprintf(f,
+		"\n'wgtrace <command> --help' describes a command's options.\n"
+		"Exit status: 0 ok, 1 runtime failure (or findings), 2 usage "
+		"error.\n");
 }
 
 int main(int argc, char **argv)
@@ -58,7 +66,8 @@ int main(int argc, char **argv)
 			continue;
 		char prog[32];
 
-		/* getopt names the program in its messages: "wgtrace probe: ..." */
+		/* getopt names the program in its messages: "wgtrace probe:
+		 * ..." */
 		snprintf(prog, sizeof(prog), "wgtrace %s", commands[i].name);
 		argv[1] = prog;
 		wgt_setup_libbpf_logging();

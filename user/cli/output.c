@@ -34,8 +34,8 @@ const char *out_c(const char *sgr)
 
 void json_emit(struct json_object *obj)
 {
-	puts(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
-						 JSON_C_TO_STRING_NOSLASHESCAPE));
+	puts(json_object_to_json_string_ext(
+	    obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(obj);
 }
 
@@ -68,7 +68,8 @@ static size_t utf8_seq_len(const unsigned char *s)
 		unsigned char lo = c == 0xe0 ? 0xa0 : 0x80;
 		unsigned char hi = c == 0xed ? 0x9f : 0xbf;
 
-		return s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 ? 3 : 0;
+		return s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 ? 3
+									 : 0;
 	}
 	if (c >= 0xf0 && c <= 0xf4) {
 		/* F0 would be overlong below 90; F4 90.. is past U+10FFFF. */
@@ -76,9 +77,11 @@ static size_t utf8_seq_len(const unsigned char *s)
 		unsigned char hi = c == 0xf4 ? 0x8f : 0xbf;
 
 		return s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 &&
-		       (s[3] & 0xc0) == 0x80 ? 4 : 0;
+			       (s[3] & 0xc0) == 0x80
+			   ? 4
+			   : 0;
 	}
-	return 0;	/* 80..C1 and F5..FF never start a character */
+	return 0; /* 80..C1 and F5..FF never start a character */
 }
 
 const char *utf8_clean(const char *in, char *out, size_t len)

@@ -9,14 +9,14 @@
 
 /* Colour only on a terminal, and never with NO_COLOR set or TERM=dumb. */
 bool out_use_color(void);
-const char *out_c(const char *sgr);	/* "" when colour is off */
+const char *out_c(const char *sgr); /* "" when colour is off */
 
-#define C_RESET	"0"
-#define C_BOLD	"1"
-#define C_RED	"31"
-#define C_GREEN	"32"
+#define C_RESET "0"
+#define C_BOLD "1"
+#define C_RED "31"
+#define C_GREEN "32"
 #define C_YELLOW "33"
-#define C_DIM	"2"
+#define C_DIM "2"
 
 /*
  * Every name wgtrace prints comes from the kernel or a file and may hold
@@ -30,7 +30,7 @@ const char *out_c(const char *sgr);	/* "" when colour is off */
  */
 const char *utf8_clean(const char *in, char *out, size_t len);
 /* The room utf8_clean needs for any input of n bytes, NUL included. */
-#define UTF8_CLEAN_SIZE(n) ((n) * 4 + 1)
+#define UTF8_CLEAN_SIZE(n) ((n)*4 + 1)
 
 /* Print one JSON object as one line on stdout and release it. */
 void json_emit(struct json_object *obj);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* `wgtrace probe`: what this kernel allows, decided by trying, not by version. */
+/* `wgtrace probe`: what this kernel allows, decided by trying, not by version.
+ */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -15,41 +16,48 @@
 
 /* Drop reasons wgtrace's verdicts rely on; shown even without -v. */
 static const char *const key_reasons[] = {
-	"IP_RPFILTER", "PKT_TOO_BIG", "NETFILTER_DROP", "IP_INHDR",
-	"IP_NOPROTO", "NEIGH_FAILED", "IP_OUTNOROUTES",
+    "IP_RPFILTER", "PKT_TOO_BIG",  "NETFILTER_DROP", "IP_INHDR",
+    "IP_NOPROTO",  "NEIGH_FAILED", "IP_OUTNOROUTES",
 };
 
 static void probe_usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: wgtrace probe [--json] [-v]\n\n"
-		"Load, attach and detach a tiny program on every hook wgtrace can use and\n"
-		"report, per observed fact, the mode this kernel allows: fentry, kprobe,\n"
-		"tracepoint, tc, inventory (netlink/counters only) or unavailable, with\n"
-		"the reason. Also lists the kernel's drop reasons (from BTF). Changes\n"
-		"nothing: tc is tried in a private network namespace. Needs root.\n\n"
+		"Load, attach and detach a tiny program on every hook wgtrace "
+		"can use and\n"
+		"report, per observed fact, the mode this kernel allows: "
+		"fentry, kprobe,\n"
+		"tracepoint, tc, inventory (netlink/counters only) or "
+		"unavailable, with\n"
+		"the reason. Also lists the kernel's drop reasons (from BTF). "
+		"Changes\n"
+		"nothing: tc is tried in a private network namespace. Needs "
+		"root.\n\n"
 		"Options:\n"
-		"  --json       JSON Lines: one \"kernel\", one \"hook\" per fact, one\n"
+		"  --json       JSON Lines: one \"kernel\", one \"hook\" per "
+		"fact, one\n"
 		"               \"drop_reasons\" object\n"
 		"  -v           show every candidate hook and why it failed\n"
 		"  -h, --help   this text\n\n"
 		"Examples:\n"
 		"  sudo wgtrace probe\n"
-		"  sudo wgtrace probe --json | jq 'select(.type==\"hook\") | {fact, mode}'\n");
+		"  sudo wgtrace probe --json | jq 'select(.type==\"hook\") | "
+		"{fact, mode}'\n");
 }
 
 static void print_kernel_text(const struct hook_env *env)
 {
 	const struct kernel_facts *kf = &env->kf;
 
-	printf("%swgtrace probe%s: Linux %s %s\n", out_c(C_BOLD), out_c(C_RESET),
-	       kf->release, kf->machine);
-	printf("  %-16s %s\n", "kernel BTF", kf->btf_vmlinux ? "yes" :
-	       "no (CO-RE and tp_btf unavailable)");
+	printf("%swgtrace probe%s: Linux %s %s\n", out_c(C_BOLD),
+	       out_c(C_RESET), kf->release, kf->machine);
+	printf("  %-16s %s\n", "kernel BTF",
+	       kf->btf_vmlinux ? "yes" : "no (CO-RE and tp_btf unavailable)");
 	printf("  %-16s %s, %s\n", "WireGuard",
 	       kf->wg_module ? "module loaded" : "module not loaded",
-	       kf->wg_btf ? "module BTF present" :
-	       "no module BTF (try: modprobe wireguard)");
+	       kf->wg_btf ? "module BTF present"
+			  : "no module BTF (try: modprobe wireguard)");
 	printf("  %-16s bpffs %s, tracefs %s\n", "filesystems",
 	       kf->bpffs ? "mounted" : "not mounted",
 	       kf->tracefs ? "mounted" : "not mounted");
@@ -59,8 +67,9 @@ static void print_fact_text(const struct fact_probe *fp)
 {
 	const struct hook_fact *f = fp->fact;
 	enum wgt_mode mode = fact_probe_mode(fp);
-	const char *colour = mode == WGT_MODE_UNAVAILABLE ? C_RED :
-			     mode == WGT_MODE_INVENTORY ? C_YELLOW : C_GREEN;
+	const char *colour = mode == WGT_MODE_UNAVAILABLE ? C_RED
+			     : mode == WGT_MODE_INVENTORY ? C_YELLOW
+							  : C_GREEN;
 	char name[96];
 	int i;
 
@@ -68,8 +77,8 @@ static void print_fact_text(const struct fact_probe *fp)
 		hook_candidate_name(&f->cand[fp->chosen], name, sizeof(name));
 	else
 		snprintf(name, sizeof(name), "-");
-	printf("%-18s %s%-12s%s %s\n", f->id, out_c(colour), wgt_mode_name(mode),
-	       out_c(C_RESET), name);
+	printf("%-18s %s%-12s%s %s\n", f->id, out_c(colour),
+	       wgt_mode_name(mode), out_c(C_RESET), name);
 	/* Why the better hooks were not used: the first question an SRE has. */
 	for (i = 0; i < fp->tried; i++) {
 		if (fp->res[i].ok && (i == fp->chosen || wgt_verbose < 1))
@@ -90,12 +99,14 @@ static void print_reasons_text(const struct hook_env *env)
 	       env->reasons.n);
 	for (i = 0; i < ARRAY_SIZE(key_reasons); i++)
 		printf("  %-20s %s\n", key_reasons[i],
-		       drop_reasons_find(&env->reasons, key_reasons[i], NULL) ?
-		       "yes" : "no");
+		       drop_reasons_find(&env->reasons, key_reasons[i], NULL)
+			   ? "yes"
+			   : "no");
 	if (wgt_verbose < 1)
 		return;
 	for (i = 0; i < env->reasons.n; i++)
-		printf("  %u %s\n", env->reasons.values[i], env->reasons.names[i]);
+		printf("  %u %s\n", env->reasons.values[i],
+		       env->reasons.names[i]);
 }
 
 static void emit_kernel_json(const struct hook_env *env)
@@ -137,7 +148,8 @@ static void emit_fact_json(const struct fact_probe *fp)
 
 		hook_candidate_name(&f->cand[i], name, sizeof(name));
 		jadd_str(c, "hook", name);
-		jadd_str(c, "mode", wgt_mode_name(hook_kind_mode(f->cand[i].kind)));
+		jadd_str(c, "mode",
+			 wgt_mode_name(hook_kind_mode(f->cand[i].kind)));
 		jadd_bool(c, "ok", fp->res[i].ok);
 		jadd_str(c, "error", fp->res[i].ok ? NULL : fp->res[i].why);
 		json_object_array_add(cands, c);
@@ -160,8 +172,7 @@ static void emit_reasons_json(const struct hook_env *env)
 	jadd_str(o, "type", "drop_reasons");
 	jadd_int(o, "count", env->reasons.n);
 	for (i = 0; i < env->reasons.n; i++)
-		json_object_array_add(names,
-				      jstr(env->reasons.names[i]));
+		json_object_array_add(names, jstr(env->reasons.names[i]));
 	json_object_object_add(o, "reasons", names);
 	json_emit(o);
 }
@@ -169,13 +180,14 @@ static void emit_reasons_json(const struct hook_env *env)
 int cmd_probe(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
-	struct loader_opts lo = { .want = LF_ALL_SET, .trace = true,
-				  .counters = true, .probe_only = true };
+	    {"json", no_argument, NULL, 'j'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0}};
+	struct loader_opts lo = {.want = LF_ALL_SET,
+				 .trace = true,
+				 .counters = true,
+				 .probe_only = true};
 	struct fact_probe *fp = NULL;
 	struct loader *ld = NULL;
 	struct hook_env *env;
@@ -228,10 +240,11 @@ int cmd_probe(int argc, char **argv)
 		for (j = 0; j < hook_facts[i].ncand; j++)
 			loader_candidate_result(ld, i, j, &fp[i].res[j]);
 	}
-	/* The tc outcome is part of the kernel object: test it even if unused. */
+	/* The tc outcome is part of the kernel object: test it even if unused.
+	 */
 	if (!env->tc_tested) {
 		struct hook_result ignored;
-		struct hook_candidate tc = { HK_TC, NULL, "tc", { NULL } };
+		struct hook_candidate tc = {HK_TC, NULL, "tc", {NULL}};
 
 		hook_try(env, &tc, &ignored);
 	}

@@ -25,37 +25,52 @@ struct report_opts {
 	const char *files[REPORT_MAX_FILES];
 	int n_files;
 	int64_t since_ns, until_ns;
-	const char *since, *until;	/* as given, for the header */
+	const char *since, *until; /* as given, for the header */
 	bool json;
 };
 
 static void report_usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: wgtrace report [options] FILE...\n\n"
-		"Print the report `wgtrace watch` would have printed for a window of a\n"
-		"record written by `watch --record FILE` or `export --record FILE`:\n"
-		"the same findings, counts and example flows, offline, on any machine\n"
-		"(no root, no BPF). Rotated files (FILE.2 FILE.1 FILE) are read oldest\n"
-		"first whatever the order given; runs of several wgtrace starts add up.\n\n"
-		"Options:\n"
-		"  --since T            start of the window (default: start of the record)\n"
-		"  --until T            end of the window (default: end of the record)\n"
-		"                       T: RFC 3339 (2026-12-07T03:12:00Z, or with an\n"
-		"                       offset: 2026-12-07T04:12:00+01:00), \"now\", or\n"
-		"                       relative to now: -90s, -30m, -2h, -1d\n"
-		"  -i, --interface DEV  only WireGuard findings of DEV\n"
-		"  --json               JSON Lines as `watch --json` prints at its end:\n"
-		"                       a \"status\", the \"finding\"s, a \"summary\"\n"
-		"  -h, --help           this text\n\n"
-		"Exit status: 0 the whole record was read; 1 a file is damaged\n"
-		"(truncated, corrupted) or of another format: the message names the\n"
-		"file, line and offset, and the report covers what came before it;\n"
-		"2 usage error.\n\n"
-		"Examples:\n"
-		"  wgtrace report /var/lib/wgtrace/gw.jsonl.gz\n"
-		"  wgtrace report gw.jsonl.gz --since 2026-12-07T03:00:00Z --until 2026-12-07T03:30:00Z\n"
-		"  wgtrace report gw.jsonl.gz* --since -2h --json | jq 'select(.type == \"finding\")'\n");
+	fprintf(
+	    f, "Usage: wgtrace report [options] FILE...\n\n"
+	       "Print the report `wgtrace watch` would have printed for a "
+	       "window of a\n"
+	       "record written by `watch --record FILE` or `export --record "
+	       "FILE`:\n"
+	       "the same findings, counts and example flows, offline, on any "
+	       "machine\n"
+	       "(no root, no BPF). Rotated files (FILE.2 FILE.1 FILE) are read "
+	       "oldest\n"
+	       "first whatever the order given; runs of several wgtrace starts "
+	       "add up.\n\n"
+	       "Options:\n"
+	       "  --since T            start of the window (default: start of "
+	       "the record)\n"
+	       "  --until T            end of the window (default: end of the "
+	       "record)\n"
+	       "                       T: RFC 3339 (2026-12-07T03:12:00Z, or "
+	       "with an\n"
+	       "                       offset: 2026-12-07T04:12:00+01:00), "
+	       "\"now\", or\n"
+	       "                       relative to now: -90s, -30m, -2h, -1d\n"
+	       "  -i, --interface DEV  only WireGuard findings of DEV\n"
+	       "  --json               JSON Lines as `watch --json` prints at "
+	       "its end:\n"
+	       "                       a \"status\", the \"finding\"s, a "
+	       "\"summary\"\n"
+	       "  -h, --help           this text\n\n"
+	       "Exit status: 0 the whole record was read; 1 a file is damaged\n"
+	       "(truncated, corrupted) or of another format: the message names "
+	       "the\n"
+	       "file, line and offset, and the report covers what came before "
+	       "it;\n"
+	       "2 usage error.\n\n"
+	       "Examples:\n"
+	       "  wgtrace report /var/lib/wgtrace/gw.jsonl.gz\n"
+	       "  wgtrace report gw.jsonl.gz --since 2026-12-07T03:00:00Z "
+	       "--until 2026-12-07T03:30:00Z\n"
+	       "  wgtrace report gw.jsonl.gz* --since -2h --json | jq "
+	       "'select(.type == \"finding\")'\n");
 }
 
 /* "gw.jsonl.gz.3" -> 3; no rotation suffix -> 0, the newest. */
@@ -77,7 +92,9 @@ static void sort_oldest_first(struct report_opts *o)
 	for (i = 1; i < o->n_files; i++) {
 		const char *p = o->files[i];
 
-		for (j = i; j > 0 && rotation_of(o->files[j - 1]) < rotation_of(p); j--)
+		for (j = i;
+		     j > 0 && rotation_of(o->files[j - 1]) < rotation_of(p);
+		     j--)
 			o->files[j] = o->files[j - 1];
 		o->files[j] = p;
 	}
@@ -97,14 +114,13 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 {
 	enum { O_SINCE = 256, O_UNTIL, O_JSON };
 	static const struct option opts[] = {
-		{ "interface", required_argument, NULL, 'i' },
-		{ "since", required_argument, NULL, O_SINCE },
-		{ "until", required_argument, NULL, O_UNTIL },
-		{ "json", no_argument, NULL, O_JSON },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
+	    {"interface", required_argument, NULL, 'i'},
+	    {"since", required_argument, NULL, O_SINCE},
+	    {"until", required_argument, NULL, O_UNTIL},
+	    {"json", no_argument, NULL, O_JSON},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0}};
 	int64_t now = 0;
 	int c;
 
@@ -120,10 +136,14 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 			break;
 		case O_SINCE:
 		case O_UNTIL:
-			if (!record_parse_time(optarg, now, c == O_SINCE ?
-					       &o->since_ns : &o->until_ns)) {
-				wgt_err("%s '%s': want RFC 3339 (2026-12-07T03:12:00Z), \"now\" or -N[smhd]",
-					c == O_SINCE ? "--since" : "--until", optarg);
+			if (!record_parse_time(optarg, now,
+					       c == O_SINCE ? &o->since_ns
+							    : &o->until_ns)) {
+				wgt_err("%s '%s': want RFC 3339 "
+					"(2026-12-07T03:12:00Z), \"now\" or "
+					"-N[smhd]",
+					c == O_SINCE ? "--since" : "--until",
+					optarg);
 				return -WGT_EUSAGE;
 			}
 			*(c == O_SINCE ? &o->since : &o->until) = optarg;
@@ -143,11 +163,13 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 		}
 	}
 	if (optind >= argc) {
-		wgt_err("report needs a record file (try: wgtrace report --help)");
+		wgt_err(
+		    "report needs a record file (try: wgtrace report --help)");
 		return -WGT_EUSAGE;
 	}
 	if (argc - optind > REPORT_MAX_FILES) {
-		wgt_err("report reads at most %d files at once", REPORT_MAX_FILES);
+		wgt_err("report reads at most %d files at once",
+			REPORT_MAX_FILES);
 		return -WGT_EUSAGE;
 	}
 	if (o->since_ns > o->until_ns) {
@@ -190,8 +212,11 @@ static void emit_json(const struct report_opts *o, struct replay *rp,
 	jadd_str(j, "kernel", rp->kernel);
 	jadd_str(j, "wgtrace", rp->version);
 	jadd_str(j, "netns", rp->netns[0] ? rp->netns : NULL);
-	jadd_str(j, "since", rp->first_ns >= 0 ? fmt_time(rp->first_ns, a, sizeof(a)) : NULL);
-	jadd_str(j, "until", rp->last_ns >= 0 ? fmt_time(rp->last_ns, b, sizeof(b)) : NULL);
+	jadd_str(j, "since",
+		 rp->first_ns >= 0 ? fmt_time(rp->first_ns, a, sizeof(a))
+				   : NULL);
+	jadd_str(j, "until",
+		 rp->last_ns >= 0 ? fmt_time(rp->last_ns, b, sizeof(b)) : NULL);
 	jadd_int(j, "snapshots", rp->snapshots);
 	jadd_int(j, "events", rp->events);
 	jadd_int(j, "events_lost", rp->events_lost);
@@ -199,7 +224,8 @@ static void emit_json(const struct report_opts *o, struct replay *rp,
 	jadd_int(j, "findings", fl->n);
 	for (f = 0; f < LF__COUNT; f++)
 		if (loader_fact_used(rp->ld, f))
-			jadd_str(modes, loader_fact_name(f), wgt_mode_name(rp->ld->mode[f]));
+			jadd_str(modes, loader_fact_name(f),
+				 wgt_mode_name(rp->ld->mode[f]));
 	json_object_object_add(j, "modes", modes);
 	json_emit(j);
 	for (i = 0; i < fl->n; i++)
@@ -222,14 +248,18 @@ static void print_text(const struct report_opts *o, struct replay *rp,
 	       out_c(C_BOLD), out_c(C_RESET), o->files[o->n_files - 1],
 	       rp->hostname, rp->kernel, rp->version,
 	       rp->netns[0] ? ", netns " : "", rp->netns);
-	printf("  window: %s .. %s (%llu snapshots, %llu events, events lost %llu)\n",
-	       fmt_time(rp->first_ns, a, sizeof(a)), fmt_time(rp->last_ns, b, sizeof(b)),
-	       (unsigned long long)rp->snapshots, (unsigned long long)rp->events,
+	printf("  window: %s .. %s (%llu snapshots, %llu events, events lost "
+	       "%llu)\n",
+	       fmt_time(rp->first_ns, a, sizeof(a)),
+	       fmt_time(rp->last_ns, b, sizeof(b)),
+	       (unsigned long long)rp->snapshots,
+	       (unsigned long long)rp->events,
 	       (unsigned long long)rp->events_lost);
 	printf("  hooks:");
 	for (f = 0; f < LF__COUNT; f++)
 		if (loader_fact_used(rp->ld, f))
-			printf(" %s=%s", loader_fact_name(f), wgt_mode_name(rp->ld->mode[f]));
+			printf(" %s=%s", loader_fact_name(f),
+			       wgt_mode_name(rp->ld->mode[f]));
 	printf("\n\n");
 	if (rp->first_ns < 0)
 		printf("no snapshot in this window\n");
@@ -238,13 +268,14 @@ static void print_text(const struct report_opts *o, struct replay *rp,
 	for (i = 0; i < fl->n; i++)
 		finding_print(stdout, &fl->v[i], out_use_color());
 	if (!complete)
-		printf("\n%s(the record is damaged: this report ends where it does)%s\n",
+		printf("\n%s(the record is damaged: this report ends where it "
+		       "does)%s\n",
 		       out_c(C_YELLOW), out_c(C_RESET));
 }
 
 int cmd_report(int argc, char **argv)
 {
-	struct finding_list fl = { 0 };
+	struct finding_list fl = {0};
 	struct report_opts o;
 	struct replay rp;
 	char msg[1024];

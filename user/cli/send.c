@@ -50,8 +50,8 @@ static int probe_socket(const struct probe_sender *s, int type, int proto)
 	fd = socket(s->dst.family, type | SOCK_CLOEXEC | SOCK_NONBLOCK, proto);
 	if (fd < 0)
 		return -errno;
-	if (s->mark && setsockopt(fd, SOL_SOCKET, SO_MARK, &s->mark,
-				  sizeof(s->mark)))
+	if (s->mark &&
+	    setsockopt(fd, SOL_SOCKET, SO_MARK, &s->mark, sizeof(s->mark)))
 		goto fail;
 	if (s->src.family) {
 		len = to_sockaddr(&s->src, 0, &ss);
@@ -96,9 +96,10 @@ int sender_open(struct probe_sender *s, uint8_t proto,
 	s->mark = mark;
 	s->id = getpid() & 0xffff;
 	if (proto != IPPROTO_ICMP)
-		return 0;	/* UDP/TCP: a fresh socket per probe */
-	fd = probe_socket(s, SOCK_RAW, dst->family == AF_INET ? IPPROTO_ICMP :
-							      IPPROTO_ICMPV6);
+		return 0; /* UDP/TCP: a fresh socket per probe */
+	fd = probe_socket(s, SOCK_RAW,
+			  dst->family == AF_INET ? IPPROTO_ICMP
+						 : IPPROTO_ICMPV6);
 	if (fd < 0)
 		return fd;
 	s->fd = fd;
@@ -108,7 +109,7 @@ int sender_open(struct probe_sender *s, uint8_t proto,
 static int send_icmp(struct probe_sender *s)
 {
 	struct sockaddr_storage ss;
-	uint8_t pkt[64] = { 0 };
+	uint8_t pkt[64] = {0};
 	socklen_t len = to_sockaddr(&s->dst, 0, &ss);
 	uint16_t id = htons(s->id), seq = htons(s->seq);
 
@@ -139,7 +140,8 @@ static int send_l4(struct probe_sender *s)
 		return fd;
 	if (s->proto == IPPROTO_TCP) {
 		/* The SYN is the probe; nobody waits for the connection. */
-		if (connect(fd, (struct sockaddr *)&ss, len) && errno != EINPROGRESS)
+		if (connect(fd, (struct sockaddr *)&ss, len) &&
+		    errno != EINPROGRESS)
 			err = -errno;
 	} else if (sendto(fd, "wgtrace probe", 13, 0, (struct sockaddr *)&ss,
 			  len) < 0) {
@@ -172,8 +174,8 @@ int64_t sender_poll_reply(struct probe_sender *s)
 	if (s->fd < 0)
 		return 0;
 	for (;;) {
-		n = recvfrom(s->fd, buf, sizeof(buf), 0, (struct sockaddr *)&from,
-			     &flen);
+		n = recvfrom(s->fd, buf, sizeof(buf), 0,
+			     (struct sockaddr *)&from, &flen);
 		if (n < 0)
 			return errno == EAGAIN ? 0 : -errno;
 		/* IPv4 raw sockets deliver the IP header, IPv6 ones do not. */
@@ -182,14 +184,15 @@ int64_t sender_poll_reply(struct probe_sender *s)
 		if ((size_t)n < off + 8)
 			continue;
 		icmp = buf + off;
-		if (icmp[0] != (s->dst.family == AF_INET ? ICMP_ECHOREPLY :
-							    ICMP6_ECHO_REPLY))
+		if (icmp[0] != (s->dst.family == AF_INET ? ICMP_ECHOREPLY
+							 : ICMP6_ECHO_REPLY))
 			continue;
 		memcpy(&id, icmp + 4, 2);
 		memcpy(&seq, icmp + 6, 2);
 		if (ntohs(id) != s->id)
 			continue;
-		return (monotonic_ns() - s->sent_ns[ntohs(seq) % 64]) / 1000 ?: 1;
+		return (monotonic_ns() - s->sent_ns[ntohs(seq) % 64]) / 1000
+			   ?: 1;
 	}
 }
 

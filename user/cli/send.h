@@ -14,12 +14,12 @@
 
 struct probe_sender {
 	int fd;
-	uint8_t proto;		/* IPPROTO_ICMP (also for IPv6), _UDP, _TCP */
+	uint8_t proto; /* IPPROTO_ICMP (also for IPv6), _UDP, _TCP */
 	struct wgt_addr dst, src;
 	uint16_t port;
 	uint32_t mark;
 	uint16_t id, seq;
-	uint64_t sent_ns[64];	/* CLOCK_MONOTONIC send time, by seq % 64 */
+	uint64_t sent_ns[64]; /* CLOCK_MONOTONIC send time, by seq % 64 */
 };
 
 int sender_open(struct probe_sender *s, uint8_t proto,

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* `wgtrace trace DEST`: the path of one destination, from the kernel's own decisions. */
+/* `wgtrace trace DEST`: the path of one destination, from the kernel's own
+ * decisions. */
 #include <errno.h>
 #include <getopt.h>
 #include <netdb.h>
@@ -18,10 +19,10 @@
 #include "cli/send.h"
 #include "cli/trace.h"
 
-#define TRACE_MAX_TARGETS	8
-#define TRACE_MAX_EVENTS	65536
-#define SEND_INTERVAL_NS	250000000ULL
-#define REPLY_WINDOW_NS		1000000000ULL
+#define TRACE_MAX_TARGETS 8
+#define TRACE_MAX_EVENTS 65536
+#define SEND_INTERVAL_NS 250000000ULL
+#define REPLY_WINDOW_NS 1000000000ULL
 
 static volatile sig_atomic_t exiting;
 
@@ -34,8 +35,8 @@ static void on_signal(int sig)
 struct collected {
 	struct wgt_event *ev;
 	size_t n;
-	uint64_t overflow;	/* events past TRACE_MAX_EVENTS: counted, not kept */
-	struct trace_pcap *pcap;	/* --pcap, else NULL */
+	uint64_t overflow; /* events past TRACE_MAX_EVENTS: counted, not kept */
+	struct trace_pcap *pcap; /* --pcap, else NULL */
 	const struct inventory *inv;
 };
 
@@ -47,7 +48,9 @@ static void dump_event(const struct wgt_event *e)
 
 	flow_addr(&e->flow, false, &a);
 	flow_addr(&e->flow, true, &b);
-	fprintf(stderr, "event %u cpu %u ts %llu %s > %s iif %u oif %u table %u err %d mark 0x%x ns %u\n",
+	fprintf(stderr,
+		"event %u cpu %u ts %llu %s > %s iif %u oif %u table %u err %d "
+		"mark 0x%x ns %u\n",
 		e->type, e->cpu, (unsigned long long)e->ts_ns,
 		addr_fmt(&a, s, sizeof(s)), addr_fmt(&b, d, sizeof(d)),
 		e->ifindex, e->oif, e->table, e->err, e->mark, e->netns);
@@ -71,7 +74,8 @@ static int on_event(void *ctx, void *data, size_t len)
 	if (c->pcap) {
 		trace_pcap_event(c->pcap, e);
 		/* tc on an uplink is there for the capture, not the story. */
-		if (e->type == WGT_EV_TC && !inv_wg_by_index(c->inv, e->ifindex))
+		if (e->type == WGT_EV_TC &&
+		    !inv_wg_by_index(c->inv, e->ifindex))
 			return 0;
 	}
 	if (c->n >= TRACE_MAX_EVENTS) {
@@ -84,42 +88,62 @@ static int on_event(void *ctx, void *data, size_t len)
 
 static void trace_usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: wgtrace trace DEST [options]\n\n"
-		"Trace where packets to DEST actually go: the policy rule and table that\n"
-		"decided, the device, the WireGuard peer and the AllowedIPs prefix that\n"
-		"chose it, the outer packet to the peer's endpoint, replies and drops,\n"
-		"each with the hook mode that saw it. Without --send it waits for real\n"
-		"traffic (forwarded or local); with --send it sends its own probes.\n"
-		"DEST is an IPv4/IPv6 address or a host name (every address is traced;\n"
-		"with --from, those of its family). Only a host name (its last label\n"
-		"starts with a letter) is looked up in DNS; anything else must be a\n"
-		"valid address, so a mistyped one is an error, never a DNS query.\n\n"
-		"Options:\n"
-		"  --from SRC          source address of the flow (and of probes)\n"
-		"  --proto P           icmp (default), udp or tcp\n"
-		"  --port N            destination port for udp/tcp (1-65535)\n"
-		"  --mark M            fwmark of the flow, decimal or 0x hex\n"
-		"  --send              send probe packets (ICMP echo, UDP, or TCP SYN)\n"
-		"  -c, --count N       stop after N packets (1-1000, default 3)\n"
-		"  -t, --timeout S     give up after S seconds (1-3600, default 10)\n"
-		"  -n, --netns NAME    trace inside network namespace NAME (or a path)\n"
-		"  --json              JSON Lines: \"step\", \"finding\", \"summary\"\n"
-		"  --pcap FILE         also write the flow's packets as pcapng: inner,\n"
-		"                      outer (where a hook sees them whole), replies and\n"
-		"                      drops, each commented with hook, table, peer and\n"
-		"                      verdict; payloads as captured, never decrypted\n"
-		"  --snaplen N         bytes kept per packet with --pcap (%d-%d;\n"
-		"                      default: IP and transport headers + 128)\n"
-		"  -v                  say which hooks were chosen and why\n"
-		"  -h, --help          this text\n\n"
-		"Examples:\n"
-		"  sudo wgtrace trace 10.99.10.25 --send\n"
-		"  sudo wgtrace trace 10.99.10.25 -n gw -c 5    # wait for forwarded traffic\n"
-		"  sudo wgtrace trace db.example.net --proto tcp --port 5432 --send --json\n"
-		"  sudo wgtrace trace 10.99.10.25 --send --pcap flow.pcapng\n"
-		"      then: tshark -r flow.pcapng -T fields -e frame.comment\n",
-		TRACE_SNAPLEN_MIN, WGT_PKT_MAX);
+	fprintf(
+	    f,
+	    "Usage: wgtrace trace DEST [options]\n\n"
+	    "Trace where packets to DEST actually go: the policy rule and "
+	    "table that\n"
+	    "decided, the device, the WireGuard peer and the AllowedIPs prefix "
+	    "that\n"
+	    "chose it, the outer packet to the peer's endpoint, replies and "
+	    "drops,\n"
+	    "each with the hook mode that saw it. Without --send it waits for "
+	    "real\n"
+	    "traffic (forwarded or local); with --send it sends its own "
+	    "probes.\n"
+	    "DEST is an IPv4/IPv6 address or a host name (every address is "
+	    "traced;\n"
+	    "with --from, those of its family). Only a host name (its last "
+	    "label\n"
+	    "starts with a letter) is looked up in DNS; anything else must be "
+	    "a\n"
+	    "valid address, so a mistyped one is an error, never a DNS "
+	    "query.\n\n"
+	    "Options:\n"
+	    "  --from SRC          source address of the flow (and of probes)\n"
+	    "  --proto P           icmp (default), udp or tcp\n"
+	    "  --port N            destination port for udp/tcp (1-65535)\n"
+	    "  --mark M            fwmark of the flow, decimal or 0x hex\n"
+	    "  --send              send probe packets (ICMP echo, UDP, or TCP "
+	    "SYN)\n"
+	    "  -c, --count N       stop after N packets (1-1000, default 3)\n"
+	    "  -t, --timeout S     give up after S seconds (1-3600, default "
+	    "10)\n"
+	    "  -n, --netns NAME    trace inside network namespace NAME (or a "
+	    "path)\n"
+	    "  --json              JSON Lines: \"step\", \"finding\", "
+	    "\"summary\"\n"
+	    "  --pcap FILE         also write the flow's packets as pcapng: "
+	    "inner,\n"
+	    "                      outer (where a hook sees them whole), "
+	    "replies and\n"
+	    "                      drops, each commented with hook, table, "
+	    "peer and\n"
+	    "                      verdict; payloads as captured, never "
+	    "decrypted\n"
+	    "  --snaplen N         bytes kept per packet with --pcap (%d-%d;\n"
+	    "                      default: IP and transport headers + 128)\n"
+	    "  -v                  say which hooks were chosen and why\n"
+	    "  -h, --help          this text\n\n"
+	    "Examples:\n"
+	    "  sudo wgtrace trace 10.99.10.25 --send\n"
+	    "  sudo wgtrace trace 10.99.10.25 -n gw -c 5    # wait for "
+	    "forwarded traffic\n"
+	    "  sudo wgtrace trace db.example.net --proto tcp --port 5432 "
+	    "--send --json\n"
+	    "  sudo wgtrace trace 10.99.10.25 --send --pcap flow.pcapng\n"
+	    "      then: tshark -r flow.pcapng -T fields -e frame.comment\n",
+	    TRACE_SNAPLEN_MIN, WGT_PKT_MAX);
 }
 
 static bool parse_proto(const char *s, uint8_t *out)
@@ -159,7 +183,7 @@ static bool parse_mark(const char *s, uint32_t *out)
 static int resolve_dest(const char *s, const struct wgt_addr *from,
 			struct trace_target *t, size_t max, size_t *n)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM }, *res, *ai;
+	struct addrinfo hints = {.ai_socktype = SOCK_DGRAM}, *res, *ai;
 	char fb[WGT_ADDR_STRLEN];
 	size_t i;
 	int err;
@@ -167,7 +191,8 @@ static int resolve_dest(const char *s, const struct wgt_addr *from,
 	*n = 0;
 	if (addr_parse(s, &t[0].dst)) {
 		if (from->family && from->family != t[0].dst.family) {
-			wgt_err("--from %s is %s, DEST %s is %s: give both of one family",
+			wgt_err("--from %s is %s, DEST %s is %s: give both of "
+				"one family",
 				addr_fmt(from, fb, sizeof(fb)),
 				from->family == AF_INET ? "IPv4" : "IPv6", s,
 				t[0].dst.family == AF_INET ? "IPv4" : "IPv6");
@@ -177,26 +202,30 @@ static int resolve_dest(const char *s, const struct wgt_addr *from,
 		return 0;
 	}
 	if (!addr_is_hostname(s)) {
-		wgt_err("DEST '%s' is neither an IPv4/IPv6 address nor a host name",
-			s);
+		wgt_err(
+		    "DEST '%s' is neither an IPv4/IPv6 address nor a host name",
+		    s);
 		return -WGT_EUSAGE;
 	}
 	hints.ai_family = from->family ? from->family : AF_UNSPEC;
 	err = getaddrinfo(s, NULL, &hints, &res);
 	if (err) {
-		wgt_err("cannot resolve '%s': %s (give an IPv4 or IPv6 address)",
-			s, gai_strerror(err));
+		wgt_err(
+		    "cannot resolve '%s': %s (give an IPv4 or IPv6 address)", s,
+		    gai_strerror(err));
 		return -WGT_EUSAGE;
 	}
 	for (ai = res; ai && *n < max; ai = ai->ai_next) {
 		struct wgt_addr a;
 
 		if (ai->ai_family == AF_INET)
-			addr_from_raw(&a, AF_INET,
-				      &((struct sockaddr_in *)ai->ai_addr)->sin_addr);
+			addr_from_raw(
+			    &a, AF_INET,
+			    &((struct sockaddr_in *)ai->ai_addr)->sin_addr);
 		else if (ai->ai_family == AF_INET6)
-			addr_from_raw(&a, AF_INET6,
-				      &((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr);
+			addr_from_raw(
+			    &a, AF_INET6,
+			    &((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr);
 		else
 			continue;
 		for (i = 0; i < *n && !addr_equal(&t[i].dst, &a); i++)
@@ -207,32 +236,40 @@ static int resolve_dest(const char *s, const struct wgt_addr *from,
 	freeaddrinfo(res);
 	if (!*n)
 		wgt_err("'%s' has no %saddress", s,
-			from->family == AF_INET ? "IPv4 " :
-			from->family == AF_INET6 ? "IPv6 " : "");
+			from->family == AF_INET	   ? "IPv4 "
+			: from->family == AF_INET6 ? "IPv6 "
+						   : "");
 	return *n ? 0 : -WGT_EUSAGE;
 }
 
 static int parse_args(int argc, char **argv, struct trace_opts *o,
 		      const char **dest)
 {
-	enum { O_FROM = 256, O_PROTO, O_PORT, O_MARK, O_SEND, O_JSON, O_PCAP,
-	       O_SNAPLEN };
-	static const struct option opts[] = {
-		{ "from", required_argument, NULL, O_FROM },
-		{ "proto", required_argument, NULL, O_PROTO },
-		{ "port", required_argument, NULL, O_PORT },
-		{ "mark", required_argument, NULL, O_MARK },
-		{ "send", no_argument, NULL, O_SEND },
-		{ "count", required_argument, NULL, 'c' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "netns", required_argument, NULL, 'n' },
-		{ "json", no_argument, NULL, O_JSON },
-		{ "pcap", required_argument, NULL, O_PCAP },
-		{ "snaplen", required_argument, NULL, O_SNAPLEN },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
+	enum {
+		O_FROM = 256,
+		O_PROTO,
+		O_PORT,
+		O_MARK,
+		O_SEND,
+		O_JSON,
+		O_PCAP,
+		O_SNAPLEN
 	};
+	static const struct option opts[] = {
+	    {"from", required_argument, NULL, O_FROM},
+	    {"proto", required_argument, NULL, O_PROTO},
+	    {"port", required_argument, NULL, O_PORT},
+	    {"mark", required_argument, NULL, O_MARK},
+	    {"send", no_argument, NULL, O_SEND},
+	    {"count", required_argument, NULL, 'c'},
+	    {"timeout", required_argument, NULL, 't'},
+	    {"netns", required_argument, NULL, 'n'},
+	    {"json", no_argument, NULL, O_JSON},
+	    {"pcap", required_argument, NULL, O_PCAP},
+	    {"snaplen", required_argument, NULL, O_SNAPLEN},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0}};
 	unsigned long v;
 	int c;
 
@@ -244,26 +281,32 @@ static int parse_args(int argc, char **argv, struct trace_opts *o,
 		switch (c) {
 		case O_FROM:
 			if (!addr_parse(optarg, &o->src)) {
-				wgt_err("--from '%s' is not an IPv4 or IPv6 address", optarg);
+				wgt_err("--from '%s' is not an IPv4 or IPv6 "
+					"address",
+					optarg);
 				return -WGT_EUSAGE;
 			}
 			break;
 		case O_PROTO:
 			if (!parse_proto(optarg, &o->proto)) {
-				wgt_err("--proto '%s': use icmp, udp or tcp", optarg);
+				wgt_err("--proto '%s': use icmp, udp or tcp",
+					optarg);
 				return -WGT_EUSAGE;
 			}
 			break;
 		case O_PORT:
 			if (!parse_uint_range(optarg, 1, 65535, &v)) {
-				wgt_err("--port '%s': give a port from 1 to 65535", optarg);
+				wgt_err(
+				    "--port '%s': give a port from 1 to 65535",
+				    optarg);
 				return -WGT_EUSAGE;
 			}
 			o->port = v;
 			break;
 		case O_MARK:
 			if (!parse_mark(optarg, &o->mark)) {
-				wgt_err("--mark '%s': give a 32-bit number (decimal or 0x hex)",
+				wgt_err("--mark '%s': give a 32-bit number "
+					"(decimal or 0x hex)",
 					optarg);
 				return -WGT_EUSAGE;
 			}
@@ -273,13 +316,16 @@ static int parse_args(int argc, char **argv, struct trace_opts *o,
 			break;
 		case 'c':
 			if (!parse_uint_range(optarg, 1, 1000, &v)) {
-				wgt_err("--count '%s': give a number from 1 to 1000", optarg);
+				wgt_err("--count '%s': give a number from 1 to "
+					"1000",
+					optarg);
 				return -WGT_EUSAGE;
 			}
 			o->count = v;
 			break;
 		case 't':
-			if (!parse_seconds("--timeout", optarg, 3600, &o->timeout_s))
+			if (!parse_seconds("--timeout", optarg, 3600,
+					   &o->timeout_s))
 				return -WGT_EUSAGE;
 			break;
 		case 'n':
@@ -298,7 +344,8 @@ static int parse_args(int argc, char **argv, struct trace_opts *o,
 		case O_SNAPLEN:
 			if (!parse_uint_range(optarg, TRACE_SNAPLEN_MIN,
 					      WGT_PKT_MAX, &v)) {
-				wgt_err("--snaplen '%s': give a number of bytes from %d to %d",
+				wgt_err("--snaplen '%s': give a number of "
+					"bytes from %d to %d",
 					optarg, TRACE_SNAPLEN_MIN, WGT_PKT_MAX);
 				return -WGT_EUSAGE;
 			}
@@ -316,12 +363,16 @@ static int parse_args(int argc, char **argv, struct trace_opts *o,
 		}
 	}
 	if (optind != argc - 1) {
-		wgt_err(optind >= argc ? "trace needs a destination (try: wgtrace trace --help)" :
-			"trace takes one destination, got '%s' too", argv[argc - 1]);
+		wgt_err(optind >= argc
+			    ? "trace needs a destination (try: wgtrace trace "
+			      "--help)"
+			    : "trace takes one destination, got '%s' too",
+			argv[argc - 1]);
 		return -WGT_EUSAGE;
 	}
 	if (o->proto != IPPROTO_ICMP && !o->port) {
-		wgt_err("--proto %s needs --port", o->proto == IPPROTO_UDP ? "udp" : "tcp");
+		wgt_err("--proto %s needs --port",
+			o->proto == IPPROTO_UDP ? "udp" : "tcp");
 		return -WGT_EUSAGE;
 	}
 	if (o->snaplen && !o->pcap) {
@@ -338,15 +389,16 @@ static int parse_args(int argc, char **argv, struct trace_opts *o,
 
 /* Have we seen enough: count packets per target and replies (or the window)? */
 static bool done_enough(struct collected *c, bool v4_custom, bool own_flags,
-			const struct inventory *inv, struct trace_target *t, size_t nt,
-			const struct trace_opts *o, uint64_t last_ns,
+			const struct inventory *inv, struct trace_target *t,
+			size_t nt, const struct trace_opts *o, uint64_t last_ns,
 			size_t icmp_replies)
 {
 	struct trace_seen s;
 	size_t i;
 
 	for (i = 0; i < nt; i++) {
-		trace_reduce(c->ev, c->n, v4_custom, own_flags, inv, &t[i], o, &s);
+		trace_reduce(c->ev, c->n, v4_custom, own_flags, inv, &t[i], o,
+			     &s);
 		if (s.n_forward < o->count)
 			return false;
 		/* Replies get a window after the last packet, then we stop. */
@@ -383,17 +435,18 @@ static bool endpoint_wanted(const struct wg_peer_info *p, size_t n_endpoints,
  * --pcap: the packets' bytes from every hook that sees them, and tc on
  * the uplinks the endpoints are routed by (the outer packets whole).
  */
-static void pcap_setup(const struct trace_opts *o,
-		       const struct trace_target *t, size_t nt,
-		       const struct inventory *inv, struct loader_opts *lo)
+static void pcap_setup(const struct trace_opts *o, const struct trace_target *t,
+		       size_t nt, const struct inventory *inv,
+		       struct loader_opts *lo)
 {
 	size_t i;
 	int k;
 
 	lo->pcap_snaplen = trace_pcap_kernel_snaplen(o->snaplen);
 	for (i = 0; i < nt; i++) {
-		int oif = t[i].exp.has_outer && !t[i].exp.outer.err ?
-			  t[i].exp.outer.oif : 0;
+		int oif = t[i].exp.has_outer && !t[i].exp.outer.err
+			      ? t[i].exp.outer.oif
+			      : 0;
 
 		if (oif <= 0 || inv_wg_by_index(inv, oif))
 			continue;
@@ -407,14 +460,16 @@ static void pcap_setup(const struct trace_opts *o,
 static int run_trace(struct trace_opts *o, struct trace_target *t, size_t nt,
 		     struct inventory *inv)
 {
-	/* The AllowedIPs go to BPF too: kprobe-tier hooks name peers by them. */
-	struct loader_opts lo = { .trace = true, .want = LF_TRACE_SET, .inv = inv };
-	struct collected c = { 0 };
+	/* The AllowedIPs go to BPF too: kprobe-tier hooks name peers by them.
+	 */
+	struct loader_opts lo = {
+	    .trace = true, .want = LF_TRACE_SET, .inv = inv};
+	struct collected c = {0};
 	struct probe_sender snd[TRACE_MAX_TARGETS];
-	size_t icmp_replies[TRACE_MAX_TARGETS] = { 0 }, sent = 0, i, j;
+	size_t icmp_replies[TRACE_MAX_TARGETS] = {0}, sent = 0, i, j;
 	size_t n_endpoints = 0;
-	struct drop_reasons reasons = { 0 };
-	struct finding_list fl = { 0 };
+	struct drop_reasons reasons = {0};
+	struct finding_list fl = {0};
 	struct loader ld;
 	uint64_t start, last_ns, lost, events, next_check = 0;
 	bool v4_custom = rules_custom_v4(inv->rules, inv->n_rules);
@@ -459,13 +514,18 @@ static int run_trace(struct trace_opts *o, struct trace_target *t, size_t nt,
 			n_endpoints += inv->wg[i].peers[j].has_endpoint;
 	for (i = 0; i < inv->n_wg && !err; i++)
 		for (j = 0; j < inv->wg[i].n_peers && !err; j++)
-			if (endpoint_wanted(&inv->wg[i].peers[j], n_endpoints, t, nt))
-				err = loader_trace_addr(&ld, &inv->wg[i].peers[j].endpoint,
-							WGT_ROLE_ENDPOINT);
+			if (endpoint_wanted(&inv->wg[i].peers[j], n_endpoints,
+					    t, nt))
+				err = loader_trace_addr(
+				    &ld, &inv->wg[i].peers[j].endpoint,
+				    WGT_ROLE_ENDPOINT);
 	if (err == -E2BIG) {
-		/* The route of the outer packet then comes from the inventory. */
-		wgt_err("warning: more candidate peers than the kernel filter holds (%d addresses): outer packets of some are not followed",
-			 WGT_MAX_TRACE_ADDRS);
+		/* The route of the outer packet then comes from the inventory.
+		 */
+		wgt_err("warning: more candidate peers than the kernel filter "
+			"holds (%d addresses): outer packets of some are not "
+			"followed",
+			WGT_MAX_TRACE_ADDRS);
 		err = 0;
 	} else if (err) {
 		wgt_err("cannot set the trace filter: %s", strerror(-err));
@@ -476,7 +536,8 @@ static int run_trace(struct trace_opts *o, struct trace_target *t, size_t nt,
 			err = sender_open(&snd[i], o->proto, &t[i].dst, &o->src,
 					  o->port, o->mark);
 			if (err) {
-				wgt_err("cannot open a probe socket: %s", strerror(-err));
+				wgt_err("cannot open a probe socket: %s",
+					strerror(-err));
 				while (i--)
 					sender_close(&snd[i]);
 				goto cleanup;
@@ -488,22 +549,28 @@ static int run_trace(struct trace_opts *o, struct trace_target *t, size_t nt,
 	{
 		char a[WGT_ADDR_STRLEN];
 
-		fprintf(stderr, "wgtrace: tracing %s%s%s%s: %s; %u s timeout, Ctrl-C stops\n",
-			addr_fmt(&t[0].dst, a, sizeof(a)), nt > 1 ? " and more" : "",
-			o->netns ? " in netns " : "", o->netns ? o->netns : "",
-			o->send ? "sending probes" :
-			"waiting for packets (or use --send)", o->timeout_s);
+		fprintf(stderr,
+			"wgtrace: tracing %s%s%s%s: %s; %u s timeout, Ctrl-C "
+			"stops\n",
+			addr_fmt(&t[0].dst, a, sizeof(a)),
+			nt > 1 ? " and more" : "", o->netns ? " in netns " : "",
+			o->netns ? o->netns : "",
+			o->send ? "sending probes"
+				: "waiting for packets (or use --send)",
+			o->timeout_s);
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	start = last_ns = monotonic_ns();
-	while (!exiting && monotonic_ns() - start < o->timeout_s * 1000000000ULL) {
+	while (!exiting &&
+	       monotonic_ns() - start < o->timeout_s * 1000000000ULL) {
 		if (o->send && sent < o->count &&
 		    monotonic_ns() - last_ns >= (sent ? SEND_INTERVAL_NS : 0)) {
 			for (i = 0; i < nt; i++) {
 				err = sender_send(&snd[i]);
 				if (err)
-					wgt_dbg(1, "probe %zu: %s", sent + 1, strerror(-err));
+					wgt_dbg(1, "probe %zu: %s", sent + 1,
+						strerror(-err));
 			}
 			sent++;
 			last_ns = monotonic_ns();
@@ -520,15 +587,17 @@ static int run_trace(struct trace_opts *o, struct trace_target *t, size_t nt,
 			while ((rtt = sender_poll_reply(&snd[i])) > 0)
 				icmp_replies[i]++;
 		}
-		if ((!o->send || sent >= o->count) && monotonic_ns() >= next_check) {
+		if ((!o->send || sent >= o->count) &&
+		    monotonic_ns() >= next_check) {
 			size_t tot = 0;
 
-			/* Reducing walks every event kept: not on every wake-up. */
+			/* Reducing walks every event kept: not on every
+			 * wake-up. */
 			next_check = monotonic_ns() + 200000000ULL;
 			for (i = 0; i < nt; i++)
 				tot += icmp_replies[i];
 			if (done_enough(&c, v4_custom, own_flags, inv, t, nt, o,
-						last_ns, tot))
+					last_ns, tot))
 				break;
 		}
 	}
@@ -558,7 +627,8 @@ static int run_trace(struct trace_opts *o, struct trace_target *t, size_t nt,
 			putchar('\n');
 	}
 	if (!o->json && (lost || c.overflow))
-		printf("%llu events lost (ring buffer full), %llu not kept (over %d): counts may be low\n",
+		printf("%llu events lost (ring buffer full), %llu not kept "
+		       "(over %d): counts may be low\n",
 		       (unsigned long long)lost, (unsigned long long)c.overflow,
 		       TRACE_MAX_EVENTS);
 cleanup:
@@ -600,8 +670,10 @@ int cmd_trace(int argc, char **argv)
 	if (err)
 		return err;
 	if (!inv.n_wg) {
-		wgt_err("no WireGuard device in %s%s: nothing to trace (check: wg show)",
-			o.netns ? "network namespace " : "this network namespace",
+		wgt_err("no WireGuard device in %s%s: nothing to trace (check: "
+			"wg show)",
+			o.netns ? "network namespace "
+				: "this network namespace",
 			o.netns ? o.netns : "");
 		err = -ENODEV;
 		goto cleanup;

@@ -23,19 +23,20 @@ struct trace_expect {
 	struct route_answer route;
 	bool to_wg;
 	bool has_peer;
-	size_t peer;			/* index into wg->peers */
+	size_t peer; /* index into wg->peers */
 	struct wgt_prefix peer_prefix;
 	size_t n_shadowed;
 	size_t shadowed[TRACE_MAX_SHADOWED];
 	struct wgt_prefix shadowed_prefix[TRACE_MAX_SHADOWED];
 	const struct wg_device_info *wg;
 	bool has_outer;
-	struct route_answer outer;	/* the endpoint, with the device fwmark */
-	/* Inside a peer's AllowedIPs on some WireGuard device, routed or not. */
+	struct route_answer outer; /* the endpoint, with the device fwmark */
+	/* Inside a peer's AllowedIPs on some WireGuard device, routed or not.
+	 */
 	const struct wg_device_info *owner_wg;
 	size_t owner_peer;
-	bool v4_default_in_tunnel;	/* for v6_leak */
-	uint8_t owner_len;		/* the owner's prefix length */
+	bool v4_default_in_tunnel; /* for v6_leak */
+	uint8_t owner_len;	   /* the owner's prefix length */
 };
 
 struct trace_target {
@@ -44,7 +45,7 @@ struct trace_target {
 };
 
 struct trace_opts {
-	struct wgt_addr src;		/* family 0: any */
+	struct wgt_addr src; /* family 0: any */
 	uint8_t proto;
 	uint16_t port;
 	uint32_t mark;
@@ -53,10 +54,11 @@ struct trace_opts {
 	unsigned int timeout_s;
 	bool json;
 	const char *netns;
-	/* Replies to --send probes are freed as NO_SOCKET: this value, or ~0. */
+	/* Replies to --send probes are freed as NO_SOCKET: this value, or ~0.
+	 */
 	uint32_t no_socket_reason;
-	const char *pcap;		/* --pcap FILE, or NULL */
-	uint32_t snaplen;		/* --snaplen, 0: headers + 128 bytes */
+	const char *pcap; /* --pcap FILE, or NULL */
+	uint32_t snaplen; /* --snaplen, 0: headers + 128 bytes */
 };
 
 /* Build the expectation for one destination (no BPF attached yet). */
@@ -65,27 +67,27 @@ void trace_expect(const struct inventory *inv, const struct trace_opts *o,
 
 /* Everything seen for a target, reduced from the events. */
 struct trace_seen {
-	size_t n_forward;		/* routing decisions toward dst */
-	size_t n_reply;			/* routing decisions for replies */
-	struct fib_decision fwd;	/* the first one */
+	size_t n_forward;	 /* routing decisions toward dst */
+	size_t n_reply;		 /* routing decisions for replies */
+	struct fib_decision fwd; /* the first one */
 	struct fib_decision rep;
-	bool rule_seen;			/* fexit fib_rules_lookup saw it */
+	bool rule_seen; /* fexit fib_rules_lookup saw it */
 	struct wgt_event rule;
-	bool tx_peer_seen;		/* fexit lookup_dst or tc egress */
+	bool tx_peer_seen; /* fexit lookup_dst or tc egress */
 	struct wgt_event tx_peer;
-	bool outer_seen;		/* a routing decision for the endpoint */
+	bool outer_seen; /* a routing decision for the endpoint */
 	struct fib_decision outer;
-	bool outer_send_seen;		/* fentry wg_socket_send_skb_to_peer */
+	bool outer_send_seen; /* fentry wg_socket_send_skb_to_peer */
 	struct wgt_event outer_send;
 	bool rx_seen;
 	struct wgt_event rx;
 	size_t n_rx_rejected;
 	size_t n_drops;
-	struct wgt_event drop;		/* the first */
+	struct wgt_event drop; /* the first */
 	size_t n_icmp;
 	struct wgt_event icmp;
-	int64_t rtt_us;			/* -1: none */
-	size_t n_replies_icmp;		/* --send ICMP echo replies */
+	int64_t rtt_us;	       /* -1: none */
+	size_t n_replies_icmp; /* --send ICMP echo replies */
 };
 
 /* own_flags: the kernel marked its own lookups (path_group_fib()). */
@@ -106,10 +108,10 @@ int trace_report(const struct inventory *inv, const struct loader *ld,
 
 /* --pcap (user/cli/trace_pcap.c): the traced packets as one pcapng file. */
 struct trace_pcap;
-#define TRACE_SNAPLEN_MIN 20		/* an IPv4 header */
+#define TRACE_SNAPLEN_MIN 20 /* an IPv4 header */
 uint32_t trace_pcap_kernel_snaplen(uint32_t snaplen);
-int trace_pcap_open(struct trace_pcap **out, const char *path,
-		    uint32_t snaplen, const struct inventory *inv,
+int trace_pcap_open(struct trace_pcap **out, const char *path, uint32_t snaplen,
+		    const struct inventory *inv,
 		    const struct drop_reasons *reasons);
 /* Every event, before its packet record: names the hook and the table. */
 void trace_pcap_event(struct trace_pcap *p, const struct wgt_event *e);

@@ -17,11 +17,11 @@
  * Nothing is sent to it; it only asks the routing tables. */
 static bool v4_default_into_wg(const struct inventory *inv)
 {
-	static const char *const prefer_s[] = { "1.1.1.1", "9.9.9.9" };
-	struct wgt_prefix any = { .addr = { .family = AF_INET }, .len = 0 };
+	static const char *const prefer_s[] = {"1.1.1.1", "9.9.9.9"};
+	struct wgt_prefix any = {.addr = {.family = AF_INET}, .len = 0};
 	struct wgt_prefix *excl;
 	struct wgt_addr prefer[2], sample;
-	struct route_query q = { 0 };
+	struct route_query q = {0};
 	struct route_answer a;
 	size_t i, n = 0;
 	bool ret = false;
@@ -34,7 +34,8 @@ static bool v4_default_into_wg(const struct inventory *inv)
 			excl[n++] = inv->routes[i].dst;
 	for (i = 0; i < ARRAY_SIZE(prefer_s); i++)
 		addr_parse(prefer_s[i], &prefer[i]);
-	if (sample_outside(&any, excl, n, prefer, ARRAY_SIZE(prefer), &sample)) {
+	if (sample_outside(&any, excl, n, prefer, ARRAY_SIZE(prefer),
+			   &sample)) {
 		q.dst = sample;
 		if (!route_get(&q, &a) && !a.err && inv_wg_by_index(inv, a.oif))
 			ret = true;
@@ -47,7 +48,7 @@ void trace_expect(const struct inventory *inv, const struct trace_opts *o,
 		  const struct wgt_addr *dst, struct trace_expect *exp)
 {
 	struct lpm_match m[1 + TRACE_MAX_SHADOWED];
-	struct route_query q = { .dst = *dst, .mark = o->mark };
+	struct route_query q = {.dst = *dst, .mark = o->mark};
 	size_t i, j, nm;
 	int err;
 
@@ -87,15 +88,17 @@ void trace_expect(const struct inventory *inv, const struct trace_opts *o,
 				size_t k;
 				bool seen = false;
 
-				/* The same peer again (a shorter prefix) is no rival,
-				 * and a rival is listed once, at its longest prefix. */
+				/* The same peer again (a shorter prefix) is no
+				 * rival, and a rival is listed once, at its
+				 * longest prefix. */
 				for (k = 0; k < exp->n_shadowed; k++)
 					seen |= exp->shadowed[k] == m[j].peer;
 				if (m[j].peer == m[0].peer || seen ||
 				    exp->n_shadowed >= TRACE_MAX_SHADOWED)
 					continue;
 				exp->shadowed[exp->n_shadowed] = m[j].peer;
-				exp->shadowed_prefix[exp->n_shadowed++] = m[j].pfx;
+				exp->shadowed_prefix[exp->n_shadowed++] =
+				    m[j].pfx;
 			}
 		}
 		lpm_free(lpm);
@@ -103,8 +106,8 @@ void trace_expect(const struct inventory *inv, const struct trace_opts *o,
 
 	if (exp->has_peer && exp->wg->peers[exp->peer].has_endpoint) {
 		struct route_query oq = {
-			.dst = exp->wg->peers[exp->peer].endpoint,
-			.mark = exp->wg->fwmark,
+		    .dst = exp->wg->peers[exp->peer].endpoint,
+		    .mark = exp->wg->fwmark,
 		};
 
 		exp->has_outer = true;

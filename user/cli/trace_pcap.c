@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * `trace --pcap FILE`: the traced flow's packets, each as one hook saw it,
- * in one pcapng file (user/files/pcapng.c). The kernel sends a packet's bytes as
- * a record right after the event that saw it (struct wgt_pkt); the event
+ * in one pcapng file (user/files/pcapng.c). The kernel sends a packet's bytes
+ * as a record right after the event that saw it (struct wgt_pkt); the event
  * names the hook, and wgtrace's inventory names the device and the peer.
  *
  * Which hooks give bytes: tc on a WireGuard device (the inner packet before
@@ -36,14 +36,14 @@ struct trace_pcap {
 	struct pcapng_writer w;
 	const struct inventory *inv;
 	const struct drop_reasons *reasons;
-	uint32_t snaplen;		/* 0: headers + PCAP_DEFAULT_PAYLOAD */
-	int64_t mono_to_real;		/* CLOCK_REALTIME - CLOCK_MONOTONIC */
-	int if_index[PCAPNG_MAX_IF];	/* pcapng interface id -> ifindex */
-	struct lpm **lpm;		/* per WireGuard device, built lazily */
+	uint32_t snaplen;	     /* 0: headers + PCAP_DEFAULT_PAYLOAD */
+	int64_t mono_to_real;	     /* CLOCK_REALTIME - CLOCK_MONOTONIC */
+	int if_index[PCAPNG_MAX_IF]; /* pcapng interface id -> ifindex */
+	struct lpm **lpm;	     /* per WireGuard device, built lazily */
 	struct wgt_event recent[PCAP_RECENT];
 	size_t n_recent;
 	uint64_t written, failed;
-	int err;			/* first write error */
+	int err; /* first write error */
 };
 
 static int64_t clock_ns(clockid_t id)
@@ -61,8 +61,8 @@ uint32_t trace_pcap_kernel_snaplen(uint32_t snaplen)
 	return snaplen ? snaplen : 256;
 }
 
-int trace_pcap_open(struct trace_pcap **out, const char *path,
-		    uint32_t snaplen, const struct inventory *inv,
+int trace_pcap_open(struct trace_pcap **out, const char *path, uint32_t snaplen,
+		    const struct inventory *inv,
 		    const struct drop_reasons *reasons)
 {
 	char os[sizeof(((struct utsname *)0)->release) + 16] = "";
@@ -119,7 +119,7 @@ static const struct wgt_event *event_of(const struct trace_pcap *p,
 
 	for (i = 1; i <= n; i++) {
 		const struct wgt_event *e =
-			&p->recent[(p->n_recent - i) % PCAP_RECENT];
+		    &p->recent[(p->n_recent - i) % PCAP_RECENT];
 
 		if (e->cpu == k->cpu && e->ts_ns == k->ts_ns &&
 		    e->type == k->ev_type)
@@ -138,7 +138,7 @@ static const struct wgt_event *fib_of(const struct trace_pcap *p,
 
 	for (i = 1; i <= n; i++) {
 		const struct wgt_event *e =
-			&p->recent[(p->n_recent - i) % PCAP_RECENT];
+		    &p->recent[(p->n_recent - i) % PCAP_RECENT];
 
 		if (e->type != WGT_EV_FIB || e->err ||
 		    !!(e->flags & WGT_EVF_CTX_RPF) != rpf ||
@@ -160,7 +160,7 @@ static const struct wgt_event *rule_of(const struct trace_pcap *p,
 
 	for (i = 1; i <= n; i++) {
 		const struct wgt_event *e =
-			&p->recent[(p->n_recent - i) % PCAP_RECENT];
+		    &p->recent[(p->n_recent - i) % PCAP_RECENT];
 
 		if (e->type != WGT_EV_RULE || e->err)
 			continue;
@@ -279,8 +279,8 @@ static const char *reason_name(const struct trace_pcap *p, uint32_t v)
 }
 
 /*
- * "hook=...; [rule=...; ]table=...; peer=...; verdict=...; ktime=...": what wgtrace
- * knows of this packet, for the Wireshark packet comment.
+ * "hook=...; [rule=...; ]table=...; peer=...; verdict=...; ktime=...": what
+ * wgtrace knows of this packet, for the Wireshark packet comment.
  */
 static void comment_of(struct trace_pcap *p, const struct wgt_pkt *k,
 		       const struct wgt_event *e, char *buf, size_t len)
@@ -307,14 +307,14 @@ static void comment_of(struct trace_pcap *p, const struct wgt_pkt *k,
 			/* tc ingress on a WireGuard device: the source check
 			 * passed, the sender is the owner of the source. */
 			peer = peer_by_lpm(p, wg, egress ? &dst : &src);
-			verdict = egress ? (peer ? "to peer (AllowedIPs)" :
-					    "no peer for destination") :
-				  "from peer, source accepted";
+			verdict = egress ? (peer ? "to peer (AllowedIPs)"
+						 : "no peer for destination")
+					 : "from peer, source accepted";
 		} else if (dst.family && proto == IPPROTO_UDP) {
-			peer = egress ? peer_by_endpoint(p, &dst, dport) :
-					peer_by_endpoint(p, &src, sport);
-			verdict = egress ? "outer to endpoint" :
-					   "outer from endpoint";
+			peer = egress ? peer_by_endpoint(p, &dst, dport)
+				      : peer_by_endpoint(p, &src, sport);
+			verdict = egress ? "outer to endpoint"
+					 : "outer from endpoint";
 		}
 		/* On ingress the routing decision comes after tc. */
 		if (dst.family && egress)
@@ -322,15 +322,15 @@ static void comment_of(struct trace_pcap *p, const struct wgt_pkt *k,
 		break;
 	case WGT_EV_WG_TX_PEER:
 		hook = "fexit wg_allowedips_lookup_dst";
-		verdict = e && (e->flags & WGT_EVF_PEER) ? "to peer" :
-							   "no peer";
+		verdict =
+		    e && (e->flags & WGT_EVF_PEER) ? "to peer" : "no peer";
 		if (dst.family)
 			fib = fib_of(p, &dst, false);
 		break;
 	case WGT_EV_WG_RX_SRC:
 		hook = "fexit wg_allowedips_lookup_src";
-		verdict = e && (e->flags & WGT_EVF_REJECT) ?
-			  "src_rejected" : "source accepted";
+		verdict = e && (e->flags & WGT_EVF_REJECT) ? "src_rejected"
+							   : "source accepted";
 		break;
 	case WGT_EV_DROP:
 		hook = "kfree_skb";
@@ -347,11 +347,11 @@ static void comment_of(struct trace_pcap *p, const struct wgt_pkt *k,
 		wg_key_to_b64(key, e->peer);
 	else if (peer)
 		snprintf(key, sizeof(key), "%s", peer->pubkey_b64);
-	n = snprintf(buf, len, "hook=%s %s", hook,
-		     l ? l->name : "?");
+	n = snprintf(buf, len, "hook=%s %s", hook, l ? l->name : "?");
 	/* The rule where the kernel lets it be seen: not on every kernel. */
-	rule = fib && dst.family ? rule_of(p, k->ev_type == WGT_EV_DROP ?
-					       &src : &dst) : NULL;
+	rule = fib && dst.family
+		   ? rule_of(p, k->ev_type == WGT_EV_DROP ? &src : &dst)
+		   : NULL;
 	if (rule && n < len)
 		n += snprintf(buf + n, len - n, "; rule=%u", rule->rule_pref);
 	if (fib && n < len)
@@ -363,8 +363,8 @@ static void comment_of(struct trace_pcap *p, const struct wgt_pkt *k,
 			n += snprintf(buf + n, len - n, "; verdict=drop %s",
 				      r ? r : rs);
 		else
-			n += snprintf(buf + n, len - n, "; verdict=%s",
-				      verdict);
+			n +=
+			    snprintf(buf + n, len - n, "; verdict=%s", verdict);
 	}
 	if (n < len)
 		snprintf(buf + n, len - n, "; ktime=%llu",
@@ -422,7 +422,9 @@ int trace_pcap_close(struct trace_pcap *p, const char *path)
 	else
 		fprintf(stderr, "wgtrace: %llu packets written to %s%s\n",
 			(unsigned long long)p->written, path,
-			p->failed ? " (some could not be: more devices than the file describes)" : "");
+			p->failed ? " (some could not be: more devices than "
+				    "the file describes)"
+				  : "");
 	for (i = 0; i < p->inv->n_wg; i++)
 		lpm_free(p->lpm[i]);
 	free(p->lpm);

@@ -25,12 +25,12 @@ struct story {
 	const struct drop_reasons *reasons;
 	struct finding_list *fl;
 	struct json_object *summary;
-	struct json_object *findings;	/* ids, for the summary */
-	char peer_key[WG_KEY_B64_LEN];	/* the peer the flow went to */
+	struct json_object *findings;  /* ids, for the summary */
+	char peer_key[WG_KEY_B64_LEN]; /* the peer the flow went to */
 };
 
-static const char *ifname(const struct inventory *inv, int ifindex,
-			  char *buf, size_t len)
+static const char *ifname(const struct inventory *inv, int ifindex, char *buf,
+			  size_t len)
 {
 	const struct inv_link *l = inv_link_by_index(inv, ifindex);
 
@@ -45,8 +45,9 @@ static const char *ifname(const struct inventory *inv, int ifindex,
 
 static const char *proto_name(uint8_t proto)
 {
-	return proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp" :
-	       "icmp";
+	return proto == IPPROTO_TCP   ? "tcp"
+	       : proto == IPPROTO_UDP ? "udp"
+				      : "icmp";
 }
 
 static const char *route_err_name(int err)
@@ -70,7 +71,7 @@ static const char *route_err_name(int err)
 }
 
 static void step_line(const char *step, const char *mode, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* "  route   <text>  [mode]" under 80 columns; text may be long, so wrap. */
 static void step_line(const char *step, const char *mode, const char *fmt, ...)
@@ -88,7 +89,7 @@ static void step_line(const char *step, const char *mode, const char *fmt, ...)
 }
 
 static void detail_line(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
+    __attribute__((format(printf, 1, 2)));
 
 static void detail_line(const char *fmt, ...)
 {
@@ -111,7 +112,8 @@ static struct json_object *step_json(const char *step, const char *mode)
 	return o;
 }
 
-/* A rule as `ip rule` prints it: "32765: not from all fwmark 0xca6c lookup 51820". */
+/* A rule as `ip rule` prints it: "32765: not from all fwmark 0xca6c lookup
+ * 51820". */
 static void rule_text(const struct inv_rule *r, char *buf, size_t len)
 {
 	char a[WGT_PREFIX_STRLEN];
@@ -124,14 +126,17 @@ static void rule_text(const struct inv_rule *r, char *buf, size_t len)
 		used += snprintf(buf + used, len - used, " to %s",
 				 prefix_fmt(&r->dst, a, sizeof(a)));
 	if (r->has_fwmark && used < len)
-		used += snprintf(buf + used, len - used, " fwmark 0x%x", r->fwmark);
+		used +=
+		    snprintf(buf + used, len - used, " fwmark 0x%x", r->fwmark);
 	if (r->iif[0] && used < len)
 		used += snprintf(buf + used, len - used, " iif %s", r->iif);
 	if (used < len) {
 		if (r->action == FR_ACT_TO_TBL)
-			used += snprintf(buf + used, len - used, " lookup %u", r->table);
+			used += snprintf(buf + used, len - used, " lookup %u",
+					 r->table);
 		else
-			used += snprintf(buf + used, len - used, " action %u", r->action);
+			used += snprintf(buf + used, len - used, " action %u",
+					 r->action);
 	}
 	if (r->suppress_prefixlen >= 0 && used < len)
 		snprintf(buf + used, len - used, " suppress_prefixlength %d",
@@ -150,7 +155,8 @@ static bool has_finding(const struct story *st, const char *id)
 
 	for (i = 0; i < n; i++)
 		if (!strcmp(json_object_get_string(
-				json_object_array_get_idx(st->findings, i)), id))
+				json_object_array_get_idx(st->findings, i)),
+			    id))
 			return true;
 	return false;
 }
@@ -184,8 +190,8 @@ static void report_route(struct story *st, int *oif_out)
 	const struct trace_expect *exp = &st->t->exp;
 	const struct fib_decision *d = &s->fwd;
 	enum wgt_fact lf = st->t->dst.family == AF_INET ? LF_FIB4 : LF_FIB6;
-	const char *mode = s->n_forward ? wgt_mode_name(st->ld->mode[lf]) :
-			   "inventory";
+	const char *mode =
+	    s->n_forward ? wgt_mode_name(st->ld->mode[lf]) : "inventory";
 	struct json_object *j = step_json("route", mode);
 	char dev[IF_NAMESIZE + 16], pfx[WGT_PREFIX_STRLEN], gw[WGT_ADDR_STRLEN];
 	char rule[160] = "-", rule_mode[16] = "inventory";
@@ -211,7 +217,8 @@ static void report_route(struct story *st, int *oif_out)
 	/* The rule: seen by fexit, else inferred from the tables looked up. */
 	if (s->rule_seen) {
 		rule_pref = s->rule.rule_pref;
-		snprintf(rule, sizeof(rule), "%u%s -> table %u", s->rule.rule_pref,
+		snprintf(rule, sizeof(rule), "%u%s -> table %u",
+			 s->rule.rule_pref,
 			 s->rule.flags & WGT_EVF_RULE_INVERT ? " (not)" : "",
 			 s->rule.table);
 		snprintf(rule_mode, sizeof(rule_mode), "%s",
@@ -246,8 +253,8 @@ static void report_route(struct story *st, int *oif_out)
 			step_line("route", mode, "table %u: %s", table,
 				  route_err_name(err));
 		else
-			step_line("route", mode, "table %u: %s dev %s%s%s", table,
-				  pfx, dev, gw[0] != '-' ? " via " : "",
+			step_line("route", mode, "table %u: %s dev %s%s%s",
+				  table, pfx, dev, gw[0] != '-' ? " via " : "",
 				  gw[0] != '-' ? gw : "");
 		detail_line("rule %s [%s]", rule, rule_mode);
 		/* Rules the walk passed on its way, as the tables show it. */
@@ -258,11 +265,13 @@ static void report_route(struct story *st, int *oif_out)
 				continue;
 			rule_text(steps[k].rule, rt, sizeof(rt));
 			detail_line("  passed %s: %s", rt,
-				    steps[k].outcome == RULE_SUPPRESSED ?
-				    "route suppressed" : "no route");
+				    steps[k].outcome == RULE_SUPPRESSED
+					? "route suppressed"
+					: "no route");
 		}
 		if (!s->n_forward)
-			detail_line("no packet seen: the kernel's route query answered");
+			detail_line("no packet seen: the kernel's route query "
+				    "answered");
 	}
 	jadd_int(j, "table", table);
 	jadd_str(j, "route_prefix", r ? pfx : NULL);
@@ -274,7 +283,8 @@ static void report_route(struct story *st, int *oif_out)
 	jadd_int(j, "packets", s->n_forward);
 
 	json_object_object_add(st->summary, "rule_priority",
-			       rule_pref >= 0 ? json_object_new_int(rule_pref) : NULL);
+			       rule_pref >= 0 ? json_object_new_int(rule_pref)
+					      : NULL);
 	jadd_int(st->summary, "table", table);
 	jadd_str(st->summary, "route_prefix", r ? pfx : NULL);
 	jadd_str(st->summary, "oif", err ? NULL : dev);
@@ -291,22 +301,28 @@ static void report_route(struct story *st, int *oif_out)
 	 */
 	if (exp->owner_wg && exp->owner_len &&
 	    (err || oif != exp->owner_wg->ifindex)) {
-		struct finding *f = new_finding(st, "route_bypass", SEV_ERROR, mode);
+		struct finding *f =
+		    new_finding(st, "route_bypass", SEV_ERROR, mode);
 		char key[WG_KEY_B64_LEN];
 
 		if (!f)
 			return;
-		snprintf(f->interface, sizeof(f->interface), "%s", exp->owner_wg->name);
-		snprintf(f->peer, sizeof(f->peer), "%s",
-			 wg_key_of(exp->owner_wg->peers[exp->owner_peer].pubkey, key));
-		snprintf(f->message, sizeof(f->message),
-			 "the destination is in a peer's AllowedIPs on %s, but the kernel routes it elsewhere",
+		snprintf(f->interface, sizeof(f->interface), "%s",
 			 exp->owner_wg->name);
-		snprintf(f->expected, sizeof(f->expected), "dev %s", exp->owner_wg->name);
+		snprintf(f->peer, sizeof(f->peer), "%s",
+			 wg_key_of(exp->owner_wg->peers[exp->owner_peer].pubkey,
+				   key));
+		snprintf(f->message, sizeof(f->message),
+			 "the destination is in a peer's AllowedIPs on %s, but "
+			 "the kernel routes it elsewhere",
+			 exp->owner_wg->name);
+		snprintf(f->expected, sizeof(f->expected), "dev %s",
+			 exp->owner_wg->name);
 		snprintf(f->actual, sizeof(f->actual), "%s",
 			 err ? route_err_name(err) : dev);
 		snprintf(f->hint, sizeof(f->hint),
-			 "add a route for the peer's AllowedIPs into %s (wg-quick does; 'wg set' alone does not)",
+			 "add a route for the peer's AllowedIPs into %s "
+			 "(wg-quick does; 'wg set' alone does not)",
 			 exp->owner_wg->name);
 	}
 }
@@ -350,8 +366,9 @@ static void report_peer(struct story *st, int oif)
 	for (k = 0; has_peer && k < exp->n_shadowed; k++) {
 		char sk[WG_KEY_B64_LEN];
 
-		json_object_array_add(shadow, jstr(
-			wg_key_of(wg->peers[exp->shadowed[k]].pubkey, sk)));
+		json_object_array_add(
+		    shadow,
+		    jstr(wg_key_of(wg->peers[exp->shadowed[k]].pubkey, sk)));
 	}
 	json_object_object_add(j, "shadowed_peers", json_object_get(shadow));
 	jadd_str(st->summary, "peer", has_peer ? key : NULL);
@@ -360,15 +377,20 @@ static void report_peer(struct story *st, int oif)
 
 	if (!st->o->json) {
 		if (has_peer)
-			step_line("peer", mode, "%s via %s", key, pfx[0] ? pfx : "?");
+			step_line("peer", mode, "%s via %s", key,
+				  pfx[0] ? pfx : "?");
 		else
-			step_line("peer", mode, "no peer on %s has the destination", wg->name);
+			step_line("peer", mode,
+				  "no peer on %s has the destination",
+				  wg->name);
 		for (k = 0; has_peer && k < exp->n_shadowed; k++) {
 			char sk[WG_KEY_B64_LEN], sp[WGT_PREFIX_STRLEN];
 
-			detail_line("shadowed: %s (%s)",
-				    wg_key_of(wg->peers[exp->shadowed[k]].pubkey, sk),
-				    prefix_fmt(&exp->shadowed_prefix[k], sp, sizeof(sp)));
+			detail_line(
+			    "shadowed: %s (%s)",
+			    wg_key_of(wg->peers[exp->shadowed[k]].pubkey, sk),
+			    prefix_fmt(&exp->shadowed_prefix[k], sp,
+				       sizeof(sp)));
 		}
 	}
 	if (st->o->json)
@@ -383,15 +405,20 @@ static void report_peer(struct story *st, int oif)
 			return;
 		snprintf(f->interface, sizeof(f->interface), "%s", wg->name);
 		snprintf(f->message, sizeof(f->message),
-			 "routed into %s, but no peer's AllowedIPs contains the destination",
+			 "routed into %s, but no peer's AllowedIPs contains "
+			 "the destination",
 			 wg->name);
-		snprintf(f->expected, sizeof(f->expected), "a peer of %s", wg->name);
-		snprintf(f->actual, sizeof(f->actual), "none: dropped (tx_errors)");
+		snprintf(f->expected, sizeof(f->expected), "a peer of %s",
+			 wg->name);
+		snprintf(f->actual, sizeof(f->actual),
+			 "none: dropped (tx_errors)");
 		snprintf(f->hint, sizeof(f->hint),
-			 "add the prefix to the right peer's AllowedIPs, or narrow the route into %s",
+			 "add the prefix to the right peer's AllowedIPs, or "
+			 "narrow the route into %s",
 			 wg->name);
 	} else if (exp->n_shadowed) {
-		struct finding *f = new_finding(st, "peer_shadowed", SEV_WARNING, mode);
+		struct finding *f =
+		    new_finding(st, "peer_shadowed", SEV_WARNING, mode);
 		char sk[WG_KEY_B64_LEN], sp[WGT_PREFIX_STRLEN];
 
 		if (!f)
@@ -399,14 +426,17 @@ static void report_peer(struct story *st, int oif)
 		snprintf(f->interface, sizeof(f->interface), "%s", wg->name);
 		snprintf(f->peer, sizeof(f->peer), "%s", key);
 		snprintf(f->message, sizeof(f->message),
-			 "the destination is in the AllowedIPs of %zu peers; the longest prefix won",
+			 "the destination is in the AllowedIPs of %zu peers; "
+			 "the longest prefix won",
 			 exp->n_shadowed + 1);
-		snprintf(f->expected, sizeof(f->expected), "one peer for the destination");
-		snprintf(f->actual, sizeof(f->actual), "%s wins over %s (%s)", pfx,
-			 wg_key_of(wg->peers[exp->shadowed[0]].pubkey, sk),
+		snprintf(f->expected, sizeof(f->expected),
+			 "one peer for the destination");
+		snprintf(f->actual, sizeof(f->actual), "%s wins over %s (%s)",
+			 pfx, wg_key_of(wg->peers[exp->shadowed[0]].pubkey, sk),
 			 prefix_fmt(&exp->shadowed_prefix[0], sp, sizeof(sp)));
 		snprintf(f->hint, sizeof(f->hint),
-			 "if intended, nothing to do; otherwise remove the overlap from one peer");
+			 "if intended, nothing to do; otherwise remove the "
+			 "overlap from one peer");
 	}
 }
 
@@ -428,7 +458,8 @@ static void report_outer(struct story *st, int oif)
 	if (s->outer_send_seen) {
 		struct wgt_addr a;
 
-		addr_from_raw(&a, s->outer_send.endpoint_family, s->outer_send.endpoint);
+		addr_from_raw(&a, s->outer_send.endpoint_family,
+			      s->outer_send.endpoint);
 		addr_fmt(&a, ep, sizeof(ep));
 		port = ntohs(s->outer_send.endpoint_port);
 	} else {
@@ -436,8 +467,9 @@ static void report_outer(struct story *st, int oif)
 		port = wg->peers[exp->peer].endpoint_port;
 	}
 	if (s->outer_seen) {
-		mode = wgt_mode_name(st->ld->mode[s->outer.flow.family == AF_INET ?
-						  LF_FIB4 : LF_FIB6]);
+		mode = wgt_mode_name(
+		    st->ld->mode[s->outer.flow.family == AF_INET ? LF_FIB4
+								 : LF_FIB6]);
 		table = s->outer.table;
 		ooif = s->outer.oif;
 		err = s->outer.decided >= 0 ? 0 : s->outer.err;
@@ -465,10 +497,12 @@ static void report_outer(struct story *st, int oif)
 			step_line("outer", mode, "to %s:%u: %s", ep, port,
 				  route_err_name(err));
 		else
-			step_line("outer", mode, "to %s:%u table %u dev %s mark 0x%x",
-				  ep, port, table, dev, mark);
+			step_line("outer", mode,
+				  "to %s:%u table %u dev %s mark 0x%x", ep,
+				  port, table, dev, mark);
 		if (!s->outer_seen)
-			detail_line("no outer packet seen: the kernel's route query answered");
+			detail_line("no outer packet seen: the kernel's route "
+				    "query answered");
 	}
 	if (st->o->json)
 		json_emit(j);
@@ -476,19 +510,25 @@ static void report_outer(struct story *st, int oif)
 		json_object_put(j);
 
 	if (!err && inv_wg_by_index(st->inv, ooif)) {
-		struct finding *f = new_finding(st, "tunnel_loop", SEV_ERROR, mode);
+		struct finding *f =
+		    new_finding(st, "tunnel_loop", SEV_ERROR, mode);
 
 		if (!f)
 			return;
 		snprintf(f->interface, sizeof(f->interface), "%s", wg->name);
 		snprintf(f->peer, sizeof(f->peer), "%s", st->peer_key);
 		snprintf(f->message, sizeof(f->message),
-			 "the outer packet to the endpoint %s is routed into %s itself", ep, dev);
-		snprintf(f->expected, sizeof(f->expected), "endpoint via the uplink");
-		snprintf(f->actual, sizeof(f->actual), "dev %s (table %u, mark 0x%x)",
-			 dev, table, mark);
+			 "the outer packet to the endpoint %s is routed into "
+			 "%s itself",
+			 ep, dev);
+		snprintf(f->expected, sizeof(f->expected),
+			 "endpoint via the uplink");
+		snprintf(f->actual, sizeof(f->actual),
+			 "dev %s (table %u, mark 0x%x)", dev, table, mark);
 		snprintf(f->hint, sizeof(f->hint),
-			 "route the endpoint outside the tunnel: a host route via the uplink, or fwmark %u with 'not fwmark' rules as wg-quick does",
+			 "route the endpoint outside the tunnel: a host route "
+			 "via the uplink, or fwmark %u with 'not fwmark' rules "
+			 "as wg-quick does",
 			 wg->fwmark ? wg->fwmark : 51820);
 	}
 }
@@ -497,8 +537,8 @@ static void report_outer(struct story *st, int oif)
 static void report_reply(struct story *st, int oif)
 {
 	const struct trace_seen *s = st->s;
-	const char *mode = wgt_mode_name(st->ld->mode[st->t->dst.family == AF_INET ?
-						      LF_FIB4 : LF_FIB6]);
+	const char *mode = wgt_mode_name(
+	    st->ld->mode[st->t->dst.family == AF_INET ? LF_FIB4 : LF_FIB6]);
 	bool replied = s->n_reply || s->n_replies_icmp;
 	char dev[IF_NAMESIZE + 16], key[WG_KEY_B64_LEN] = "";
 	struct json_object *j = step_json("reply", mode);
@@ -510,16 +550,19 @@ static void report_reply(struct story *st, int oif)
 	jadd_bool(j, "reply", replied);
 	jadd_str(j, "iif", s->n_reply ? dev : NULL);
 	jadd_str(j, "peer", key[0] ? key : NULL);
-	json_object_object_add(j, "rtt_ms", rtt >= 0 ? json_object_new_double(rtt) : NULL);
+	json_object_object_add(j, "rtt_ms",
+			       rtt >= 0 ? json_object_new_double(rtt) : NULL);
 	jadd_int(j, "replies", s->n_reply ? s->n_reply : s->n_replies_icmp);
 	jadd_bool(st->summary, "reply", replied);
 	json_object_object_add(st->summary, "rtt_ms",
 			       rtt >= 0 ? json_object_new_double(rtt) : NULL);
 	if (!st->o->json) {
 		if (replied)
-			step_line("reply", mode, "%zu from the destination, in on %s%s%s, rtt %.2f ms",
-				  s->n_reply ? s->n_reply : s->n_replies_icmp, dev,
-				  key[0] ? " from " : "", key, rtt);
+			step_line("reply", mode,
+				  "%zu from the destination, in on %s%s%s, rtt "
+				  "%.2f ms",
+				  s->n_reply ? s->n_reply : s->n_replies_icmp,
+				  dev, key[0] ? " from " : "", key, rtt);
 		else
 			step_line("reply", mode, "none seen");
 	}
@@ -552,12 +595,15 @@ static void report_reply(struct story *st, int oif)
 		}
 		if (!st->o->json) {
 			if (s->n_drops)
-				step_line("drop", wgt_mode_name(st->ld->mode[LF_DROPS]),
+				step_line("drop",
+					  wgt_mode_name(st->ld->mode[LF_DROPS]),
 					  "%zu dropped by the kernel: %s on %s",
 					  s->n_drops, reason, ddev);
 			if (s->n_icmp)
-				step_line("icmp", wgt_mode_name(st->ld->mode[LF_ICMP]),
-					  "%zu ICMP errors sent (type %u code %u) on %s",
+				step_line("icmp",
+					  wgt_mode_name(st->ld->mode[LF_ICMP]),
+					  "%zu ICMP errors sent (type %u code "
+					  "%u) on %s",
 					  s->n_icmp, s->icmp.reason >> 8,
 					  s->icmp.reason & 0xff, ddev);
 		}
@@ -571,33 +617,43 @@ static void report_reply(struct story *st, int oif)
 	 * took, nor those looping back into the tunnel. */
 	if (s->n_forward && !replied && oif && !has_finding(st, "no_peer") &&
 	    !has_finding(st, "tunnel_loop")) {
-		struct finding *f = new_finding(st, "no_return", SEV_WARNING, mode);
+		struct finding *f =
+		    new_finding(st, "no_return", SEV_WARNING, mode);
 
 		if (!f)
 			return;
 		snprintf(f->peer, sizeof(f->peer), "%s", st->peer_key);
 		snprintf(f->message, sizeof(f->message),
-			 "%zu packets left toward the destination, no reply came back",
+			 "%zu packets left toward the destination, no reply "
+			 "came back",
 			 s->n_forward);
-		snprintf(f->expected, sizeof(f->expected), "replies from the destination");
-		snprintf(f->actual, sizeof(f->actual), "none within the window");
+		snprintf(f->expected, sizeof(f->expected),
+			 "replies from the destination");
+		snprintf(f->actual, sizeof(f->actual),
+			 "none within the window");
 		snprintf(f->hint, sizeof(f->hint),
-			 "check the far end: a return route for our source, its AllowedIPs for our source, its firewall");
+			 "check the far end: a return route for our source, "
+			 "its AllowedIPs for our source, its firewall");
 	}
 	if (s->n_rx_rejected) {
-		struct finding *f = new_finding(st, "src_rejected", SEV_ERROR,
-						wgt_mode_name(st->ld->mode[LF_WG_RX_SRC]));
+		struct finding *f =
+		    new_finding(st, "src_rejected", SEV_ERROR,
+				wgt_mode_name(st->ld->mode[LF_WG_RX_SRC]));
 
 		if (!f)
 			return;
 		f->count = s->n_rx_rejected;
 		snprintf(f->peer, sizeof(f->peer), "%s", key);
 		snprintf(f->message, sizeof(f->message),
-			 "replies were dropped by WireGuard: their source is not in the sender's AllowedIPs");
-		snprintf(f->expected, sizeof(f->expected), "source in the sending peer's AllowedIPs");
-		snprintf(f->actual, sizeof(f->actual), "rejected %zu packets", s->n_rx_rejected);
+			 "replies were dropped by WireGuard: their source is "
+			 "not in the sender's AllowedIPs");
+		snprintf(f->expected, sizeof(f->expected),
+			 "source in the sending peer's AllowedIPs");
+		snprintf(f->actual, sizeof(f->actual), "rejected %zu packets",
+			 s->n_rx_rejected);
 		snprintf(f->hint, sizeof(f->hint),
-			 "add the source range to that peer's AllowedIPs here, or NAT it on the far end");
+			 "add the source range to that peer's AllowedIPs here, "
+			 "or NAT it on the far end");
 	}
 }
 
@@ -608,29 +664,38 @@ static void report_v6(struct story *st, int oif)
 	if (st->t->dst.family != AF_INET6)
 		return;
 	if (exp->v4_default_in_tunnel && !inv_wg_by_index(st->inv, oif)) {
-		struct finding *f = new_finding(st, "v6_leak", SEV_WARNING, "inventory");
+		struct finding *f =
+		    new_finding(st, "v6_leak", SEV_WARNING, "inventory");
 		char dev[IF_NAMESIZE + 16];
 
 		if (!f)
 			return;
 		ifname(st->inv, oif, dev, sizeof(dev));
 		snprintf(f->message, sizeof(f->message),
-			 "IPv4 goes through the tunnel, but this IPv6 destination leaves outside it");
-		snprintf(f->expected, sizeof(f->expected), "a WireGuard device");
-		snprintf(f->actual, sizeof(f->actual), "%s", oif ? dev : "no route");
+			 "IPv4 goes through the tunnel, but this IPv6 "
+			 "destination leaves outside it");
+		snprintf(f->expected, sizeof(f->expected),
+			 "a WireGuard device");
+		snprintf(f->actual, sizeof(f->actual), "%s",
+			 oif ? dev : "no route");
 		snprintf(f->hint, sizeof(f->hint),
-			 "add ::/0 to the peer's AllowedIPs and route it, or block IPv6 on purpose");
+			 "add ::/0 to the peer's AllowedIPs and route it, or "
+			 "block IPv6 on purpose");
 	} else if (inv_wg_by_index(st->inv, oif) && !(exp->has_peer)) {
-		struct finding *f = new_finding(st, "v6_blackhole", SEV_ERROR, "inventory");
+		struct finding *f =
+		    new_finding(st, "v6_blackhole", SEV_ERROR, "inventory");
 
 		if (!f)
 			return;
 		snprintf(f->message, sizeof(f->message),
-			 "IPv6 is routed into the tunnel but no peer carries this destination");
-		snprintf(f->expected, sizeof(f->expected), "a peer with ::/0 or the prefix");
+			 "IPv6 is routed into the tunnel but no peer carries "
+			 "this destination");
+		snprintf(f->expected, sizeof(f->expected),
+			 "a peer with ::/0 or the prefix");
 		snprintf(f->actual, sizeof(f->actual), "dropped in the tunnel");
 		snprintf(f->hint, sizeof(f->hint),
-			 "add the IPv6 prefix to the peer, or stop routing IPv6 into the tunnel");
+			 "add the IPv6 prefix to the peer, or stop routing "
+			 "IPv6 into the tunnel");
 	}
 }
 
@@ -641,8 +706,13 @@ int trace_report(const struct inventory *inv, const struct loader *ld,
 		 const struct drop_reasons *reasons, struct finding_list *fl)
 {
 	struct story st = {
-		.inv = inv, .ld = ld, .o = o, .t = t, .s = seen,
-		.reasons = reasons, .fl = fl,
+	    .inv = inv,
+	    .ld = ld,
+	    .o = o,
+	    .t = t,
+	    .s = seen,
+	    .reasons = reasons,
+	    .fl = fl,
 	};
 	char dst[WGT_ADDR_STRLEN], src[WGT_ADDR_STRLEN];
 	struct json_object *modes;
@@ -667,7 +737,8 @@ int trace_report(const struct inventory *inv, const struct loader *ld,
 	}
 	jadd_str(st.summary, "type", "summary");
 	jadd_str(st.summary, "dst", dst);
-	jadd_str(st.summary, "src", o->src.family ? addr_fmt(&o->src, src, sizeof(src)) : NULL);
+	jadd_str(st.summary, "src",
+		 o->src.family ? addr_fmt(&o->src, src, sizeof(src)) : NULL);
 	jadd_str(st.summary, "proto", proto_name(o->proto));
 	jadd_int(st.summary, "packets", seen->n_forward);
 
@@ -680,7 +751,8 @@ int trace_report(const struct inventory *inv, const struct loader *ld,
 	modes = json_object_new_object();
 	for (f = 0; f < LF__COUNT; f++)
 		if (loader_fact_used(ld, f))
-			jadd_str(modes, loader_fact_name(f), wgt_mode_name(ld->mode[f]));
+			jadd_str(modes, loader_fact_name(f),
+				 wgt_mode_name(ld->mode[f]));
 	json_object_object_add(st.summary, "modes", modes);
 	jadd_int(st.summary, "events", events);
 	jadd_int(st.summary, "events_lost", events_lost);

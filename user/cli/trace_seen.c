@@ -47,8 +47,8 @@ static bool outer_mark_ok(const struct trace_target *t,
 }
 
 static void reduce_events(const struct wgt_event *ev, size_t n,
-			  const struct trace_target *t, const struct trace_opts *o,
-			  struct trace_seen *s)
+			  const struct trace_target *t,
+			  const struct trace_opts *o, struct trace_seen *s)
 {
 	size_t i;
 
@@ -71,7 +71,8 @@ static void reduce_events(const struct wgt_event *ev, size_t n,
 			}
 			break;
 		case WGT_EV_TC:
-			if (to && (e->flags & WGT_EVF_EGRESS) && !s->tx_peer_seen) {
+			if (to && (e->flags & WGT_EVF_EGRESS) &&
+			    !s->tx_peer_seen) {
 				s->tx_peer = *e;
 				s->tx_peer_seen = true;
 			} else if (from && !(e->flags & WGT_EVF_EGRESS) &&
@@ -97,7 +98,8 @@ static void reduce_events(const struct wgt_event *ev, size_t n,
 			}
 			break;
 		case WGT_EV_DROP:
-			/* A reply to our own probe has no socket but ours: not a drop. */
+			/* A reply to our own probe has no socket but ours: not
+			 * a drop. */
 			if (from && o->send && e->reason == o->no_socket_reason)
 				break;
 			if ((to || from) && !s->n_drops++)
@@ -152,7 +154,8 @@ void trace_reduce(const struct wgt_event *ev, size_t n, bool v4_custom_rules,
 			/* Kernel timestamps: RTT also for forwarded flows. */
 			if (seen->n_forward && seen->rtt_us < 0 &&
 			    d[i].ts_ns > seen->fwd.ts_ns)
-				seen->rtt_us = (d[i].ts_ns - seen->fwd.ts_ns) / 1000;
+				seen->rtt_us =
+				    (d[i].ts_ns - seen->fwd.ts_ns) / 1000;
 		} else if (has_ep && flow_is(&d[i].flow, true, &ep) &&
 			   outer_mark_ok(t, &d[i]) && !seen->outer_seen) {
 			seen->outer = d[i];

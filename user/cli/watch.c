@@ -25,10 +25,10 @@ struct watch_opts {
 	const char *netns;
 	const char *intent_path;
 	unsigned int interval_s;
-	unsigned int duration_s;	/* 0: until interrupted */
+	unsigned int duration_s; /* 0: until interrupted */
 	bool json;
 	bool tty;
-	struct record_opts rec;		/* rec.path NULL: no --record */
+	struct record_opts rec; /* rec.path NULL: no --record */
 };
 
 static volatile sig_atomic_t exiting;
@@ -41,55 +41,71 @@ static void on_signal(int sig)
 
 static void watch_usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: wgtrace watch [options]\n\n"
-		"Attach to a live gateway and report, worst first, the flows that take a\n"
-		"wrong turn and where packets die: AllowedIPs source drops, rp_filter,\n"
-		"MTU, no peer, forwarding off, traffic bypassing the tunnel, stale\n"
-		"handshakes, route changes. Counts come from the kernel; each finding\n"
-		"has an example flow and a fix hint. Removes all it attached on exit.\n\n"
-		"Options:\n"
-		"  -i, --interface DEV  only WireGuard findings of DEV\n"
-		"  -n, --netns NAME     watch inside network namespace NAME (or a path)\n"
-		"  --intent FILE        peer names (and intent) as for `wgtrace check`\n"
-		"  --interval S         refresh every S seconds (1-3600; default 2 on a\n"
-		"                       terminal, 10 otherwise)\n"
-		"  --duration S         stop after S seconds (default: until Ctrl-C)\n"
-		"  --json               JSON Lines: \"status\" and \"finding\" objects per\n"
-		"                       interval, a \"summary\" at the end\n"
-		"  --record FILE        also write every sample, the counters of each\n"
-		"                       interval and the configuration to FILE (gzip'd\n"
-		"                       JSON Lines) for `wgtrace report`; an existing\n"
-		"                       FILE is rotated to FILE.1, never overwritten\n"
-		"  --record-max-size N  rotate FILE at N bytes (64K-64G, suffix K/M/G;\n"
-		"                       default 64M)\n"
-		"  --record-keep N      rotated files kept: FILE.1 ... FILE.N (0-100,\n"
-		"                       default 4)\n"
-		"  -v                   say which hooks were chosen and why\n"
-		"  -h, --help           this text\n\n"
-		"Examples:\n"
-		"  sudo wgtrace watch\n"
-		"  sudo wgtrace watch -n gw --duration 60 --json > findings.jsonl\n"
-		"  sudo wgtrace watch -i wg0 --intent /etc/wgtrace/intent\n"
-		"  sudo wgtrace watch --record /var/lib/wgtrace/gw.jsonl.gz\n"
-		"  wgtrace report /var/lib/wgtrace/gw.jsonl.gz --since -2h\n");
+	fprintf(
+	    f,
+	    "Usage: wgtrace watch [options]\n\n"
+	    "Attach to a live gateway and report, worst first, the flows that "
+	    "take a\n"
+	    "wrong turn and where packets die: AllowedIPs source drops, "
+	    "rp_filter,\n"
+	    "MTU, no peer, forwarding off, traffic bypassing the tunnel, "
+	    "stale\n"
+	    "handshakes, route changes. Counts come from the kernel; each "
+	    "finding\n"
+	    "has an example flow and a fix hint. Removes all it attached on "
+	    "exit.\n\n"
+	    "Options:\n"
+	    "  -i, --interface DEV  only WireGuard findings of DEV\n"
+	    "  -n, --netns NAME     watch inside network namespace NAME (or a "
+	    "path)\n"
+	    "  --intent FILE        peer names (and intent) as for `wgtrace "
+	    "check`\n"
+	    "  --interval S         refresh every S seconds (1-3600; default 2 "
+	    "on a\n"
+	    "                       terminal, 10 otherwise)\n"
+	    "  --duration S         stop after S seconds (default: until "
+	    "Ctrl-C)\n"
+	    "  --json               JSON Lines: \"status\" and \"finding\" "
+	    "objects per\n"
+	    "                       interval, a \"summary\" at the end\n"
+	    "  --record FILE        also write every sample, the counters of "
+	    "each\n"
+	    "                       interval and the configuration to FILE "
+	    "(gzip'd\n"
+	    "                       JSON Lines) for `wgtrace report`; an "
+	    "existing\n"
+	    "                       FILE is rotated to FILE.1, never "
+	    "overwritten\n"
+	    "  --record-max-size N  rotate FILE at N bytes (64K-64G, suffix "
+	    "K/M/G;\n"
+	    "                       default 64M)\n"
+	    "  --record-keep N      rotated files kept: FILE.1 ... FILE.N "
+	    "(0-100,\n"
+	    "                       default 4)\n"
+	    "  -v                   say which hooks were chosen and why\n"
+	    "  -h, --help           this text\n\n"
+	    "Examples:\n"
+	    "  sudo wgtrace watch\n"
+	    "  sudo wgtrace watch -n gw --duration 60 --json > findings.jsonl\n"
+	    "  sudo wgtrace watch -i wg0 --intent /etc/wgtrace/intent\n"
+	    "  sudo wgtrace watch --record /var/lib/wgtrace/gw.jsonl.gz\n"
+	    "  wgtrace report /var/lib/wgtrace/gw.jsonl.gz --since -2h\n");
 }
 
 static int parse_args(int argc, char **argv, struct watch_opts *o)
 {
 	enum { O_INTENT = 256, O_INTERVAL, O_DURATION, O_JSON };
 	static const struct option opts[] = {
-		{ "interface", required_argument, NULL, 'i' },
-		{ "netns", required_argument, NULL, 'n' },
-		{ "intent", required_argument, NULL, O_INTENT },
-		{ "interval", required_argument, NULL, O_INTERVAL },
-		{ "duration", required_argument, NULL, O_DURATION },
-		{ "json", no_argument, NULL, O_JSON },
-		RECORD_LONG_OPTIONS,
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
+	    {"interface", required_argument, NULL, 'i'},
+	    {"netns", required_argument, NULL, 'n'},
+	    {"intent", required_argument, NULL, O_INTENT},
+	    {"interval", required_argument, NULL, O_INTERVAL},
+	    {"duration", required_argument, NULL, O_DURATION},
+	    {"json", no_argument, NULL, O_JSON},
+	    RECORD_LONG_OPTIONS,
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0}};
 	int c;
 
 	memset(o, 0, sizeof(*o));
@@ -108,7 +124,8 @@ static int parse_args(int argc, char **argv, struct watch_opts *o)
 			o->intent_path = optarg;
 			break;
 		case O_INTERVAL:
-			if (!parse_seconds("--interval", optarg, 3600, &o->interval_s))
+			if (!parse_seconds("--interval", optarg, 3600,
+					   &o->interval_s))
 				return -WGT_EUSAGE;
 			break;
 		case O_DURATION:
@@ -149,26 +166,32 @@ static int parse_args(int argc, char **argv, struct watch_opts *o)
 }
 
 static const char *const watched_ids[] = {
-	"src_rejected", "rpf_drop", "mtu_drop", "no_peer", "no_forward",
-	"route_bypass", "outer_fragmented",
+    "src_rejected", "rpf_drop",	    "mtu_drop",		"no_peer",
+    "no_forward",   "route_bypass", "outer_fragmented",
 };
 
 static void print_header(const struct watch_opts *o, const struct live *l,
 			 uint64_t start_ns, uint64_t lost)
 {
 	static const enum wgt_fact shown[] = {
-		LF_WG_TX_PEER, LF_WG_RX_SRC, LF_DROPS, LF_BYPASS,
+	    LF_WG_TX_PEER,
+	    LF_WG_RX_SRC,
+	    LF_DROPS,
+	    LF_BYPASS,
 	};
 	char t[32];
 	time_t now = time(NULL);
 	size_t i;
 
 	strftime(t, sizeof(t), "%H:%M:%S", localtime(&now));
-	printf("%swgtrace watch%s %s%s%s: %zu WireGuard device%s, up %llu s, events lost %llu\n",
-	       out_c(C_BOLD), out_c(C_RESET), t, o->netns ? " netns " : "",
-	       o->netns ? o->netns : "", l->inv->n_wg, l->inv->n_wg == 1 ? "" : "s",
-	       (unsigned long long)((monotonic_ns() - start_ns) / 1000000000ULL),
-	       (unsigned long long)lost);
+	printf(
+	    "%swgtrace watch%s %s%s%s: %zu WireGuard device%s, up %llu s, "
+	    "events lost %llu\n",
+	    out_c(C_BOLD), out_c(C_RESET), t, o->netns ? " netns " : "",
+	    o->netns ? o->netns : "", l->inv->n_wg,
+	    l->inv->n_wg == 1 ? "" : "s",
+	    (unsigned long long)((monotonic_ns() - start_ns) / 1000000000ULL),
+	    (unsigned long long)lost);
 	printf("  hooks:");
 	for (i = 0; i < ARRAY_SIZE(shown); i++)
 		printf(" %s=%s", loader_fact_name(shown[i]),
@@ -178,15 +201,16 @@ static void print_header(const struct watch_opts *o, const struct live *l,
 		const char *why = live_unobservable(l, watched_ids[i]);
 
 		if (why)
-			printf("  %snot observable here: %s (%s)%s\n", out_c(C_YELLOW),
-			       watched_ids[i], why, out_c(C_RESET));
+			printf("  %snot observable here: %s (%s)%s\n",
+			       out_c(C_YELLOW), watched_ids[i], why,
+			       out_c(C_RESET));
 	}
 }
 
 /* The kernel's other drop reasons: context, not findings. */
 static void print_other_drops(struct live *l, const struct drop_reasons *dr)
 {
-	const struct live_entry *top[5] = { 0 };
+	const struct live_entry *top[5] = {0};
 	size_t i, j;
 
 	for (i = 0; i < l->n; i++) {
@@ -199,7 +223,8 @@ static void print_other_drops(struct live *l, const struct drop_reasons *dr)
 		for (j = 0; j < ARRAY_SIZE(top); j++) {
 			if (!top[j] || e->packets > top[j]->packets) {
 				memmove(&top[j + 1], &top[j],
-					(ARRAY_SIZE(top) - j - 1) * sizeof(top[0]));
+					(ARRAY_SIZE(top) - j - 1) *
+					    sizeof(top[0]));
 				top[j] = e;
 				break;
 			}
@@ -209,15 +234,17 @@ static void print_other_drops(struct live *l, const struct drop_reasons *dr)
 		return;
 	printf("\nother kernel drops (not findings):\n");
 	for (j = 0; j < ARRAY_SIZE(top) && top[j]; j++) {
-		const struct inv_link *k = inv_link_by_index(l->inv, top[j]->key.ifindex);
+		const struct inv_link *k =
+		    inv_link_by_index(l->inv, top[j]->key.ifindex);
 		const char *where = ksym_lookup(l->ksym, top[j]->key.location);
 		char name[64], dev[UTF8_CLEAN_SIZE(IF_NAMESIZE)];
 
-		printf("  %-26s %8llu  %s%s%s\n",
-		       verdict_name(top[j]->key.verdict, dr, name, sizeof(name)),
-		       (unsigned long long)top[j]->packets,
-		       k ? utf8_clean(k->name, dev, sizeof(dev)) : "-",
-		       where ? " at " : "", where ? where : "");
+		printf(
+		    "  %-26s %8llu  %s%s%s\n",
+		    verdict_name(top[j]->key.verdict, dr, name, sizeof(name)),
+		    (unsigned long long)top[j]->packets,
+		    k ? utf8_clean(k->name, dev, sizeof(dev)) : "-",
+		    where ? " at " : "", where ? where : "");
 	}
 }
 
@@ -240,7 +267,8 @@ static void emit_status_json(const struct watch_opts *o, const struct live *l,
 	jadd_int(j, "findings", nf);
 	for (f = 0; f < LF__COUNT; f++)
 		if (loader_fact_used(l->ld, f))
-			jadd_str(modes, loader_fact_name(f), wgt_mode_name(l->ld->mode[f]));
+			jadd_str(modes, loader_fact_name(f),
+				 wgt_mode_name(l->ld->mode[f]));
 	json_object_object_add(j, "modes", modes);
 	for (i = 0; i < ARRAY_SIZE(watched_ids); i++) {
 		const char *why = live_unobservable(l, watched_ids[i]);
@@ -277,8 +305,8 @@ static void render(const struct watch_opts *o, struct live *l,
 		finding_print(stdout, &fl->v[i], out_use_color());
 	print_other_drops(l, &l->ld->env.reasons);
 	if (o->tty && !final)
-		printf("\n%s(refresh every %u s; Ctrl-C stops)%s\n", out_c(C_DIM),
-		       o->interval_s, out_c(C_RESET));
+		printf("\n%s(refresh every %u s; Ctrl-C stops)%s\n",
+		       out_c(C_DIM), o->interval_s, out_c(C_RESET));
 	fflush(stdout);
 }
 
@@ -304,12 +332,14 @@ static int reload_inventory(struct live *l, struct inventory *inv,
 static int run_watch(const struct watch_opts *o, struct inventory *inv,
 		     const struct intent *intent)
 {
-	struct loader_opts lo = { .counters = true, .want = LF_COUNT_SET, .inv = inv };
-	struct finding_list fl = { 0 };
-	struct live l = { 0 };
+	struct loader_opts lo = {
+	    .counters = true, .want = LF_COUNT_SET, .inv = inv};
+	struct finding_list fl = {0};
+	struct live l = {0};
 	struct rtmon *mon = NULL;
 	struct loader ld;
-	uint64_t start, next_tick, deadline = 0, lost = 0, last_route_reload = 0;
+	uint64_t start, next_tick, deadline = 0, lost = 0,
+				   last_route_reload = 0;
 	bool started = false, changed = false;
 	size_t i;
 	int err, changes;
@@ -344,7 +374,8 @@ static int run_watch(const struct watch_opts *o, struct inventory *inv,
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	if (!o->json)
-		fprintf(stderr, "wgtrace: watching%s%s; first report in %u s%s\n",
+		fprintf(stderr,
+			"wgtrace: watching%s%s; first report in %u s%s\n",
 			o->netns ? " netns " : "", o->netns ? o->netns : "",
 			o->interval_s, o->duration_s ? "" : ", Ctrl-C stops");
 	start = monotonic_ns();
@@ -368,8 +399,10 @@ static int run_watch(const struct watch_opts *o, struct inventory *inv,
 			changed = true;
 		/* A new WireGuard device needs its tc hooks now, not at the
 		 * next report: packets before them would not be counted. */
-		if ((changes & RTMON_LINKS) && reload_inventory(&l, inv, o->dev))
-			wgt_dbg(1, "inventory reload failed; keeping the last one");
+		if ((changes & RTMON_LINKS) &&
+		    reload_inventory(&l, inv, o->dev))
+			wgt_dbg(
+			    1, "inventory reload failed; keeping the last one");
 		/* A route into a WireGuard device often comes with a new
 		 * peer (wg-quick, scripts): read it now, at most once a
 		 * second, rather than count its traffic as no_peer. */
@@ -377,7 +410,8 @@ static int run_watch(const struct watch_opts *o, struct inventory *inv,
 		    monotonic_ns() - last_route_reload > 1000000000ULL) {
 			last_route_reload = monotonic_ns();
 			if (reload_inventory(&l, inv, o->dev))
-				wgt_dbg(1, "inventory reload failed; keeping the last one");
+				wgt_dbg(1, "inventory reload failed; keeping "
+					   "the last one");
 		}
 		live_recheck(&l);
 		if (l.rec_err)
@@ -389,7 +423,8 @@ static int run_watch(const struct watch_opts *o, struct inventory *inv,
 			break;
 		next_tick += o->interval_s * 1000000000ULL;
 		if (reload_inventory(&l, inv, o->dev))
-			wgt_dbg(1, "inventory reload failed; keeping the last one");
+			wgt_dbg(
+			    1, "inventory reload failed; keeping the last one");
 		err = live_refresh(&l, changed);
 		changed = false;
 		if (!err) {
@@ -423,11 +458,13 @@ static int run_watch(const struct watch_opts *o, struct inventory *inv,
 			render(o, &l, &fl, start, lost, true);
 			finding_count(&fl, &fc);
 			sum = finding_summary_json(&fc);
-			jadd_int(sum, "uptime_s", (monotonic_ns() - start) / 1000000000ULL);
+			jadd_int(sum, "uptime_s",
+				 (monotonic_ns() - start) / 1000000000ULL);
 			jadd_int(sum, "events_lost", lost);
 			json_emit(sum);
 		} else {
-			printf("\n%sfinal report%s\n", out_c(C_BOLD), out_c(C_RESET));
+			printf("\n%sfinal report%s\n", out_c(C_BOLD),
+			       out_c(C_RESET));
 			render(o, &l, &fl, start, lost, true);
 		}
 	}
@@ -454,7 +491,7 @@ cleanup:
 
 int cmd_watch(int argc, char **argv)
 {
-	struct intent intent = { 0 };
+	struct intent intent = {0};
 	struct inventory inv;
 	struct watch_opts o;
 	char msg[512];
@@ -469,7 +506,8 @@ int cmd_watch(int argc, char **argv)
 	err = cmd_need_bpf("watch");
 	if (err)
 		return err;
-	if (o.intent_path && intent_load_file(o.intent_path, &intent, msg, sizeof(msg))) {
+	if (o.intent_path &&
+	    intent_load_file(o.intent_path, &intent, msg, sizeof(msg))) {
 		wgt_err("%s", msg);
 		return -WGT_EUSAGE;
 	}
@@ -480,7 +518,8 @@ int cmd_watch(int argc, char **argv)
 	if (err)
 		goto cleanup;
 	if (!inv.n_wg && !o.json)
-		fprintf(stderr, "wgtrace: no WireGuard device here: only kernel drops are watched\n");
+		fprintf(stderr, "wgtrace: no WireGuard device here: only "
+				"kernel drops are watched\n");
 	err = run_watch(&o, &inv, o.intent_path ? &intent : NULL);
 	inventory_free(&inv);
 cleanup:

@@ -15,61 +15,61 @@
 
 #include "model/addr.h"
 
-#define WG_KEY_LEN_RAW	32
-#define WG_KEY_B64_LEN	45	/* 44 characters + NUL */
+#define WG_KEY_LEN_RAW 32
+#define WG_KEY_B64_LEN 45 /* 44 characters + NUL */
 
 /* Sysctl values read from /proc/sys/net; -1 when the file is missing. */
 struct inv_link {
 	int ifindex;
 	char name[IF_NAMESIZE];
-	char kind[16];		/* IFLA_INFO_KIND: "wireguard", "veth", "" */
+	char kind[16]; /* IFLA_INFO_KIND: "wireguard", "veth", "" */
 	unsigned int mtu;
-	bool up;		/* IFF_UP */
-	uint64_t rx_frame_errors, tx_errors, rx_errors;	/* IFLA_STATS64 */
-	int forwarding4;	/* net.ipv4.conf.DEV.forwarding */
-	int forwarding6;	/* net.ipv6.conf.DEV.forwarding */
-	int rp_filter;		/* effective: max(all, DEV) */
-	int src_valid_mark;	/* effective: all || DEV */
+	bool up;					/* IFF_UP */
+	uint64_t rx_frame_errors, tx_errors, rx_errors; /* IFLA_STATS64 */
+	int forwarding4;    /* net.ipv4.conf.DEV.forwarding */
+	int forwarding6;    /* net.ipv6.conf.DEV.forwarding */
+	int rp_filter;	    /* effective: max(all, DEV) */
+	int src_valid_mark; /* effective: all || DEV */
 };
 
 struct inv_addr {
 	int ifindex;
-	struct wgt_prefix pfx;	/* the address itself with its prefix length */
-	struct wgt_addr local;	/* the address (host bits kept) */
+	struct wgt_prefix pfx; /* the address itself with its prefix length */
+	struct wgt_addr local; /* the address (host bits kept) */
 };
 
 struct inv_route {
 	uint8_t family;
-	uint8_t type;		/* RTN_UNICAST, RTN_BLACKHOLE, RTN_LOCAL, ... */
+	uint8_t type; /* RTN_UNICAST, RTN_BLACKHOLE, RTN_LOCAL, ... */
 	uint8_t protocol;
 	uint8_t scope;
 	uint32_t table;
 	struct wgt_prefix dst;
-	struct wgt_addr gateway;	/* family 0: none */
-	struct wgt_addr prefsrc;	/* family 0: none */
-	int oif;			/* 0: none */
+	struct wgt_addr gateway; /* family 0: none */
+	struct wgt_addr prefsrc; /* family 0: none */
+	int oif;		 /* 0: none */
 	uint32_t metric;
 };
 
 struct inv_rule {
 	uint8_t family;
-	uint8_t action;		/* FR_ACT_TO_TBL, FR_ACT_BLACKHOLE, ... */
-	bool invert;		/* "not" */
+	uint8_t action; /* FR_ACT_TO_TBL, FR_ACT_BLACKHOLE, ... */
+	bool invert;	/* "not" */
 	bool has_fwmark;
 	uint32_t priority;
 	uint32_t table;
 	uint32_t fwmark, fwmask;
-	int suppress_prefixlen;	/* -1: not set */
-	struct wgt_prefix src, dst;	/* len 0 / family 0: any */
+	int suppress_prefixlen;	    /* -1: not set */
+	struct wgt_prefix src, dst; /* len 0 / family 0: any */
 	char iif[IF_NAMESIZE], oif[IF_NAMESIZE];
-	uint8_t ip_proto;		/* "ipproto"; 0: any */
-	uint16_t sport_min, sport_max;	/* "sport" range; 0-0: any */
-	uint16_t dport_min, dport_max;	/* "dport" range; 0-0: any */
+	uint8_t ip_proto;	       /* "ipproto"; 0: any */
+	uint16_t sport_min, sport_max; /* "sport" range; 0-0: any */
+	uint16_t dport_min, dport_max; /* "dport" range; 0-0: any */
 };
 
 enum wg_impl {
-	WG_IMPL_KERNEL,		/* generic netlink "wireguard" family */
-	WG_IMPL_UAPI,		/* /var/run/wireguard/NAME.sock (wireguard-go...) */
+	WG_IMPL_KERNEL, /* generic netlink "wireguard" family */
+	WG_IMPL_UAPI,	/* /var/run/wireguard/NAME.sock (wireguard-go...) */
 };
 
 struct wg_peer_info {
@@ -80,7 +80,7 @@ struct wg_peer_info {
 	uint16_t endpoint_port;
 	struct wgt_prefix *allowed;
 	size_t n_allowed;
-	int64_t last_handshake_sec;	/* 0: never */
+	int64_t last_handshake_sec; /* 0: never */
 	uint64_t rx_bytes, tx_bytes;
 	uint16_t keepalive;
 };
@@ -102,14 +102,14 @@ struct inventory {
 	size_t n_links;
 	struct inv_addr *addrs;
 	size_t n_addrs;
-	struct inv_route *routes;	/* every table, both families */
+	struct inv_route *routes; /* every table, both families */
 	size_t n_routes;
-	struct inv_rule *rules;		/* both families, priority order */
+	struct inv_rule *rules; /* both families, priority order */
 	size_t n_rules;
 	struct wg_device_info *wg;
 	size_t n_wg;
-	int ip_forward;			/* net.ipv4.ip_forward */
-	int ip6_forward;		/* net.ipv6.conf.all.forwarding */
+	int ip_forward;	 /* net.ipv4.ip_forward */
+	int ip6_forward; /* net.ipv6.conf.all.forwarding */
 };
 
 /*
@@ -119,26 +119,29 @@ struct inventory {
 int inventory_load(struct inventory *inv, const char *only_dev);
 void inventory_free(struct inventory *inv);
 
-const struct inv_link *inv_link_by_index(const struct inventory *inv, int ifindex);
-const struct inv_link *inv_link_by_name(const struct inventory *inv, const char *name);
-const struct wg_device_info *inv_wg_by_index(const struct inventory *inv, int ifindex);
+const struct inv_link *inv_link_by_index(const struct inventory *inv,
+					 int ifindex);
+const struct inv_link *inv_link_by_name(const struct inventory *inv,
+					const char *name);
+const struct wg_device_info *inv_wg_by_index(const struct inventory *inv,
+					     int ifindex);
 
 /* Ask the kernel how it routes one packet (RTM_GETROUTE), as `ip route get`. */
 struct route_query {
 	struct wgt_addr dst;
-	struct wgt_addr src;	/* family 0: none */
+	struct wgt_addr src; /* family 0: none */
 	uint32_t mark;
-	int iif;		/* 0: locally generated */
-	uint8_t ip_proto;	/* 0: any */
+	int iif;	  /* 0: locally generated */
+	uint8_t ip_proto; /* 0: any */
 	uint16_t dport;
 };
 
 struct route_answer {
-	int err;		/* 0, or -errno from the kernel: -ENETUNREACH, ... */
-	uint8_t type;		/* RTN_UNICAST, RTN_LOCAL, RTN_BLACKHOLE, ... */
-	uint32_t table;		/* the table that decided */
-	struct wgt_prefix prefix;	/* the route that matched (FIB match) */
-	struct wgt_addr gateway;	/* family 0: none */
+	int err;	/* 0, or -errno from the kernel: -ENETUNREACH, ... */
+	uint8_t type;	/* RTN_UNICAST, RTN_LOCAL, RTN_BLACKHOLE, ... */
+	uint32_t table; /* the table that decided */
+	struct wgt_prefix prefix; /* the route that matched (FIB match) */
+	struct wgt_addr gateway;  /* family 0: none */
 	struct wgt_addr prefsrc;
 	int oif;
 };

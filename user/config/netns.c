@@ -15,7 +15,7 @@
  * Where `ip netns add` bind-mounts named namespaces; the second is the same
  * directory on most systems but not on all.
  */
-static const char *const netns_dirs[] = { "/run/netns", "/var/run/netns" };
+static const char *const netns_dirs[] = {"/run/netns", "/var/run/netns"};
 
 static int open_named(const char *name)
 {
@@ -48,8 +48,7 @@ int netns_enter(const char *name_or_path)
 	/* Refuse before any path is built: a name that cannot exist is
 	 * the caller's mistake, not a failure to open. */
 	len = strnlen(name_or_path, PATH_MAX);
-	if (len >= PATH_MAX ||
-	    (!strchr(name_or_path, '/') && len > NAME_MAX))
+	if (len >= PATH_MAX || (!strchr(name_or_path, '/') && len > NAME_MAX))
 		return -ENAMETOOLONG;
 	if (strchr(name_or_path, '/')) {
 		/* O_NONBLOCK: a FIFO given as -n must not block the open;

@@ -20,15 +20,15 @@
  * The kernel fills a dump skb up to the largest receive buffer it has seen,
  * capped near 32 KiB; a smaller buffer would truncate messages (MSG_TRUNC).
  */
-#define NL_BUF_SIZE	32768
+#define NL_BUF_SIZE 32768
 /* Retries of a dump the kernel flagged as interrupted by a change. */
-#define NL_DUMP_TRIES	3
+#define NL_DUMP_TRIES 3
 
 /* Attribute table filled by attr_cb, with a libmnl type check per id. */
 struct attr_tb {
 	const struct nlattr **tb;
 	unsigned int max;
-	const enum mnl_attr_data_type *policy;	/* MNL_TYPE_UNSPEC: no check */
+	const enum mnl_attr_data_type *policy; /* MNL_TYPE_UNSPEC: no check */
 };
 
 static int attr_cb(const struct nlattr *attr, void *data)
@@ -50,7 +50,7 @@ static int parse_msg(const struct nlmsghdr *nlh, size_t hdrlen,
 		     const struct nlattr **tb, unsigned int max,
 		     const enum mnl_attr_data_type *policy)
 {
-	struct attr_tb t = { tb, max, policy };
+	struct attr_tb t = {tb, max, policy};
 
 	if (nlh->nlmsg_len < mnl_nlmsg_size(hdrlen))
 		return -EINVAL;
@@ -108,16 +108,16 @@ static int get_str(const struct nlattr *a, char *buf, size_t size)
 int nl_parse_link(const struct nlmsghdr *nlh, struct inv_link *link)
 {
 	static const enum mnl_attr_data_type policy[IFLA_MAX + 1] = {
-		[IFLA_IFNAME] = MNL_TYPE_NUL_STRING,
-		[IFLA_MTU] = MNL_TYPE_U32,
-		[IFLA_LINKINFO] = MNL_TYPE_NESTED,
+	    [IFLA_IFNAME] = MNL_TYPE_NUL_STRING,
+	    [IFLA_MTU] = MNL_TYPE_U32,
+	    [IFLA_LINKINFO] = MNL_TYPE_NESTED,
 	};
 	static const enum mnl_attr_data_type info_policy[IFLA_INFO_MAX + 1] = {
-		[IFLA_INFO_KIND] = MNL_TYPE_STRING,
+	    [IFLA_INFO_KIND] = MNL_TYPE_STRING,
 	};
-	const struct nlattr *tb[IFLA_MAX + 1] = { NULL };
-	const struct nlattr *info[IFLA_INFO_MAX + 1] = { NULL };
-	struct attr_tb info_tb = { info, IFLA_INFO_MAX, info_policy };
+	const struct nlattr *tb[IFLA_MAX + 1] = {NULL};
+	const struct nlattr *info[IFLA_INFO_MAX + 1] = {NULL};
+	struct attr_tb info_tb = {info, IFLA_INFO_MAX, info_policy};
 	const struct nlattr *kind;
 	const struct ifinfomsg *ifi;
 	int err;
@@ -130,8 +130,8 @@ int nl_parse_link(const struct nlmsghdr *nlh, struct inv_link *link)
 	if (err)
 		return err;
 	ifi = mnl_nlmsg_get_payload(nlh);
-	if (!tb[IFLA_IFNAME] || get_str(tb[IFLA_IFNAME], link->name,
-					sizeof(link->name)))
+	if (!tb[IFLA_IFNAME] ||
+	    get_str(tb[IFLA_IFNAME], link->name, sizeof(link->name)))
 		return -EINVAL;
 	link->ifindex = ifi->ifi_index;
 	link->up = ifi->ifi_flags & IFF_UP;
@@ -150,7 +150,7 @@ int nl_parse_link(const struct nlmsghdr *nlh, struct inv_link *link)
 	}
 	if (tb[IFLA_STATS64]) {
 		/* The struct has grown over the years: take what was sent. */
-		struct rtnl_link_stats64 st = { 0 };
+		struct rtnl_link_stats64 st = {0};
 		size_t len = mnl_attr_get_payload_len(tb[IFLA_STATS64]);
 
 		memcpy(&st, mnl_attr_get_payload(tb[IFLA_STATS64]),
@@ -165,10 +165,10 @@ int nl_parse_link(const struct nlmsghdr *nlh, struct inv_link *link)
 int nl_parse_addr(const struct nlmsghdr *nlh, struct inv_addr *addr)
 {
 	static const enum mnl_attr_data_type policy[IFA_MAX + 1] = {
-		[IFA_ADDRESS] = MNL_TYPE_BINARY,
-		[IFA_LOCAL] = MNL_TYPE_BINARY,
+	    [IFA_ADDRESS] = MNL_TYPE_BINARY,
+	    [IFA_LOCAL] = MNL_TYPE_BINARY,
 	};
-	const struct nlattr *tb[IFA_MAX + 1] = { NULL };
+	const struct nlattr *tb[IFA_MAX + 1] = {NULL};
 	const struct nlattr *local, *prefix;
 	const struct ifaddrmsg *ifa;
 	int err;
@@ -222,14 +222,10 @@ static int get_gateway(const struct nlattr *gw, const struct nlattr *via,
 }
 
 static const enum mnl_attr_data_type route_policy[RTA_MAX + 1] = {
-	[RTA_DST] = MNL_TYPE_BINARY,
-	[RTA_GATEWAY] = MNL_TYPE_BINARY,
-	[RTA_PREFSRC] = MNL_TYPE_BINARY,
-	[RTA_VIA] = MNL_TYPE_BINARY,
-	[RTA_MULTIPATH] = MNL_TYPE_BINARY,
-	[RTA_OIF] = MNL_TYPE_U32,
-	[RTA_PRIORITY] = MNL_TYPE_U32,
-	[RTA_TABLE] = MNL_TYPE_U32,
+    [RTA_DST] = MNL_TYPE_BINARY,       [RTA_GATEWAY] = MNL_TYPE_BINARY,
+    [RTA_PREFSRC] = MNL_TYPE_BINARY,   [RTA_VIA] = MNL_TYPE_BINARY,
+    [RTA_MULTIPATH] = MNL_TYPE_BINARY, [RTA_OIF] = MNL_TYPE_U32,
+    [RTA_PRIORITY] = MNL_TYPE_U32,     [RTA_TABLE] = MNL_TYPE_U32,
 };
 
 /*
@@ -242,8 +238,8 @@ static int first_nexthop(const struct nlattr *mp, uint8_t family,
 {
 	const struct rtnexthop *nh = mnl_attr_get_payload(mp);
 	size_t len = mnl_attr_get_payload_len(mp);
-	const struct nlattr *tb[RTA_MAX + 1] = { NULL };
-	struct attr_tb t = { tb, RTA_MAX, route_policy };
+	const struct nlattr *tb[RTA_MAX + 1] = {NULL};
+	struct attr_tb t = {tb, RTA_MAX, route_policy};
 
 	if (len < sizeof(*nh) || nh->rtnh_len < RTNH_LENGTH(0) ||
 	    nh->rtnh_len > len)
@@ -258,7 +254,7 @@ static int first_nexthop(const struct nlattr *mp, uint8_t family,
 
 int nl_parse_route(const struct nlmsghdr *nlh, struct inv_route *r)
 {
-	const struct nlattr *tb[RTA_MAX + 1] = { NULL };
+	const struct nlattr *tb[RTA_MAX + 1] = {NULL};
 	const struct rtmsg *rtm;
 	int err;
 
@@ -274,8 +270,8 @@ int nl_parse_route(const struct nlmsghdr *nlh, struct inv_route *r)
 	r->protocol = rtm->rtm_protocol;
 	r->scope = rtm->rtm_scope;
 	/* rtm_table is 8 bits: tables above 255 show as RT_TABLE_COMPAT. */
-	r->table = tb[RTA_TABLE] ? mnl_attr_get_u32(tb[RTA_TABLE]) :
-				   rtm->rtm_table;
+	r->table =
+	    tb[RTA_TABLE] ? mnl_attr_get_u32(tb[RTA_TABLE]) : rtm->rtm_table;
 	err = get_prefix(tb[RTA_DST], r->family, rtm->rtm_dst_len, &r->dst);
 	if (err)
 		return err;
@@ -310,20 +306,20 @@ static int get_port_range(const struct nlattr *a, uint16_t *min, uint16_t *max)
 int nl_parse_rule(const struct nlmsghdr *nlh, struct inv_rule *rule)
 {
 	static const enum mnl_attr_data_type policy[FRA_MAX + 1] = {
-		[FRA_SRC] = MNL_TYPE_BINARY,
-		[FRA_DST] = MNL_TYPE_BINARY,
-		[FRA_IIFNAME] = MNL_TYPE_NUL_STRING,
-		[FRA_OIFNAME] = MNL_TYPE_NUL_STRING,
-		[FRA_PRIORITY] = MNL_TYPE_U32,
-		[FRA_TABLE] = MNL_TYPE_U32,
-		[FRA_FWMARK] = MNL_TYPE_U32,
-		[FRA_FWMASK] = MNL_TYPE_U32,
-		[FRA_SUPPRESS_PREFIXLEN] = MNL_TYPE_U32,
-		[FRA_IP_PROTO] = MNL_TYPE_U8,
-		[FRA_SPORT_RANGE] = MNL_TYPE_BINARY,
-		[FRA_DPORT_RANGE] = MNL_TYPE_BINARY,
+	    [FRA_SRC] = MNL_TYPE_BINARY,
+	    [FRA_DST] = MNL_TYPE_BINARY,
+	    [FRA_IIFNAME] = MNL_TYPE_NUL_STRING,
+	    [FRA_OIFNAME] = MNL_TYPE_NUL_STRING,
+	    [FRA_PRIORITY] = MNL_TYPE_U32,
+	    [FRA_TABLE] = MNL_TYPE_U32,
+	    [FRA_FWMARK] = MNL_TYPE_U32,
+	    [FRA_FWMASK] = MNL_TYPE_U32,
+	    [FRA_SUPPRESS_PREFIXLEN] = MNL_TYPE_U32,
+	    [FRA_IP_PROTO] = MNL_TYPE_U8,
+	    [FRA_SPORT_RANGE] = MNL_TYPE_BINARY,
+	    [FRA_DPORT_RANGE] = MNL_TYPE_BINARY,
 	};
-	const struct nlattr *tb[FRA_MAX + 1] = { NULL };
+	const struct nlattr *tb[FRA_MAX + 1] = {NULL};
 	const struct fib_rule_hdr *frh;
 	int err;
 
@@ -341,8 +337,8 @@ int nl_parse_rule(const struct nlmsghdr *nlh, struct inv_rule *rule)
 	/* The kernel leaves FRA_PRIORITY out for priority 0. */
 	if (tb[FRA_PRIORITY])
 		rule->priority = mnl_attr_get_u32(tb[FRA_PRIORITY]);
-	rule->table = tb[FRA_TABLE] ? mnl_attr_get_u32(tb[FRA_TABLE]) :
-				      frh->table;
+	rule->table =
+	    tb[FRA_TABLE] ? mnl_attr_get_u32(tb[FRA_TABLE]) : frh->table;
 	/* "fwmark 0/0xff" (mark 0, mask set) is a real match on mark 0. */
 	rule->has_fwmark = tb[FRA_FWMARK] || tb[FRA_FWMASK];
 	if (tb[FRA_FWMARK])
@@ -360,21 +356,21 @@ int nl_parse_rule(const struct nlmsghdr *nlh, struct inv_rule *rule)
 
 		rule->suppress_prefixlen = (int32_t)v < 0 ? -1 : (int)v;
 	}
-	if (tb[FRA_IIFNAME] && get_str(tb[FRA_IIFNAME], rule->iif,
-				       sizeof(rule->iif)))
+	if (tb[FRA_IIFNAME] &&
+	    get_str(tb[FRA_IIFNAME], rule->iif, sizeof(rule->iif)))
 		return -EINVAL;
-	if (tb[FRA_OIFNAME] && get_str(tb[FRA_OIFNAME], rule->oif,
-				       sizeof(rule->oif)))
+	if (tb[FRA_OIFNAME] &&
+	    get_str(tb[FRA_OIFNAME], rule->oif, sizeof(rule->oif)))
 		return -EINVAL;
 	if (tb[FRA_IP_PROTO])
 		rule->ip_proto = mnl_attr_get_u8(tb[FRA_IP_PROTO]);
-	if (tb[FRA_SPORT_RANGE] && get_port_range(tb[FRA_SPORT_RANGE],
-						  &rule->sport_min,
-						  &rule->sport_max))
+	if (tb[FRA_SPORT_RANGE] &&
+	    get_port_range(tb[FRA_SPORT_RANGE], &rule->sport_min,
+			   &rule->sport_max))
 		return -EINVAL;
-	if (tb[FRA_DPORT_RANGE] && get_port_range(tb[FRA_DPORT_RANGE],
-						  &rule->dport_min,
-						  &rule->dport_max))
+	if (tb[FRA_DPORT_RANGE] &&
+	    get_port_range(tb[FRA_DPORT_RANGE], &rule->dport_min,
+			   &rule->dport_max))
 		return -EINVAL;
 	/* "from all" is src_len 0 without FRA_SRC: family 0 means any. */
 	if (frh->src_len && tb[FRA_SRC]) {
@@ -477,17 +473,17 @@ static int req_overrun_cb(const struct nlmsghdr *nlh, void *data)
  * entry. Not const: mnl_cb_run2() takes a non-const array.
  */
 static mnl_cb_t req_ctl_cbs[NLMSG_MIN_TYPE] = {
-	[NLMSG_NOOP] = req_noop_cb,
-	[NLMSG_ERROR] = req_error_cb,
-	[NLMSG_DONE] = req_done_cb,
-	[NLMSG_OVERRUN] = req_overrun_cb,
+    [NLMSG_NOOP] = req_noop_cb,
+    [NLMSG_ERROR] = req_error_cb,
+    [NLMSG_DONE] = req_done_cb,
+    [NLMSG_OVERRUN] = req_overrun_cb,
 };
 
 int nl_request(struct mnl_socket *nl, struct nlmsghdr *req, mnl_cb_t cb,
-	    void *data, int *kernel_err)
+	       void *data, int *kernel_err)
 {
 	static unsigned int seq;
-	struct nl_req ctx = { .cb = cb, .data = data };
+	struct nl_req ctx = {.cb = cb, .data = data};
 	unsigned int portid = mnl_socket_get_portid(nl);
 	char *buf = NULL;
 	ssize_t n;
@@ -552,9 +548,9 @@ struct mnl_socket *nl_route_open(void)
 
 /* A growing array of parsed messages of one type. */
 struct dump_ctx {
-	uint16_t msg_type;		/* RTM_NEWLINK, ... */
-	uint8_t family;			/* of the current request */
-	const char *what;		/* for messages: "link", ... */
+	uint16_t msg_type; /* RTM_NEWLINK, ... */
+	uint8_t family;	   /* of the current request */
+	const char *what;  /* for messages: "link", ... */
 	int (*parse)(const struct nlmsghdr *nlh, void *out);
 	size_t elem;
 	void *arr;
@@ -654,7 +650,8 @@ static int dump_family(struct mnl_socket *nl, uint16_t req_type, uint8_t family,
 		err = nl_request(nl, nlh, dump_cb, d, NULL);
 		if (err != -EINTR)
 			break;
-		wgt_dbg(1, "%s dump interrupted by a change, retrying", d->what);
+		wgt_dbg(1, "%s dump interrupted by a change, retrying",
+			d->what);
 	}
 	if (err)
 		d->n = start;
@@ -741,12 +738,18 @@ cleanup:
 const char *nl_route_type_name(unsigned int type)
 {
 	static const char *const names[] = {
-		[RTN_UNSPEC] = "none", [RTN_UNICAST] = "unicast",
-		[RTN_LOCAL] = "local", [RTN_BROADCAST] = "broadcast",
-		[RTN_ANYCAST] = "anycast", [RTN_MULTICAST] = "multicast",
-		[RTN_BLACKHOLE] = "blackhole", [RTN_UNREACHABLE] = "unreachable",
-		[RTN_PROHIBIT] = "prohibit", [RTN_THROW] = "throw",
-		[RTN_NAT] = "nat", [RTN_XRESOLVE] = "xresolve",
+	    [RTN_UNSPEC] = "none",
+	    [RTN_UNICAST] = "unicast",
+	    [RTN_LOCAL] = "local",
+	    [RTN_BROADCAST] = "broadcast",
+	    [RTN_ANYCAST] = "anycast",
+	    [RTN_MULTICAST] = "multicast",
+	    [RTN_BLACKHOLE] = "blackhole",
+	    [RTN_UNREACHABLE] = "unreachable",
+	    [RTN_PROHIBIT] = "prohibit",
+	    [RTN_THROW] = "throw",
+	    [RTN_NAT] = "nat",
+	    [RTN_XRESOLVE] = "xresolve",
 	};
 
 	return type < ARRAY_SIZE(names) ? names[type] : NULL;
@@ -759,14 +762,28 @@ const char *nl_route_proto_name(unsigned int proto)
 		unsigned int id;
 		const char *name;
 	} names[] = {
-		{ RTPROT_UNSPEC, "unspec" }, { RTPROT_REDIRECT, "redirect" },
-		{ RTPROT_KERNEL, "kernel" }, { RTPROT_BOOT, "boot" },
-		{ RTPROT_STATIC, "static" }, { 8, "gated" }, { 9, "ra" },
-		{ 10, "mrt" }, { 11, "zebra" }, { 12, "bird" },
-		{ 13, "dnrouted" }, { 14, "xorp" }, { 15, "ntk" },
-		{ 16, "dhcp" }, { 18, "keepalived" }, { 42, "babel" },
-		{ 99, "openr" }, { 186, "bgp" }, { 187, "isis" },
-		{ 188, "ospf" }, { 189, "rip" }, { 192, "eigrp" },
+	    {RTPROT_UNSPEC, "unspec"},
+	    {RTPROT_REDIRECT, "redirect"},
+	    {RTPROT_KERNEL, "kernel"},
+	    {RTPROT_BOOT, "boot"},
+	    {RTPROT_STATIC, "static"},
+	    {8, "gated"},
+	    {9, "ra"},
+	    {10, "mrt"},
+	    {11, "zebra"},
+	    {12, "bird"},
+	    {13, "dnrouted"},
+	    {14, "xorp"},
+	    {15, "ntk"},
+	    {16, "dhcp"},
+	    {18, "keepalived"},
+	    {42, "babel"},
+	    {99, "openr"},
+	    {186, "bgp"},
+	    {187, "isis"},
+	    {188, "ospf"},
+	    {189, "rip"},
+	    {192, "eigrp"},
 	};
 	size_t i;
 

@@ -33,7 +33,7 @@ void nl_rules_sort(struct inv_rule *rules, size_t n);
  * kernel flagged a dump as interrupted by a concurrent change.
  */
 int nl_request(struct mnl_socket *nl, struct nlmsghdr *req, mnl_cb_t cb,
-	    void *data, int *kernel_err);
+	       void *data, int *kernel_err);
 
 /* A bound NETLINK_ROUTE socket, or NULL with errno set. */
 struct mnl_socket *nl_route_open(void);

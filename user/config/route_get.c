@@ -79,7 +79,7 @@ static struct nlmsghdr *put_request(void *buf, const struct route_query *q,
 }
 
 /* Room for one request: header, rtmsg and at most six attributes. */
-#define REQ_MAX	(MNL_NLMSG_HDRLEN + 256)
+#define REQ_MAX (MNL_NLMSG_HDRLEN + 256)
 
 static int query(struct mnl_socket *nl, const struct route_query *q,
 		 unsigned int flags, struct answer *a, int *kernel_err)
@@ -150,7 +150,9 @@ int route_get(const struct route_query *q, struct route_answer *ans)
 	err = query(nl, q, RTM_F_FIB_MATCH, &a, &kerr);
 	if (err || kerr || (a.rtm_flags & RTM_F_CLONED)) {
 		wgt_dbg(1, "no FIB match for the route query: %s",
-			strerror(err ? -err : kerr ? -kerr : EOPNOTSUPP));
+			strerror(err	? -err
+				 : kerr ? -kerr
+					: EOPNOTSUPP));
 		err = 0;
 		goto cleanup;
 	}
@@ -170,23 +172,23 @@ cleanup:
  * question is asked again, alone. A route answer takes a skb of about a
  * page (NLMSG_GOODSIZE); 10 KiB per request leaves twice the room needed.
  */
-#define MANY_RCVBUF	(4 << 20)
-#define MANY_PER_REQ	(10 << 10)
+#define MANY_RCVBUF (4 << 20)
+#define MANY_PER_REQ (10 << 10)
 /* Questions per send, two requests each. */
-#define MANY_BATCH_MAX	512
-#define MANY_RECV_BUF	(64 << 10)
+#define MANY_BATCH_MAX 512
+#define MANY_RECV_BUF (64 << 10)
 
 struct many {
 	struct mnl_socket *nl;
 	const struct route_query *q;
 	struct route_answer *ans;
-	uint8_t *state;			/* per question: bits below */
-	uint32_t seq0;			/* the batch's first seq */
-	size_t first, n;		/* questions in this batch */
+	uint8_t *state;	 /* per question: bits below */
+	uint32_t seq0;	 /* the batch's first seq */
+	size_t first, n; /* questions in this batch */
 };
 
-#define GOT_ROUTE	1u	/* the plain answer (or its error) came */
-#define GOT_FIB		2u	/* the FIB match (or its error) came */
+#define GOT_ROUTE 1u /* the plain answer (or its error) came */
+#define GOT_FIB 2u   /* the FIB match (or its error) came */
 
 /* Record one answer; false for a message that answers none of ours. */
 static bool many_take(struct many *m, const struct nlmsghdr *nlh)
@@ -278,7 +280,7 @@ int route_get_many(const struct route_query *q, struct route_answer *ans,
 	int rcvbuf = MANY_RCVBUF, fd, err = 0;
 	socklen_t optlen = sizeof(rcvbuf);
 	char *sbuf = NULL, *rbuf = NULL;
-	struct many m = { .q = q, .ans = ans };
+	struct many m = {.q = q, .ans = ans};
 	size_t i, batch;
 
 	for (i = 0; i < n; i++)

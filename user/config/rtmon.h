@@ -8,8 +8,8 @@ struct rtmon;
 int rtmon_open(struct rtmon **out);
 int rtmon_fd(const struct rtmon *m);
 enum rtmon_change {
-	RTMON_ROUTES = 1,	/* a route or rule was added or removed */
-	RTMON_LINKS = 2,	/* a device appeared, went, or changed */
+	RTMON_ROUTES = 1, /* a route or rule was added or removed */
+	RTMON_LINKS = 2,  /* a device appeared, went, or changed */
 };
 
 /* Read what is pending without blocking: RTMON_* bits of what changed. */

@@ -10,7 +10,7 @@
 
 #include "config/snmp.h"
 
-#define SNMP_FILE_MAX	(64 * 1024)
+#define SNMP_FILE_MAX (64 * 1024)
 
 /* Value of the column `name` in a "Group: a b c" / "Group: 1 2 3" pair. */
 int snmp_parse_pairs(const char *text, const char *group, const char *name,
@@ -20,11 +20,13 @@ int snmp_parse_pairs(const char *text, const char *group, const char *name,
 	const char *hdr = text, *val, *h, *v;
 	int col, i;
 
-	for (; hdr && *hdr; hdr = strchr(hdr, '\n'), hdr = hdr ? hdr + 1 : NULL) {
+	for (; hdr && *hdr;
+	     hdr = strchr(hdr, '\n'), hdr = hdr ? hdr + 1 : NULL) {
 		if (strncmp(hdr, group, glen) || hdr[glen] != ':')
 			continue;
 		val = strchr(hdr, '\n');
-		if (!val || strncmp(val + 1, group, glen) || val[1 + glen] != ':')
+		if (!val || strncmp(val + 1, group, glen) ||
+		    val[1 + glen] != ':')
 			return -EINVAL;
 		val++;
 		/* Find the column of name in the header line. */
@@ -42,7 +44,7 @@ int snmp_parse_pairs(const char *text, const char *group, const char *name,
 		/* The group may be split over several pairs: go on. */
 		hdr = val;
 		continue;
-found:
+	found:
 		v = val + glen + 1;
 		for (i = 0; i < col; i++) {
 			while (*v == ' ')
@@ -66,7 +68,8 @@ int snmp_parse_lines(const char *text, const char *key, uint64_t *out)
 	const char *l = text, *v;
 
 	for (; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
-		if (strncmp(l, key, klen) || (l[klen] != ' ' && l[klen] != '\t'))
+		if (strncmp(l, key, klen) ||
+		    (l[klen] != ' ' && l[klen] != '\t'))
 			continue;
 		v = l + klen;
 		while (*v == ' ' || *v == '\t')

@@ -97,9 +97,10 @@ void sysctl_load(struct inventory *inv, const char *root)
 
 		l->forwarding4 = read_conf(root, "ipv4", l->name, "forwarding");
 		l->forwarding6 = read_conf(root, "ipv6", l->name, "forwarding");
-		l->rp_filter = sysctl_rp_filter_effective(rpf_all,
-			read_conf(root, "ipv4", l->name, "rp_filter"));
-		l->src_valid_mark = sysctl_src_valid_mark_effective(svm_all,
-			read_conf(root, "ipv4", l->name, "src_valid_mark"));
+		l->rp_filter = sysctl_rp_filter_effective(
+		    rpf_all, read_conf(root, "ipv4", l->name, "rp_filter"));
+		l->src_valid_mark = sysctl_src_valid_mark_effective(
+		    svm_all,
+		    read_conf(root, "ipv4", l->name, "src_valid_mark"));
 	}
 }

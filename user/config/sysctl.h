@@ -8,7 +8,7 @@
 
 #include "config/inventory.h"
 
-#define SYSCTL_ROOT	"/proc/sys"
+#define SYSCTL_ROOT "/proc/sys"
 
 /*
  * Fill every link's forwarding4/6, rp_filter, src_valid_mark and the global

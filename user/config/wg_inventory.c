@@ -124,14 +124,19 @@ static void wg_read_error(const struct inv_link *l, int err)
 
 	utf8_clean(l->name, name, sizeof(name));
 	if (!strcmp(l->kind, "tun") && (err == -EACCES || err == -EPERM)) {
-		snprintf(path, sizeof(path), "/var/run/wireguard/%s.sock", l->name);
+		snprintf(path, sizeof(path), "/var/run/wireguard/%s.sock",
+			 l->name);
 		if (!stat(path, &st)) {
 			char who[48] = "root";
 
 			if (st.st_uid)
 				snprintf(who, sizeof(who), "uid %u (or root)",
 					 (unsigned int)st.st_uid);
-			wgt_err("cannot read WireGuard device %s: %s on its UAPI socket /var/run/wireguard/%s.sock (mode %04o, owner uid %u): the userspace daemon (wireguard-go) lets only that owner in, CAP_NET_ADMIN does not; run as %s",
+			wgt_err("cannot read WireGuard device %s: %s on its "
+				"UAPI socket /var/run/wireguard/%s.sock (mode "
+				"%04o, owner uid %u): the userspace daemon "
+				"(wireguard-go) lets only that owner in, "
+				"CAP_NET_ADMIN does not; run as %s",
 				name, strerror(-err), name,
 				(unsigned int)(st.st_mode & 07777),
 				(unsigned int)st.st_uid, who);
@@ -139,8 +144,9 @@ static void wg_read_error(const struct inv_link *l, int err)
 		}
 	}
 	wgt_err("cannot read WireGuard device %s: %s%s", name, strerror(-err),
-		err == -EPERM || err == -EACCES ?
-			" (needs root or CAP_NET_ADMIN)" : "");
+		err == -EPERM || err == -EACCES
+		    ? " (needs root or CAP_NET_ADMIN)"
+		    : "");
 }
 
 int wg_inventory_load(struct inventory *inv, const char *only_dev)

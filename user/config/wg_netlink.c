@@ -24,9 +24,9 @@
  * The kernel sizes dump messages up to the reader's buffer, capped at 32 KiB;
  * a smaller buffer would make recvmsg truncate them.
  */
-#define WG_NL_BUF_SIZE	32768
+#define WG_NL_BUF_SIZE 32768
 /* A dump interrupted by a concurrent change is restarted, a few times. */
-#define WG_NL_TRIES	5
+#define WG_NL_TRIES 5
 
 struct nl_ctx {
 	struct wg_device_info *dev;
@@ -73,8 +73,8 @@ static int allowedip_attr_cb(const struct nlattr *attr, void *data)
 
 static int parse_allowedip(const struct nlattr *nest, struct wg_peer_info *peer)
 {
-	struct allowed_attrs a = { .cidr = -1 };
-	struct wgt_prefix p = { 0 };
+	struct allowed_attrs a = {.cidr = -1};
+	struct wgt_prefix p = {0};
 
 	if (mnl_attr_parse_nested(nest, allowedip_attr_cb, &a) < 0)
 		return -EPROTO;
@@ -90,7 +90,7 @@ static int parse_allowedip(const struct nlattr *nest, struct wg_peer_info *peer)
 }
 
 struct peer_attrs {
-	struct wg_peer_info info;	/* allowed stays empty here */
+	struct wg_peer_info info; /* allowed stays empty here */
 	bool has_key;
 	const struct nlattr *allowedips;
 };
@@ -118,7 +118,7 @@ static int set_endpoint(struct wg_peer_info *peer, const struct nlattr *attr)
 	} else if (family == AF_INET || family == AF_INET6) {
 		return -EPROTO;
 	} else {
-		return 0;	/* AF_UNSPEC: no endpoint yet */
+		return 0; /* AF_UNSPEC: no endpoint yet */
 	}
 	peer->has_endpoint = true;
 	return 0;
@@ -173,7 +173,7 @@ static int peer_attr_cb(const struct nlattr *attr, void *data)
 
 static int parse_peer(const struct nlattr *nest, struct wg_device_info *dev)
 {
-	struct peer_attrs pa = { 0 };
+	struct peer_attrs pa = {0};
 	struct wg_peer_info *peer;
 	const struct nlattr *a;
 	int err;
@@ -185,9 +185,8 @@ static int parse_peer(const struct nlattr *nest, struct wg_device_info *dev)
 	 * start of the next with only its key and more AllowedIPs
 	 * (linux/wireguard.h): adjacent equal keys are one peer.
 	 */
-	if (dev->n_peers &&
-	    !memcmp(dev->peers[dev->n_peers - 1].pubkey, pa.info.pubkey,
-		    WG_KEY_LEN_RAW)) {
+	if (dev->n_peers && !memcmp(dev->peers[dev->n_peers - 1].pubkey,
+				    pa.info.pubkey, WG_KEY_LEN_RAW)) {
 		peer = &dev->peers[dev->n_peers - 1];
 	} else {
 		peer = wg_device_add_peer(dev, pa.info.pubkey);
@@ -203,7 +202,8 @@ static int parse_peer(const struct nlattr *nest, struct wg_device_info *dev)
 	}
 	if (!pa.allowedips)
 		return 0;
-	mnl_attr_for_each_nested(a, pa.allowedips) {
+	mnl_attr_for_each_nested(a, pa.allowedips)
+	{
 		err = parse_allowedip(a, peer);
 		if (err)
 			return err;
@@ -249,7 +249,8 @@ static int device_attr_cb(const struct nlattr *attr, void *data)
 	case WGDEVICE_A_PEERS:
 		if (mnl_attr_validate(attr, MNL_TYPE_NESTED) < 0)
 			return nl_fail(ctx, -EPROTO);
-		mnl_attr_for_each_nested(a, attr) {
+		mnl_attr_for_each_nested(a, attr)
+		{
 			err = parse_peer(a, dev);
 			if (err)
 				return nl_fail(ctx, err);
@@ -262,7 +263,7 @@ static int device_attr_cb(const struct nlattr *attr, void *data)
 
 int wg_netlink_parse_msg(const struct nlmsghdr *nlh, struct wg_device_info *dev)
 {
-	struct nl_ctx ctx = { .dev = dev };
+	struct nl_ctx ctx = {.dev = dev};
 
 	dev->impl = WG_IMPL_KERNEL;
 	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(struct genlmsghdr))
@@ -292,7 +293,7 @@ static int error_cb(const struct nlmsghdr *nlh, void *data)
 	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*e))
 		return nl_fail(ctx, -EBADMSG);
 	if (!e->error)
-		return MNL_CB_STOP;	/* the ACK */
+		return MNL_CB_STOP; /* the ACK */
 	return nl_fail(ctx, e->error < 0 ? e->error : -e->error);
 }
 
@@ -328,10 +329,10 @@ static int overrun_cb(const struct nlmsghdr *nlh, void *data)
 
 /* Not const: libmnl 1.0.4 takes a non-const array. */
 static mnl_cb_t ctl_cbs[NLMSG_MIN_TYPE] = {
-	[NLMSG_NOOP] = noop_cb,
-	[NLMSG_ERROR] = error_cb,
-	[NLMSG_DONE] = done_cb,
-	[NLMSG_OVERRUN] = overrun_cb,
+    [NLMSG_NOOP] = noop_cb,
+    [NLMSG_ERROR] = error_cb,
+    [NLMSG_DONE] = done_cb,
+    [NLMSG_OVERRUN] = overrun_cb,
 };
 
 static int nl_open(struct mnl_socket **nlp)
@@ -415,7 +416,7 @@ static struct nlmsghdr *genl_put(char *buf, uint16_t type, uint16_t flags,
 /* The id of the "wireguard" family; -ENOENT when the kernel has none. */
 static int resolve_family(struct mnl_socket *nl, char *buf, uint16_t *family)
 {
-	struct nl_ctx ctx = { 0 };
+	struct nl_ctx ctx = {0};
 	struct nlmsghdr *nlh;
 	int err;
 
@@ -435,7 +436,7 @@ static int dump_device(uint16_t family, const char *ifname,
 		       struct wg_device_info *dev, char *buf)
 {
 	struct mnl_socket *nl = NULL;
-	struct nl_ctx ctx = { .dev = dev };
+	struct nl_ctx ctx = {.dev = dev};
 	struct nlmsghdr *nlh;
 	int err;
 

@@ -28,27 +28,27 @@
 #include "config/inventory.h"
 #include "config/wg_inventory.h"
 
-#define UAPI_DIR		"/var/run/wireguard"
+#define UAPI_DIR "/var/run/wireguard"
 /* The longest valid line (an IPv6 endpoint with a zone) is under 100. */
-#define UAPI_LINE_MAX		256
+#define UAPI_LINE_MAX 256
 /* Quoted in error messages: enough to recognise, short enough to read. */
-#define UAPI_QUOTE_MAX		64
+#define UAPI_QUOTE_MAX 64
 /* ~20 MiB is 10,000 peers with 50 AllowedIPs each: far beyond real use. */
-#define UAPI_ANSWER_MAX		(64u << 20)
-#define UAPI_TIMEOUT_S		5
+#define UAPI_ANSWER_MAX (64u << 20)
+#define UAPI_TIMEOUT_S 5
 
 /* ---- the parser ------------------------------------------------------- */
 
 struct uapi_parser {
 	struct wg_device_info dev;
-	struct wg_peer_info *peer;	/* opened by the last public_key */
+	struct wg_peer_info *peer; /* opened by the last public_key */
 	bool got_errno;
 	unsigned int lineno;
-	const char *line;		/* raw, for quoting */
+	const char *line; /* raw, for quoting */
 	size_t line_len;
 	char *err;
 	size_t errlen;
-	int errnum;			/* EPROTO or ENOMEM */
+	int errnum; /* EPROTO or ENOMEM */
 };
 
 /* Printable and bounded, whatever the input holds. */
@@ -120,8 +120,7 @@ static bool parse_u64(const char *s, uint64_t max, uint64_t *out)
 }
 
 /* "192.0.2.1:51820" or "[2001:db8::1]:51820" (a zone is dropped). */
-static bool parse_endpoint(const char *v, struct wgt_addr *addr,
-			   uint16_t *port)
+static bool parse_endpoint(const char *v, struct wgt_addr *addr, uint16_t *port)
 {
 	const char *h, *h_end, *port_s, *zone;
 	char host[WGT_ADDR_STRLEN];
@@ -165,9 +164,14 @@ static bool parse_endpoint(const char *v, struct wgt_addr *addr,
 static bool is_peer_key(const char *key)
 {
 	static const char *const keys[] = {
-		"endpoint", "allowed_ip", "last_handshake_time_sec",
-		"last_handshake_time_nsec", "rx_bytes", "tx_bytes",
-		"persistent_keepalive_interval", "protocol_version",
+	    "endpoint",
+	    "allowed_ip",
+	    "last_handshake_time_sec",
+	    "last_handshake_time_nsec",
+	    "rx_bytes",
+	    "tx_bytes",
+	    "persistent_keepalive_interval",
+	    "protocol_version",
 	};
 	size_t i;
 
@@ -198,8 +202,7 @@ static bool parse_errno(struct uapi_parser *pp, const char *value)
 	return true;
 }
 
-static bool parse_kv(struct uapi_parser *pp, const char *key,
-		     const char *value)
+static bool parse_kv(struct uapi_parser *pp, const char *key, const char *value)
 {
 	struct wg_peer_info *peer = pp->peer;
 	uint8_t k[WG_KEY_LEN_RAW];
@@ -238,7 +241,8 @@ static bool parse_kv(struct uapi_parser *pp, const char *key,
 	if (!strcmp(key, "endpoint")) {
 		if (!parse_endpoint(value, &peer->endpoint,
 				    &peer->endpoint_port))
-			return fail(pp, "bad endpoint (want IP:PORT or [IPv6]:PORT)");
+			return fail(
+			    pp, "bad endpoint (want IP:PORT or [IPv6]:PORT)");
 		peer->has_endpoint = true;
 	} else if (!strcmp(key, "allowed_ip")) {
 		if (!prefix_parse(value, &pfx, &host_bits))
@@ -270,8 +274,8 @@ static bool parse_kv(struct uapi_parser *pp, const char *key,
  */
 static bool is_secret(const char *line, size_t len)
 {
-	static const char *const prefixes[] = { "private_key=",
-						"preshared_key=" };
+	static const char *const prefixes[] = {"private_key=",
+					       "preshared_key="};
 	size_t i, n;
 
 	for (i = 0; i < ARRAY_SIZE(prefixes); i++) {
@@ -285,7 +289,7 @@ static bool is_secret(const char *line, size_t len)
 bool wg_uapi_parse(const char *text, size_t len, struct wg_device_info *dev,
 		   char *err, size_t errlen)
 {
-	struct uapi_parser pp = { .err = err, .errlen = errlen };
+	struct uapi_parser pp = {.err = err, .errlen = errlen};
 	const char *p = text, *end = text ? text + len : text, *nl;
 	char buf[UAPI_LINE_MAX], *eq;
 	bool ok = false;
@@ -301,14 +305,13 @@ bool wg_uapi_parse(const char *text, size_t len, struct wg_device_info *dev,
 		pp.lineno++;
 		p = nl ? nl + 1 : end;
 		if (!pp.line_len)
-			break;	/* the blank line ends the answer */
+			break; /* the blank line ends the answer */
 		if (is_secret(pp.line, pp.line_len)) {
 			/* The device's own key comes first, before any peer. */
 			if (!pp.peer && pp.line_len > 12 &&
 			    !memcmp(pp.line, "private_key=", 12) &&
-			    wg_pubkey_from_private_hex(pp.line + 12,
-						       pp.line_len - 12,
-						       pp.dev.pubkey))
+			    wg_pubkey_from_private_hex(
+				pp.line + 12, pp.line_len - 12, pp.dev.pubkey))
 				wg_key_to_b64(pp.dev.pubkey_b64, pp.dev.pubkey);
 			continue;
 		}
@@ -395,12 +398,13 @@ static int read_answer(int fd, char **bufp, size_t *lenp, size_t *capp)
 			continue;
 		if (n < 0) {
 			/* SO_RCVTIMEO expired: a daemon that hangs. */
-			err = errno == EAGAIN || errno == EWOULDBLOCK ?
-				      -ETIMEDOUT : -errno;
+			err = errno == EAGAIN || errno == EWOULDBLOCK
+				  ? -ETIMEDOUT
+				  : -errno;
 			goto cleanup;
 		}
 		if (n == 0)
-			break;	/* the parser says whether it was all */
+			break; /* the parser says whether it was all */
 		len += n;
 	}
 cleanup:
@@ -417,8 +421,8 @@ cleanup:
 
 static int uapi_connect(const char *ifname, const char *path)
 {
-	struct timeval tv = { .tv_sec = UAPI_TIMEOUT_S };
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct timeval tv = {.tv_sec = UAPI_TIMEOUT_S};
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	int fd, err;
 
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);

@@ -81,7 +81,7 @@ int pcapng_open(struct pcapng_writer *w, FILE *f, const char *appl,
 		const char *os)
 {
 	size_t la = opt_len(appl), lo = opt_len(os);
-	uint32_t total = 28 + 4;	/* fixed fields + trailer, end of options */
+	uint32_t total = 28 + 4; /* fixed fields + trailer, end of options */
 	int err;
 
 	memset(w, 0, sizeof(*w));
@@ -96,7 +96,7 @@ int pcapng_open(struct pcapng_writer *w, FILE *f, const char *appl,
 	if (!err)
 		err = put32(w, PCAPNG_BYTE_ORDER);
 	if (!err)
-		err = put16(w, 1);	/* version 1.0 */
+		err = put16(w, 1); /* version 1.0 */
 	if (!err)
 		err = put16(w, 0);
 	/* Section length unknown (-1): written as the packets arrive. */
@@ -115,12 +115,12 @@ int pcapng_open(struct pcapng_writer *w, FILE *f, const char *appl,
 	return err;
 }
 
-int pcapng_add_if(struct pcapng_writer *w, const char *name,
-		  uint16_t linktype, uint32_t snaplen, uint32_t *id)
+int pcapng_add_if(struct pcapng_writer *w, const char *name, uint16_t linktype,
+		  uint32_t snaplen, uint32_t *id)
 {
 	size_t ln = opt_len(name);
-	uint8_t tsresol = 9;	/* 10^-9 s: the kernel's nanoseconds */
-	uint32_t total = 20 + opt_size(1) + 4;	/* + tsresol, end */
+	uint8_t tsresol = 9; /* 10^-9 s: the kernel's nanoseconds */
+	uint32_t total = 20 + opt_size(1) + 4; /* + tsresol, end */
 	int err;
 
 	if (w->n_if >= PCAPNG_MAX_IF)
@@ -169,7 +169,7 @@ int pcapng_packet(struct pcapng_writer *w, uint32_t if_id, uint64_t ts_ns,
 		origlen = caplen;
 	total = 28 + PAD4(caplen) + 4;
 	if (lc)
-		total += opt_size(lc) + 4;	/* the comment, end of options */
+		total += opt_size(lc) + 4; /* the comment, end of options */
 	err = put32(w, PCAPNG_BT_EPB);
 	if (!err)
 		err = put32(w, total);
@@ -289,7 +289,8 @@ int pcapng_check(const uint8_t *buf, size_t len, struct pcapng_summary *s,
 			s->n_epb++;
 			break;
 		default:
-			/* wgtrace writes no other block: anything else is damage. */
+			/* wgtrace writes no other block: anything else is
+			 * damage. */
 			return -EINVAL;
 		}
 		off += total;

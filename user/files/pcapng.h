@@ -12,25 +12,25 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define PCAPNG_BT_SHB		0x0A0D0D0AU
-#define PCAPNG_BT_IDB		0x00000001U
-#define PCAPNG_BT_EPB		0x00000006U
-#define PCAPNG_BYTE_ORDER	0x1A2B3C4DU
+#define PCAPNG_BT_SHB 0x0A0D0D0AU
+#define PCAPNG_BT_IDB 0x00000001U
+#define PCAPNG_BT_EPB 0x00000006U
+#define PCAPNG_BYTE_ORDER 0x1A2B3C4DU
 
-#define PCAPNG_OPT_END		0
-#define PCAPNG_OPT_COMMENT	1
-#define PCAPNG_SHB_OS		3
-#define PCAPNG_SHB_USERAPPL	4
-#define PCAPNG_IF_NAME		2
-#define PCAPNG_IF_TSRESOL	9
+#define PCAPNG_OPT_END 0
+#define PCAPNG_OPT_COMMENT 1
+#define PCAPNG_SHB_OS 3
+#define PCAPNG_SHB_USERAPPL 4
+#define PCAPNG_IF_NAME 2
+#define PCAPNG_IF_TSRESOL 9
 
 /* Bare IPv4 or IPv6 from the first byte: what wgtrace captures. */
-#define PCAPNG_LINKTYPE_RAW	101
+#define PCAPNG_LINKTYPE_RAW 101
 
-#define PCAPNG_MAX_IF		64
+#define PCAPNG_MAX_IF 64
 /* An option's length is 16 bits: longer comments are cut. */
-#define PCAPNG_MAX_OPT		65532U
-#define PCAPNG_MAX_SNAPLEN	65535U
+#define PCAPNG_MAX_OPT 65532U
+#define PCAPNG_MAX_SNAPLEN 65535U
 
 struct pcapng_writer {
 	FILE *f;
@@ -43,8 +43,8 @@ struct pcapng_writer {
 int pcapng_open(struct pcapng_writer *w, FILE *f, const char *appl,
 		const char *os);
 /* Describe a device; *id is what pcapng_packet() takes. 0 or -errno. */
-int pcapng_add_if(struct pcapng_writer *w, const char *name,
-		  uint16_t linktype, uint32_t snaplen, uint32_t *id);
+int pcapng_add_if(struct pcapng_writer *w, const char *name, uint16_t linktype,
+		  uint32_t snaplen, uint32_t *id);
 /*
  * One packet: caplen bytes of data, cut to the interface's snaplen, of a
  * packet origlen long; comment may be NULL. 0 or -errno.

@@ -30,19 +30,22 @@ struct record {
 	struct record_opts o;
 	char *path;
 	gzFile gz;
-	char *last_inv;		/* the inventory line last written */
-	char *last_cmp;		/* the same without its time */
+	char *last_inv; /* the inventory line last written */
+	char *last_cmp; /* the same without its time */
 	char run[64];
 	struct json_object *header;
-	uint64_t written;	/* uncompressed bytes in this file */
+	uint64_t written; /* uncompressed bytes in this file */
 	/*
 	 * Peers' tx bytes and handshake times as last written, by slot (the
 	 * order of the inventory's devices and peers): stale_handshake needs
 	 * them, and only the peers that changed are written again.
 	 */
-	struct { uint64_t tx; int64_t hs; } *peers;
+	struct {
+		uint64_t tx;
+		int64_t hs;
+	} * peers;
 	size_t n_peers;
-	bool all_peers;		/* a new file or inventory: write every peer */
+	bool all_peers; /* a new file or inventory: write every peer */
 	const struct loader *ld;
 };
 
@@ -90,7 +93,8 @@ static void add_key(struct json_object *o, const char *k, const uint8_t *key)
 
 static int write_obj(struct record *r, struct json_object *o)
 {
-	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	const char *s =
+	    json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 	size_t n = strlen(s);
 	int err = 0;
 
@@ -166,7 +170,8 @@ static int open_file(struct record *r)
 	r->written = 0;
 	r->all_peers = true;
 	h = json_object_get(r->header);
-	/* Each file starts with the time it was opened; the run id links them. */
+	/* Each file starts with the time it was opened; the run id links them.
+	 */
 	json_object_object_add(h, "t", json_object_new_int64(wall_ns()));
 	err = write_obj(r, h);
 	if (!err && r->last_inv &&
@@ -212,7 +217,8 @@ int record_open(struct record **out, const struct record_opts *o,
 		err = -ENOMEM;
 		goto cleanup;
 	}
-	snprintf(r->run, sizeof(r->run), "%" PRId64 "-%d", wall_ns(), (int)getpid());
+	snprintf(r->run, sizeof(r->run), "%" PRId64 "-%d", wall_ns(),
+		 (int)getpid());
 	r->header = header_new(r);
 	/* A record of an earlier run is evidence: rotate it, never truncate. */
 	if (!access(r->path, F_OK))
@@ -280,7 +286,7 @@ int record_event(struct record *r, const struct wgt_event *e)
 	}
 	/* The way back as the gateway routes it now: `report` cannot ask. */
 	if (e->verdict == WGT_V_RPF_DROP && e->flow.family) {
-		struct route_query q = { 0 };
+		struct route_query q = {0};
 		struct route_answer ans;
 		struct json_object *rev = json_object_new_object();
 
@@ -332,8 +338,8 @@ static struct json_object *peer_json(const struct wg_peer_info *p)
 		add_u64(o, "endpoint_port", p->endpoint_port);
 	}
 	for (k = 0; k < p->n_allowed; k++)
-		json_object_array_add(al, json_object_new_string(
-					  prefix_fmt(&p->allowed[k], b, sizeof(b))));
+		json_object_array_add(al, json_object_new_string(prefix_fmt(
+					      &p->allowed[k], b, sizeof(b))));
 	json_object_object_add(o, "allowed_ips", al);
 	add_u64(o, "keepalive", p->keepalive);
 	return o;
@@ -372,7 +378,8 @@ static struct json_object *routes_json(const struct inventory *inv)
 		const struct inv_route *rt = &inv->routes[i];
 		struct json_object *o = json_object_new_object();
 
-		/* The local table is the addresses again: not needed offline. */
+		/* The local table is the addresses again: not needed offline.
+		 */
 		if (rt->table == 255)
 			continue;
 		add_u64(o, "table", rt->table);
@@ -412,7 +419,8 @@ int record_inventory(struct record *r, const struct inventory *inv)
 	r->last_cmp = strdup(s);
 	add_i64(o, "t", wall_ns());
 	free(r->last_inv);
-	r->last_inv = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	r->last_inv =
+	    strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	if (!r->last_cmp || !r->last_inv) {
 		json_object_put(o);
 		return -ENOMEM;
@@ -493,11 +501,13 @@ int record_snapshot(struct record *r, struct live *l, uint64_t events_lost)
 			if (where)
 				add_str(e, "where", where);
 		}
-		if (memcmp(le->key.peer, (uint8_t[WGT_KEY_LEN]){ 0 }, WGT_KEY_LEN))
+		if (memcmp(le->key.peer, (uint8_t[WGT_KEY_LEN]){0},
+			   WGT_KEY_LEN))
 			add_key(e, "peer", le->key.peer);
 		add_u64(e, "packets", le->packets);
 		add_u64(e, "bytes", le->bytes);
-		json_object_object_add(e, "rate", json_object_new_double(le->rate));
+		json_object_object_add(e, "rate",
+				       json_object_new_double(le->rate));
 		json_object_array_add(es, e);
 	}
 	json_object_object_add(o, "entries", es);
@@ -550,15 +560,18 @@ bool parse_size(const char *opt, const char *arg, uint64_t min, uint64_t max,
 	v = strtoull(arg, &end, 10);
 	if (end != arg && arg[0] != '-') {
 		switch (*end) {
-		case 'k': case 'K':
+		case 'k':
+		case 'K':
 			mul = 1ULL << 10;
 			end++;
 			break;
-		case 'm': case 'M':
+		case 'm':
+		case 'M':
 			mul = 1ULL << 20;
 			end++;
 			break;
-		case 'g': case 'G':
+		case 'g':
+		case 'G':
 			mul = 1ULL << 30;
 			end++;
 			break;
@@ -567,7 +580,8 @@ bool parse_size(const char *opt, const char *arg, uint64_t min, uint64_t max,
 	if (end == arg || *end || errno || arg[0] == '-' || v > max / mul ||
 	    v * mul < min || v * mul > max) {
 		wgt_err("%s '%s': want a size from %" PRIu64 "K to %" PRIu64
-			"G (suffix K, M or G)", opt, arg, min >> 10, max >> 30);
+			"G (suffix K, M or G)",
+			opt, arg, min >> 10, max >> 30);
 		return false;
 	}
 	*out = v * mul;
@@ -582,7 +596,8 @@ bool parse_size(const char *opt, const char *arg, uint64_t min, uint64_t max,
  */
 /* The integer field k: NULL when absent (ok unless need) or damaged. */
 static struct json_object *get_int(struct json_object *o, const char *k,
-				   bool need, bool *ok, char *err, size_t errlen)
+				   bool need, bool *ok, char *err,
+				   size_t errlen)
 {
 	struct json_object *v;
 
@@ -672,8 +687,8 @@ static bool get_key(struct json_object *o, const char *k, uint8_t *key,
 	return true;
 }
 
-static bool get_addr(struct json_object *o, const char *k,
-		     struct wgt_addr *a, char *err, size_t errlen)
+static bool get_addr(struct json_object *o, const char *k, struct wgt_addr *a,
+		     char *err, size_t errlen)
 {
 	const char *s = get_str(o, k);
 
@@ -699,8 +714,8 @@ int replay_init(struct replay *rp, const char *only_dev, int64_t since_ns,
 	rp->cur = calloc(LIVE_MAX_ENTRIES, sizeof(*rp->cur));
 	rp->acc = calloc(LIVE_MAX_ENTRIES, sizeof(*rp->acc));
 	rp->live.ksym = ksym_cache_new();
-	if (!rp->ld || !rp->live.e || !rp->live.index || !rp->base || !rp->cur || !rp->acc ||
-	    !rp->live.ksym) {
+	if (!rp->ld || !rp->live.e || !rp->live.index || !rp->base ||
+	    !rp->cur || !rp->acc || !rp->live.ksym) {
 		replay_free(rp);
 		return -ENOMEM;
 	}
@@ -759,9 +774,12 @@ static int on_header(struct replay *rp, struct json_object *o, char *err,
 		return -EINVAL;
 	if (fmt != RECORD_FORMAT) {
 		snprintf(err, errlen,
-			 "record format %" PRId64 " (written by wgtrace %s); this wgtrace %s reads format %d only%s",
+			 "record format %" PRId64
+			 " (written by wgtrace %s); this wgtrace %s reads "
+			 "format %d only%s",
 			 fmt, get_str(o, "wgtrace") ?: "?", WGTRACE_VERSION,
-			 RECORD_FORMAT, fmt > RECORD_FORMAT ? ": use a newer wgtrace" : "");
+			 RECORD_FORMAT,
+			 fmt > RECORD_FORMAT ? ": use a newer wgtrace" : "");
 		return -EPROTONOSUPPORT;
 	}
 	rp->format = fmt;
@@ -838,7 +856,8 @@ static int parse_peer(struct json_object *o, struct wg_device_info *d,
 
 		if (!json_object_is_type(v, json_type_string) ||
 		    !prefix_parse(json_object_get_string(v), &pfx, NULL)) {
-			snprintf(err, errlen, "a peer's AllowedIPs entry is not a prefix");
+			snprintf(err, errlen,
+				 "a peer's AllowedIPs entry is not a prefix");
 			return -EINVAL;
 		}
 		if (wg_peer_add_allowed(p, &pfx))
@@ -879,7 +898,7 @@ static int parse_inventory(struct json_object *o, struct inventory *inv,
 		struct json_object *l = json_object_array_get_idx(links, i);
 		struct inv_link *k = &inv->links[i];
 		struct json_object *up;
-		int64_t n[6] = { 0, 0, -1, -1, -1, -1 };
+		int64_t n[6] = {0, 0, -1, -1, -1, -1};
 
 		if (!json_object_is_type(l, json_type_object) ||
 		    !get_i64(l, "ifindex", true, &n[0], err, errlen) ||
@@ -889,7 +908,8 @@ static int parse_inventory(struct json_object *o, struct inventory *inv,
 		    !get_i64(l, "rp_filter", false, &n[4], err, errlen) ||
 		    !get_i64(l, "src_valid_mark", false, &n[5], err, errlen)) {
 			if (!err[0])
-				snprintf(err, errlen, "a link is not an object");
+				snprintf(err, errlen,
+					 "a link is not an object");
 			return -EINVAL;
 		}
 		k->ifindex = n[0];
@@ -904,7 +924,8 @@ static int parse_inventory(struct json_object *o, struct inventory *inv,
 			json_object_get_boolean(up);
 	}
 	for (i = 0; i < inv->n_wg; i++) {
-		struct json_object *w = json_object_array_get_idx(wg, i), *peers;
+		struct json_object *w = json_object_array_get_idx(wg, i),
+				   *peers;
 		struct wg_device_info *d = &inv->wg[i];
 		int64_t ifindex = 0;
 		uint64_t fwmark = 0, port = 0;
@@ -919,13 +940,17 @@ static int parse_inventory(struct json_object *o, struct inventory *inv,
 		d->fwmark = fwmark;
 		d->listen_port = port;
 		copy_str(d->name, sizeof(d->name), get_str(w, "name"));
-		d->impl = get_str(w, "impl") && !strcmp(get_str(w, "impl"), "uapi") ?
-			  WG_IMPL_UAPI : WG_IMPL_KERNEL;
+		d->impl =
+		    get_str(w, "impl") && !strcmp(get_str(w, "impl"), "uapi")
+			? WG_IMPL_UAPI
+			: WG_IMPL_KERNEL;
 		for (j = 0; j < json_object_array_length(peers); j++) {
-			struct json_object *p = json_object_array_get_idx(peers, j);
+			struct json_object *p =
+			    json_object_array_get_idx(peers, j);
 
 			if (!json_object_is_type(p, json_type_object)) {
-				snprintf(err, errlen, "a peer is not an object");
+				snprintf(err, errlen,
+					 "a peer is not an object");
 				return -EINVAL;
 			}
 			ret = parse_peer(p, d, err, errlen);
@@ -936,8 +961,9 @@ static int parse_inventory(struct json_object *o, struct inventory *inv,
 	for (i = 0; i < inv->n_routes; i++) {
 		struct json_object *r = json_object_array_get_idx(routes, i);
 		struct inv_route *rt = &inv->routes[i];
-		const char *dst = json_object_is_type(r, json_type_object) ?
-				  get_str(r, "dst") : NULL;
+		const char *dst = json_object_is_type(r, json_type_object)
+				      ? get_str(r, "dst")
+				      : NULL;
 		int64_t oif = 0;
 		uint32_t table = 0, type = 0, metric = 0;
 
@@ -948,7 +974,8 @@ static int parse_inventory(struct json_object *o, struct inventory *inv,
 		    !get_i64(r, "oif", false, &oif, err, errlen) ||
 		    !get_addr(r, "gateway", &rt->gateway, err, errlen)) {
 			if (!err[0])
-				snprintf(err, errlen, "a route without a valid \"dst\"");
+				snprintf(err, errlen,
+					 "a route without a valid \"dst\"");
 			return -EINVAL;
 		}
 		rt->family = rt->dst.addr.family;
@@ -970,7 +997,8 @@ static struct wg_peer_info *same_peer(const struct wg_device_info *d,
 {
 	size_t j;
 
-	if (hint < d->n_peers && !memcmp(d->peers[hint].pubkey, key, WG_KEY_LEN_RAW))
+	if (hint < d->n_peers &&
+	    !memcmp(d->peers[hint].pubkey, key, WG_KEY_LEN_RAW))
 		return &d->peers[hint];
 	for (j = 0; j < d->n_peers; j++)
 		if (!memcmp(d->peers[j].pubkey, key, WG_KEY_LEN_RAW))
@@ -995,11 +1023,13 @@ static void carry_peer_state(const struct inventory *old, struct inventory *inv)
 			if (old->wg[k].ifindex == d->ifindex)
 				o = &old->wg[k];
 		for (j = 0; o && j < d->n_peers; j++) {
-			const struct wg_peer_info *p = same_peer(o, j, d->peers[j].pubkey);
+			const struct wg_peer_info *p =
+			    same_peer(o, j, d->peers[j].pubkey);
 
 			if (p) {
 				d->peers[j].tx_bytes = p->tx_bytes;
-				d->peers[j].last_handshake_sec = p->last_handshake_sec;
+				d->peers[j].last_handshake_sec =
+				    p->last_handshake_sec;
 			}
 		}
 	}
@@ -1008,7 +1038,7 @@ static void carry_peer_state(const struct inventory *old, struct inventory *inv)
 static int on_inventory(struct replay *rp, struct json_object *o, int64_t t,
 			char *err, size_t errlen)
 {
-	struct inventory inv = { 0 };
+	struct inventory inv = {0};
 	int ret;
 
 	ret = parse_inventory(o, &inv, err, errlen);
@@ -1034,16 +1064,16 @@ static int on_inventory(struct replay *rp, struct json_object *o, int64_t t,
 static int on_event(struct replay *rp, struct json_object *o, int64_t t,
 		    char *err, size_t errlen)
 {
-	struct wgt_event e = { .type = WGT_EV_SAMPLE };
+	struct wgt_event e = {.type = WGT_EV_SAMPLE};
 	struct wgt_addr src, dst;
 	struct json_object *rev;
-	uint32_t v[10] = { 0 };
+	uint32_t v[10] = {0};
 	uint64_t ts = 0, loc = 0;
 	int64_t ev_err = 0;
 	bool found;
 	static const char *const names[] = {
-		"verdict", "ifindex", "oif", "mark", "reason", "flags", "len",
-		"mtu", "sport", "dport",
+	    "verdict", "ifindex", "oif", "mark",  "reason",
+	    "flags",   "len",	  "mtu", "sport", "dport",
 	};
 	size_t i;
 
@@ -1097,7 +1127,8 @@ static int on_event(struct replay *rp, struct json_object *o, int64_t t,
 		if (!get_i64(rev, "oif", false, &oif, err, errlen) ||
 		    !get_i64(rev, "err", false, &rerr, err, errlen))
 			return -EINVAL;
-		for (k = 0; k < rp->n_revs && !addr_equal(&rp->revs[k].src, &src); k++)
+		for (k = 0;
+		     k < rp->n_revs && !addr_equal(&rp->revs[k].src, &src); k++)
 			;
 		if (k < REPLAY_MAX_REVS) {
 			rp->revs[k].src = src;
@@ -1158,7 +1189,9 @@ static int on_peers(struct replay *rp, struct json_object *o, int64_t t,
 		    !get_i64(p, "handshake", false, &hs, err, errlen) ||
 		    !get_key(p, "pubkey", key, &found, err, errlen)) {
 			if (!err[0])
-				snprintf(err, errlen, "a peer of a snapshot is not an object");
+				snprintf(
+				    err, errlen,
+				    "a peer of a snapshot is not an object");
 			return -EINVAL;
 		}
 		for (i = 0; i < rp->inv.n_wg; i++) {
@@ -1167,7 +1200,8 @@ static int on_peers(struct replay *rp, struct json_object *o, int64_t t,
 			if (d->ifindex != ifindex)
 				continue;
 			for (j = 0; j < d->n_peers; j++)
-				if (!memcmp(d->peers[j].pubkey, key, WG_KEY_LEN_RAW)) {
+				if (!memcmp(d->peers[j].pubkey, key,
+					    WG_KEY_LEN_RAW)) {
 					d->peers[j].tx_bytes = tx;
 					d->peers[j].last_handshake_sec = hs;
 				}
@@ -1189,7 +1223,7 @@ static int on_snapshot(struct replay *rp, struct json_object *o, int64_t t,
 		return -EINVAL;
 	for (i = 0; i < json_object_array_length(es); i++) {
 		struct json_object *e = json_object_array_get_idx(es, i), *rate;
-		struct wgt_count_key k = { 0 };
+		struct wgt_count_key k = {0};
 		struct live_entry *le;
 		uint64_t packets = 0, bytes = 0, loc = 0;
 		uint32_t verdict = 0, ifindex = 0;
@@ -1205,7 +1239,8 @@ static int on_snapshot(struct replay *rp, struct json_object *o, int64_t t,
 		    !get_u64(e, "bytes", false, &bytes, err, errlen) ||
 		    !get_key(e, "peer", k.peer, &found, err, errlen)) {
 			if (!err[0])
-				snprintf(err, errlen, "a snapshot entry is not an object");
+				snprintf(err, errlen,
+					 "a snapshot entry is not an object");
 			return -EINVAL;
 		}
 		k.verdict = verdict;
@@ -1220,7 +1255,8 @@ static int on_snapshot(struct replay *rp, struct json_object *o, int64_t t,
 		if (!le)
 			continue;
 		idx = le - rp->live.e;
-		/* A counter that went back: the key was evicted and re-added. */
+		/* A counter that went back: the key was evicted and re-added.
+		 */
 		if (packets < rp->cur[idx] && packets < rp->base[idx]) {
 			rp->acc[idx] += rp->cur[idx] - rp->base[idx];
 			rp->base[idx] = 0;
@@ -1249,10 +1285,11 @@ static int on_snapshot(struct replay *rp, struct json_object *o, int64_t t,
 		return -EINVAL;
 	rp->live.n_changes = 0;
 	for (i = 0; i < json_object_array_length(cs) &&
-		    rp->live.n_changes < LIVE_MAX_CHANGES; i++) {
+		    rp->live.n_changes < LIVE_MAX_CHANGES;
+	     i++) {
 		struct json_object *c = json_object_array_get_idx(cs, i);
 		struct live_change *lc = &rp->live.changes[rp->live.n_changes];
-		int64_t n[5] = { 0 };
+		int64_t n[5] = {0};
 
 		if (!json_object_is_type(c, json_type_object) ||
 		    !get_addr(c, "dst", &lc->dst, err, errlen) ||
@@ -1262,7 +1299,8 @@ static int on_snapshot(struct replay *rp, struct json_object *o, int64_t t,
 		    !get_i64(c, "new_err", false, &n[3], err, errlen) ||
 		    !get_i64(c, "when", true, &n[4], err, errlen)) {
 			if (!err[0])
-				snprintf(err, errlen, "a route change is not an object");
+				snprintf(err, errlen,
+					 "a route change is not an object");
 			return -EINVAL;
 		}
 		lc->old_oif = n[0];
@@ -1271,7 +1309,8 @@ static int on_snapshot(struct replay *rp, struct json_object *o, int64_t t,
 		lc->new_err = n[3];
 		lc->when = n[4];
 		/* Changes the window saw, not those before it (seconds). */
-		if (rp->since_ns == INT64_MIN || n[4] >= rp->since_ns / 1000000000LL)
+		if (rp->since_ns == INT64_MIN ||
+		    n[4] >= rp->since_ns / 1000000000LL)
 			rp->live.n_changes++;
 	}
 	return 0;
@@ -1301,7 +1340,8 @@ int replay_line(struct replay *rp, const char *line, size_t len, char *err,
 		enum json_tokener_error je = json_tokener_get_error(tok);
 
 		if (je == json_tokener_continue)
-			snprintf(err, errlen, "the line ends inside a JSON object");
+			snprintf(err, errlen,
+				 "the line ends inside a JSON object");
 		else if (je == json_tokener_success)
 			snprintf(err, errlen, "text after the JSON object");
 		else
@@ -1309,13 +1349,15 @@ int replay_line(struct replay *rp, const char *line, size_t len, char *err,
 				 json_tokener_error_desc(je));
 		goto cleanup;
 	}
-	type = json_object_is_type(o, json_type_object) ? get_str(o, "type") : NULL;
+	type = json_object_is_type(o, json_type_object) ? get_str(o, "type")
+							: NULL;
 	if (!type) {
 		snprintf(err, errlen, "no \"type\" field");
 		goto cleanup;
 	}
 	if (!rp->format && strcmp(type, "header")) {
-		snprintf(err, errlen, "not a wgtrace record (no header line first)");
+		snprintf(err, errlen,
+			 "not a wgtrace record (no header line first)");
 		goto cleanup;
 	}
 	if (!get_i64(o, "t", true, &t, err, errlen))
@@ -1329,7 +1371,7 @@ int replay_line(struct replay *rp, const char *line, size_t len, char *err,
 	else if (!strcmp(type, "snapshot"))
 		ret = on_snapshot(rp, o, t, err, errlen);
 	else
-		ret = 0;	/* a later format's addition: skipped */
+		ret = 0; /* a later format's addition: skipped */
 cleanup:
 	json_object_put(o);
 	json_tokener_free(tok);
@@ -1386,13 +1428,15 @@ int replay_file(struct replay *rp, const char *path, char *err, size_t errlen)
 
 				if (ncap > RECORD_MAX_LINE + 2) {
 					ret = -EINVAL;
-					snprintf(msg, sizeof(msg), "line too long");
+					snprintf(msg, sizeof(msg),
+						 "line too long");
 					break;
 				}
 				p = realloc(line, ncap);
 				if (!p) {
 					ret = -ENOMEM;
-					snprintf(msg, sizeof(msg), "out of memory");
+					snprintf(msg, sizeof(msg),
+						 "out of memory");
 					break;
 				}
 				line = p;
@@ -1414,22 +1458,29 @@ int replay_file(struct replay *rp, const char *path, char *err, size_t errlen)
 
 		if (zerr != Z_OK && zerr != Z_STREAM_END) {
 			ret = -EINVAL;
-			snprintf(msg, sizeof(msg), "%s", zerr == Z_BUF_ERROR ?
-				 "truncated: the compressed stream ends early" : zmsg);
+			snprintf(
+			    msg, sizeof(msg), "%s",
+			    zerr == Z_BUF_ERROR
+				? "truncated: the compressed stream ends early"
+				: zmsg);
 			line_no++;
 		} else if (n) {
 			/* A last line without its newline was cut short. */
 			line_no++;
 			ret = -EINVAL;
-			snprintf(msg, sizeof(msg), "truncated: the last line has no end");
+			snprintf(msg, sizeof(msg),
+				 "truncated: the last line has no end");
 		} else if (first) {
 			ret = -EINVAL;
-			snprintf(msg, sizeof(msg), "empty: not a wgtrace record");
+			snprintf(msg, sizeof(msg),
+				 "empty: not a wgtrace record");
 			line_no = 1;
 		}
 	}
 	if (ret)
-		snprintf(err, errlen, "%s: line %" PRIu64 " (uncompressed offset %" PRIu64 "): %s",
+		snprintf(err, errlen,
+			 "%s: line %" PRIu64 " (uncompressed offset %" PRIu64
+			 "): %s",
 			 path, line_no, off, msg);
 	free(line);
 	gzclose(gz);
@@ -1458,7 +1509,8 @@ int replay_findings(struct replay *rp, struct finding_list *out)
 	size_t i;
 
 	for (i = 0; i < l->n; i++) {
-		uint64_t d = rp->cur[i] > rp->base[i] ? rp->cur[i] - rp->base[i] : 0;
+		uint64_t d =
+		    rp->cur[i] > rp->base[i] ? rp->cur[i] - rp->base[i] : 0;
 
 		l->e[i].packets = rp->acc[i] + d;
 	}
@@ -1473,7 +1525,8 @@ int replay_findings(struct replay *rp, struct finding_list *out)
 				    sizeof(*l->prev_tx));
 		if (!l->prev_tx)
 			return -ENOMEM;
-		memcpy(l->prev_tx, rp->prev_tx, rp->n_prev_tx * sizeof(*l->prev_tx));
+		memcpy(l->prev_tx, rp->prev_tx,
+		       rp->n_prev_tx * sizeof(*l->prev_tx));
 		l->n_prev_tx = rp->n_prev_tx;
 	}
 	return live_findings(l, out);
@@ -1484,7 +1537,7 @@ bool record_parse_time(const char *s, int64_t now_ns, int64_t *out)
 	int y, mo, d, h, mi, sec, n = 0, oh = 0, om = 0;
 	unsigned long v;
 	int64_t frac = 0, scale = 100000000, unit;
-	struct tm tm = { 0 };
+	struct tm tm = {0};
 	char sep, *end;
 	time_t t;
 
@@ -1498,17 +1551,27 @@ bool record_parse_time(const char *s, int64_t now_ns, int64_t *out)
 		if (end == s + 1 || errno || v > 100000 || !end[0] || end[1])
 			return false;
 		switch (end[0]) {
-		case 's': unit = 1; break;
-		case 'm': unit = 60; break;
-		case 'h': unit = 3600; break;
-		case 'd': unit = 86400; break;
-		default: return false;
+		case 's':
+			unit = 1;
+			break;
+		case 'm':
+			unit = 60;
+			break;
+		case 'h':
+			unit = 3600;
+			break;
+		case 'd':
+			unit = 86400;
+			break;
+		default:
+			return false;
 		}
 		*out = now_ns - (int64_t)v * unit * 1000000000LL;
 		return true;
 	}
 	if (sscanf(s, "%4d-%2d-%2d%c%2d:%2d:%2d%n", &y, &mo, &d, &sep, &h, &mi,
-		   &sec, &n) != 7 || n != 19 || (sep != 'T' && sep != 't' && sep != ' '))
+		   &sec, &n) != 7 ||
+	    n != 19 || (sep != 'T' && sep != 't' && sep != ' '))
 		return false;
 	s += n;
 	if (*s == '.') {
@@ -1562,11 +1625,14 @@ int record_parse_opt(int opt, const char *arg, struct record_opts *o)
 		return 0;
 	case RECORD_OPT_MAX_SIZE:
 		return parse_size("--record-max-size", arg, RECORD_MIN_MAX_SIZE,
-				  RECORD_MAX_MAX_SIZE, &o->max_size) ? 0 : -WGT_EUSAGE;
+				  RECORD_MAX_MAX_SIZE, &o->max_size)
+			   ? 0
+			   : -WGT_EUSAGE;
 	case RECORD_OPT_KEEP:
 		if (!parse_uint_range(arg, 0, RECORD_MAX_KEEP, &keep)) {
-			wgt_err("--record-keep '%s': want a number from 0 to %d",
-				arg, RECORD_MAX_KEEP);
+			wgt_err(
+			    "--record-keep '%s': want a number from 0 to %d",
+			    arg, RECORD_MAX_KEEP);
 			return -WGT_EUSAGE;
 		}
 		o->keep = keep;

@@ -30,22 +30,22 @@
 #include "wgtrace.h"
 
 /* Bump on any change a reader of the older format would misread. */
-#define RECORD_FORMAT		1
-#define RECORD_DEF_MAX_SIZE	(64ULL << 20)
-#define RECORD_MIN_MAX_SIZE	(64ULL << 10)
-#define RECORD_MAX_MAX_SIZE	(64ULL << 30)
-#define RECORD_DEF_KEEP		4
-#define RECORD_MAX_KEEP		100
+#define RECORD_FORMAT 1
+#define RECORD_DEF_MAX_SIZE (64ULL << 20)
+#define RECORD_MIN_MAX_SIZE (64ULL << 10)
+#define RECORD_MAX_MAX_SIZE (64ULL << 30)
+#define RECORD_DEF_KEEP 4
+#define RECORD_MAX_KEEP 100
 /* A longer line is damage, not a record: bounds the reader's memory. */
-#define RECORD_MAX_LINE		(256U << 20)
+#define RECORD_MAX_LINE (256U << 20)
 
 struct record_opts {
 	const char *path;
-	uint64_t max_size;	/* compressed bytes per file before rotating */
-	unsigned int keep;	/* rotated files kept besides path */
-	const char *command;	/* "watch", "export" */
-	const char *netns;	/* --netns as given; NULL: the current one */
-	const char *only_dev;	/* -i as given */
+	uint64_t max_size;    /* compressed bytes per file before rotating */
+	unsigned int keep;    /* rotated files kept besides path */
+	const char *command;  /* "watch", "export" */
+	const char *netns;    /* --netns as given; NULL: the current one */
+	const char *only_dev; /* -i as given */
 };
 
 struct record;
@@ -80,10 +80,12 @@ bool parse_size(const char *opt, const char *arg, uint64_t min, uint64_t max,
  * with the bad value said.
  */
 enum { RECORD_OPT_PATH = 512, RECORD_OPT_MAX_SIZE, RECORD_OPT_KEEP };
-#define RECORD_LONG_OPTIONS						\
-	{ "record", required_argument, NULL, RECORD_OPT_PATH },		\
-	{ "record-max-size", required_argument, NULL, RECORD_OPT_MAX_SIZE }, \
-	{ "record-keep", required_argument, NULL, RECORD_OPT_KEEP }
+#define RECORD_LONG_OPTIONS                                                    \
+	{"record", required_argument, NULL, RECORD_OPT_PATH},                  \
+	    {"record-max-size", required_argument, NULL, RECORD_OPT_MAX_SIZE}, \
+	{                                                                      \
+		"record-keep", required_argument, NULL, RECORD_OPT_KEEP        \
+	}
 int record_parse_opt(int opt, const char *arg, struct record_opts *o);
 
 /* ---- Reading ---------------------------------------------------------- */
@@ -100,7 +102,7 @@ struct replay {
 	int64_t start_ns;
 	/* What was seen. */
 	uint64_t lines, headers, events, snapshots;
-	int64_t first_ns, last_ns;	/* of snapshots inside the window */
+	int64_t first_ns, last_ns; /* of snapshots inside the window */
 	uint64_t events_lost;
 	/* The rebuilt state live_findings() reads. */
 	struct live live;
@@ -110,11 +112,11 @@ struct replay {
 	/* Per live.e[i]: cumulative counts at the window's start (base),
 	 * at its end (cur), and folded from earlier runs (acc). */
 	uint64_t *base, *cur, *acc;
-	char run[64];			/* run id of the current header */
+	char run[64]; /* run id of the current header */
 	/* Peers' tx bytes at the snapshot before the last (live.prev_tx). */
 	uint64_t *prev_tx;
 	size_t n_prev_tx;
-	bool peers_seen;		/* a snapshot of this run had peers */
+	bool peers_seen; /* a snapshot of this run had peers */
 	/* Reverse routes of rp_filter samples as the gateway answered them. */
 	struct {
 		struct wgt_addr src;
@@ -145,8 +147,7 @@ int replay_buf(struct replay *rp, const char *buf, size_t len,
  * another format: err then names the file, the line and the offset, and rp
  * holds everything before the damage.
  */
-int replay_file(struct replay *rp, const char *path, char *err,
-		size_t errlen);
+int replay_file(struct replay *rp, const char *path, char *err, size_t errlen);
 /*
  * A time for --since/--until: RFC 3339 ("2026-12-07T03:12:00Z", with a
  * fraction or a "+01:00" offset; a space for the T), "now", or relative to

@@ -10,7 +10,7 @@
 
 bool addr_parse(const char *s, struct wgt_addr *out)
 {
-	struct wgt_addr a = { 0 };
+	struct wgt_addr a = {0};
 
 	if (!s)
 		return false;
@@ -71,7 +71,7 @@ void prefix_normalize(struct wgt_prefix *p)
 	int i, bits = addr_bits(p->addr.family);
 
 	for (i = p->len; i < bits; i++)
-		p->addr.b[i / 8] &= (uint8_t)~(0x80 >> (i % 8));
+		p->addr.b[i / 8] &= (uint8_t) ~(0x80 >> (i % 8));
 	memset(p->addr.b + addr_bytes(p->addr.family), 0,
 	       sizeof(p->addr.b) - addr_bytes(p->addr.family));
 }
@@ -79,7 +79,7 @@ void prefix_normalize(struct wgt_prefix *p)
 bool prefix_parse(const char *s, struct wgt_prefix *out, bool *host_bits)
 {
 	char buf[WGT_PREFIX_STRLEN + 1];
-	struct wgt_prefix p = { 0 };
+	struct wgt_prefix p = {0};
 	unsigned long len;
 	char *slash;
 

@@ -16,13 +16,13 @@ struct wgt_addr {
 };
 
 struct wgt_prefix {
-	struct wgt_addr addr;	/* host bits cleared */
+	struct wgt_addr addr; /* host bits cleared */
 	uint8_t len;
 	uint8_t pad[3];
 };
 
-#define WGT_ADDR_STRLEN		INET6_ADDRSTRLEN
-#define WGT_PREFIX_STRLEN	(INET6_ADDRSTRLEN + 4)
+#define WGT_ADDR_STRLEN INET6_ADDRSTRLEN
+#define WGT_PREFIX_STRLEN (INET6_ADDRSTRLEN + 4)
 
 static inline int addr_bits(uint8_t family)
 {
@@ -37,7 +37,8 @@ static inline size_t addr_bytes(uint8_t family)
 /* Strict: "10.0.0.1", "2001:db8::1"; no brackets, no zone, no port. */
 bool addr_parse(const char *s, struct wgt_addr *out);
 /* "10.0.0.0/8"; a bare address is a host prefix. Host bits set: rejected,
- * so a typo like 10.1.2.3/16 is caught (set *host_bits if non-NULL and allow). */
+ * so a typo like 10.1.2.3/16 is caught (set *host_bits if non-NULL and allow).
+ */
 bool prefix_parse(const char *s, struct wgt_prefix *out, bool *host_bits);
 void addr_from_raw(struct wgt_addr *a, uint8_t family, const void *raw);
 const char *addr_fmt(const struct wgt_addr *a, char *buf, size_t len);

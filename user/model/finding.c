@@ -11,12 +11,12 @@
 #include "cli/output.h"
 
 /* Strictly below 80 columns, so a terminal never wraps a line itself. */
-#define TEXT_WIDTH	79
+#define TEXT_WIDTH 79
 
 static const char *const sev_names[SEV_COUNT] = {
-	[SEV_INFO] = "info",
-	[SEV_WARNING] = "warning",
-	[SEV_ERROR] = "error",
+    [SEV_INFO] = "info",
+    [SEV_WARNING] = "warning",
+    [SEV_ERROR] = "error",
 };
 
 const char *severity_name(enum wgt_severity sev)
@@ -75,7 +75,7 @@ static const char *proto_name(uint8_t proto, char *buf, size_t len)
 	case IPPROTO_UDP:
 		return "udp";
 	case IPPROTO_ICMPV6:
-		return "ipv6-icmp";	/* the name /etc/protocols uses */
+		return "ipv6-icmp"; /* the name /etc/protocols uses */
 	}
 	snprintf(buf, len, "%u", proto);
 	return buf;
@@ -107,9 +107,9 @@ static void example_fmt(const struct finding_example *e, char *buf, size_t len)
 		used += snprintf(buf + used, len - used, "%s ",
 				 proto_name(e->proto, p, sizeof(p)));
 	if (used < len && e->src.family)
-		used += snprintf(buf + used, len - used, "%s -> %s",
-				 endpoint_fmt(&e->src, e->sport, src,
-					      sizeof(src)), dst);
+		used += snprintf(
+		    buf + used, len - used, "%s -> %s",
+		    endpoint_fmt(&e->src, e->sport, src, sizeof(src)), dst);
 	else if (used < len)
 		used += snprintf(buf + used, len - used, "to %s", dst);
 	if (used < len && e->mark)
@@ -183,7 +183,8 @@ void finding_print(FILE *out, const struct finding *f, bool color)
 		fputs(line, out);
 	fprintf(out, " %s", f->id);
 	if (f->interface[0])
-		fprintf(out, " on %s", utf8_clean(f->interface, name, sizeof(name)));
+		fprintf(out, " on %s",
+			utf8_clean(f->interface, name, sizeof(name)));
 	if (f->count > 1)
 		fprintf(out, " (%llu times)", (unsigned long long)f->count);
 	fputc('\n', out);
@@ -225,9 +226,10 @@ static struct json_object *example_json(const struct finding_example *e)
 
 	jadd_addr(o, "src", &e->src);
 	jadd_addr(o, "dst", &e->dst);
-	jadd_str(o, "proto", e->proto ? proto_name(e->proto, p, sizeof(p)) :
-		 NULL);
-	/* Ports and mark only when known: the JSON contract omits unknown ones. */
+	jadd_str(o, "proto",
+		 e->proto ? proto_name(e->proto, p, sizeof(p)) : NULL);
+	/* Ports and mark only when known: the JSON contract omits unknown ones.
+	 */
 	if (e->sport)
 		jadd_int(o, "sport", e->sport);
 	if (e->dport)
@@ -260,8 +262,8 @@ struct json_object *finding_to_json(const struct finding *f)
 	for (i = 0; i < f->n_objects; i++)
 		jadd_str(objs, f->objects[i].key, f->objects[i].val);
 	json_object_object_add(o, "objects", objs);
-	json_object_object_add(o, "example", f->has_example ?
-			       example_json(&f->example) : NULL);
+	json_object_object_add(
+	    o, "example", f->has_example ? example_json(&f->example) : NULL);
 	jadd_opt(o, "expected", f->expected);
 	jadd_opt(o, "actual", f->actual);
 	jadd_opt(o, "hint", f->hint);
@@ -535,8 +537,8 @@ bool sample_outside_sorted(const struct wgt_prefix *p,
 	return false;
 }
 
-static bool holds_ours(const struct wgt_prefix *p,
-		       const struct inv_addr *addrs, size_t n_addrs)
+static bool holds_ours(const struct wgt_prefix *p, const struct inv_addr *addrs,
+		       size_t n_addrs)
 {
 	size_t i;
 

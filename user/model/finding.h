@@ -24,12 +24,7 @@
 #include "config/inventory.h"
 
 /* Ordered: a larger value is worse, so `--fail-on` is one comparison. */
-enum wgt_severity {
-	SEV_INFO,
-	SEV_WARNING,
-	SEV_ERROR,
-	SEV_COUNT
-};
+enum wgt_severity { SEV_INFO, SEV_WARNING, SEV_ERROR, SEV_COUNT };
 
 /* "info", "warning", "error". */
 const char *severity_name(enum wgt_severity sev);
@@ -39,12 +34,12 @@ bool severity_parse(const char *s, enum wgt_severity *out);
 /* One flow that shows the problem; zero fields are unknown. */
 struct finding_example {
 	struct wgt_addr src, dst;
-	uint8_t proto;			/* IPPROTO_* */
+	uint8_t proto; /* IPPROTO_* */
 	uint16_t sport, dport;
-	uint32_t mark;			/* fwmark the flow carried */
+	uint32_t mark; /* fwmark the flow carried */
 };
 
-#define FINDING_MAX_OBJECTS	6
+#define FINDING_MAX_OBJECTS 6
 
 /* A named object the finding is about: "prefix" = "10.0.0.0/8". */
 struct finding_object {
@@ -53,22 +48,22 @@ struct finding_object {
 };
 
 struct finding {
-	const char *id;			/* catalogue id, a static string */
+	const char *id; /* catalogue id, a static string */
 	enum wgt_severity severity;
-	uint64_t count;			/* times seen; a static audit says 1 */
-	char interface[IF_NAMESIZE + 16];	/* "": none; "wg0 (deleted)" */
-	char peer[WG_KEY_B64_LEN];	/* base64 public key; "": none */
-	char peer_name[64];		/* friendly name; "": none */
+	uint64_t count; /* times seen; a static audit says 1 */
+	char interface[IF_NAMESIZE + 16]; /* "": none; "wg0 (deleted)" */
+	char peer[WG_KEY_B64_LEN];	  /* base64 public key; "": none */
+	char peer_name[64];		  /* friendly name; "": none */
 	bool has_example;
 	struct finding_example example;
 	struct finding_object objects[FINDING_MAX_OBJECTS];
 	unsigned int n_objects;
-	char message[256];		/* one sentence: what is wrong */
+	char message[256]; /* one sentence: what is wrong */
 	char expected[256];
 	char actual[320];
 	char hint[384];
-	const char *mode;		/* how it was seen: "inventory", "fentry" */
-	unsigned int seq;		/* insertion order, keeps sorting stable */
+	const char *mode; /* how it was seen: "inventory", "fentry" */
+	unsigned int seq; /* insertion order, keeps sorting stable */
 };
 
 /*
@@ -76,12 +71,12 @@ struct finding {
  * one that is still longer is cut, never overflows.
  */
 void finding_text(char *field, size_t size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 #define FTEXT(field, ...) finding_text(field, sizeof(field), __VA_ARGS__)
 
 /* Add a named object; silently ignored past FINDING_MAX_OBJECTS. */
 void finding_object(struct finding *f, const char *key, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /*
  * The text block: a header line (severity, id, interface), the message,
@@ -179,11 +174,11 @@ size_t peer_hosts(const struct wg_device_info *dev, int family,
 
 /* What the inventory says about a device's need to forward one family. */
 struct forward_evidence {
-	bool carried;		/* some peer carries this family at all */
-	bool lan;		/* a network behind this host that peers reach
-				   only through it (another interface) */
-	bool peer_network;	/* peer_network() found one */
-	size_t peer_hosts;	/* peer_hosts() */
+	bool carried;	   /* some peer carries this family at all */
+	bool lan;	   /* a network behind this host that peers reach
+			      only through it (another interface) */
+	bool peer_network; /* peer_network() found one */
+	size_t peer_hosts; /* peer_hosts() */
 };
 
 /*
@@ -205,17 +200,17 @@ unsigned int mtu_excess(unsigned int wg_mtu, int endpoint_family,
 
 /* Where the kernel sends a sample destination, reduced to what v6 needs. */
 enum route_to {
-	ROUTE_NONE,		/* unreachable, blackhole, prohibit, error */
-	ROUTE_LOCAL,		/* one of our own addresses */
-	ROUTE_WG,		/* into a WireGuard device */
-	ROUTE_OTHER,		/* out of some other device */
+	ROUTE_NONE,  /* unreachable, blackhole, prohibit, error */
+	ROUTE_LOCAL, /* one of our own addresses */
+	ROUTE_WG,    /* into a WireGuard device */
+	ROUTE_OTHER, /* out of some other device */
 };
 
 enum v6_verdict {
 	V6_OK,
-	V6_LEAK,		/* v4 default in the tunnel, v6 outside it */
-	V6_BLACKHOLE_NO_PEER,	/* v6 default in the tunnel, no peer has it */
-	V6_BLACKHOLE_NO_ADDR,	/* v6 default in the tunnel, no v6 source */
+	V6_LEAK,	      /* v4 default in the tunnel, v6 outside it */
+	V6_BLACKHOLE_NO_PEER, /* v6 default in the tunnel, no peer has it */
+	V6_BLACKHOLE_NO_ADDR, /* v6 default in the tunnel, no v6 source */
 };
 
 /*

@@ -15,13 +15,13 @@
 #include "model/intent.h"
 
 /* Longest piece of a word quoted in a message; escapes may quadruple it. */
-#define QUOTE_WORD_MAX	64
-#define QUOTE_BUF	(QUOTE_WORD_MAX * 4 + 4)
+#define QUOTE_WORD_MAX 64
+#define QUOTE_BUF (QUOTE_WORD_MAX * 4 + 4)
 
 struct word {
 	const char *s;
 	size_t len;
-	unsigned int col;	/* 1-based */
+	unsigned int col; /* 1-based */
 };
 
 /* A 'peer NAME' to resolve once every 'name' line has been read. */
@@ -42,12 +42,12 @@ struct parser {
 	unsigned int line;
 	const char *ls;
 	size_t llen;
-	size_t pos;		/* next byte to read */
-	size_t last_end;	/* just past the last word read */
+	size_t pos;	 /* next byte to read */
+	size_t last_end; /* just past the last word read */
 };
 
 static bool fail(struct parser *ps, unsigned int col, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static bool fail(struct parser *ps, unsigned int col, const char *fmt, ...)
 {
@@ -141,19 +141,20 @@ static bool parse_prefix(struct parser *ps, const struct word *w,
 
 	/* Anything with a digit first or an address character is a prefix
 	 * gone wrong; anything else a misspelt keyword. */
-	if (!(w->s[0] >= '0' && w->s[0] <= '9') &&
-	    !memchr(w->s, '.', w->len) && !memchr(w->s, ':', w->len) &&
-	    !memchr(w->s, '/', w->len))
+	if (!(w->s[0] >= '0' && w->s[0] <= '9') && !memchr(w->s, '.', w->len) &&
+	    !memchr(w->s, ':', w->len) && !memchr(w->s, '/', w->len))
 		return fail(ps, w->col,
-			    "unknown keyword '%s' (expected a prefix, 'name' or 'role')",
+			    "unknown keyword '%s' (expected a prefix, 'name' "
+			    "or 'role')",
 			    quote(w, q));
 	if (!word_copy(w, buf, sizeof(buf)) ||
 	    !prefix_parse(buf, out, &host_bits))
 		return fail(ps, w->col, "invalid prefix '%s'", quote(w, q));
 	if (host_bits)
-		return fail(ps, w->col,
-			    "prefix '%s' has host bits set (did you mean '%s'?)",
-			    quote(w, q), prefix_fmt(out, fixed, sizeof(fixed)));
+		return fail(
+		    ps, w->col,
+		    "prefix '%s' has host bits set (did you mean '%s'?)",
+		    quote(w, q), prefix_fmt(out, fixed, sizeof(fixed)));
 	return true;
 }
 
@@ -176,9 +177,10 @@ static bool parse_dev(struct parser *ps, const struct word *w,
 	word_copy(w, out, IF_NAMESIZE);
 	return true;
 bad:
-	return fail(ps, w->col,
-		    "invalid device name '%s' (1 to 15 bytes, none of '/', ':', space)",
-		    quote(w, q));
+	return fail(
+	    ps, w->col,
+	    "invalid device name '%s' (1 to 15 bytes, none of '/', ':', space)",
+	    quote(w, q));
 }
 
 static bool valid_name(const struct word *w)
@@ -212,18 +214,18 @@ static bool parse_key(struct parser *ps, const struct word *w,
 	if (!looks_like_key(w) || !word_copy(w, b64, WG_KEY_B64_LEN) ||
 	    !wg_key_from_b64(key, b64))
 		return fail(ps, w->col,
-			    "invalid public key '%s' (expected 44 characters of base64)",
+			    "invalid public key '%s' (expected 44 characters "
+			    "of base64)",
 			    quote(w, q));
 	return true;
 }
 
-static bool parse_mark(struct parser *ps, const struct word *w,
-		       uint32_t *out)
+static bool parse_mark(struct parser *ps, const struct word *w, uint32_t *out)
 {
 	char buf[24], q[QUOTE_BUF], *end;
 	unsigned long long v;
-	bool hex = w->len > 2 && w->s[0] == '0' &&
-		   (w->s[1] == 'x' || w->s[1] == 'X');
+	bool hex =
+	    w->len > 2 && w->s[0] == '0' && (w->s[1] == 'x' || w->s[1] == 'X');
 	size_t i;
 
 	if (!word_copy(w, buf, sizeof(buf)))
@@ -242,9 +244,10 @@ static bool parse_mark(struct parser *ps, const struct word *w,
 	*out = (uint32_t)v;
 	return true;
 bad:
-	return fail(ps, w->col,
-		    "invalid mark '%s' (expected 0 to 4294967295, decimal or 0x hex)",
-		    quote(w, q));
+	return fail(
+	    ps, w->col,
+	    "invalid mark '%s' (expected 0 to 4294967295, decimal or 0x hex)",
+	    quote(w, q));
 }
 
 static const char *family_name(uint8_t family)
@@ -253,8 +256,8 @@ static const char *family_name(uint8_t family)
 }
 
 static bool parse_from(struct parser *ps, const struct word *w,
-		       const struct word *pfx_word, const struct wgt_prefix *dst,
-		       struct wgt_addr *out)
+		       const struct word *pfx_word,
+		       const struct wgt_prefix *dst, struct wgt_addr *out)
 {
 	char buf[WGT_ADDR_STRLEN], q[QUOTE_BUF], qp[QUOTE_BUF];
 
@@ -263,7 +266,8 @@ static bool parse_from(struct parser *ps, const struct word *w,
 	/* WireGuard and the FIB keep the families apart; so does a mapped
 	 * ::ffff:a.b.c.d, which is IPv6. */
 	if (out->family != dst->addr.family)
-		return fail(ps, w->col, "'from' address '%s' is %s but prefix '%s' is %s",
+		return fail(ps, w->col,
+			    "'from' address '%s' is %s but prefix '%s' is %s",
 			    quote(w, q), family_name(out->family),
 			    quote(pfx_word, qp), family_name(dst->addr.family));
 	return true;
@@ -280,9 +284,10 @@ static bool parse_peer(struct parser *ps, const struct word *w,
 	if (looks_like_key(w))
 		return parse_key(ps, w, a->peer, a->peer_b64);
 	if (!valid_name(w))
-		return fail(ps, w->col,
-			    "invalid peer '%s' (expected a public key or a name)",
-			    quote(w, q));
+		return fail(
+		    ps, w->col,
+		    "invalid peer '%s' (expected a public key or a name)",
+		    quote(w, q));
 	word_copy(w, a->peer_name, sizeof(a->peer_name));
 	if (ps->n_pending == ps->cap_pending) {
 		size_t cap = ps->cap_pending ? 2 * ps->cap_pending : 16;
@@ -294,7 +299,9 @@ static bool parse_peer(struct parser *ps, const struct word *w,
 		ps->cap_pending = cap;
 	}
 	ps->pending[ps->n_pending++] = (struct pending_peer){
-		.assert = ps->out->n_asserts, .line = ps->line, .col = w->col,
+	    .assert = ps->out->n_asserts,
+	    .line = ps->line,
+	    .col = w->col,
 	};
 	return true;
 }
@@ -320,11 +327,13 @@ static bool push_assert(struct parser *ps, const struct word *pfx_word,
 	for (i = 0; i < in->n_asserts; i++) {
 		if (same_question(&in->asserts[i], a))
 			return fail(ps, pfx_word->col,
-				    "'%s' already has a statement on line %u with the same 'from', 'mark' and 'iif'",
+				    "'%s' already has a statement on line %u "
+				    "with the same 'from', 'mark' and 'iif'",
 				    quote(pfx_word, q), in->asserts[i].line);
 	}
 	if (in->n_asserts == INTENT_MAX_ASSERTS)
-		return fail(ps, pfx_word->col, "too many assertions (at most %d)",
+		return fail(ps, pfx_word->col,
+			    "too many assertions (at most %d)",
 			    INTENT_MAX_ASSERTS);
 	if (in->n_asserts == ps->cap_asserts) {
 		cap = ps->cap_asserts ? 2 * ps->cap_asserts : 16;
@@ -342,31 +351,35 @@ static bool push_assert(struct parser *ps, const struct word *pfx_word,
 static bool parse_options(struct parser *ps, const struct word *pfx_word,
 			  struct intent_assert *a)
 {
-	struct word w, kw, iif_kw = { 0 };
+	struct word w, kw, iif_kw = {0};
 	char q[QUOTE_BUF];
 	bool via = a->action == INTENT_VIA;
 
 	while (next_word(ps, &kw)) {
 		if (!word_is(&kw, "peer") && !word_is(&kw, "from") &&
 		    !word_is(&kw, "mark") && !word_is(&kw, "iif"))
-			return fail(ps, kw.col, "unknown keyword '%s' (expected %s)",
+			return fail(ps, kw.col,
+				    "unknown keyword '%s' (expected %s)",
 				    quote(&kw, q),
-				    via ? "'peer', 'from', 'mark' or 'iif'" :
-					  "'from', 'mark' or 'iif'");
+				    via ? "'peer', 'from', 'mark' or 'iif'"
+					: "'from', 'mark' or 'iif'");
 		if (word_is(&kw, "peer") && !via)
 			return fail(ps, kw.col,
-				    "'peer' needs 'via DEV' (blocked traffic goes to no peer)");
+				    "'peer' needs 'via DEV' (blocked traffic "
+				    "goes to no peer)");
 		if ((word_is(&kw, "peer") && a->has_peer) ||
 		    (word_is(&kw, "from") && a->has_src) ||
 		    (word_is(&kw, "mark") && a->has_mark) ||
 		    (word_is(&kw, "iif") && a->iif[0]))
-			return fail(ps, kw.col, "'%s' given twice", quote(&kw, q));
+			return fail(ps, kw.col, "'%s' given twice",
+				    quote(&kw, q));
 
 		if (!next_word(ps, &w)) {
-			const char *what = word_is(&kw, "peer") ? "a public key or a name" :
-					   word_is(&kw, "from") ? "an address" :
-					   word_is(&kw, "mark") ? "a number" :
-								  "a device name";
+			const char *what =
+			    word_is(&kw, "peer")   ? "a public key or a name"
+			    : word_is(&kw, "from") ? "an address"
+			    : word_is(&kw, "mark") ? "a number"
+						   : "a device name";
 
 			return fail(ps, missing_col(ps), "'%s' needs %s",
 				    quote(&kw, q), what);
@@ -390,13 +403,14 @@ static bool parse_options(struct parser *ps, const struct word *pfx_word,
 	}
 	if (a->iif[0] && !a->has_src)
 		return fail(ps, iif_kw.col,
-			    "'iif' needs 'from ADDR' (the kernel rejects a forwarded packet with no source)");
+			    "'iif' needs 'from ADDR' (the kernel rejects a "
+			    "forwarded packet with no source)");
 	return true;
 }
 
 static bool parse_assert(struct parser *ps, const struct word *pfx_word)
 {
-	struct intent_assert a = { .line = ps->line };
+	struct intent_assert a = {.line = ps->line};
 	char q[QUOTE_BUF];
 	struct word w;
 
@@ -409,15 +423,17 @@ static bool parse_assert(struct parser *ps, const struct word *pfx_word)
 	if (word_is(&w, "via")) {
 		a.action = INTENT_VIA;
 		if (!next_word(ps, &w))
-			return fail(ps, missing_col(ps), "'via' needs a device name");
+			return fail(ps, missing_col(ps),
+				    "'via' needs a device name");
 		if (!parse_dev(ps, &w, a.dev))
 			return false;
 	} else if (word_is(&w, "blocked")) {
 		a.action = INTENT_BLOCKED;
 	} else {
-		return fail(ps, w.col,
-			    "unknown keyword '%s' (expected 'via' or 'blocked')",
-			    quote(&w, q));
+		return fail(
+		    ps, w.col,
+		    "unknown keyword '%s' (expected 'via' or 'blocked')",
+		    quote(&w, q));
 	}
 	if (!parse_options(ps, pfx_word, &a))
 		return false;
@@ -427,7 +443,7 @@ static bool parse_assert(struct parser *ps, const struct word *pfx_word)
 static bool parse_name(struct parser *ps)
 {
 	struct intent *in = ps->out;
-	struct intent_name n = { .line = ps->line }, *p;
+	struct intent_name n = {.line = ps->line}, *p;
 	struct word kw, nw, extra;
 	char q[QUOTE_BUF];
 	size_t i, cap;
@@ -438,24 +454,28 @@ static bool parse_name(struct parser *ps)
 	if (!parse_key(ps, &kw, n.key, n.key_b64))
 		return false;
 	if (!next_word(ps, &nw))
-		return fail(ps, missing_col(ps), "'name' needs a name after the key");
+		return fail(ps, missing_col(ps),
+			    "'name' needs a name after the key");
 	if (!valid_name(&nw))
 		return fail(ps, nw.col,
 			    "invalid name '%s' (1 to 63 of A-Z a-z 0-9 . _ -)",
 			    quote(&nw, q));
 	if (next_word(ps, &extra))
-		return fail(ps, extra.col,
-			    "unexpected '%s' after the name (one name per line)",
-			    quote(&extra, q));
+		return fail(
+		    ps, extra.col,
+		    "unexpected '%s' after the name (one name per line)",
+		    quote(&extra, q));
 	word_copy(&nw, n.name, sizeof(n.name));
 	for (i = 0; i < in->n_names; i++) {
 		if (!memcmp(in->names[i].key, n.key, sizeof(n.key)))
-			return fail(ps, kw.col, "key already named '%s' on line %u",
+			return fail(ps, kw.col,
+				    "key already named '%s' on line %u",
 				    in->names[i].name, in->names[i].line);
 		if (!strcmp(in->names[i].name, n.name))
-			return fail(ps, nw.col,
-				    "name '%s' already given to another key on line %u",
-				    n.name, in->names[i].line);
+			return fail(
+			    ps, nw.col,
+			    "name '%s' already given to another key on line %u",
+			    n.name, in->names[i].line);
 	}
 	if (in->n_names == INTENT_MAX_NAMES)
 		return fail(ps, 1, "too many names (at most %d)",
@@ -489,9 +509,10 @@ static bool parse_role(struct parser *ps)
 	else if (word_is(&w, "endpoint"))
 		in->role = INTENT_ROLE_ENDPOINT;
 	else
-		return fail(ps, w.col,
-			    "unknown role '%s' (expected 'gateway' or 'endpoint')",
-			    quote(&w, q));
+		return fail(
+		    ps, w.col,
+		    "unknown role '%s' (expected 'gateway' or 'endpoint')",
+		    quote(&w, q));
 	if (next_word(ps, &extra))
 		return fail(ps, extra.col,
 			    "unexpected '%s' after the role (one word)",
@@ -509,8 +530,8 @@ static bool parse_line(struct parser *ps, const char *s, size_t len)
 	if (len && s[len - 1] == '\r')
 		len--;
 	if (len > INTENT_LINE_MAX)
-		return fail(ps, INTENT_LINE_MAX + 1, "line longer than %d bytes",
-			    INTENT_LINE_MAX);
+		return fail(ps, INTENT_LINE_MAX + 1,
+			    "line longer than %d bytes", INTENT_LINE_MAX);
 	nul = memchr(s, '\0', len);
 	if (nul)
 		return fail(ps, nul - s + 1, "NUL byte (not a text file?)");
@@ -557,9 +578,10 @@ static bool resolve_peers(struct parser *ps)
 			ps->line = ps->pending[i].line;
 			return fail(ps, ps->pending[i].col,
 				    "unknown peer name '%s' (%s)", a->peer_name,
-				    key_without_pad(a->peer_name) ?
-					    "a public key has 44 characters, ending in '='" :
-					    "no 'name' line gives it a key");
+				    key_without_pad(a->peer_name)
+					? "a public key has 44 characters, "
+					  "ending in '='"
+					: "no 'name' line gives it a key");
 		}
 		memcpy(a->peer, key, sizeof(a->peer));
 	}
@@ -579,10 +601,10 @@ bool intent_parse(const char *text, size_t len, const char *filename,
 		  struct intent *out, char *err, size_t errlen)
 {
 	struct parser ps = {
-		.file = filename ? filename : "<input>",
-		.err = err,
-		.errlen = errlen,
-		.out = out,
+	    .file = filename ? filename : "<input>",
+	    .err = err,
+	    .errlen = errlen,
+	    .out = out,
 	};
 	const char *nl;
 	size_t off = 0, end;
@@ -615,9 +637,11 @@ bool intent_parse(const char *text, size_t len, const char *filename,
 
 static const char *file_kind(mode_t m)
 {
-	return S_ISFIFO(m) ? "a FIFO" : S_ISSOCK(m) ? "a socket" :
-	       S_ISCHR(m) ? "a character device" :
-	       S_ISBLK(m) ? "a block device" : "not a regular file";
+	return S_ISFIFO(m)   ? "a FIFO"
+	       : S_ISSOCK(m) ? "a socket"
+	       : S_ISCHR(m)  ? "a character device"
+	       : S_ISBLK(m)  ? "a block device"
+			     : "not a regular file";
 }
 
 /*
@@ -626,8 +650,7 @@ static const char *file_kind(mode_t m)
  * device may never end: O_NONBLOCK keeps the open from waiting for a
  * writer, fstat then says what it is. A directory keeps its EISDIR.
  */
-static int open_regular(const char *path, FILE **out, char *err,
-			size_t errlen)
+static int open_regular(const char *path, FILE **out, char *err, size_t errlen)
 {
 	struct stat st;
 	int fd, ret;
@@ -656,7 +679,8 @@ static int open_regular(const char *path, FILE **out, char *err,
 		ret = -EINVAL;
 		if (err && errlen)
 			snprintf(err, errlen,
-				 "'%s' is %s, not a regular file: give a file (or '-' to read standard input)",
+				 "'%s' is %s, not a regular file: give a file "
+				 "(or '-' to read standard input)",
 				 path, file_kind(st.st_mode));
 		close(fd);
 		return ret;

@@ -94,31 +94,31 @@
 #include "model/addr.h"
 #include "config/inventory.h"
 
-#define INTENT_LINE_MAX		1024
-#define INTENT_MAX_ASSERTS	4096
-#define INTENT_MAX_NAMES	1024
-#define INTENT_NAME_MAX		64	/* 63 characters + NUL */
-#define INTENT_FILE_MAX		(1024 * 1024)
+#define INTENT_LINE_MAX 1024
+#define INTENT_MAX_ASSERTS 4096
+#define INTENT_MAX_NAMES 1024
+#define INTENT_NAME_MAX 64 /* 63 characters + NUL */
+#define INTENT_FILE_MAX (1024 * 1024)
 
 enum intent_action {
-	INTENT_VIA,		/* leaves by dev (and to peer) */
-	INTENT_BLOCKED,		/* unreachable, blackhole or prohibit */
+	INTENT_VIA,	/* leaves by dev (and to peer) */
+	INTENT_BLOCKED, /* unreachable, blackhole or prohibit */
 };
 
 struct intent_assert {
 	struct wgt_prefix dst;
 	enum intent_action action;
-	char dev[IF_NAMESIZE];			/* INTENT_VIA */
+	char dev[IF_NAMESIZE]; /* INTENT_VIA */
 	bool has_peer;
 	uint8_t peer[WG_KEY_LEN_RAW];
-	char peer_b64[WG_KEY_B64_LEN];		/* canonical spelling */
-	char peer_name[INTENT_NAME_MAX];	/* "" if the key has no name */
+	char peer_b64[WG_KEY_B64_LEN];	 /* canonical spelling */
+	char peer_name[INTENT_NAME_MAX]; /* "" if the key has no name */
 	bool has_src;
-	struct wgt_addr src;			/* same family as dst */
-	uint32_t mark;				/* 0 without 'mark' */
+	struct wgt_addr src; /* same family as dst */
+	uint32_t mark;	     /* 0 without 'mark' */
 	bool has_mark;
-	char iif[IF_NAMESIZE];			/* "": not forwarded */
-	unsigned int line;			/* for "FILE:LINE: ..." */
+	char iif[IF_NAMESIZE]; /* "": not forwarded */
+	unsigned int line;     /* for "FILE:LINE: ..." */
 };
 
 struct intent_name {
@@ -129,17 +129,17 @@ struct intent_name {
 };
 
 enum intent_role {
-	INTENT_ROLE_NONE,	/* no 'role' line: infer it */
+	INTENT_ROLE_NONE, /* no 'role' line: infer it */
 	INTENT_ROLE_GATEWAY,
 	INTENT_ROLE_ENDPOINT,
 };
 
 struct intent {
 	enum intent_role role;
-	unsigned int role_line;		/* 0 without a 'role' line */
-	struct intent_assert *asserts;	/* in file order */
+	unsigned int role_line;	       /* 0 without a 'role' line */
+	struct intent_assert *asserts; /* in file order */
 	size_t n_asserts;
-	struct intent_name *names;	/* in file order */
+	struct intent_name *names; /* in file order */
 	size_t n_names;
 };
 

@@ -45,8 +45,7 @@ static uint32_t key_hash(const struct wgt_count_key *k)
  * LIVE_RESERVED entries: a gateway with more active peers than entries
  * still shows a new problem verdict.
  */
-struct live_entry *live_entry_for(struct live *l,
-				  const struct wgt_count_key *k)
+struct live_entry *live_entry_for(struct live *l, const struct wgt_count_key *k)
 {
 	uint32_t slot = key_hash(k) & (LIVE_INDEX_SLOTS - 1), n;
 
@@ -116,14 +115,16 @@ static void routes_collect(struct live *l)
 	for (i = 0; i < l->inv->n_wg; i++)
 		for (j = 0; j < l->inv->wg[i].n_peers; j++)
 			for (k = 0; k < l->inv->wg[i].peers[j].n_allowed &&
-				    l->n_routes < LIVE_MAX_ROUTES; k++)
-				prefix_sample_addr(&l->inv->wg[i].peers[j].allowed[k],
-						   &l->routes[l->n_routes++].dst);
+				    l->n_routes < LIVE_MAX_ROUTES;
+			     k++)
+				prefix_sample_addr(
+				    &l->inv->wg[i].peers[j].allowed[k],
+				    &l->routes[l->n_routes++].dst);
 }
 
 static void route_ask(struct live_route *r)
 {
-	struct route_query q = { .dst = r->dst };
+	struct route_query q = {.dst = r->dst};
 	struct route_answer a;
 
 	if (route_get(&q, &a)) {
@@ -141,7 +142,8 @@ static int snmp_rpf(uint64_t *v)
 	return snmp_counter("TcpExt", "IPReversePathFilter", v);
 }
 
-/* Packets too big for the path MTU, both families, as the kernel counts them. */
+/* Packets too big for the path MTU, both families, as the kernel counts them.
+ */
 static int snmp_mtu(uint64_t *v)
 {
 	uint64_t v4 = 0, v6 = 0;
@@ -156,7 +158,8 @@ static int snmp_mtu(uint64_t *v)
 
 static bool counted_by_snmp(const struct live *l, enum wgt_fact f)
 {
-	return loader_fact_used(l->ld, f) && l->ld->mode[f] == WGT_MODE_INVENTORY;
+	return loader_fact_used(l->ld, f) &&
+	       l->ld->mode[f] == WGT_MODE_INVENTORY;
 }
 
 static void snmp_init(struct live *l)
@@ -168,7 +171,7 @@ static void snmp_init(struct live *l)
 /* One entry per counter-only verdict: no device, no peer, no sample. */
 static void snmp_refresh(struct live *l)
 {
-	struct wgt_count_key k = { 0 };
+	struct wgt_count_key k = {0};
 	struct live_entry *le;
 	uint64_t v;
 
@@ -354,8 +357,9 @@ static void routes_recheck(struct live *l)
 		route_ask(&now);
 		if (now.oif == r->oif && now.err == r->err)
 			continue;
-		c = &l->changes[l->n_changes < LIVE_MAX_CHANGES ? l->n_changes++ :
-				LIVE_MAX_CHANGES - 1];
+		c = &l->changes[l->n_changes < LIVE_MAX_CHANGES
+				    ? l->n_changes++
+				    : LIVE_MAX_CHANGES - 1];
 		c->dst = r->dst;
 		c->old_oif = r->oif;
 		c->old_err = r->err;
@@ -381,9 +385,11 @@ int live_refresh(struct live *l, bool routes_changed)
 	for (i = 0; i < l->n; i++) {
 		struct live_entry *e = &l->e[i];
 
-		/* An evicted and re-added key starts again below its old count. */
-		e->rate = secs > 0 && e->packets >= e->prev_packets ?
-			  (e->packets - e->prev_packets) / secs : 0;
+		/* An evicted and re-added key starts again below its old count.
+		 */
+		e->rate = secs > 0 && e->packets >= e->prev_packets
+			      ? (e->packets - e->prev_packets) / secs
+			      : 0;
 		e->prev_packets = e->packets;
 	}
 	l->last_ns = now;
@@ -407,7 +413,8 @@ void live_remember_names(struct live *l)
 			l->next_name = (l->next_name + 1) % LIVE_MAX_NAMES;
 		}
 		l->names[j].ifindex = k->ifindex;
-		snprintf(l->names[j].name, sizeof(l->names[j].name), "%s", k->name);
+		snprintf(l->names[j].name, sizeof(l->names[j].name), "%s",
+			 k->name);
 	}
 }
 
@@ -470,7 +477,8 @@ static const char *mode_for(const struct live *l, unsigned int verdict)
 		lf = LF_WG_TX_PEER;
 		break;
 	case WGT_V_NO_ENDPOINT:
-		lf = loader_fact_used(l->ld, LF_WG_XMIT) ? LF_WG_XMIT : LF_WG_TX_PEER;
+		lf = loader_fact_used(l->ld, LF_WG_XMIT) ? LF_WG_XMIT
+							 : LF_WG_TX_PEER;
 		break;
 	case WGT_V_ROUTE_BYPASS:
 		lf = LF_BYPASS;
@@ -508,8 +516,9 @@ static void describe(const struct live *l, const struct live_entry *le,
 		if (!le->has_sample)
 			break;
 		if (s->flags & WGT_EVF_PEER2) {
-			const char *name = l->intent ?
-					   intent_name_of(l->intent, s->peer2) : NULL;
+			const char *name =
+			    l->intent ? intent_name_of(l->intent, s->peer2)
+				      : NULL;
 
 			wg_key_to_b64(c, s->peer2);
 			finding_object(f, "owner", "%s", c);
@@ -518,32 +527,43 @@ static void describe(const struct live *l, const struct live_entry *le,
 		} else {
 			finding_object(f, "owner", "none");
 		}
-		snprintf(f->actual, sizeof(f->actual), "source %s belongs to %s",
+		snprintf(f->actual, sizeof(f->actual),
+			 "source %s belongs to %s",
 			 addr_fmt(&src, a, sizeof(a)),
 			 s->flags & WGT_EVF_PEER2 ? c : "no peer");
-		/* The kernel's verdict is exact; who sent it is not readable. */
-		if ((s->flags & WGT_EVF_PEER_FROM_INV) && !(s->flags & WGT_EVF_PEER))
-			finding_object(f, "sender", "unknown (no WireGuard BTF on this kernel)");
+		/* The kernel's verdict is exact; who sent it is not readable.
+		 */
+		if ((s->flags & WGT_EVF_PEER_FROM_INV) &&
+		    !(s->flags & WGT_EVF_PEER))
+			finding_object(
+			    f, "sender",
+			    "unknown (no WireGuard BTF on this kernel)");
 		break;
 	case WGT_V_RPF_DROP: {
-		const struct inv_link *k = inv_link_by_index(l->inv, le->key.ifindex);
-		struct route_query q = { .dst = src };
+		const struct inv_link *k =
+		    inv_link_by_index(l->inv, le->key.ifindex);
+		struct route_query q = {.dst = src};
 		struct route_answer ans;
 
 		if (!le->key.ifindex) {
-			/* Counted from the kernel's counter: no device, no flow. */
+			/* Counted from the kernel's counter: no device, no
+			 * flow. */
 			snprintf(f->expected, sizeof(f->expected),
-				 "the route back to the source via the arrival device");
+				 "the route back to the source via the arrival "
+				 "device");
 			snprintf(f->actual, sizeof(f->actual),
-				 "dropped (TcpExt IPReversePathFilter); device and flow not observable on this kernel");
+				 "dropped (TcpExt IPReversePathFilter); device "
+				 "and flow not observable on this kernel");
 			break;
 		}
-		snprintf(f->expected, sizeof(f->expected), "the route back to the source via %s",
+		snprintf(f->expected, sizeof(f->expected),
+			 "the route back to the source via %s",
 			 live_ifname(l, le->key.ifindex, b, sizeof(b)));
 		if (!le->has_sample)
 			break;
-		if (!(l->route_get ? l->route_get(l->route_ctx, &q, &ans) :
-		      route_get(&q, &ans)) && !ans.err)
+		if (!(l->route_get ? l->route_get(l->route_ctx, &q, &ans)
+				   : route_get(&q, &ans)) &&
+		    !ans.err)
 			snprintf(f->actual, sizeof(f->actual),
 				 "route back to %s goes via %s (rp_filter=%d)",
 				 addr_fmt(&src, a, sizeof(a)),
@@ -552,15 +572,18 @@ static void describe(const struct live *l, const struct live_entry *le,
 		else
 			snprintf(f->actual, sizeof(f->actual),
 				 "no route back to %s (rp_filter=%d)",
-				 addr_fmt(&src, a, sizeof(a)), k ? k->rp_filter : -1);
+				 addr_fmt(&src, a, sizeof(a)),
+				 k ? k->rp_filter : -1);
 		break;
 	}
 	case WGT_V_MTU_DROP:
 		snprintf(f->expected, sizeof(f->expected),
 			 "packets no larger than the path MTU");
 		if (!le->key.ifindex)
-			snprintf(f->actual, sizeof(f->actual),
-				 "dropped (Ip FragFails, Ip6 InTooBigErrors); device and flow not observable on this kernel");
+			snprintf(
+			    f->actual, sizeof(f->actual),
+			    "dropped (Ip FragFails, Ip6 InTooBigErrors); "
+			    "device and flow not observable on this kernel");
 		if (le->has_sample) {
 			snprintf(f->actual, sizeof(f->actual),
 				 "%u-byte packet, MTU %u on %s", s->len, s->mtu,
@@ -575,7 +598,8 @@ static void describe(const struct live *l, const struct live_entry *le,
 		snprintf(f->actual, sizeof(f->actual), "none: dropped");
 		break;
 	case WGT_V_NO_ENDPOINT:
-		snprintf(f->expected, sizeof(f->expected), "the peer has an endpoint");
+		snprintf(f->expected, sizeof(f->expected),
+			 "the peer has an endpoint");
 		snprintf(f->actual, sizeof(f->actual), "no endpoint: dropped");
 		break;
 	case WGT_V_OUTER_FRAGMENTED:
@@ -638,29 +662,36 @@ static int add_no_forward(struct live *l, const struct live_entry *le,
 
 	if (!live_is_no_forward(l, &le->key))
 		return 0;
-	f = finding_add(out, "no_forward", SEV_ERROR, mode_for(l, WGT_V_KERNEL_REASON));
+	f = finding_add(out, "no_forward", SEV_ERROR,
+			mode_for(l, WGT_V_KERNEL_REASON));
 	if (!f)
 		return -ENOMEM;
-	v6 = le->has_sample ? le->sample.flow.family == AF_INET6 :
-	     !strcmp(ksym_function(l->ksym, le->key.location, fn, sizeof(fn)),
-		     "ip6_forward");
+	v6 = le->has_sample ? le->sample.flow.family == AF_INET6
+			    : !strcmp(ksym_function(l->ksym, le->key.location,
+						    fn, sizeof(fn)),
+				      "ip6_forward");
 	f->count = le->packets;
 	snprintf(f->interface, sizeof(f->interface), "%s", k->name);
 	snprintf(f->message, sizeof(f->message),
-		 "packets arriving on %s for other hosts were dropped: forwarding is off",
+		 "packets arriving on %s for other hosts were dropped: "
+		 "forwarding is off",
 		 k->name);
-	snprintf(f->expected, sizeof(f->expected), "forwarded to their destination");
+	snprintf(f->expected, sizeof(f->expected),
+		 "forwarded to their destination");
 	if (v6)
-		snprintf(f->actual, sizeof(f->actual),
-			 "dropped in ip6_forward (net.ipv6.conf.all.forwarding=%d, conf.%s.forwarding=%d)",
-			 l->inv->ip6_forward, k->name, k->forwarding6);
+		snprintf(
+		    f->actual, sizeof(f->actual),
+		    "dropped in ip6_forward (net.ipv6.conf.all.forwarding=%d, "
+		    "conf.%s.forwarding=%d)",
+		    l->inv->ip6_forward, k->name, k->forwarding6);
 	else
 		snprintf(f->actual, sizeof(f->actual),
-			 "dropped in ip_error (net.ipv4.ip_forward=%d, conf.%s.forwarding=%d)",
+			 "dropped in ip_error (net.ipv4.ip_forward=%d, "
+			 "conf.%s.forwarding=%d)",
 			 l->inv->ip_forward, k->name, k->forwarding4);
 	snprintf(f->hint, sizeof(f->hint), "on a gateway: %s (and persist it)",
-		 v6 ? "sysctl -w net.ipv6.conf.all.forwarding=1" :
-		 "sysctl -w net.ipv4.ip_forward=1");
+		 v6 ? "sysctl -w net.ipv6.conf.all.forwarding=1"
+		    : "sysctl -w net.ipv4.ip_forward=1");
 	if (le->has_sample)
 		set_example(f, &le->sample);
 	return 0;
@@ -668,7 +699,8 @@ static int add_no_forward(struct live *l, const struct live_entry *le,
 
 static int add_route_changes(struct live *l, struct finding_list *out)
 {
-	char a[WGT_ADDR_STRLEN], o[IF_NAMESIZE + 16], n[IF_NAMESIZE + 16], t[32];
+	char a[WGT_ADDR_STRLEN], o[IF_NAMESIZE + 16], n[IF_NAMESIZE + 16],
+	    t[32];
 	struct finding *f;
 	size_t i;
 
@@ -680,14 +712,18 @@ static int add_route_changes(struct live *l, struct finding_list *out)
 			return -ENOMEM;
 		strftime(t, sizeof(t), "%H:%M:%S", localtime(&c->when));
 		snprintf(f->message, sizeof(f->message),
-			 "at %s the egress of %s changed after a route or rule change",
+			 "at %s the egress of %s changed after a route or rule "
+			 "change",
 			 t, addr_fmt(&c->dst, a, sizeof(a)));
 		snprintf(f->expected, sizeof(f->expected), "%s",
-			 c->old_err ? "no route" : live_ifname(l, c->old_oif, o, sizeof(o)));
+			 c->old_err ? "no route"
+				    : live_ifname(l, c->old_oif, o, sizeof(o)));
 		snprintf(f->actual, sizeof(f->actual), "%s",
-			 c->new_err ? "no route" : live_ifname(l, c->new_oif, n, sizeof(n)));
+			 c->new_err ? "no route"
+				    : live_ifname(l, c->new_oif, n, sizeof(n)));
 		snprintf(f->hint, sizeof(f->hint),
-			 "check which network manager or script rewrote routes or rules");
+			 "check which network manager or script rewrote routes "
+			 "or rules");
 		f->has_example = true;
 		f->example.dst = c->dst;
 		finding_object(f, "old_dev", "%s", f->expected);
@@ -712,7 +748,8 @@ static int add_stale(struct live *l, struct finding_list *out)
 		l->n_prev_tx = l->prev_tx ? total : 0;
 		for (i = 0; l->prev_tx && i < l->inv->n_wg; i++)
 			for (j = 0; j < l->inv->wg[i].n_peers; j++)
-				l->prev_tx[slot++] = l->inv->wg[i].peers[j].tx_bytes;
+				l->prev_tx[slot++] =
+				    l->inv->wg[i].peers[j].tx_bytes;
 		return 0;
 	}
 	for (i = 0; i < l->inv->n_wg; i++) {
@@ -721,30 +758,36 @@ static int add_stale(struct live *l, struct finding_list *out)
 		for (j = 0; j < d->n_peers; j++, slot++) {
 			const struct wg_peer_info *p = &d->peers[j];
 			bool sending = p->tx_bytes > l->prev_tx[slot];
-			int64_t age = p->last_handshake_sec ?
-				      now - p->last_handshake_sec : -1;
+			int64_t age = p->last_handshake_sec
+					  ? now - p->last_handshake_sec
+					  : -1;
 
 			l->prev_tx[slot] = p->tx_bytes;
-			if (!sending || (age >= 0 && age <= STALE_HANDSHAKE_S) ||
+			if (!sending ||
+			    (age >= 0 && age <= STALE_HANDSHAKE_S) ||
 			    !dev_selected(l, d->ifindex))
 				continue;
-			f = finding_add(out, "stale_handshake", SEV_WARNING, "inventory");
+			f = finding_add(out, "stale_handshake", SEV_WARNING,
+					"inventory");
 			if (!f)
 				return -ENOMEM;
-			snprintf(f->interface, sizeof(f->interface), "%s", d->name);
+			snprintf(f->interface, sizeof(f->interface), "%s",
+				 d->name);
 			set_peer(l, f, p->pubkey);
 			snprintf(f->message, sizeof(f->message),
-				 "traffic is sent to a peer with no handshake for %s",
+				 "traffic is sent to a peer with no handshake "
+				 "for %s",
 				 age < 0 ? "ever" : "over 180 s");
 			snprintf(f->expected, sizeof(f->expected),
 				 "a handshake within 180 s");
 			if (age < 0)
 				snprintf(f->actual, sizeof(f->actual), "never");
 			else
-				snprintf(f->actual, sizeof(f->actual), "%lld s ago",
-					 (long long)age);
+				snprintf(f->actual, sizeof(f->actual),
+					 "%lld s ago", (long long)age);
 			snprintf(f->hint, sizeof(f->hint),
-				 "check the endpoint is reachable over the underlay and not routed into the tunnel");
+				 "check the endpoint is reachable over the "
+				 "underlay and not routed into the tunnel");
 		}
 	}
 	return 0;
@@ -759,7 +802,8 @@ bool live_own_drop(struct live *l, uint64_t location)
 	char fn[KSYM_NAME_MAX];
 
 	ksym_function(l->ksym, location, fn, sizeof(fn));
-	return !strcmp(fn, "inet_rtm_getroute") || !strcmp(fn, "inet6_rtm_getroute");
+	return !strcmp(fn, "inet_rtm_getroute") ||
+	       !strcmp(fn, "inet6_rtm_getroute");
 }
 
 int live_findings(struct live *l, struct finding_list *out)
@@ -789,7 +833,8 @@ int live_findings(struct live *l, struct finding_list *out)
 		if (!vi || le->key.verdict == WGT_V_TX_PEER ||
 		    !dev_selected(l, le->key.ifindex))
 			continue;
-		f = finding_add(out, vi->id, vi->severity, mode_for(l, le->key.verdict));
+		f = finding_add(out, vi->id, vi->severity,
+				mode_for(l, le->key.verdict));
 		if (!f)
 			return -ENOMEM;
 		f->count = le->packets;
@@ -821,17 +866,23 @@ const char *live_unobservable(const struct live *l, const char *id)
 
 	if (!strcmp(id, "src_rejected") &&
 	    ld->mode[LF_WG_RX_SRC] > WGT_MODE_KPROBE)
-		return "no hook on wg_allowedips_lookup_src: userspace WireGuard, or no fentry/kprobes";
+		return "no hook on wg_allowedips_lookup_src: userspace "
+		       "WireGuard, or no fentry/kprobes";
 	if (!strcmp(id, "no_peer") && ld->mode[LF_WG_TX_PEER] > WGT_MODE_TC)
 		return "no hook on WireGuard's TX peer lookup";
 	if (!strcmp(id, "rpf_drop") && ld->mode[LF_RPF] == WGT_MODE_UNAVAILABLE)
-		return "neither the IP_RPFILTER drop reason nor the IPReversePathFilter counter";
+		return "neither the IP_RPFILTER drop reason nor the "
+		       "IPReversePathFilter counter";
 	if (!strcmp(id, "mtu_drop") && ld->mode[LF_MTU] == WGT_MODE_UNAVAILABLE)
-		return "no PKT_TOO_BIG drop reason, no ICMP hook, no FragFails counter";
-	if (!strcmp(id, "no_forward") && ld->mode[LF_DROPS] > WGT_MODE_TRACEPOINT)
+		return "no PKT_TOO_BIG drop reason, no ICMP hook, no FragFails "
+		       "counter";
+	if (!strcmp(id, "no_forward") &&
+	    ld->mode[LF_DROPS] > WGT_MODE_TRACEPOINT)
 		return "kfree_skb tracepoint unavailable";
-	if (!strcmp(id, "outer_fragmented") && ld->mode[LF_OUTER_FRAG] > WGT_MODE_KPROBE)
-		return "neither fentry nor kprobes on ip_do_fragment/ip6_fragment";
+	if (!strcmp(id, "outer_fragmented") &&
+	    ld->mode[LF_OUTER_FRAG] > WGT_MODE_KPROBE)
+		return "neither fentry nor kprobes on "
+		       "ip_do_fragment/ip6_fragment";
 	if (!strcmp(id, "route_bypass") && ld->mode[LF_BYPASS] > WGT_MODE_TC)
 		return "neither tcx nor the net_dev_queue tracepoint available";
 	return NULL;

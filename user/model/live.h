@@ -17,19 +17,19 @@
 #include "attach/ksym.h"
 #include "attach/loader.h"
 
-#define LIVE_MAX_ENTRIES	4096
-#define LIVE_RESERVED		512	/* entries per-peer decisions may not take */
-#define LIVE_INDEX_SLOTS	8192	/* power of two, > LIVE_MAX_ENTRIES */
-#define LIVE_MAX_ROUTES		256
-#define LIVE_MAX_CHANGES	32
-#define STALE_HANDSHAKE_S	180	/* WireGuard's REJECT_AFTER_TIME */
-#define LIVE_MAX_NAMES		64	/* devices remembered after deletion */
+#define LIVE_MAX_ENTRIES 4096
+#define LIVE_RESERVED 512     /* entries per-peer decisions may not take */
+#define LIVE_INDEX_SLOTS 8192 /* power of two, > LIVE_MAX_ENTRIES */
+#define LIVE_MAX_ROUTES 256
+#define LIVE_MAX_CHANGES 32
+#define STALE_HANDSHAKE_S 180 /* WireGuard's REJECT_AFTER_TIME */
+#define LIVE_MAX_NAMES 64     /* devices remembered after deletion */
 
 struct record;
 
 struct live_entry {
 	struct wgt_count_key key;
-	uint64_t packets, bytes;	/* since wgtrace attached, less stale */
+	uint64_t packets, bytes; /* since wgtrace attached, less stale */
 	/*
 	 * no_peer in tc mode is judged in the kernel against wgtrace's copy
 	 * of the AllowedIPs: packets counted while that copy lagged behind
@@ -38,10 +38,10 @@ struct live_entry {
 	 * checked against a freshly read configuration.
 	 */
 	uint64_t raw, stale, verified;
-	uint64_t prev_packets;		/* at the previous interval */
-	double rate;			/* packets per second, last interval */
+	uint64_t prev_packets; /* at the previous interval */
+	double rate;	       /* packets per second, last interval */
 	bool has_sample;
-	struct wgt_event sample;	/* the latest example flow */
+	struct wgt_event sample; /* the latest example flow */
 };
 
 /* A destination whose egress is watched for route_changed. */
@@ -60,14 +60,14 @@ struct live_change {
 
 struct live {
 	struct loader *ld;
-	struct inventory *inv;		/* refreshed by live_refresh */
-	const struct intent *intent;	/* names; may be NULL */
-	const char *only_dev;		/* -i, may be NULL */
+	struct inventory *inv;	     /* refreshed by live_refresh */
+	const struct intent *intent; /* names; may be NULL */
+	const char *only_dev;	     /* -i, may be NULL */
 	struct ksym_cache *ksym;
 	struct live_entry *e;
 	size_t n;
-	uint32_t *index;		/* LIVE_INDEX_SLOTS: entry number + 1 */
-	uint64_t entries_dropped;	/* more keys than LIVE_MAX_ENTRIES */
+	uint32_t *index;	  /* LIVE_INDEX_SLOTS: entry number + 1 */
+	uint64_t entries_dropped; /* more keys than LIVE_MAX_ENTRIES */
 	uint64_t last_ns;
 	struct live_route routes[LIVE_MAX_ROUTES];
 	size_t n_routes;
@@ -88,7 +88,7 @@ struct live {
 	size_t next_name;
 	/* A no_peer sample arrived (tc mode): reread that device soon. */
 	int recheck_ifindex;
-	uint64_t recheck_ns;		/* last reread, for the rate limit */
+	uint64_t recheck_ns; /* last reread, for the rate limit */
 	/* tx bytes per peer at the previous refresh, for stale_handshake */
 	uint64_t *prev_tx;
 	size_t n_prev_tx;
@@ -113,7 +113,8 @@ struct live {
 int live_alloc(struct live *l);
 /* The entry of a kernel counter key, made on first sight; NULL when the
  * table is full for it (counted in entries_dropped). */
-struct live_entry *live_entry_for(struct live *l, const struct wgt_count_key *k);
+struct live_entry *live_entry_for(struct live *l,
+				  const struct wgt_count_key *k);
 int live_init(struct live *l, struct loader *ld, struct inventory *inv,
 	      const struct intent *intent, const char *only_dev);
 void live_free(struct live *l);
@@ -140,7 +141,8 @@ void live_recheck(struct live *l);
 /* Findings now (worst first); other kernel drops are not findings. */
 int live_findings(struct live *l, struct finding_list *out);
 
-/* A kernel drop counter that stands for no_forward (ip_error, forwarding off). */
+/* A kernel drop counter that stands for no_forward (ip_error, forwarding off).
+ */
 bool live_is_no_forward(struct live *l, const struct wgt_count_key *key);
 /* A kernel drop at this call site was caused by wgtrace itself. */
 bool live_own_drop(struct live *l, uint64_t location);

@@ -19,11 +19,11 @@
 #define NONE UINT32_MAX
 
 struct lpm_node {
-	uint8_t key[16];	/* the prefix, bits beyond len zero */
+	uint8_t key[16]; /* the prefix, bits beyond len zero */
 	uint8_t len;
 	uint8_t pad[3];
-	uint32_t child[2];	/* by the bit at position len */
-	uint32_t head;		/* winning claim on exactly this prefix, or NONE */
+	uint32_t child[2]; /* by the bit at position len */
+	uint32_t head;	   /* winning claim on exactly this prefix, or NONE */
 };
 
 /* One peer's claim on one prefix. */
@@ -31,15 +31,15 @@ struct lpm_claim {
 	struct wgt_prefix pfx;
 	uint32_t peer;
 	uint32_t node;
-	uint32_t next;		/* an earlier claim on the same prefix, or NONE */
+	uint32_t next; /* an earlier claim on the same prefix, or NONE */
 };
 
 struct lpm {
 	struct lpm_node *nodes;
 	uint32_t n_nodes, cap_nodes;
-	struct lpm_claim *claims;	/* in insertion order */
+	struct lpm_claim *claims; /* in insertion order */
 	uint32_t n_claims, cap_claims;
-	uint32_t root[2];		/* IPv4, IPv6 */
+	uint32_t root[2]; /* IPv4, IPv6 */
 };
 
 static int family_slot(uint8_t family)
@@ -137,7 +137,10 @@ static void claim(struct lpm *l, uint32_t ni, const struct wgt_prefix *p,
 	}
 	ci = l->n_claims++;
 	l->claims[ci] = (struct lpm_claim){
-		.pfx = *p, .peer = peer, .node = ni, .next = n->head,
+	    .pfx = *p,
+	    .peer = peer,
+	    .node = ni,
+	    .next = n->head,
 	};
 	n->head = ci;
 }
@@ -276,7 +279,8 @@ static size_t claimed_path(const struct lpm *l, uint8_t family,
 static struct lpm_match match_of(const struct lpm *l, uint32_t ci)
 {
 	return (struct lpm_match){
-		.peer = l->claims[ci].peer, .pfx = l->claims[ci].pfx,
+	    .peer = l->claims[ci].peer,
+	    .pfx = l->claims[ci].pfx,
 	};
 }
 
@@ -376,7 +380,7 @@ static int overlap_collect(const struct lpm_overlap *ov, void *ctx)
 
 size_t lpm_overlaps(const struct lpm *lpm, struct lpm_overlap *out, size_t max)
 {
-	struct overlap_sink s = { .out = out, .max = max };
+	struct overlap_sink s = {.out = out, .max = max};
 
 	lpm_for_each_overlap(lpm, overlap_collect, &s);
 	return s.n;

@@ -23,18 +23,18 @@
 #include "config/inventory.h"
 
 /* Far above any real gateway; keeps a bad inventory from eating memory. */
-#define LPM_MAX_PREFIXES	(1u << 20)
+#define LPM_MAX_PREFIXES (1u << 20)
 /*
  * The most matches one address can have when no prefix is on two peers:
  * one per prefix length, /0 to /128.
  */
-#define LPM_MAX_DEPTH		129
+#define LPM_MAX_DEPTH 129
 
 struct lpm;
 
 struct lpm_match {
-	size_t peer;		/* index into wg_device_info.peers */
-	struct wgt_prefix pfx;	/* host bits cleared */
+	size_t peer;	       /* index into wg_device_info.peers */
+	struct wgt_prefix pfx; /* host bits cleared */
 };
 
 /* An empty table; NULL when out of memory. */
@@ -74,8 +74,8 @@ size_t lpm_matches(const struct lpm *lpm, const struct wgt_addr *a,
 		   struct lpm_match *out, size_t max);
 
 enum lpm_overlap_kind {
-	LPM_OVERLAP_IDENTICAL,	/* one prefix on two peers: an error */
-	LPM_OVERLAP_NESTED,	/* one peer's prefix inside another's: a warning */
+	LPM_OVERLAP_IDENTICAL, /* one prefix on two peers: an error */
+	LPM_OVERLAP_NESTED, /* one peer's prefix inside another's: a warning */
 };
 
 /*
@@ -104,7 +104,6 @@ struct lpm_overlap {
 typedef int (*lpm_overlap_fn)(const struct lpm_overlap *ov, void *ctx);
 int lpm_for_each_overlap(const struct lpm *lpm, lpm_overlap_fn fn, void *ctx);
 /* The same into an array: stores at most max, returns how many there are. */
-size_t lpm_overlaps(const struct lpm *lpm, struct lpm_overlap *out,
-		    size_t max);
+size_t lpm_overlaps(const struct lpm *lpm, struct lpm_overlap *out, size_t max);
 
 #endif /* WGT_LPM_H */

@@ -9,7 +9,7 @@
 #include "base/common.h"
 #include "model/metrics.h"
 #include "cli/output.h"
-#include "cli/send.h"	/* monotonic_ns */
+#include "cli/send.h" /* monotonic_ns */
 #include "model/verdict.h"
 
 /* Families are compared by pointer: one object per name. */
@@ -74,10 +74,12 @@ static const char *ifname(struct metrics *m, const struct live *l,
 		return "";
 	if (k) {
 		if (ifindex < ARRAY_SIZE(m->ifname_cache))
-			snprintf(m->ifname_cache[ifindex], IF_NAMESIZE, "%s", k->name);
+			snprintf(m->ifname_cache[ifindex], IF_NAMESIZE, "%s",
+				 k->name);
 		return k->name;
 	}
-	if (ifindex < ARRAY_SIZE(m->ifname_cache) && m->ifname_cache[ifindex][0])
+	if (ifindex < ARRAY_SIZE(m->ifname_cache) &&
+	    m->ifname_cache[ifindex][0])
 		return m->ifname_cache[ifindex];
 	return "unknown";
 }
@@ -85,9 +87,9 @@ static const char *ifname(struct metrics *m, const struct live *l,
 bool metrics_parse_peer_labels(const char *s, enum metrics_peer_labels *out)
 {
 	static const char *const names[] = {
-		[METRICS_PEERS_ALL] = "all",
-		[METRICS_PEERS_NAMED] = "named",
-		[METRICS_PEERS_NONE] = "none",
+	    [METRICS_PEERS_ALL] = "all",
+	    [METRICS_PEERS_NAMED] = "named",
+	    [METRICS_PEERS_NONE] = "none",
 	};
 	size_t i;
 
@@ -125,8 +127,8 @@ static void index_peers(struct metrics *m, const struct live *l)
 	m->n_keys = 0;
 	for (i = 0; i < l->inv->n_wg; i++)
 		for (j = 0; j < l->inv->wg[i].n_peers; j++)
-			memcpy(m->keys[m->n_keys++], l->inv->wg[i].peers[j].pubkey,
-			       WG_KEY_LEN_RAW);
+			memcpy(m->keys[m->n_keys++],
+			       l->inv->wg[i].peers[j].pubkey, WG_KEY_LEN_RAW);
 	if (m->n_keys)
 		qsort(m->keys, m->n_keys, sizeof(*m->keys), key_cmp);
 }
@@ -166,7 +168,8 @@ static void peer_label(const struct metrics *m, const struct live *l,
 static void expire_peers(struct metrics *m)
 {
 	uint64_t now = monotonic_ns() / 1000000000ULL;
-	uint64_t after = m->peer_expire_s ? m->peer_expire_s : METRICS_PEER_EXPIRE_S;
+	uint64_t after =
+	    m->peer_expire_s ? m->peer_expire_s : METRICS_PEER_EXPIRE_S;
 	uint8_t key[WG_KEY_LEN_RAW];
 	size_t i;
 
@@ -220,8 +223,10 @@ void metrics_update(struct metrics *m, struct live *l)
 				add(m, F_WRONG, "no_forward", dev, "", delta);
 				continue;
 			}
-			add(m, F_DROPS, verdict_name(e->key.verdict, dr, reason,
-						     sizeof(reason)), dev, "", delta);
+			add(m, F_DROPS,
+			    verdict_name(e->key.verdict, dr, reason,
+					 sizeof(reason)),
+			    dev, "", delta);
 			continue;
 		}
 		if (!vi)
@@ -231,7 +236,8 @@ void metrics_update(struct metrics *m, struct live *l)
 		add(m, F_WRONG, vi->id, dev, peer, delta);
 	}
 	if (l->n_changes > m->route_changes) {
-		add(m, F_WRONG, "route_changed", "", "", l->n_changes - m->route_changes);
+		add(m, F_WRONG, "route_changed", "", "",
+		    l->n_changes - m->route_changes);
 		m->route_changes = l->n_changes;
 	}
 	expire_peers(m);
@@ -276,7 +282,7 @@ struct out {
 };
 
 static void put(struct out *o, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 static void put(struct out *o, const char *fmt, ...)
 {
@@ -329,10 +335,10 @@ static void series3(struct out *o, const struct metrics *m, const char *family,
 
 		if (s->family != family)
 			continue;
-		put(o, "%s{%s=\"%s\",%s=\"%s\",%s=\"%s\"} %llu\n", family,
-		    k1, metrics_escape(s->l1, a, sizeof(a)),
-		    k2, metrics_escape(s->l2, b, sizeof(b)),
-		    k3, metrics_escape(s->l3, c, sizeof(c)),
+		put(o, "%s{%s=\"%s\",%s=\"%s\",%s=\"%s\"} %llu\n", family, k1,
+		    metrics_escape(s->l1, a, sizeof(a)), k2,
+		    metrics_escape(s->l2, b, sizeof(b)), k3,
+		    metrics_escape(s->l3, c, sizeof(c)),
 		    (unsigned long long)s->value);
 	}
 }
@@ -350,8 +356,11 @@ static void process_metrics(struct out *o, enum metrics_format fmt,
 	f = fopen("/proc/self/stat", "r");
 	if (f) {
 		if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')))
-			sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu"
-			       " %*d %*d %*d %*d %*d %*d %*u %*u %ld", &utime, &stime, &rss);
+			sscanf(p + 2,
+			       "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+			       "%lu %lu"
+			       " %*d %*d %*d %*d %*d %*d %*u %*u %ld",
+			       &utime, &stime, &rss);
 		fclose(f);
 	}
 	header(o, fmt, "process_start_time_seconds", "gauge",
@@ -369,16 +378,18 @@ static void process_metrics(struct out *o, enum metrics_format fmt,
 char *metrics_render(const struct metrics *m, const struct live *l,
 		     enum metrics_format fmt, double start_time)
 {
-	struct out o = { 0 };
+	struct out o = {0};
 	char a[256], b[256], c[160], d[512], e[512], g[256];
 	size_t i, j, k;
 	int f;
 
 	header(&o, fmt, F_DROPS, "counter",
-	       "Packets dropped, by reason (wgtrace verdict or kernel_<DROP_REASON>), device and peer.");
+	       "Packets dropped, by reason (wgtrace verdict or "
+	       "kernel_<DROP_REASON>), device and peer.");
 	series3(&o, m, F_DROPS, "reason", "interface", "peer");
 	header(&o, fmt, F_DECISIONS, "counter",
-	       "Packets WireGuard sent to each peer (table is empty: the TX hook does not see it).");
+	       "Packets WireGuard sent to each peer (table is empty: the TX "
+	       "hook does not see it).");
 	for (i = 0; i < m->n; i++) {
 		const struct metric_series *s = &m->s[i];
 
@@ -390,32 +401,42 @@ char *metrics_render(const struct metrics *m, const struct live *l,
 		    (unsigned long long)s->value);
 	}
 	header(&o, fmt, F_WRONG, "counter",
-	       "Packets (or route changes) that took a wrong turn, by verdict, device and peer.");
+	       "Packets (or route changes) that took a wrong turn, by verdict, "
+	       "device and peer.");
 	series3(&o, m, F_WRONG, "verdict", "interface", "peer");
 
 	header(&o, fmt, "wgtrace_events_total", "counter",
 	       "Example-flow events delivered by the kernel.");
-	put(&o, "wgtrace_events_total %llu\n", (unsigned long long)
-	    (l->ld->skel ? loader_stat(l->ld, WGT_STAT_EVENTS) : 0));
+	put(&o, "wgtrace_events_total %llu\n",
+	    (unsigned long long)(l->ld->skel
+				     ? loader_stat(l->ld, WGT_STAT_EVENTS)
+				     : 0));
 	header(&o, fmt, "wgtrace_events_lost_total", "counter",
 	       "Example-flow events lost because the ring buffer was full.");
-	put(&o, "wgtrace_events_lost_total %llu\n", (unsigned long long)
-	    (l->ld->skel ? loader_stat(l->ld, WGT_STAT_EVENTS_LOST) : 0));
+	put(&o, "wgtrace_events_lost_total %llu\n",
+	    (unsigned long long)(l->ld->skel
+				     ? loader_stat(l->ld, WGT_STAT_EVENTS_LOST)
+				     : 0));
 	header(&o, fmt, "wgtrace_series_dropped_total", "counter",
-	       "Series (or kernel counter keys) not exported because a bound was reached.");
+	       "Series (or kernel counter keys) not exported because a bound "
+	       "was reached.");
 	put(&o, "wgtrace_series_dropped_total %llu\n",
 	    (unsigned long long)(m->dropped + l->entries_dropped));
 
 	header(&o, fmt, "wgtrace_hook_info", "gauge",
-	       "How each fact is observed on this kernel (mode: fentry, kprobe, tracepoint, tc, inventory, unavailable).");
+	       "How each fact is observed on this kernel (mode: fentry, "
+	       "kprobe, tracepoint, tc, inventory, unavailable).");
 	for (f = 0; f < LF__COUNT; f++)
 		if (loader_fact_used(l->ld, f))
-			put(&o, "wgtrace_hook_info{hook=\"%s\",mode=\"%s\"} 1\n",
-		    loader_fact_name(f), wgt_mode_name(l->ld->mode[f]));
+			put(&o,
+			    "wgtrace_hook_info{hook=\"%s\",mode=\"%s\"} 1\n",
+			    loader_fact_name(f), wgt_mode_name(l->ld->mode[f]));
 
 	header(&o, fmt, "wgtrace_peer_info", "gauge",
-	       "Configured WireGuard peers (name: from --peer-names, else empty).");
-	for (i = 0; m->peer_labels != METRICS_PEERS_NONE && i < l->inv->n_wg; i++) {
+	       "Configured WireGuard peers (name: from --peer-names, else "
+	       "empty).");
+	for (i = 0; m->peer_labels != METRICS_PEERS_NONE && i < l->inv->n_wg;
+	     i++) {
 		const struct wg_device_info *dev = &l->inv->wg[i];
 
 		for (j = 0; j < dev->n_peers; j++) {
@@ -428,20 +449,28 @@ char *metrics_render(const struct metrics *m, const struct live *l,
 			if (p->has_endpoint) {
 				char ab[WGT_ADDR_STRLEN];
 
-				snprintf(ep, sizeof(ep), p->endpoint.family == AF_INET6 ?
-					 "[%s]:%u" : "%s:%u",
+				snprintf(ep, sizeof(ep),
+					 p->endpoint.family == AF_INET6
+					     ? "[%s]:%u"
+					     : "%s:%u",
 					 addr_fmt(&p->endpoint, ab, sizeof(ab)),
 					 p->endpoint_port);
 			}
 			d[0] = '\0';
-			for (k = 0; k < p->n_allowed && used < sizeof(d) - 48; k++)
-				used += snprintf(d + used, sizeof(d) - used, "%s%s",
-						 k ? "," : "",
-						 prefix_fmt(&p->allowed[k], c, sizeof(c)));
-			name = l->intent ? intent_name_of(l->intent, p->pubkey) : NULL;
+			for (k = 0; k < p->n_allowed && used < sizeof(d) - 48;
+			     k++)
+				used += snprintf(
+				    d + used, sizeof(d) - used, "%s%s",
+				    k ? "," : "",
+				    prefix_fmt(&p->allowed[k], c, sizeof(c)));
+			name = l->intent ? intent_name_of(l->intent, p->pubkey)
+					 : NULL;
 			if (!name && m->peer_labels == METRICS_PEERS_NAMED)
 				continue;
-			put(&o, "wgtrace_peer_info{interface=\"%s\",peer=\"%s\",name=\"%s\",endpoint=\"%s\",allowed_ips=\"%s\"} 1\n",
+			put(&o,
+			    "wgtrace_peer_info{interface=\"%s\",peer=\"%s\","
+			    "name=\"%s\",endpoint=\"%s\",allowed_ips=\"%s\"} "
+			    "1\n",
 			    metrics_escape(dev->name, a, sizeof(a)), key,
 			    metrics_escape(name ? name : "", g, sizeof(g)),
 			    metrics_escape(ep, b, sizeof(b)),

@@ -16,9 +16,9 @@
 
 #include "model/live.h"
 
-#define METRICS_MAX_SERIES	4096
+#define METRICS_MAX_SERIES 4096
 /* A series of a peer no longer configured goes after this long (default). */
-#define METRICS_PEER_EXPIRE_S	300
+#define METRICS_PEER_EXPIRE_S 300
 
 /*
  * The peer label, the one label whose cardinality grows with the gateway:
@@ -33,23 +33,23 @@ enum metrics_peer_labels {
 };
 
 struct metric_series {
-	const char *family;		/* static: "wgtrace_drops_total" */
-	char l1[48], l2[24], l3[64];	/* label values, meaning per family */
+	const char *family;	     /* static: "wgtrace_drops_total" */
+	char l1[48], l2[24], l3[64]; /* label values, meaning per family */
 	uint64_t value;
-	uint64_t gone_since;		/* its peer went away (monotonic s), 0 */
+	uint64_t gone_since; /* its peer went away (monotonic s), 0 */
 };
 
 struct metrics {
 	struct metric_series *s;
 	size_t n;
-	uint64_t dropped;		/* series refused past the bound */
+	uint64_t dropped; /* series refused past the bound */
 	/* per live entry: packets already folded in */
 	uint64_t *folded;
 	size_t n_folded;
-	uint64_t route_changes;		/* live changes folded so far */
-	char ifname_cache[64][IF_NAMESIZE];	/* last name per ifindex < 64 */
+	uint64_t route_changes;		    /* live changes folded so far */
+	char ifname_cache[64][IF_NAMESIZE]; /* last name per ifindex < 64 */
 	enum metrics_peer_labels peer_labels;
-	unsigned int peer_expire_s;	/* 0: METRICS_PEER_EXPIRE_S */
+	unsigned int peer_expire_s; /* 0: METRICS_PEER_EXPIRE_S */
 	/* The configured peers' keys, sorted: label and expiry look-ups. */
 	uint8_t (*keys)[WG_KEY_LEN_RAW];
 	size_t n_keys, cap_keys;
@@ -63,8 +63,8 @@ void metrics_update(struct metrics *m, struct live *l);
 bool metrics_parse_peer_labels(const char *s, enum metrics_peer_labels *out);
 
 enum metrics_format {
-	METRICS_PROMETHEUS,	/* text/plain; version=0.0.4 */
-	METRICS_OPENMETRICS,	/* application/openmetrics-text; version=1.0.0 */
+	METRICS_PROMETHEUS,  /* text/plain; version=0.0.4 */
+	METRICS_OPENMETRICS, /* application/openmetrics-text; version=1.0.0 */
 };
 
 /* Render every family with HELP and TYPE; a malloc'd string or NULL. */

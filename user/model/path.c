@@ -145,15 +145,15 @@ static void classify_by_timing(const struct fib_decision *d,
 	/* iif 0: no packet is routed without an input device (loopback
 	 * stands for local output); the lookups that follow such a check at
 	 * once belong to the same ICMP error (icmp_route_lookup). */
-	*internal = !e->ifindex ||
-		    (d && d->internal &&
-		     e->ts_ns - d->last_ts_ns <= RPF_CHECK_GAP_NS);
+	*internal =
+	    !e->ifindex ||
+	    (d && d->internal && e->ts_ns - d->last_ts_ns <= RPF_CHECK_GAP_NS);
 }
 
 size_t path_group_fib(const struct wgt_event *ev, size_t n,
 		      bool v4_custom_rules, bool own_flags,
-		      const struct inventory *inv,
-		      struct fib_decision *out, size_t max)
+		      const struct inventory *inv, struct fib_decision *out,
+		      size_t max)
 {
 	/* One open decision per CPU: lookups never interleave on one CPU. */
 	enum { MAX_CPU = 512 };
@@ -255,8 +255,8 @@ bool rule_matches(const struct inv_rule *r, const struct wgt_flow *f,
 
 size_t path_infer_rules(const struct fib_decision *d,
 			const struct inv_rule *rules, size_t n_rules,
-			const char *iif_name, struct rule_step *out,
-			size_t max, int *decided_by)
+			const char *iif_name, struct rule_step *out, size_t max,
+			int *decided_by)
 {
 	size_t i, count = 0;
 	int j = 0;
@@ -282,7 +282,8 @@ size_t path_infer_rules(const struct fib_decision *d,
 			continue;
 		}
 		/* The kernel looked up this rule's table next, or it did not
-		 * consult the rule (a selector we cannot see, like uidrange). */
+		 * consult the rule (a selector we cannot see, like uidrange).
+		 */
 		if (j >= d->n || d->tables[j] != r->table)
 			continue;
 		s = &out[count];

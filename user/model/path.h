@@ -20,17 +20,17 @@
 /* One routing decision: the tables the kernel looked up, in order. */
 struct fib_decision {
 	struct wgt_flow flow;
-	uint64_t ts_ns;		/* first lookup */
+	uint64_t ts_ns; /* first lookup */
 	uint64_t last_ts_ns;
-	uint32_t netns;		/* 0 while no lookup could tell it */
+	uint32_t netns; /* 0 while no lookup could tell it */
 	uint32_t mark;
-	int iif;		/* 0: locally generated */
+	int iif; /* 0: locally generated */
 	uint32_t tables[PATH_MAX_LOOKUPS];
-	int errs[PATH_MAX_LOOKUPS];	/* 0 found, -EAGAIN not in table, ... */
+	int errs[PATH_MAX_LOOKUPS]; /* 0 found, -EAGAIN not in table, ... */
 	int oifs[PATH_MAX_LOOKUPS];
 	struct wgt_addr gws[PATH_MAX_LOOKUPS];
 	int n;
-	int decided;		/* index of the lookup that decided, -1: none */
+	int decided; /* index of the lookup that decided, -1: none */
 	/*
 	 * The reverse-path check of the packet routed just before on this
 	 * CPU (fib_validate_source: addresses swapped, iif = loopback): not
@@ -42,7 +42,7 @@ struct fib_decision {
 	 * address-type check (iif 0). Not a packet either.
 	 */
 	bool internal;
-	uint8_t ctx_flags;	/* WGT_EVF_CTX_* of its lookups */
+	uint8_t ctx_flags; /* WGT_EVF_CTX_* of its lookups */
 	/* The deciding lookup's result (copied for convenience). */
 	uint32_t table;
 	int err;
@@ -53,8 +53,8 @@ struct fib_decision {
 /*
  * Group FIB events (other types are skipped) into decisions. inv (may be
  * NULL: then rp_filter is taken to be on everywhere) tells on which input
- * devices IPv4 checks the reverse path, a lookup that is no packet. Lookups of one
- * decision happen back to back on one CPU. A new decision starts at another
+ * devices IPv4 checks the reverse path, a lookup that is no packet. Lookups of
+ * one decision happen back to back on one CPU. A new decision starts at another
  * flow, at the local table (255: the policy walk and IPv6's fixed order
  * start there), or after a pause. Without custom IPv4 rules the kernel looks
  * up only the merged main table, one lookup per decision: say so with
@@ -65,17 +65,17 @@ struct fib_decision {
  */
 size_t path_group_fib(const struct wgt_event *ev, size_t n,
 		      bool v4_custom_rules, bool own_flags,
-		      const struct inventory *inv,
-		      struct fib_decision *out, size_t max);
+		      const struct inventory *inv, struct fib_decision *out,
+		      size_t max);
 /* Are there IPv4 rules besides the kernel's three defaults? */
 bool rules_custom_v4(const struct inv_rule *rules, size_t n);
 
 /* How one policy rule took part in a decision. */
 enum rule_outcome {
-	RULE_NO_ROUTE,		/* its table had no route for the flow */
-	RULE_SUPPRESSED,	/* found a route, rejected by suppress_prefixlength */
-	RULE_DECIDED,		/* this rule's table gave the answer */
-	RULE_ACTION,		/* blackhole/unreachable/prohibit rule */
+	RULE_NO_ROUTE,	 /* its table had no route for the flow */
+	RULE_SUPPRESSED, /* found a route, rejected by suppress_prefixlength */
+	RULE_DECIDED,	 /* this rule's table gave the answer */
+	RULE_ACTION,	 /* blackhole/unreachable/prohibit rule */
 };
 
 struct rule_step {
@@ -93,8 +93,8 @@ struct rule_step {
  */
 size_t path_infer_rules(const struct fib_decision *d,
 			const struct inv_rule *rules, size_t n_rules,
-			const char *iif_name, struct rule_step *out,
-			size_t max, int *decided_by);
+			const char *iif_name, struct rule_step *out, size_t max,
+			int *decided_by);
 
 /* Does a rule's selector match the flow (as the kernel's fib_rule_match)? */
 bool rule_matches(const struct inv_rule *r, const struct wgt_flow *f,

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The verdicts the kernel counts (enum wgt_verdict), named as the man page's
- * FINDINGS section names them, with what was expected and how to fix it. watch and
- * export both name counters through here, so the names cannot drift apart.
+ * FINDINGS section names them, with what was expected and how to fix it. watch
+ * and export both name counters through here, so the names cannot drift apart.
  */
 #ifndef WGT_VERDICT_H
 #define WGT_VERDICT_H
@@ -15,11 +15,11 @@
 #include "wgtrace.h"
 
 struct verdict_info {
-	const char *id;			/* "src_rejected": JSON, metrics */
+	const char *id; /* "src_rejected": JSON, metrics */
 	enum wgt_severity severity;
-	const char *what;		/* the finding's one-line message */
+	const char *what; /* the finding's one-line message */
 	const char *hint;
-	bool is_drop;			/* counts as a drop in the metrics */
+	bool is_drop; /* counts as a drop in the metrics */
 };
 
 /* NULL for WGT_V_NONE, out of range, or kernel reasons. */
