@@ -27,7 +27,7 @@ DEB_BUILD := make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev \
 DEB_TEST  := libcmocka-dev libclang-rt-14-dev iproute2 wireguard-tools \
 	     wireguard-go iputils-ping procps jq kmod dash busybox-static cpio \
 	     xz-utils qemu-system-x86 iperf3 prometheus bpftrace \
-	     tshark
+	     tshark clang-format
 DEB_ALL   := $(DEB_BUILD) $(DEB_TEST)
 
 LIBS_PC   := libbpf libmnl json-c libmicrohttpd libcrypto
@@ -60,7 +60,7 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 # libFuzzer needs clang; the harness links every user file but main.c.
 FUZZ_CFLAGS = $(filter-out -O2,$(USER_CFLAGS)) -O1 -fsanitize=fuzzer,address
 
-.PHONY: all deps demo bench test test-unit test-netns test-vm unit fuzz \
+.PHONY: all deps demo bench test test-unit test-netns test-vm unit fuzz format \
 	install clean help
 .DEFAULT_GOAL := all
 # Keep BPF objects: the skeletons embed them, rebuilding them is not free.
@@ -77,6 +77,7 @@ help:
 	@echo '  make test-unit   unit tier only (no root needed)'
 	@echo '  make test-netns  namespace tier only (root, host kernel)'
 	@echo '  make test-vm     vm tier only (root, qemu; Debian kernels 5.10, 6.1, 6.12 and sid'"'"'s newest)'
+	@echo '  make format      apply .clang-format to every C file (make test checks it)'
 	@echo '  make fuzz        build the libFuzzer harnesses into build/fuzz/'
 	@echo '  make bench       cost of export/watch/trace vs no tracing and bpftrace (root, ~8 min;'
 	@echo '                   writes tests/bench/RESULTS.md); QUICK=1: one short round (< 1 min)'
@@ -135,6 +136,12 @@ unit: $(UNIT_BINS)
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(filter-out user/cli/main.c,$(USER_SRCS)) $(HEADERS) $(SKELS) | $(BUILD)/fuzz
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(filter-out user/cli/main.c,$(USER_SRCS)) $(USER_LIBS)
+
+# The tree's style is .clang-format's; `make test` fails a file that drifts.
+FORMAT_SRCS = $(shell git ls-files 'user/*.[ch]' 'bpf/*.[ch]' 'include/*.h' \
+	'tests/unit/*.c' 'tests/fuzz/*.c' 'tests/bench/*.c' 2>/dev/null)
+format:
+	$(Q)clang-format -i $(FORMAT_SRCS)
 
 # `make fuzz` builds the harnesses; run one with build/fuzz/fuzz_X -max_total_time=60.
 fuzz: $(FUZZ_BINS)

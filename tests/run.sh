@@ -53,6 +53,29 @@ run_unit() {
 	done
 }
 
+# The style is the formatter's (.clang-format, `make format`): a file that
+# drifted fails here, named, instead of piling up a whole-tree reformat later.
+run_format() {
+	local files drift
+	if ! command -v clang-format >/dev/null; then
+		say "FAIL unit/format: clang-format missing (make deps installs it)"
+		return
+	fi
+	files=$(git ls-files 'user/*.[ch]' 'bpf/*.[ch]' 'include/*.h' \
+		'tests/unit/*.c' 'tests/fuzz/*.c' 'tests/bench/*.c' 2>/dev/null)
+	[ -n "$files" ] || files=$(find user bpf include tests/unit tests/fuzz \
+		tests/bench -name '*.[ch]')
+	# shellcheck disable=SC2086 # one word per file
+	drift=$(for f in $files; do
+		clang-format --dry-run -Werror "$f" >/dev/null 2>&1 || echo "$f"
+	done)
+	if [ -z "$drift" ]; then
+		say "PASS unit/format: $(echo "$files" | wc -w) C files as clang-format prints them"
+	else
+		say "FAIL unit/format: not formatted (run make format):" $drift
+	fi
+}
+
 # A short bounded run of each fuzzer keeps the harnesses from rotting.
 run_fuzz() {
 	local bin name secs=${FUZZ_SECONDS:-15}
@@ -146,7 +169,7 @@ run_vm() {
 
 for tier in $tiers; do
 	case $tier in
-	unit) run_unit ;;
+	unit) run_unit; run_format ;;
 	fuzz) run_fuzz ;;
 	netns) need_root netns && run_scripts netns tests/netns/t_*.sh ;;
 	vm) need_root vm && run_vm ;;
