@@ -44,36 +44,75 @@ struct {
 	__type(value, __u64);
 } stats SEC(".maps");
 
-/* Per-CPU time of the last event of a rate-limited kind. */
+/*
+ * Per-CPU state of the rate limit on endpoint events: the burst let
+ * through last, one routing decision's lookups.
+ */
+struct wgt_endpoint_burst {
+	__u64 start; /* its first lookup */
+	__u64 last;  /* its latest lookup */
+	__u32 n;     /* lookups let through in it */
+	__u8 saddr[16];
+	__u8 daddr[16];
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u64);
-} endpoint_ts SEC(".maps");
+	__type(value, struct wgt_endpoint_burst);
+} endpoint_burst SEC(".maps");
 
 #define WGT_ENDPOINT_GAP_NS 10000000ULL /* <= 100 outer decisions/s per CPU */
-#define WGT_ENDPOINT_BURST_NS 100000ULL /* the lookups of one decision */
+/*
+ * Lookups of one rule walk follow each other at once natively, but under
+ * emulation (qemu TCG) a walk took 390 us and more than 5 ms when the
+ * emulator was preempted: a burst bounded by a fixed time from its first
+ * lookup cut walks short, and a walk cut before its deciding table names
+ * the table a suppress rule rejected (the outer route on the uplink when
+ * the kernel routed it into the tunnel). So a burst lasts while the same
+ * flow's lookups keep coming on this CPU, at most a walk's worth.
+ */
+#define WGT_ENDPOINT_WALK_GAP_NS 5000000ULL
+#define WGT_ENDPOINT_WALK_MAX 16 /* user space's PATH_MAX_LOOKUPS */
+
+static __always_inline bool addr16_equal(const __u8 *a, const __u8 *b)
+{
+	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
+
+	return x[0] == y[0] && x[1] == y[1];
+}
 
 /*
  * Outer packets to a traced endpoint follow every inner packet to that
  * peer: some of them show how the outer packet is routed. Whole decisions
- * are let through (every table a rule walk looks up, microseconds apart),
- * at most one starting per gap.
+ * are let through (every table a rule walk looks up), at most one starting
+ * per gap.
  */
-static __always_inline bool endpoint_event_due(void)
+static __always_inline bool endpoint_event_due(const struct wgt_flow *f)
 {
-	__u64 now = bpf_ktime_get_ns(), *start;
+	struct wgt_endpoint_burst *b;
+	__u64 now = bpf_ktime_get_ns();
 	__u32 zero = 0;
 
-	start = bpf_map_lookup_elem(&endpoint_ts, &zero);
-	if (!start)
+	b = bpf_map_lookup_elem(&endpoint_burst, &zero);
+	if (!b)
 		return false;
-	if (now - *start < WGT_ENDPOINT_BURST_NS)
+	if (b->n && b->n < WGT_ENDPOINT_WALK_MAX &&
+	    now - b->last < WGT_ENDPOINT_WALK_GAP_NS &&
+	    addr16_equal(b->daddr, f->daddr) &&
+	    addr16_equal(b->saddr, f->saddr)) {
+		b->last = now;
+		b->n++;
 		return true;
-	if (now - *start < WGT_ENDPOINT_GAP_NS)
+	}
+	if (b->n && now - b->start < WGT_ENDPOINT_GAP_NS)
 		return false;
-	*start = now;
+	b->start = now;
+	b->last = now;
+	b->n = 1;
+	__builtin_memcpy(b->daddr, f->daddr, 16);
+	__builtin_memcpy(b->saddr, f->saddr, 16);
 	return true;
 }
 

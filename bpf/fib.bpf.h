@@ -44,7 +44,7 @@ static __always_inline int on_fib4_lookup(void *ctx, __u32 tb_id,
 	__builtin_memcpy(f.saddr, &sa, 4);
 	__builtin_memcpy(f.daddr, &da, 4);
 	role = flow_role(&f);
-	if (!role || (role == WGT_ROLE_ENDPOINT && !endpoint_event_due()))
+	if (!role || (role == WGT_ROLE_ENDPOINT && !endpoint_event_due(&f)))
 		return 0;
 	if (nhc)
 		dev = BPF_CORE_READ(nhc, nhc_dev);
@@ -96,7 +96,7 @@ static __always_inline int on_fib6_lookup(void *ctx, const struct net *net,
 	BPF_CORE_READ_INTO(&f.saddr, flp, saddr);
 	BPF_CORE_READ_INTO(&f.daddr, flp, daddr);
 	role = flow_role(&f);
-	if (!role || (role == WGT_ROLE_ENDPOINT && !endpoint_event_due()))
+	if (!role || (role == WGT_ROLE_ENDPOINT && !endpoint_event_due(&f)))
 		return 0;
 
 	e = event_reserve(WGT_EV_FIB);

@@ -177,7 +177,7 @@ static __always_inline int on_tc(struct __sk_buff *skb, bool egress)
 	 * every inner one to the peer: whole decisions at most, as lookups.
 	 */
 	if (!role || (cfg_pcap_snaplen && role == WGT_ROLE_ENDPOINT &&
-		      !endpoint_event_due()))
+		      !endpoint_event_due(&f)))
 		return WGT_TC_OBSERVE;
 	e = event_reserve(WGT_EV_TC);
 	if (!e)
