@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Reduce the events of a trace to what was seen for one destination. */
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,19 +15,73 @@ static bool flow_is(const struct wgt_flow *f, bool dst_side,
 	return addr_equal(&x, a);
 }
 
-/* The endpoint the chosen peer's outer packets go to, if known. */
-static bool outer_endpoint(const struct trace_target *t,
-			   const struct trace_seen *seen, struct wgt_addr *ep)
+/*
+ * The peer WireGuard chose for the traced packets: as its hook named it,
+ * else by WireGuard's rule over the configured AllowedIPs; NULL when none.
+ */
+static const uint8_t *chosen_peer(const struct trace_target *t,
+				  const struct trace_seen *s)
 {
 	const struct trace_expect *exp = &t->exp;
 
+	if (s->tx_peer_seen && s->tx_peer.type == WGT_EV_WG_TX_PEER &&
+	    (s->tx_peer.flags & WGT_EVF_PEER))
+		return s->tx_peer.peer;
+	if (exp->has_peer)
+		return exp->wg->peers[exp->peer].pubkey;
+	return NULL;
+}
+
+/*
+ * The first outer packet WireGuard sent to the chosen peer. Every peer
+ * whose endpoint is traced sends them (handshakes, keepalives), and peers
+ * share endpoint addresses or roam to each other's: another peer's would
+ * report its endpoint as the flow's.
+ */
+static void pick_outer_send(const struct wgt_event *ev, size_t n,
+			    const struct trace_target *t, struct trace_seen *s)
+{
+	const uint8_t *peer = chosen_peer(t, s);
+	size_t i;
+
+	for (i = 0; i < n && peer; i++) {
+		const struct wgt_event *e = &ev[i];
+
+		if (e->type == WGT_EV_WG_OUTER && (e->flags & WGT_EVF_PEER) &&
+		    !memcmp(e->peer, peer, WGT_KEY_LEN)) {
+			s->outer_send = *e;
+			s->outer_send_seen = true;
+			return;
+		}
+	}
+}
+
+/*
+ * The endpoint the chosen peer's outer packets go to, and its port
+ * (network order, 0: unknown), if known: where WireGuard sent one, else
+ * what its TX hook read, else the configuration.
+ */
+static bool outer_endpoint(const struct trace_target *t,
+			   const struct trace_seen *seen, struct wgt_addr *ep,
+			   uint16_t *port)
+{
+	const struct trace_expect *exp = &t->exp;
+
+	if (seen->outer_send_seen && seen->outer_send.endpoint_family) {
+		addr_from_raw(ep, seen->outer_send.endpoint_family,
+			      seen->outer_send.endpoint);
+		*port = seen->outer_send.endpoint_port;
+		return true;
+	}
 	if (seen->tx_peer_seen && seen->tx_peer.endpoint_family) {
 		addr_from_raw(ep, seen->tx_peer.endpoint_family,
 			      seen->tx_peer.endpoint);
+		*port = seen->tx_peer.endpoint_port;
 		return true;
 	}
 	if (exp->has_peer && exp->wg->peers[exp->peer].has_endpoint) {
 		*ep = exp->wg->peers[exp->peer].endpoint;
+		*port = htons(exp->wg->peers[exp->peer].endpoint_port);
 		return true;
 	}
 	return false;
@@ -44,6 +99,17 @@ static bool outer_mark_ok(const struct trace_target *t,
 	const struct trace_expect *exp = &t->exp;
 
 	return !exp->has_peer || d->mark == exp->wg->fwmark;
+}
+
+/*
+ * WireGuard routes an outer packet with the endpoint's port in the flow
+ * (fl4_dport, fl6_dport): a lookup for another peer at the same address
+ * (another port) is that peer's handshake or keepalive, and one without a
+ * port is no outer packet at all.
+ */
+static bool outer_port_ok(uint16_t port, const struct fib_decision *d)
+{
+	return !port || d->flow.dport == port;
 }
 
 static void reduce_events(const struct wgt_event *ev, size_t n,
@@ -91,12 +157,6 @@ static void reduce_events(const struct wgt_event *ev, size_t n,
 			if (e->flags & WGT_EVF_REJECT)
 				s->n_rx_rejected++;
 			break;
-		case WGT_EV_WG_OUTER:
-			if (!s->outer_send_seen) {
-				s->outer_send = *e;
-				s->outer_send_seen = true;
-			}
-			break;
 		case WGT_EV_DROP:
 			/* A reply to our own probe has no socket but ours: not
 			 * a drop. */
@@ -122,13 +182,15 @@ void trace_reduce(const struct wgt_event *ev, size_t n, bool v4_custom_rules,
 {
 	struct fib_decision *d;
 	struct wgt_addr ep;
+	uint16_t ep_port = 0;
 	bool has_ep, known = false;
 	size_t i, nd;
 
 	memset(seen, 0, sizeof(*seen));
 	seen->rtt_us = -1;
 	reduce_events(ev, n, t, o, seen);
-	has_ep = outer_endpoint(t, seen, &ep);
+	pick_outer_send(ev, n, t, seen);
+	has_ep = outer_endpoint(t, seen, &ep, &ep_port);
 	d = calloc(n ? n : 1, sizeof(*d));
 	if (!d)
 		return;
@@ -157,7 +219,8 @@ void trace_reduce(const struct wgt_event *ev, size_t n, bool v4_custom_rules,
 				seen->rtt_us =
 				    (d[i].ts_ns - seen->fwd.ts_ns) / 1000;
 		} else if (has_ep && flow_is(&d[i].flow, true, &ep) &&
-			   outer_mark_ok(t, &d[i]) && !seen->outer_seen) {
+			   outer_mark_ok(t, &d[i]) &&
+			   outer_port_ok(ep_port, &d[i]) && !seen->outer_seen) {
 			seen->outer = d[i];
 			seen->outer_seen = true;
 		}
