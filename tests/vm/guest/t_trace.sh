@@ -317,11 +317,6 @@ expect() {
 }
 
 # scenario NAME DST FINDINGS MODES...: trace and compare, one check per mode.
-# A scenario right after a configuration change (a new peer, rules, an
-# endpoint) can catch WireGuard mid-way (a handshake, roaming) under TCG:
-# one mismatch is run again, said on the result line's diagnostics, and
-# the second run must agree exactly. An attribution that is wrong every
-# time still fails; an intermittent one shows as "retried" in the log.
 scenario() {
 	_sn=$1 _sd=$2 _sf=$3
 	shift 3
@@ -329,10 +324,6 @@ scenario() {
 		_s0=$(uptime_s)
 		trace_run "$_sn-$_m" "$_m" "$_sd"
 		info "trace $_sn-$_m: $(($(uptime_s) - _s0)) s"
-		if ! expect "$_sn-$_m" "$_m" "$_sd" "$_sf" >"$T/first.out" 2>&1; then
-			info "retried: the first run differed: $(head -n 1 "$T/first.out")"
-			trace_run "$_sn-$_m" "$_m" "$_sd"
-		fi
 		check "trace-$_sn-$_m" "summary differs from the kernel's view" \
 			expect "$_sn-$_m" "$_m" "$_sd" "$_sf"
 	done
