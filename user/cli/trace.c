@@ -469,7 +469,6 @@ static int run_trace(struct trace_opts *o, struct trace_target *t, size_t nt,
 	size_t icmp_replies[TRACE_MAX_TARGETS] = {0}, sent = 0, i, j;
 	size_t n_endpoints = 0;
 	struct drop_reasons reasons = {0};
-	struct finding_list fl = {0};
 	struct loader ld;
 	uint64_t start, last_ns, lost, events, next_check = 0;
 	bool v4_custom = rules_custom_v4(inv->rules, inv->n_rules);
@@ -614,13 +613,19 @@ static int run_trace(struct trace_opts *o, struct trace_target *t, size_t nt,
 		goto cleanup;
 
 	for (i = 0; i < nt; i++) {
+		struct trace_result res;
 		struct trace_seen s;
 
 		trace_reduce(c.ev, c.n, v4_custom, own_flags, inv, &t[i], o,
 			     &s);
 		s.n_replies_icmp = icmp_replies[i];
-		err = trace_report(inv, &ld, o, &t[i], &s, events, lost,
-				   c.overflow, &reasons, &fl);
+		err = trace_result_build(inv, &ld, o, &t[i], &s, events, lost,
+					 c.overflow, &reasons, &res);
+		if (!err && o->json)
+			err = trace_json_emit(&res);
+		else if (!err)
+			trace_text_print(&res);
+		trace_result_free(&res);
 		if (err)
 			break;
 		if (!o->json && i + 1 < nt)
@@ -639,7 +644,6 @@ cleanup:
 		loader_stop(&ld);
 	if (c.pcap)
 		trace_pcap_close(c.pcap, o->pcap);
-	finding_list_free(&fl);
 	drop_reasons_free(&reasons);
 	free(c.ev);
 	return err;

@@ -15,8 +15,7 @@
 #include "config/inventory.h"
 #include "attach/loader.h"
 #include "model/path.h"
-
-#define TRACE_MAX_SHADOWED 4
+#include "model/trace_result.h"
 
 /* The path the configuration predicts, from route queries and LPM. */
 struct trace_expect {
@@ -97,14 +96,23 @@ void trace_reduce(const struct wgt_event *ev, size_t n, bool v4_custom_rules,
 		  struct trace_seen *seen);
 
 /*
- * Print the story (text or JSON) and append the findings; 0 or -errno.
- * ld is only read for the modes it chose: it may be stopped already.
+ * The result for one target (model/trace_result.h): what was seen, decided
+ * once, findings included; 0 or -errno. ld is only read for the modes it
+ * chose: it may be stopped already. trace_result_free() releases it.
  */
-int trace_report(const struct inventory *inv, const struct loader *ld,
-		 const struct trace_opts *o, const struct trace_target *t,
-		 const struct trace_seen *seen, uint64_t events,
-		 uint64_t events_lost, uint64_t events_not_kept,
-		 const struct drop_reasons *reasons, struct finding_list *fl);
+int trace_result_build(const struct inventory *inv, const struct loader *ld,
+		       const struct trace_opts *o, const struct trace_target *t,
+		       const struct trace_seen *seen, uint64_t events,
+		       uint64_t events_lost, uint64_t events_not_kept,
+		       const struct drop_reasons *reasons,
+		       struct trace_result *r);
+void trace_result_free(struct trace_result *r);
+
+/* The result as text for people (user/cli/trace_text.c). */
+void trace_text_print(const struct trace_result *r);
+/* The result as JSON Lines: "step", "finding", "summary" objects
+ * (user/cli/trace_json.c); 0 or -ENOMEM. */
+int trace_json_emit(const struct trace_result *r);
 
 /* --pcap (user/cli/trace_pcap.c): the traced packets as one pcapng file. */
 struct trace_pcap;

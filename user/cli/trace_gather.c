@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The path story of one traced destination: route, peer, outer packet,
- * reply and drops, each with the hook mode that saw it, then the findings.
- * Text for people, JSON Lines ("step", "finding", "summary") for scripts.
+ * The result of one traced destination (model/trace_result.h): route,
+ * peer, outer packet, reply and drops, each with the hook mode that saw it,
+ * then the findings. Looks things up and decides; prints nothing.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <netinet/in.h>
@@ -13,19 +12,18 @@
 #include <linux/rtnetlink.h>
 
 #include "base/common.h"
-#include "cli/output.h"
 #include "cli/trace.h"
 
-struct story {
+_Static_assert(LF__COUNT <= TRACE_MAX_MODES, "a mode per fact");
+
+struct gather {
 	const struct inventory *inv;
 	const struct loader *ld;
 	const struct trace_opts *o;
 	const struct trace_target *t;
 	const struct trace_seen *s;
 	const struct drop_reasons *reasons;
-	struct finding_list *fl;
-	struct json_object *summary;
-	struct json_object *findings;  /* ids, for the summary */
+	struct trace_result *r;
 	char peer_key[WG_KEY_B64_LEN]; /* the peer the flow went to */
 };
 
@@ -70,48 +68,6 @@ static const char *route_err_name(int err)
 	}
 }
 
-static void step_line(const char *step, const char *mode, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* "  route   <text>  [mode]" under 80 columns; text may be long, so wrap. */
-static void step_line(const char *step, const char *mode, const char *fmt, ...)
-{
-	char text[512], clean[UTF8_CLEAN_SIZE(512)];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	/* Device names in the text may hold any byte. */
-	printf("  %s%-7s%s %s %s[%s]%s\n", out_c(C_BOLD), step, out_c(C_RESET),
-	       utf8_clean(text, clean, sizeof(clean)), out_c(C_DIM), mode,
-	       out_c(C_RESET));
-}
-
-static void detail_line(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
-
-static void detail_line(const char *fmt, ...)
-{
-	char text[512], clean[UTF8_CLEAN_SIZE(512)];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	printf("          %s\n", utf8_clean(text, clean, sizeof(clean)));
-}
-
-static struct json_object *step_json(const char *step, const char *mode)
-{
-	struct json_object *o = json_object_new_object();
-
-	jadd_str(o, "type", "step");
-	jadd_str(o, "step", step);
-	jadd_str(o, "mode", mode);
-	return o;
-}
-
 /* A rule as `ip rule` prints it: "32765: not from all fwmark 0xca6c lookup
  * 51820". */
 static void rule_text(const struct inv_rule *r, char *buf, size_t len)
@@ -149,258 +105,164 @@ static const char *wg_key_of(const uint8_t *raw, char out[WG_KEY_B64_LEN])
 	return out;
 }
 
-static bool has_finding(const struct story *st, const char *id)
+static bool has_finding(const struct gather *g, const char *id)
 {
-	size_t i, n = json_object_array_length(st->findings);
+	size_t i;
 
-	for (i = 0; i < n; i++)
-		if (!strcmp(json_object_get_string(
-				json_object_array_get_idx(st->findings, i)),
-			    id))
+	for (i = 0; i < g->r->findings.n; i++)
+		if (!strcmp(g->r->findings.v[i].id, id))
 			return true;
 	return false;
 }
 
-static void add_finding_id(struct story *st, const char *id)
-{
-	json_object_array_add(st->findings, jstr(id));
-}
-
-static struct finding *new_finding(struct story *st, const char *id,
+static struct finding *new_finding(struct gather *g, const char *id,
 				   enum wgt_severity sev, const char *mode)
 {
-	struct finding *f = finding_add(st->fl, id, sev, mode);
+	struct finding *f = finding_add(&g->r->findings, id, sev, mode);
 
 	if (!f)
 		return NULL;
-	add_finding_id(st, id);
 	f->has_example = true;
-	f->example.dst = st->t->dst;
-	f->example.src = st->o->src;
-	f->example.proto = st->o->proto;
-	f->example.dport = st->o->port;
-	f->example.mark = st->o->mark;
+	f->example.dst = g->t->dst;
+	f->example.src = g->o->src;
+	f->example.proto = g->o->proto;
+	f->example.dport = g->o->port;
+	f->example.mark = g->o->mark;
 	return f;
 }
 
-/* Step 1: which rule, which table, which route, which device. */
-static void report_route(struct story *st, int *oif_out)
+/* The rule: seen by fexit, else inferred from the tables looked up. */
+static void route_rule(struct gather *g, struct trace_route_step *rs)
 {
-	const struct trace_seen *s = st->s;
-	const struct trace_expect *exp = &st->t->exp;
+	const struct trace_seen *s = g->s;
 	const struct fib_decision *d = &s->fwd;
-	enum wgt_fact lf = st->t->dst.family == AF_INET ? LF_FIB4 : LF_FIB6;
-	const char *mode =
-	    s->n_forward ? wgt_mode_name(st->ld->mode[lf]) : "inventory";
-	struct json_object *j = step_json("route", mode);
-	char dev[IF_NAMESIZE + 16], pfx[WGT_PREFIX_STRLEN], gw[WGT_ADDR_STRLEN];
-	char rule[160] = "-", rule_mode[16] = "inventory";
-	const struct inv_route *r = NULL;
-	struct rule_step steps[32];
-	size_t n_steps = 0, k;
-	uint32_t table;
-	int oif, err, rule_pref = -1, by = -1;
+	struct rule_step steps[TRACE_MAX_PASSED];
+	char in[IF_NAMESIZE + 16];
+	size_t n_steps, k;
+	int by = -1;
 
-	if (s->n_forward) {
-		table = d->table;
-		oif = d->oif;
-		err = d->decided >= 0 ? 0 : d->err;
-	} else {
-		table = exp->route.table;
-		oif = exp->route.oif;
-		err = exp->route.err;
-	}
-	*oif_out = err ? 0 : oif;
-	if (!err)
-		r = route_in_table(st->inv, table, &st->t->dst);
-
-	/* The rule: seen by fexit, else inferred from the tables looked up. */
+	rs->rule_priority = -1;
+	rs->rule_mode = "inventory";
 	if (s->rule_seen) {
-		rule_pref = s->rule.rule_pref;
-		snprintf(rule, sizeof(rule), "%u%s -> table %u",
+		rs->has_rule = true;
+		rs->rule_priority = s->rule.rule_pref;
+		snprintf(rs->rule, sizeof(rs->rule), "%u%s -> table %u",
 			 s->rule.rule_pref,
 			 s->rule.flags & WGT_EVF_RULE_INVERT ? " (not)" : "",
 			 s->rule.table);
-		snprintf(rule_mode, sizeof(rule_mode), "%s",
-			 wgt_mode_name(st->ld->mode[LF_RULE]));
-	} else if (s->n_forward) {
-		char in[IF_NAMESIZE + 16];
-
-		ifname(st->inv, d->iif, in, sizeof(in));
-		n_steps = path_infer_rules(d, st->inv->rules, st->inv->n_rules,
-					   d->iif > 1 ? in : NULL, steps,
-					   ARRAY_SIZE(steps), &by);
-		if (by >= 0) {
-			rule_text(steps[by].rule, rule, sizeof(rule));
-			rule_pref = steps[by].rule->priority;
-		}
+		rs->rule_mode = wgt_mode_name(g->ld->mode[LF_RULE]);
+		return;
 	}
-
-	ifname(st->inv, oif, dev, sizeof(dev));
-	if (r)
-		prefix_fmt(&r->dst, pfx, sizeof(pfx));
-	else
-		snprintf(pfx, sizeof(pfx), "-");
-	if (s->n_forward && d->gw.family)
-		addr_fmt(&d->gw, gw, sizeof(gw));
-	else if (!s->n_forward && exp->route.gateway.family)
-		addr_fmt(&exp->route.gateway, gw, sizeof(gw));
-	else
-		snprintf(gw, sizeof(gw), "-");
-
-	if (!st->o->json) {
-		if (err)
-			step_line("route", mode, "table %u: %s", table,
-				  route_err_name(err));
-		else
-			step_line("route", mode, "table %u: %s dev %s%s%s",
-				  table, pfx, dev, gw[0] != '-' ? " via " : "",
-				  gw[0] != '-' ? gw : "");
-		detail_line("rule %s [%s]", rule, rule_mode);
-		/* Rules the walk passed on its way, as the tables show it. */
-		for (k = 0; k < n_steps; k++) {
-			char rt[160];
-
-			if ((int)k == by)
-				continue;
-			rule_text(steps[k].rule, rt, sizeof(rt));
-			detail_line("  passed %s: %s", rt,
-				    steps[k].outcome == RULE_SUPPRESSED
-					? "route suppressed"
-					: "no route");
-		}
-		if (!s->n_forward)
-			detail_line("no packet seen: the kernel's route query "
-				    "answered");
+	if (!s->n_forward)
+		return;
+	ifname(g->inv, d->iif, in, sizeof(in));
+	n_steps = path_infer_rules(d, g->inv->rules, g->inv->n_rules,
+				   d->iif > 1 ? in : NULL, steps,
+				   ARRAY_SIZE(steps), &by);
+	if (by >= 0) {
+		rs->has_rule = true;
+		rule_text(steps[by].rule, rs->rule, sizeof(rs->rule));
+		rs->rule_priority = steps[by].rule->priority;
 	}
-	jadd_int(j, "table", table);
-	jadd_str(j, "route_prefix", r ? pfx : NULL);
-	jadd_str(j, "oif", err ? NULL : dev);
-	jadd_str(j, "gateway", gw[0] != '-' ? gw : NULL);
-	jadd_str(j, "error", err ? route_err_name(err) : NULL);
-	jadd_str(j, "rule", rule[0] != '-' ? rule : NULL);
-	jadd_str(j, "rule_mode", rule_mode);
-	jadd_int(j, "packets", s->n_forward);
-
-	json_object_object_add(st->summary, "rule_priority",
-			       rule_pref >= 0 ? json_object_new_int(rule_pref)
-					      : NULL);
-	jadd_int(st->summary, "table", table);
-	jadd_str(st->summary, "route_prefix", r ? pfx : NULL);
-	jadd_str(st->summary, "oif", err ? NULL : dev);
-	jadd_str(st->summary, "gateway", gw[0] != '-' ? gw : NULL);
-	if (st->o->json)
-		json_emit(j);
-	else
-		json_object_put(j);
-
-	/*
-	 * route_bypass: the destination belongs to a peer, the flow did not
-	 * go there. Not for a /0: in a full tunnel the LAN and the endpoint
-	 * leave outside it by design (as watch and export judge it too).
-	 */
-	if (exp->owner_wg && exp->owner_len &&
-	    (err || oif != exp->owner_wg->ifindex)) {
-		struct finding *f =
-		    new_finding(st, "route_bypass", SEV_ERROR, mode);
-		char key[WG_KEY_B64_LEN];
-
-		if (!f)
-			return;
-		snprintf(f->interface, sizeof(f->interface), "%s",
-			 exp->owner_wg->name);
-		snprintf(f->peer, sizeof(f->peer), "%s",
-			 wg_key_of(exp->owner_wg->peers[exp->owner_peer].pubkey,
-				   key));
-		snprintf(f->message, sizeof(f->message),
-			 "the destination is in a peer's AllowedIPs on %s, but "
-			 "the kernel routes it elsewhere",
-			 exp->owner_wg->name);
-		snprintf(f->expected, sizeof(f->expected), "dev %s",
-			 exp->owner_wg->name);
-		snprintf(f->actual, sizeof(f->actual), "%s",
-			 err ? route_err_name(err) : dev);
-		snprintf(f->hint, sizeof(f->hint),
-			 "add a route for the peer's AllowedIPs into %s "
-			 "(wg-quick does; 'wg set' alone does not)",
-			 exp->owner_wg->name);
+	/* Rules the walk passed on its way, as the tables show it. */
+	for (k = 0; k < n_steps; k++) {
+		if ((int)k == by)
+			continue;
+		rule_text(steps[k].rule, rs->passed[rs->n_passed].rule,
+			  sizeof(rs->passed[0].rule));
+		rs->passed[rs->n_passed++].suppressed =
+		    steps[k].outcome == RULE_SUPPRESSED;
 	}
 }
 
-/* Step 2: the WireGuard peer, when the route went into a WireGuard device. */
-static void report_peer(struct story *st, int oif)
+/*
+ * route_bypass: the destination belongs to a peer, the flow did not go
+ * there. Not for a /0: in a full tunnel the LAN and the endpoint leave
+ * outside it by design (as watch and export judge it too).
+ */
+static void find_bypass(struct gather *g, int err, int oif)
 {
-	const struct trace_seen *s = st->s;
-	const struct trace_expect *exp = &st->t->exp;
-	const struct wg_device_info *wg = inv_wg_by_index(st->inv, oif);
-	const char *mode;
-	struct json_object *j, *shadow;
-	char key[WG_KEY_B64_LEN] = "", pfx[WGT_PREFIX_STRLEN] = "";
-	bool has_peer;
-	size_t k;
+	const struct trace_expect *exp = &g->t->exp;
+	const struct trace_route_step *rs = &g->r->route;
+	char key[WG_KEY_B64_LEN];
+	struct finding *f;
 
-	if (!wg)
+	if (!exp->owner_wg || !exp->owner_len ||
+	    (!err && oif == exp->owner_wg->ifindex))
 		return;
-	if (s->tx_peer_seen && s->tx_peer.type == WGT_EV_WG_TX_PEER) {
-		mode = wgt_mode_name(st->ld->mode[LF_WG_TX_PEER]);
-		has_peer = s->tx_peer.flags & WGT_EVF_PEER;
-		if (has_peer)
-			wg_key_of(s->tx_peer.peer, key);
+	f = new_finding(g, "route_bypass", SEV_ERROR, rs->mode);
+	if (!f)
+		return;
+	snprintf(f->interface, sizeof(f->interface), "%s", exp->owner_wg->name);
+	snprintf(f->peer, sizeof(f->peer), "%s",
+		 wg_key_of(exp->owner_wg->peers[exp->owner_peer].pubkey, key));
+	snprintf(f->message, sizeof(f->message),
+		 "the destination is in a peer's AllowedIPs on %s, but the "
+		 "kernel routes it elsewhere",
+		 exp->owner_wg->name);
+	snprintf(f->expected, sizeof(f->expected), "dev %s",
+		 exp->owner_wg->name);
+	snprintf(f->actual, sizeof(f->actual), "%s",
+		 err ? route_err_name(err) : rs->oif);
+	snprintf(f->hint, sizeof(f->hint),
+		 "add a route for the peer's AllowedIPs into %s (wg-quick "
+		 "does; 'wg set' alone does not)",
+		 exp->owner_wg->name);
+}
+
+/* Step 1; returns the device the flow was routed to, 0: none. */
+static int gather_route(struct gather *g)
+{
+	const struct trace_seen *s = g->s;
+	const struct trace_expect *exp = &g->t->exp;
+	const struct fib_decision *d = &s->fwd;
+	enum wgt_fact lf = g->t->dst.family == AF_INET ? LF_FIB4 : LF_FIB6;
+	struct trace_route_step *rs = &g->r->route;
+	const struct inv_route *r = NULL;
+	int oif, err;
+
+	rs->mode = s->n_forward ? wgt_mode_name(g->ld->mode[lf]) : "inventory";
+	rs->packets = s->n_forward;
+	if (s->n_forward) {
+		rs->table = d->table;
+		oif = d->oif;
+		err = d->decided >= 0 ? 0 : d->err;
 	} else {
-		/* tc saw the packet enter (or nothing did): WireGuard's own
-		 * rule, longest prefix, over the configured AllowedIPs. */
-		mode = s->tx_peer_seen ? "tc" : "inventory";
-		has_peer = exp->has_peer && exp->wg == wg;
-		if (has_peer)
-			wg_key_of(wg->peers[exp->peer].pubkey, key);
+		rs->table = exp->route.table;
+		oif = exp->route.oif;
+		err = exp->route.err;
 	}
-	if (exp->has_peer && exp->wg == wg)
-		prefix_fmt(&exp->peer_prefix, pfx, sizeof(pfx));
-	snprintf(st->peer_key, sizeof(st->peer_key), "%s", key);
-
-	j = step_json("peer", mode);
-	jadd_str(j, "interface", wg->name);
-	jadd_str(j, "peer", has_peer ? key : NULL);
-	jadd_str(j, "peer_prefix", has_peer && pfx[0] ? pfx : NULL);
-	shadow = json_object_new_array();
-	for (k = 0; has_peer && k < exp->n_shadowed; k++) {
-		char sk[WG_KEY_B64_LEN];
-
-		json_object_array_add(
-		    shadow,
-		    jstr(wg_key_of(wg->peers[exp->shadowed[k]].pubkey, sk)));
-	}
-	json_object_object_add(j, "shadowed_peers", json_object_get(shadow));
-	jadd_str(st->summary, "peer", has_peer ? key : NULL);
-	jadd_str(st->summary, "peer_prefix", has_peer && pfx[0] ? pfx : NULL);
-	json_object_object_add(st->summary, "shadowed_peers", shadow);
-
-	if (!st->o->json) {
-		if (has_peer)
-			step_line("peer", mode, "%s via %s", key,
-				  pfx[0] ? pfx : "?");
-		else
-			step_line("peer", mode,
-				  "no peer on %s has the destination",
-				  wg->name);
-		for (k = 0; has_peer && k < exp->n_shadowed; k++) {
-			char sk[WG_KEY_B64_LEN], sp[WGT_PREFIX_STRLEN];
-
-			detail_line(
-			    "shadowed: %s (%s)",
-			    wg_key_of(wg->peers[exp->shadowed[k]].pubkey, sk),
-			    prefix_fmt(&exp->shadowed_prefix[k], sp,
-				       sizeof(sp)));
-		}
-	}
-	if (st->o->json)
-		json_emit(j);
+	if (err)
+		snprintf(rs->error, sizeof(rs->error), "%s",
+			 route_err_name(err));
 	else
-		json_object_put(j);
+		r = route_in_table(g->inv, rs->table, &g->t->dst);
+	route_rule(g, rs);
+	ifname(g->inv, oif, rs->oif, sizeof(rs->oif));
+	if (r) {
+		rs->has_prefix = true;
+		prefix_fmt(&r->dst, rs->prefix, sizeof(rs->prefix));
+	}
+	if (s->n_forward && d->gw.family) {
+		rs->has_gateway = true;
+		addr_fmt(&d->gw, rs->gateway, sizeof(rs->gateway));
+	} else if (!s->n_forward && exp->route.gateway.family) {
+		rs->has_gateway = true;
+		addr_fmt(&exp->route.gateway, rs->gateway, sizeof(rs->gateway));
+	}
+	find_bypass(g, err, oif);
+	return err ? 0 : oif;
+}
 
-	if (!has_peer) {
-		struct finding *f = new_finding(st, "no_peer", SEV_ERROR, mode);
+static void find_peer(struct gather *g, const struct wg_device_info *wg)
+{
+	const struct trace_expect *exp = &g->t->exp;
+	const struct trace_peer_step *ps = &g->r->peer;
+	char sk[WG_KEY_B64_LEN], sp[WGT_PREFIX_STRLEN];
+	struct finding *f;
 
+	if (!ps->has_peer) {
+		f = new_finding(g, "no_peer", SEV_ERROR, ps->mode);
 		if (!f)
 			return;
 		snprintf(f->interface, sizeof(f->interface), "%s", wg->name);
@@ -416,261 +278,250 @@ static void report_peer(struct story *st, int oif)
 			 "add the prefix to the right peer's AllowedIPs, or "
 			 "narrow the route into %s",
 			 wg->name);
-	} else if (exp->n_shadowed) {
-		struct finding *f =
-		    new_finding(st, "peer_shadowed", SEV_WARNING, mode);
-		char sk[WG_KEY_B64_LEN], sp[WGT_PREFIX_STRLEN];
-
-		if (!f)
-			return;
-		snprintf(f->interface, sizeof(f->interface), "%s", wg->name);
-		snprintf(f->peer, sizeof(f->peer), "%s", key);
-		snprintf(f->message, sizeof(f->message),
-			 "the destination is in the AllowedIPs of %zu peers; "
-			 "the longest prefix won",
-			 exp->n_shadowed + 1);
-		snprintf(f->expected, sizeof(f->expected),
-			 "one peer for the destination");
-		snprintf(f->actual, sizeof(f->actual), "%s wins over %s (%s)",
-			 pfx, wg_key_of(wg->peers[exp->shadowed[0]].pubkey, sk),
-			 prefix_fmt(&exp->shadowed_prefix[0], sp, sizeof(sp)));
-		snprintf(f->hint, sizeof(f->hint),
-			 "if intended, nothing to do; otherwise remove the "
-			 "overlap from one peer");
+		return;
 	}
+	if (!exp->n_shadowed)
+		return;
+	f = new_finding(g, "peer_shadowed", SEV_WARNING, ps->mode);
+	if (!f)
+		return;
+	snprintf(f->interface, sizeof(f->interface), "%s", wg->name);
+	snprintf(f->peer, sizeof(f->peer), "%s", ps->peer);
+	snprintf(f->message, sizeof(f->message),
+		 "the destination is in the AllowedIPs of %zu peers; the "
+		 "longest prefix won",
+		 exp->n_shadowed + 1);
+	snprintf(f->expected, sizeof(f->expected),
+		 "one peer for the destination");
+	snprintf(f->actual, sizeof(f->actual), "%s wins over %s (%s)",
+		 ps->prefix, wg_key_of(wg->peers[exp->shadowed[0]].pubkey, sk),
+		 prefix_fmt(&exp->shadowed_prefix[0], sp, sizeof(sp)));
+	snprintf(f->hint, sizeof(f->hint),
+		 "if intended, nothing to do; otherwise remove the overlap "
+		 "from one peer");
+}
+
+/* Step 2: the WireGuard peer, when the route went into a WireGuard device. */
+static void gather_peer(struct gather *g, int oif)
+{
+	const struct trace_seen *s = g->s;
+	const struct trace_expect *exp = &g->t->exp;
+	const struct wg_device_info *wg = inv_wg_by_index(g->inv, oif);
+	struct trace_peer_step *ps = &g->r->peer;
+	size_t k;
+
+	if (!wg)
+		return;
+	ps->present = true;
+	snprintf(ps->interface, sizeof(ps->interface), "%s", wg->name);
+	if (s->tx_peer_seen && s->tx_peer.type == WGT_EV_WG_TX_PEER) {
+		ps->mode = wgt_mode_name(g->ld->mode[LF_WG_TX_PEER]);
+		ps->has_peer = s->tx_peer.flags & WGT_EVF_PEER;
+		if (ps->has_peer)
+			wg_key_of(s->tx_peer.peer, ps->peer);
+	} else {
+		/* tc saw the packet enter (or nothing did): WireGuard's own
+		 * rule, longest prefix, over the configured AllowedIPs. */
+		ps->mode = s->tx_peer_seen ? "tc" : "inventory";
+		ps->has_peer = exp->has_peer && exp->wg == wg;
+		if (ps->has_peer)
+			wg_key_of(wg->peers[exp->peer].pubkey, ps->peer);
+	}
+	if (exp->has_peer && exp->wg == wg) {
+		ps->has_prefix = true;
+		prefix_fmt(&exp->peer_prefix, ps->prefix, sizeof(ps->prefix));
+	}
+	snprintf(g->peer_key, sizeof(g->peer_key), "%s", ps->peer);
+	for (k = 0; ps->has_peer && k < exp->n_shadowed; k++) {
+		wg_key_of(wg->peers[exp->shadowed[k]].pubkey,
+			  ps->shadowed[k].peer);
+		prefix_fmt(&exp->shadowed_prefix[k], ps->shadowed[k].prefix,
+			   sizeof(ps->shadowed[k].prefix));
+		ps->n_shadowed++;
+	}
+	find_peer(g, wg);
+}
+
+static void find_loop(struct gather *g, const struct wg_device_info *wg)
+{
+	const struct trace_outer_step *os = &g->r->outer;
+	struct finding *f = new_finding(g, "tunnel_loop", SEV_ERROR, os->mode);
+
+	if (!f)
+		return;
+	snprintf(f->interface, sizeof(f->interface), "%s", wg->name);
+	snprintf(f->peer, sizeof(f->peer), "%s", g->peer_key);
+	snprintf(f->message, sizeof(f->message),
+		 "the outer packet to the endpoint %s is routed into %s itself",
+		 os->endpoint, os->oif);
+	snprintf(f->expected, sizeof(f->expected), "endpoint via the uplink");
+	snprintf(f->actual, sizeof(f->actual), "dev %s (table %u, mark 0x%x)",
+		 os->oif, os->table, os->mark);
+	snprintf(f->hint, sizeof(f->hint),
+		 "route the endpoint outside the tunnel: a host route via the "
+		 "uplink, or fwmark %u with 'not fwmark' rules as wg-quick "
+		 "does",
+		 wg->fwmark ? wg->fwmark : 51820);
 }
 
 /* Step 3: the outer UDP packet to the peer's endpoint. */
-static void report_outer(struct story *st, int oif)
+static void gather_outer(struct gather *g, int oif)
 {
-	const struct trace_seen *s = st->s;
-	const struct trace_expect *exp = &st->t->exp;
-	const struct wg_device_info *wg = inv_wg_by_index(st->inv, oif);
-	char ep[WGT_ADDR_STRLEN] = "", dev[IF_NAMESIZE + 16];
-	struct json_object *j;
-	const char *mode;
-	uint32_t table, mark;
+	const struct trace_seen *s = g->s;
+	const struct trace_expect *exp = &g->t->exp;
+	const struct wg_device_info *wg = inv_wg_by_index(g->inv, oif);
+	struct trace_outer_step *os = &g->r->outer;
 	int ooif, err;
-	uint16_t port = 0;
 
 	if (!wg || !exp->has_peer || exp->wg != wg || !exp->has_outer)
 		return;
+	os->present = true;
 	if (s->outer_send_seen) {
 		struct wgt_addr a;
 
 		addr_from_raw(&a, s->outer_send.endpoint_family,
 			      s->outer_send.endpoint);
-		addr_fmt(&a, ep, sizeof(ep));
-		port = ntohs(s->outer_send.endpoint_port);
+		addr_fmt(&a, os->endpoint, sizeof(os->endpoint));
+		os->endpoint_port = ntohs(s->outer_send.endpoint_port);
 	} else {
-		addr_fmt(&wg->peers[exp->peer].endpoint, ep, sizeof(ep));
-		port = wg->peers[exp->peer].endpoint_port;
+		addr_fmt(&wg->peers[exp->peer].endpoint, os->endpoint,
+			 sizeof(os->endpoint));
+		os->endpoint_port = wg->peers[exp->peer].endpoint_port;
 	}
+	os->seen = s->outer_seen;
 	if (s->outer_seen) {
-		mode = wgt_mode_name(
-		    st->ld->mode[s->outer.flow.family == AF_INET ? LF_FIB4
-								 : LF_FIB6]);
-		table = s->outer.table;
+		os->mode = wgt_mode_name(
+		    g->ld->mode[s->outer.flow.family == AF_INET ? LF_FIB4
+								: LF_FIB6]);
+		os->table = s->outer.table;
 		ooif = s->outer.oif;
 		err = s->outer.decided >= 0 ? 0 : s->outer.err;
-		mark = s->outer.mark;
+		os->mark = s->outer.mark;
 	} else {
-		mode = "inventory";
-		table = exp->outer.table;
+		os->mode = "inventory";
+		os->table = exp->outer.table;
 		ooif = exp->outer.oif;
 		err = exp->outer.err;
-		mark = wg->fwmark;
+		os->mark = wg->fwmark;
 	}
-	ifname(st->inv, ooif, dev, sizeof(dev));
-	j = step_json("outer", mode);
-	jadd_str(j, "endpoint", ep);
-	jadd_int(j, "endpoint_port", port);
-	jadd_int(j, "outer_table", table);
-	jadd_str(j, "outer_oif", err ? NULL : dev);
-	jadd_int(j, "outer_mark", mark);
-	jadd_str(st->summary, "endpoint", ep);
-	jadd_str(st->summary, "outer_oif", err ? NULL : dev);
-	jadd_int(st->summary, "outer_table", table);
-	jadd_int(st->summary, "outer_mark", mark);
-	if (!st->o->json) {
-		if (err)
-			step_line("outer", mode, "to %s:%u: %s", ep, port,
-				  route_err_name(err));
-		else
-			step_line("outer", mode,
-				  "to %s:%u table %u dev %s mark 0x%x", ep,
-				  port, table, dev, mark);
-		if (!s->outer_seen)
-			detail_line("no outer packet seen: the kernel's route "
-				    "query answered");
-	}
-	if (st->o->json)
-		json_emit(j);
-	else
-		json_object_put(j);
+	if (err)
+		snprintf(os->error, sizeof(os->error), "%s",
+			 route_err_name(err));
+	ifname(g->inv, ooif, os->oif, sizeof(os->oif));
+	if (!err && inv_wg_by_index(g->inv, ooif))
+		find_loop(g, wg);
+}
 
-	if (!err && inv_wg_by_index(st->inv, ooif)) {
-		struct finding *f =
-		    new_finding(st, "tunnel_loop", SEV_ERROR, mode);
+/* Only packets that left can miss their reply: not those no peer took,
+ * nor those looping back into the tunnel. */
+static void find_no_return(struct gather *g, int oif)
+{
+	const struct trace_seen *s = g->s;
+	struct finding *f;
 
-		if (!f)
-			return;
-		snprintf(f->interface, sizeof(f->interface), "%s", wg->name);
-		snprintf(f->peer, sizeof(f->peer), "%s", st->peer_key);
-		snprintf(f->message, sizeof(f->message),
-			 "the outer packet to the endpoint %s is routed into "
-			 "%s itself",
-			 ep, dev);
-		snprintf(f->expected, sizeof(f->expected),
-			 "endpoint via the uplink");
-		snprintf(f->actual, sizeof(f->actual),
-			 "dev %s (table %u, mark 0x%x)", dev, table, mark);
-		snprintf(f->hint, sizeof(f->hint),
-			 "route the endpoint outside the tunnel: a host route "
-			 "via the uplink, or fwmark %u with 'not fwmark' rules "
-			 "as wg-quick does",
-			 wg->fwmark ? wg->fwmark : 51820);
-	}
+	if (!s->n_forward || g->r->reply.replied || !oif ||
+	    has_finding(g, "no_peer") || has_finding(g, "tunnel_loop"))
+		return;
+	f = new_finding(g, "no_return", SEV_WARNING, g->r->reply.mode);
+	if (!f)
+		return;
+	snprintf(f->peer, sizeof(f->peer), "%s", g->peer_key);
+	snprintf(f->message, sizeof(f->message),
+		 "%zu packets left toward the destination, no reply came back",
+		 s->n_forward);
+	snprintf(f->expected, sizeof(f->expected),
+		 "replies from the destination");
+	snprintf(f->actual, sizeof(f->actual), "none within the window");
+	snprintf(f->hint, sizeof(f->hint),
+		 "check the far end: a return route for our source, its "
+		 "AllowedIPs for our source, its firewall");
+}
+
+static void find_rx_rejected(struct gather *g)
+{
+	const struct trace_seen *s = g->s;
+	struct finding *f;
+
+	if (!s->n_rx_rejected)
+		return;
+	f = new_finding(g, "src_rejected", SEV_ERROR,
+			wgt_mode_name(g->ld->mode[LF_WG_RX_SRC]));
+	if (!f)
+		return;
+	f->count = s->n_rx_rejected;
+	snprintf(f->peer, sizeof(f->peer), "%s", g->r->reply.peer);
+	snprintf(f->message, sizeof(f->message),
+		 "replies were dropped by WireGuard: their source is not in "
+		 "the sender's AllowedIPs");
+	snprintf(f->expected, sizeof(f->expected),
+		 "source in the sending peer's AllowedIPs");
+	snprintf(f->actual, sizeof(f->actual), "rejected %zu packets",
+		 s->n_rx_rejected);
+	snprintf(f->hint, sizeof(f->hint),
+		 "add the source range to that peer's AllowedIPs here, or NAT "
+		 "it on the far end");
+}
+
+static void gather_drop(struct gather *g)
+{
+	const struct trace_seen *s = g->s;
+	struct trace_drop_step *ds = &g->r->drop;
+	size_t k;
+
+	if (!s->n_drops && !s->n_icmp)
+		return;
+	ds->present = true;
+	ds->mode = wgt_mode_name(g->ld->mode[LF_DROPS]);
+	ds->icmp_mode = wgt_mode_name(g->ld->mode[LF_ICMP]);
+	ds->drops = s->n_drops;
+	snprintf(ds->reason, sizeof(ds->reason), "?");
+	for (k = 0; s->n_drops && k < g->reasons->n; k++)
+		if (g->reasons->values[k] == s->drop.reason)
+			snprintf(ds->reason, sizeof(ds->reason), "%s",
+				 g->reasons->names[k]);
+	ifname(g->inv, s->n_drops ? s->drop.ifindex : s->icmp.ifindex,
+	       ds->interface, sizeof(ds->interface));
+	ds->icmp_errors = s->n_icmp;
+	ds->icmp_type = s->icmp.reason >> 8;
+	ds->icmp_code = s->icmp.reason & 0xff;
 }
 
 /* Step 4: replies from the destination, and the drops seen. */
-static void report_reply(struct story *st, int oif)
+static void gather_reply(struct gather *g, int oif)
 {
-	const struct trace_seen *s = st->s;
-	const char *mode = wgt_mode_name(
-	    st->ld->mode[st->t->dst.family == AF_INET ? LF_FIB4 : LF_FIB6]);
-	bool replied = s->n_reply || s->n_replies_icmp;
-	char dev[IF_NAMESIZE + 16], key[WG_KEY_B64_LEN] = "";
-	struct json_object *j = step_json("reply", mode);
-	double rtt = s->rtt_us >= 0 ? s->rtt_us / 1000.0 : -1;
+	const struct trace_seen *s = g->s;
+	struct trace_reply_step *rp = &g->r->reply;
 
-	ifname(st->inv, s->n_reply ? s->rep.iif : 0, dev, sizeof(dev));
-	if (s->rx_seen && (s->rx.flags & WGT_EVF_PEER))
-		wg_key_of(s->rx.peer, key);
-	jadd_bool(j, "reply", replied);
-	jadd_str(j, "iif", s->n_reply ? dev : NULL);
-	jadd_str(j, "peer", key[0] ? key : NULL);
-	json_object_object_add(j, "rtt_ms",
-			       rtt >= 0 ? json_object_new_double(rtt) : NULL);
-	jadd_int(j, "replies", s->n_reply ? s->n_reply : s->n_replies_icmp);
-	jadd_bool(st->summary, "reply", replied);
-	json_object_object_add(st->summary, "rtt_ms",
-			       rtt >= 0 ? json_object_new_double(rtt) : NULL);
-	if (!st->o->json) {
-		if (replied)
-			step_line("reply", mode,
-				  "%zu from the destination, in on %s%s%s, rtt "
-				  "%.2f ms",
-				  s->n_reply ? s->n_reply : s->n_replies_icmp,
-				  dev, key[0] ? " from " : "", key, rtt);
-		else
-			step_line("reply", mode, "none seen");
+	rp->mode = wgt_mode_name(
+	    g->ld->mode[g->t->dst.family == AF_INET ? LF_FIB4 : LF_FIB6]);
+	rp->replied = s->n_reply || s->n_replies_icmp;
+	rp->replies = s->n_reply ? s->n_reply : s->n_replies_icmp;
+	rp->has_iif = s->n_reply;
+	ifname(g->inv, s->n_reply ? s->rep.iif : 0, rp->iif, sizeof(rp->iif));
+	if (s->rx_seen && (s->rx.flags & WGT_EVF_PEER)) {
+		rp->has_peer = true;
+		wg_key_of(s->rx.peer, rp->peer);
 	}
-	if (st->o->json)
-		json_emit(j);
-	else
-		json_object_put(j);
-
-	if (s->n_drops || s->n_icmp) {
-		const char *reason = "?";
-		char ddev[IF_NAMESIZE + 16];
-
-		if (s->n_drops) {
-			size_t k;
-
-			for (k = 0; k < st->reasons->n; k++)
-				if (st->reasons->values[k] == s->drop.reason)
-					reason = st->reasons->names[k];
-		}
-		ifname(st->inv, s->n_drops ? s->drop.ifindex : s->icmp.ifindex,
-		       ddev, sizeof(ddev));
-		j = step_json("drop", wgt_mode_name(st->ld->mode[LF_DROPS]));
-		jadd_int(j, "drops", s->n_drops);
-		jadd_str(j, "reason", s->n_drops ? reason : NULL);
-		jadd_str(j, "interface", ddev);
-		jadd_int(j, "icmp_errors", s->n_icmp);
-		if (s->n_icmp) {
-			jadd_int(j, "icmp_type", s->icmp.reason >> 8);
-			jadd_int(j, "icmp_code", s->icmp.reason & 0xff);
-		}
-		if (!st->o->json) {
-			if (s->n_drops)
-				step_line("drop",
-					  wgt_mode_name(st->ld->mode[LF_DROPS]),
-					  "%zu dropped by the kernel: %s on %s",
-					  s->n_drops, reason, ddev);
-			if (s->n_icmp)
-				step_line("icmp",
-					  wgt_mode_name(st->ld->mode[LF_ICMP]),
-					  "%zu ICMP errors sent (type %u code "
-					  "%u) on %s",
-					  s->n_icmp, s->icmp.reason >> 8,
-					  s->icmp.reason & 0xff, ddev);
-		}
-		if (st->o->json)
-			json_emit(j);
-		else
-			json_object_put(j);
-	}
-
-	/* Only packets that left can miss their reply: not those no peer
-	 * took, nor those looping back into the tunnel. */
-	if (s->n_forward && !replied && oif && !has_finding(st, "no_peer") &&
-	    !has_finding(st, "tunnel_loop")) {
-		struct finding *f =
-		    new_finding(st, "no_return", SEV_WARNING, mode);
-
-		if (!f)
-			return;
-		snprintf(f->peer, sizeof(f->peer), "%s", st->peer_key);
-		snprintf(f->message, sizeof(f->message),
-			 "%zu packets left toward the destination, no reply "
-			 "came back",
-			 s->n_forward);
-		snprintf(f->expected, sizeof(f->expected),
-			 "replies from the destination");
-		snprintf(f->actual, sizeof(f->actual),
-			 "none within the window");
-		snprintf(f->hint, sizeof(f->hint),
-			 "check the far end: a return route for our source, "
-			 "its AllowedIPs for our source, its firewall");
-	}
-	if (s->n_rx_rejected) {
-		struct finding *f =
-		    new_finding(st, "src_rejected", SEV_ERROR,
-				wgt_mode_name(st->ld->mode[LF_WG_RX_SRC]));
-
-		if (!f)
-			return;
-		f->count = s->n_rx_rejected;
-		snprintf(f->peer, sizeof(f->peer), "%s", key);
-		snprintf(f->message, sizeof(f->message),
-			 "replies were dropped by WireGuard: their source is "
-			 "not in the sender's AllowedIPs");
-		snprintf(f->expected, sizeof(f->expected),
-			 "source in the sending peer's AllowedIPs");
-		snprintf(f->actual, sizeof(f->actual), "rejected %zu packets",
-			 s->n_rx_rejected);
-		snprintf(f->hint, sizeof(f->hint),
-			 "add the source range to that peer's AllowedIPs here, "
-			 "or NAT it on the far end");
-	}
+	rp->rtt_ms = s->rtt_us >= 0 ? s->rtt_us / 1000.0 : -1;
+	gather_drop(g);
+	find_no_return(g, oif);
+	find_rx_rejected(g);
 }
 
-static void report_v6(struct story *st, int oif)
+static void find_v6(struct gather *g, int oif)
 {
-	const struct trace_expect *exp = &st->t->exp;
+	const struct trace_expect *exp = &g->t->exp;
+	struct finding *f;
 
-	if (st->t->dst.family != AF_INET6)
+	if (g->t->dst.family != AF_INET6)
 		return;
-	if (exp->v4_default_in_tunnel && !inv_wg_by_index(st->inv, oif)) {
-		struct finding *f =
-		    new_finding(st, "v6_leak", SEV_WARNING, "inventory");
+	if (exp->v4_default_in_tunnel && !inv_wg_by_index(g->inv, oif)) {
 		char dev[IF_NAMESIZE + 16];
 
+		f = new_finding(g, "v6_leak", SEV_WARNING, "inventory");
 		if (!f)
 			return;
-		ifname(st->inv, oif, dev, sizeof(dev));
+		ifname(g->inv, oif, dev, sizeof(dev));
 		snprintf(f->message, sizeof(f->message),
 			 "IPv4 goes through the tunnel, but this IPv6 "
 			 "destination leaves outside it");
@@ -681,10 +532,8 @@ static void report_v6(struct story *st, int oif)
 		snprintf(f->hint, sizeof(f->hint),
 			 "add ::/0 to the peer's AllowedIPs and route it, or "
 			 "block IPv6 on purpose");
-	} else if (inv_wg_by_index(st->inv, oif) && !(exp->has_peer)) {
-		struct finding *f =
-		    new_finding(st, "v6_blackhole", SEV_ERROR, "inventory");
-
+	} else if (inv_wg_by_index(g->inv, oif) && !exp->has_peer) {
+		f = new_finding(g, "v6_blackhole", SEV_ERROR, "inventory");
 		if (!f)
 			return;
 		snprintf(f->message, sizeof(f->message),
@@ -699,75 +548,52 @@ static void report_v6(struct story *st, int oif)
 	}
 }
 
-int trace_report(const struct inventory *inv, const struct loader *ld,
-		 const struct trace_opts *o, const struct trace_target *t,
-		 const struct trace_seen *seen, uint64_t events,
-		 uint64_t events_lost, uint64_t events_not_kept,
-		 const struct drop_reasons *reasons, struct finding_list *fl)
+int trace_result_build(const struct inventory *inv, const struct loader *ld,
+		       const struct trace_opts *o, const struct trace_target *t,
+		       const struct trace_seen *seen, uint64_t events,
+		       uint64_t events_lost, uint64_t events_not_kept,
+		       const struct drop_reasons *reasons,
+		       struct trace_result *r)
 {
-	struct story st = {
+	struct gather g = {
 	    .inv = inv,
 	    .ld = ld,
 	    .o = o,
 	    .t = t,
 	    .s = seen,
 	    .reasons = reasons,
-	    .fl = fl,
+	    .r = r,
 	};
-	char dst[WGT_ADDR_STRLEN], src[WGT_ADDR_STRLEN];
-	struct json_object *modes;
-	size_t first = fl->n, i;
-	int oif = 0, f;
+	int oif, f;
 
-	st.summary = json_object_new_object();
-	st.findings = json_object_new_array();
-	if (!st.summary || !st.findings)
-		return -ENOMEM;
-	addr_fmt(&t->dst, dst, sizeof(dst));
-	if (!o->json) {
-		char mark[24] = "";
+	memset(r, 0, sizeof(*r));
+	addr_fmt(&t->dst, r->dst, sizeof(r->dst));
+	r->has_src = o->src.family;
+	if (r->has_src)
+		addr_fmt(&o->src, r->src, sizeof(r->src));
+	r->proto = proto_name(o->proto);
+	r->mark = o->mark;
+	r->packets = seen->n_forward;
 
-		if (o->mark)
-			snprintf(mark, sizeof(mark), ", mark 0x%x", o->mark);
-		printf("%strace %s%s (%s%s%s%s): %zu packets seen\n",
-		       out_c(C_BOLD), dst, out_c(C_RESET), proto_name(o->proto),
-		       o->src.family ? " from " : "",
-		       o->src.family ? addr_fmt(&o->src, src, sizeof(src)) : "",
-		       mark, seen->n_forward);
+	oif = gather_route(&g);
+	gather_peer(&g, oif);
+	gather_outer(&g, oif);
+	gather_reply(&g, oif);
+	find_v6(&g, oif);
+
+	for (f = 0; f < LF__COUNT; f++) {
+		if (!loader_fact_used(ld, f))
+			continue;
+		r->modes[r->n_modes].fact = loader_fact_name(f);
+		r->modes[r->n_modes++].mode = wgt_mode_name(ld->mode[f]);
 	}
-	jadd_str(st.summary, "type", "summary");
-	jadd_str(st.summary, "dst", dst);
-	jadd_str(st.summary, "src",
-		 o->src.family ? addr_fmt(&o->src, src, sizeof(src)) : NULL);
-	jadd_str(st.summary, "proto", proto_name(o->proto));
-	jadd_int(st.summary, "packets", seen->n_forward);
-
-	report_route(&st, &oif);
-	report_peer(&st, oif);
-	report_outer(&st, oif);
-	report_reply(&st, oif);
-	report_v6(&st, oif);
-
-	modes = json_object_new_object();
-	for (f = 0; f < LF__COUNT; f++)
-		if (loader_fact_used(ld, f))
-			jadd_str(modes, loader_fact_name(f),
-				 wgt_mode_name(ld->mode[f]));
-	json_object_object_add(st.summary, "modes", modes);
-	jadd_int(st.summary, "events", events);
-	jadd_int(st.summary, "events_lost", events_lost);
-	jadd_int(st.summary, "events_not_kept", events_not_kept);
-	json_object_object_add(st.summary, "findings", st.findings);
-
-	for (i = first; i < fl->n; i++) {
-		if (o->json)
-			json_emit(finding_to_json(&fl->v[i]));
-		else
-			finding_print(stdout, &fl->v[i], out_use_color());
-	}
-	if (o->json)
-		json_emit(st.summary);
-	else
-		json_object_put(st.summary);
+	r->events = events;
+	r->events_lost = events_lost;
+	r->events_not_kept = events_not_kept;
 	return 0;
+}
+
+void trace_result_free(struct trace_result *r)
+{
+	finding_list_free(&r->findings);
 }
