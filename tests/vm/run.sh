@@ -457,8 +457,17 @@ report_results() { # series results-file
 }
 
 run_series() {
-	local series=$1 sdir=$cache/$1 kdir kver vmlinuz append why rc t0 t1 t2 t3 console results size lockfd
+	local series=$1 sdir=$cache/$1 kdir kver vmlinuz append why rc t0 t1 t2 t3 console results size lockfd runfd
 	mkdir -p "$sdir"
+	# The series folder holds the initramfs and the guest's serial logs: a
+	# second run of the same line against the same cache (two checkouts
+	# sharing VM_CACHE) would interleave its results with this one's and
+	# drop checks silently. It waits instead; the lock goes with the subshell.
+	exec {runfd}>"$sdir/.run.lock"
+	if ! flock -n "$runfd"; then
+		log "$series: another run is using $sdir; waiting for it…"
+		flock "$runfd"
+	fi
 	console=$sdir/console.log
 	results=$sdir/results.log
 	t0=$SECONDS
@@ -555,12 +564,14 @@ for s in "${series_list[@]}"; do
 		trap 'cleanup; exit 130' INT
 		trap 'cleanup; exit 143' TERM
 		run_series "$s"
-	) >"$cache/$s.report" &
+	) >"$cache/$s.report.$$" &
 	jobs_pids+=($!)
 done
 wait
 for s in "${series_list[@]}"; do
-	cat "$cache/$s.report" 2>/dev/null ||
+	# Per run (PID): a concurrent run's report never mixes into this one.
+	cat "$cache/$s.report.$$" 2>/dev/null ||
 		echo "FAIL vm-$s/runner: the series printed no report"
+	mv -f "$cache/$s.report.$$" "$cache/$s.report" 2>/dev/null
 done
 exit 0
