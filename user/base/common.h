@@ -9,8 +9,10 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define NSEC_PER_SEC 1000000000ULL
 /* lo is ifindex 1 in every network namespace. */
 #define LOOPBACK_IFINDEX 1
 
@@ -37,6 +39,9 @@ void wgt_dbg(int level, const char *fmt, ...)
  */
 bool parse_uint_range(const char *s, unsigned long min, unsigned long max,
 		      unsigned long *out);
+
+/* CLOCK_MONOTONIC in nanoseconds: intervals immune to wall-clock steps. */
+uint64_t monotonic_ns(void);
 
 /* libbpf's own messages go to stderr only with -v. */
 void wgt_setup_libbpf_logging(void);

@@ -27,7 +27,6 @@
 #include "model/metrics.h"
 #include "files/record.h"
 #include "config/rtmon.h"
-#include "cli/send.h"
 
 #define EXPORT_DEFAULT_PORT 9599
 #define LOCK_DIR "/run/wgtrace"
@@ -645,7 +644,7 @@ static int run_export(const struct export_opts *o, struct inventory *inv,
 	snapshot_take(snap, &m, &l, start_time);
 	logline("info", "ready; %zu WireGuard devices", inv->n_wg);
 
-	next_tick = monotonic_ns() + o->interval_s * 1000000000ULL;
+	next_tick = monotonic_ns() + o->interval_s * NSEC_PER_SEC;
 	while (!exiting) {
 		struct inventory fresh;
 
@@ -676,7 +675,7 @@ static int run_export(const struct export_opts *o, struct inventory *inv,
 		 * scripts): reread now, at most once a second, rather than
 		 * count its traffic as no_peer until the next tick. */
 		if ((changes & RTMON_ROUTES) &&
-		    monotonic_ns() - last_route_reload > 1000000000ULL) {
+		    monotonic_ns() - last_route_reload > NSEC_PER_SEC) {
 			last_route_reload = monotonic_ns();
 			links = 1;
 		}
@@ -701,7 +700,7 @@ static int run_export(const struct export_opts *o, struct inventory *inv,
 		}
 		if (monotonic_ns() < next_tick)
 			continue;
-		next_tick += o->interval_s * 1000000000ULL;
+		next_tick += o->interval_s * NSEC_PER_SEC;
 		err = live_refresh(&l, false);
 		if (err) {
 			logline("error", "reading counters: %s",

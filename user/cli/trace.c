@@ -22,7 +22,7 @@
 #define TRACE_MAX_TARGETS 8
 #define TRACE_MAX_EVENTS 65536
 #define SEND_INTERVAL_NS 250000000ULL
-#define REPLY_WINDOW_NS 1000000000ULL
+#define REPLY_WINDOW_NS NSEC_PER_SEC
 
 static volatile sig_atomic_t exiting;
 
@@ -563,7 +563,7 @@ static int run_trace(struct trace_opts *o, struct trace_target *t, size_t nt,
 	signal(SIGTERM, on_signal);
 	start = last_ns = monotonic_ns();
 	while (!exiting &&
-	       monotonic_ns() - start < o->timeout_s * 1000000000ULL) {
+	       monotonic_ns() - start < o->timeout_s * NSEC_PER_SEC) {
 		if (o->send && sent < o->count &&
 		    monotonic_ns() - last_ns >= (sent ? SEND_INTERVAL_NS : 0)) {
 			for (i = 0; i < nt; i++) {

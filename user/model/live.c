@@ -12,7 +12,6 @@
 #include "model/path.h"
 #include "files/record.h"
 #include "wgtrace.skel.h"
-#include "cli/send.h"
 #include "model/verdict.h"
 #include "config/wg_inventory.h"
 
@@ -305,7 +304,7 @@ void live_recheck(struct live *l)
 {
 	int ifindex = l->recheck_ifindex;
 
-	if (!ifindex || monotonic_ns() - l->recheck_ns < 1000000000ULL)
+	if (!ifindex || monotonic_ns() - l->recheck_ns < NSEC_PER_SEC)
 		return;
 	l->recheck_ifindex = 0;
 	reread_dev(l, ifindex);

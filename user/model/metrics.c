@@ -9,7 +9,6 @@
 #include "base/common.h"
 #include "model/metrics.h"
 #include "cli/output.h"
-#include "cli/send.h" /* monotonic_ns */
 #include "model/verdict.h"
 
 /* Families are compared by pointer: one object per name. */
@@ -167,7 +166,7 @@ static void peer_label(const struct metrics *m, const struct live *l,
  */
 static void expire_peers(struct metrics *m)
 {
-	uint64_t now = monotonic_ns() / 1000000000ULL;
+	uint64_t now = monotonic_ns() / NSEC_PER_SEC;
 	uint64_t after =
 	    m->peer_expire_s ? m->peer_expire_s : METRICS_PEER_EXPIRE_S;
 	uint8_t key[WG_KEY_LEN_RAW];
