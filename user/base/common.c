@@ -10,6 +10,31 @@
 #include "base/common.h"
 
 int wgt_verbose;
+volatile sig_atomic_t wgt_stop, wgt_hup;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		wgt_hup = 1;
+	else
+		wgt_stop = 1;
+}
+
+/*
+ * sigaction without SA_RESTART (signal() would set it): a blocking wait is
+ * interrupted with EINTR, so the loop sees the flag without waiting out
+ * its timeout.
+ */
+int wgt_catch_signals(bool hup)
+{
+	struct sigaction sa = {.sa_handler = on_signal};
+
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL) ||
+	    (hup && sigaction(SIGHUP, &sa, NULL)))
+		return -errno;
+	return 0;
+}
 
 uint64_t monotonic_ns(void)
 {

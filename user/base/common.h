@@ -7,6 +7,7 @@
 #ifndef WGT_COMMON_H
 #define WGT_COMMON_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -39,6 +40,14 @@ void wgt_dbg(int level, const char *fmt, ...)
  */
 bool parse_uint_range(const char *s, unsigned long min, unsigned long max,
 		      unsigned long *out);
+
+/*
+ * Set by SIGINT/SIGTERM (wgt_stop) and SIGHUP (wgt_hup) once
+ * wgt_catch_signals() ran; long-running loops test them each round.
+ */
+extern volatile sig_atomic_t wgt_stop, wgt_hup;
+/* hup: also catch SIGHUP (otherwise it keeps its default, terminate). */
+int wgt_catch_signals(bool hup);
 
 /* CLOCK_MONOTONIC in nanoseconds: intervals immune to wall-clock steps. */
 uint64_t monotonic_ns(void);

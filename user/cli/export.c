@@ -74,16 +74,6 @@ struct snapshot {
 	uint64_t scrapes;
 };
 
-static volatile sig_atomic_t exiting, reload_names;
-
-static void on_signal(int sig)
-{
-	if (sig == SIGHUP)
-		reload_names = 1;
-	else
-		exiting = 1;
-}
-
 /* One-line records on stderr, logfmt, for journald and log shippers. */
 static void logline(const char *level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -645,7 +635,7 @@ static int run_export(const struct export_opts *o, struct inventory *inv,
 	logline("info", "ready; %zu WireGuard devices", inv->n_wg);
 
 	next_tick = monotonic_ns() + o->interval_s * NSEC_PER_SEC;
-	while (!exiting) {
+	while (!wgt_stop) {
 		struct inventory fresh;
 
 		err = loader_poll_with(&ld, rtmon_fd(mon), 250);
@@ -654,10 +644,10 @@ static int run_export(const struct export_opts *o, struct inventory *inv,
 			goto cleanup;
 		}
 		err = 0;
-		if (reload_names) {
+		if (wgt_hup) {
 			struct intent in = {0};
 
-			reload_names = 0;
+			wgt_hup = 0;
 			if (!load_names(o, &in, true)) {
 				intent_free(names);
 				*names = in;
@@ -772,7 +762,6 @@ int cmd_export(int argc, char **argv)
 	struct intent names = {0};
 	struct inventory inv;
 	struct export_opts o;
-	struct sigaction sa = {.sa_handler = on_signal};
 	int err, lfd = -1, lock_fd = -1;
 	char lock_path[256];
 	bool have_inv = false;
@@ -836,9 +825,9 @@ int cmd_export(int argc, char **argv)
 	if (err)
 		goto cleanup;
 	have_inv = true;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	err = wgt_catch_signals(true);
+	if (err)
+		goto cleanup;
 	if (httpd)
 		logline("info",
 			"listening on http://%s/metrics (503 until the hooks "

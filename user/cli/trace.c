@@ -24,14 +24,6 @@
 #define SEND_INTERVAL_NS 250000000ULL
 #define REPLY_WINDOW_NS NSEC_PER_SEC
 
-static volatile sig_atomic_t exiting;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	exiting = 1;
-}
-
 struct collected {
 	struct wgt_event *ev;
 	size_t n;
@@ -559,10 +551,11 @@ static int run_trace(struct trace_opts *o, struct trace_target *t, size_t nt,
 				: "waiting for packets (or use --send)",
 			o->timeout_s);
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	err = wgt_catch_signals(false);
+	if (err)
+		goto cleanup;
 	start = last_ns = monotonic_ns();
-	while (!exiting &&
+	while (!wgt_stop &&
 	       monotonic_ns() - start < o->timeout_s * NSEC_PER_SEC) {
 		if (o->send && sent < o->count &&
 		    monotonic_ns() - last_ns >= (sent ? SEND_INTERVAL_NS : 0)) {

@@ -30,14 +30,6 @@ struct watch_opts {
 	struct record_opts rec; /* rec.path NULL: no --record */
 };
 
-static volatile sig_atomic_t exiting;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	exiting = 1;
-}
-
 static void watch_usage(FILE *f)
 {
 	fprintf(
@@ -369,8 +361,9 @@ static int run_watch(const struct watch_opts *o, struct inventory *inv,
 			goto cleanup;
 		}
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	err = wgt_catch_signals(false);
+	if (err)
+		goto cleanup;
 	if (!o->json)
 		fprintf(stderr,
 			"wgtrace: watching%s%s; first report in %u s%s\n",
@@ -381,7 +374,7 @@ static int run_watch(const struct watch_opts *o, struct inventory *inv,
 	if (o->duration_s)
 		deadline = start + o->duration_s * NSEC_PER_SEC;
 
-	while (!exiting) {
+	while (!wgt_stop) {
 		uint64_t now = monotonic_ns();
 
 		if (deadline && now >= deadline)
