@@ -177,8 +177,7 @@ void finding_print(FILE *out, const struct finding *f, bool color)
 		line[i] = (char)(sev[i] - 'a' + 'A');
 	line[i] = '\0';
 	if (color)
-		fprintf(out, "\033[%sm%s\033[0m", sev_colour(f->severity),
-			line);
+		fprintf(out, "%s%s%s", sev_colour(f->severity), line, C_RESET);
 	else
 		fputs(line, out);
 	fprintf(out, " %s", f->id);
