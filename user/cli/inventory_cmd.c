@@ -115,22 +115,6 @@ static const char *name_or_num(const char *name, unsigned int v, char *buf,
 	return buf;
 }
 
-static const char *ip_proto_name(uint8_t proto, char *buf, size_t len)
-{
-	switch (proto) {
-	case IPPROTO_TCP:
-		return "tcp";
-	case IPPROTO_UDP:
-		return "udp";
-	case IPPROTO_ICMP:
-		return "icmp";
-	case IPPROTO_ICMPV6:
-		return "ipv6-icmp";
-	}
-	snprintf(buf, len, "%u", proto);
-	return buf;
-}
-
 /* "443" or "1000-2000", as ip-rule(8) writes a port range; NULL: any. */
 static const char *port_range(uint16_t min, uint16_t max, char *buf, size_t len)
 {
@@ -141,14 +125,6 @@ static const char *port_range(uint16_t min, uint16_t max, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%u-%u", min, max);
 	return buf;
-}
-
-static void jadd_addr(struct json_object *o, const char *key,
-		      const struct wgt_addr *a)
-{
-	char buf[WGT_ADDR_STRLEN];
-
-	jadd_str(o, key, a->family ? addr_fmt(a, buf, sizeof(buf)) : NULL);
 }
 
 static void jadd_prefix(struct json_object *o, const char *key,
@@ -245,17 +221,6 @@ static void human_bytes(uint64_t b, char *buf, size_t len)
 		snprintf(buf, len, "%llu B", (unsigned long long)b);
 	else
 		snprintf(buf, len, "%.1f %s", v, units[u]);
-}
-
-static void endpoint_fmt(const struct wg_peer_info *p, char *buf, size_t len)
-{
-	char a[WGT_ADDR_STRLEN];
-
-	addr_fmt(&p->endpoint, a, sizeof(a));
-	if (p->endpoint.family == AF_INET6)
-		snprintf(buf, len, "[%s]:%u", a, p->endpoint_port);
-	else
-		snprintf(buf, len, "%s:%u", a, p->endpoint_port);
 }
 
 /* --- selection (-i) ----------------------------------------------------- */
@@ -417,7 +382,8 @@ static void emit_wg_json(const struct wg_device_info *d)
 		jadd_str(o, "interface", d->name);
 		jadd_str(o, "public_key", p->pubkey_b64);
 		if (p->has_endpoint)
-			endpoint_fmt(p, ep, sizeof(ep));
+			endpoint_fmt(&p->endpoint, p->endpoint_port, ep,
+				     sizeof(ep));
 		jadd_str(o, "endpoint", p->has_endpoint ? ep : NULL);
 		for (j = 0; j < p->n_allowed; j++)
 			json_object_array_add(
@@ -687,7 +653,7 @@ static void print_peer_text(const struct wg_peer_info *p)
 
 	printf("    peer %s\n", p->pubkey_b64);
 	if (p->has_endpoint) {
-		endpoint_fmt(p, buf, sizeof(buf));
+		endpoint_fmt(&p->endpoint, p->endpoint_port, buf, sizeof(buf));
 		printf("      endpoint %s\n", buf);
 	}
 	wrap_begin(&w, 6, 18);

@@ -43,13 +43,6 @@ static const char *ifname(const struct inventory *inv, int ifindex, char *buf,
 	return buf;
 }
 
-static const char *proto_name(uint8_t proto)
-{
-	return proto == IPPROTO_TCP   ? "tcp"
-	       : proto == IPPROTO_UDP ? "udp"
-				      : "icmp";
-}
-
 static const char *route_err_name(int err)
 {
 	switch (err) {
@@ -714,7 +707,7 @@ int trace_report(const struct inventory *inv, const struct loader *ld,
 	    .reasons = reasons,
 	    .fl = fl,
 	};
-	char dst[WGT_ADDR_STRLEN], src[WGT_ADDR_STRLEN];
+	char dst[WGT_ADDR_STRLEN], src[WGT_ADDR_STRLEN], pn[8];
 	struct json_object *modes;
 	size_t first = fl->n, i;
 	int oif = 0, f;
@@ -730,7 +723,8 @@ int trace_report(const struct inventory *inv, const struct loader *ld,
 		if (o->mark)
 			snprintf(mark, sizeof(mark), ", mark 0x%x", o->mark);
 		printf("%strace %s%s (%s%s%s%s): %zu packets seen\n",
-		       out_c(C_BOLD), dst, out_c(C_RESET), proto_name(o->proto),
+		       out_c(C_BOLD), dst, out_c(C_RESET),
+		       ip_proto_name(o->proto, pn, sizeof(pn)),
 		       o->src.family ? " from " : "",
 		       o->src.family ? addr_fmt(&o->src, src, sizeof(src)) : "",
 		       mark, seen->n_forward);
@@ -739,7 +733,7 @@ int trace_report(const struct inventory *inv, const struct loader *ld,
 	jadd_str(st.summary, "dst", dst);
 	jadd_str(st.summary, "src",
 		 o->src.family ? addr_fmt(&o->src, src, sizeof(src)) : NULL);
-	jadd_str(st.summary, "proto", proto_name(o->proto));
+	jadd_str(st.summary, "proto", ip_proto_name(o->proto, pn, sizeof(pn)));
 	jadd_int(st.summary, "packets", seen->n_forward);
 
 	report_route(&st, &oif);

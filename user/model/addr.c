@@ -189,3 +189,34 @@ bool addr_is_hostname(const char *s)
 		return false;
 	return isalpha((unsigned char)*last);
 }
+
+const char *endpoint_fmt(const struct wgt_addr *a, uint16_t port, char *buf,
+			 size_t len)
+{
+	char s[WGT_ADDR_STRLEN];
+
+	addr_fmt(a, s, sizeof(s));
+	if (!port)
+		snprintf(buf, len, "%s", s);
+	else if (a->family == AF_INET6)
+		snprintf(buf, len, "[%s]:%u", s, port);
+	else
+		snprintf(buf, len, "%s:%u", s, port);
+	return buf;
+}
+
+const char *ip_proto_name(uint8_t proto, char *buf, size_t len)
+{
+	switch (proto) {
+	case IPPROTO_ICMP:
+		return "icmp";
+	case IPPROTO_TCP:
+		return "tcp";
+	case IPPROTO_UDP:
+		return "udp";
+	case IPPROTO_ICMPV6:
+		return "ipv6-icmp";
+	}
+	snprintf(buf, len, "%u", proto);
+	return buf;
+}

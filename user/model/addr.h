@@ -43,6 +43,14 @@ bool prefix_parse(const char *s, struct wgt_prefix *out, bool *host_bits);
 void addr_from_raw(struct wgt_addr *a, uint8_t family, const void *raw);
 const char *addr_fmt(const struct wgt_addr *a, char *buf, size_t len);
 const char *prefix_fmt(const struct wgt_prefix *p, char *buf, size_t len);
+/* "10.0.0.1:443", "[2001:db8::1]:443", or the bare address if port is 0. */
+const char *endpoint_fmt(const struct wgt_addr *a, uint16_t port, char *buf,
+			 size_t len);
+/*
+ * An IP protocol number as /etc/protocols, ip-rule(8) and ss(8) name it
+ * ("tcp", "udp", "icmp", "ipv6-icmp"), otherwise the number, in buf.
+ */
+const char *ip_proto_name(uint8_t proto, char *buf, size_t len);
 /*
  * A DNS host name (RFC 1123 labels: letters, digits, '-', 1-63 bytes, no
  * '-' at either end; 253 bytes at most; an optional final dot) whose last

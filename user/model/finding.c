@@ -65,38 +65,6 @@ const char *finding_peer_label(const struct finding *f)
 	return f->peer_name[0] ? f->peer_name : f->peer;
 }
 
-static const char *proto_name(uint8_t proto, char *buf, size_t len)
-{
-	switch (proto) {
-	case IPPROTO_ICMP:
-		return "icmp";
-	case IPPROTO_TCP:
-		return "tcp";
-	case IPPROTO_UDP:
-		return "udp";
-	case IPPROTO_ICMPV6:
-		return "ipv6-icmp"; /* the name /etc/protocols uses */
-	}
-	snprintf(buf, len, "%u", proto);
-	return buf;
-}
-
-/* "10.0.0.1:443", "[2001:db8::1]:443" or the bare address without a port. */
-static const char *endpoint_fmt(const struct wgt_addr *a, uint16_t port,
-				char *buf, size_t len)
-{
-	char s[WGT_ADDR_STRLEN];
-
-	addr_fmt(a, s, sizeof(s));
-	if (!port)
-		snprintf(buf, len, "%s", s);
-	else if (a->family == AF_INET6)
-		snprintf(buf, len, "[%s]:%u", s, port);
-	else
-		snprintf(buf, len, "%s:%u", s, port);
-	return buf;
-}
-
 static void example_fmt(const struct finding_example *e, char *buf, size_t len)
 {
 	char src[WGT_ADDR_STRLEN + 8], dst[WGT_ADDR_STRLEN + 8], p[8];
@@ -105,7 +73,7 @@ static void example_fmt(const struct finding_example *e, char *buf, size_t len)
 	endpoint_fmt(&e->dst, e->dport, dst, sizeof(dst));
 	if (e->proto)
 		used += snprintf(buf + used, len - used, "%s ",
-				 proto_name(e->proto, p, sizeof(p)));
+				 ip_proto_name(e->proto, p, sizeof(p)));
 	if (used < len && e->src.family)
 		used += snprintf(
 		    buf + used, len - used, "%s -> %s",
@@ -210,14 +178,6 @@ void finding_print(FILE *out, const struct finding *f, bool color)
 		print_wrapped(out, "fix:      ", f->hint, 2);
 }
 
-static void jadd_addr(struct json_object *o, const char *key,
-		      const struct wgt_addr *a)
-{
-	char buf[WGT_ADDR_STRLEN];
-
-	jadd_str(o, key, a->family ? addr_fmt(a, buf, sizeof(buf)) : NULL);
-}
-
 static struct json_object *example_json(const struct finding_example *e)
 {
 	struct json_object *o = json_object_new_object();
@@ -226,7 +186,7 @@ static struct json_object *example_json(const struct finding_example *e)
 	jadd_addr(o, "src", &e->src);
 	jadd_addr(o, "dst", &e->dst);
 	jadd_str(o, "proto",
-		 e->proto ? proto_name(e->proto, p, sizeof(p)) : NULL);
+		 e->proto ? ip_proto_name(e->proto, p, sizeof(p)) : NULL);
 	/* Ports and mark only when known: the JSON contract omits unknown ones.
 	 */
 	if (e->sport)
