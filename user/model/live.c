@@ -11,7 +11,6 @@
 #include "config/snmp.h"
 #include "model/path.h"
 #include "files/record.h"
-#include "wgtrace.skel.h"
 #include "model/verdict.h"
 #include "config/wg_inventory.h"
 

@@ -407,15 +407,11 @@ char *metrics_render(const struct metrics *m, const struct live *l,
 	header(&o, fmt, "wgtrace_events_total", "counter",
 	       "Example-flow events delivered by the kernel.");
 	put(&o, "wgtrace_events_total %llu\n",
-	    (unsigned long long)(l->ld->skel
-				     ? loader_stat(l->ld, WGT_STAT_EVENTS)
-				     : 0));
+	    (unsigned long long)loader_stat(l->ld, WGT_STAT_EVENTS));
 	header(&o, fmt, "wgtrace_events_lost_total", "counter",
 	       "Example-flow events lost because the ring buffer was full.");
 	put(&o, "wgtrace_events_lost_total %llu\n",
-	    (unsigned long long)(l->ld->skel
-				     ? loader_stat(l->ld, WGT_STAT_EVENTS_LOST)
-				     : 0));
+	    (unsigned long long)loader_stat(l->ld, WGT_STAT_EVENTS_LOST));
 	header(&o, fmt, "wgtrace_series_dropped_total", "counter",
 	       "Series (or kernel counter keys) not exported because a bound "
 	       "was reached.");
