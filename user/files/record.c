@@ -477,14 +477,10 @@ int record_snapshot(struct record *r, struct live *l, uint64_t events_lost)
 	struct json_object *o = json_object_new_object();
 	struct json_object *es = json_object_new_array();
 	struct json_object *cs = json_object_new_array();
-	uint64_t locs[32];
-	size_t i, nl = 0;
+	size_t i;
 	int err;
 
-	for (i = 0; i < l->n && nl < ARRAY_SIZE(locs); i++)
-		if (l->e[i].key.location)
-			locs[nl++] = l->e[i].key.location;
-	ksym_resolve(l->ksym, locs, nl);
+	live_resolve_locations(l);
 	add_str(o, "type", "snapshot");
 	add_i64(o, "t", wall_ns());
 	add_u64(o, "events_lost", events_lost);

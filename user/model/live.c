@@ -804,17 +804,23 @@ bool live_own_drop(struct live *l, uint64_t location)
 	       !strcmp(fn, "inet6_rtm_getroute");
 }
 
-int live_findings(struct live *l, struct finding_list *out)
+void live_resolve_locations(struct live *l)
 {
-	uint64_t locs[32];
+	uint64_t locs[LIVE_KSYM_BATCH];
 	size_t i, nl = 0;
-	int err;
 
 	for (i = 0; i < l->n && nl < ARRAY_SIZE(locs); i++)
 		if (l->e[i].key.location)
 			locs[nl++] = l->e[i].key.location;
 	ksym_resolve(l->ksym, locs, nl);
+}
 
+int live_findings(struct live *l, struct finding_list *out)
+{
+	size_t i;
+	int err;
+
+	live_resolve_locations(l);
 	for (i = 0; i < l->n; i++) {
 		const struct live_entry *le = &l->e[i];
 		const struct verdict_info *vi = verdict_info(le->key.verdict);
