@@ -144,3 +144,20 @@ void wgt_setup_libbpf_logging(void)
 {
 	libbpf_set_print(libbpf_print);
 }
+
+size_t sorted_partition(const void *base, size_t n, size_t size,
+			const void *key,
+			bool (*before)(const void *elem, const void *key))
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (before((const char *)base + mid * size, key))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}

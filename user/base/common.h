@@ -36,6 +36,15 @@ void wgt_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void wgt_dbg(int level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/*
+ * Binary search of n elements of size bytes, ordered so that
+ * before(elem, key) holds for a leading run and for nothing after it: the
+ * index just past that run, 0 to n.
+ */
+size_t sorted_partition(const void *base, size_t n, size_t size,
+			const void *key,
+			bool (*before)(const void *elem, const void *key));
+
 /* Parse a whole decimal number in [min, max]; false (value untouched) if not.
  */
 bool parse_uint_range(const char *s, unsigned long min, unsigned long max,

@@ -224,24 +224,10 @@ static const char *answer_fmt(const struct check *c,
 	return buf;
 }
 
-static int addr_order(const struct wgt_addr *a, const struct wgt_addr *b)
-{
-	if (a->family != b->family)
-		return a->family < b->family ? -1 : 1;
-	return memcmp(a->b, b->b, addr_bytes(a->family));
-}
-
-static int prefix_order(const struct wgt_prefix *a, const struct wgt_prefix *b)
-{
-	int r = addr_order(&a->addr, &b->addr);
-
-	return r ? r : (int)a->len - (int)b->len;
-}
-
 static int query_order(const void *x, const void *y)
 {
 	const struct route_query *a = x, *b = y;
-	int r = addr_order(&a->dst, &b->dst);
+	int r = addr_cmp(&a->dst, &b->dst);
 
 	if (r)
 		return r;
@@ -349,37 +335,27 @@ static void set_example(struct finding *f, const struct wgt_addr *dst,
 	f->example.mark = mark;
 }
 
+static bool ref_before(const void *r, const void *p)
+{
+	return prefix_cmp(&((const struct pfx_ref *)r)->dst, p) < 0;
+}
+
+static bool pfx_before(const void *q, const void *p)
+{
+	return prefix_cmp(q, p) < 0;
+}
+
 /* The first entry of v (sorted) at or after p: where p's insides start. */
 static size_t refs_from(const struct pfx_ref *v, size_t n,
 			const struct wgt_prefix *p)
 {
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (prefix_order(&v[mid].dst, p) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return sorted_partition(v, n, sizeof(*v), p, ref_before);
 }
 
 static size_t pfx_from(const struct wgt_prefix *v, size_t n,
 		       const struct wgt_prefix *p)
 {
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (prefix_order(&v[mid], p) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return sorted_partition(v, n, sizeof(*v), p, pfx_before);
 }
 
 /*
@@ -1691,16 +1667,11 @@ static int check_intent(struct check *c)
 static int ref_order(const void *x, const void *y)
 {
 	const struct pfx_ref *a = x, *b = y;
-	int r = prefix_order(&a->dst, &b->dst);
+	int r = prefix_cmp(&a->dst, &b->dst);
 
 	if (r)
 		return r;
 	return a->idx < b->idx ? -1 : a->idx > b->idx;
-}
-
-static int pfx_sort_order(const void *x, const void *y)
-{
-	return prefix_order(x, y);
 }
 
 /* The sorted copies behind routes_inside() and allowed_inside(). */
@@ -1729,7 +1700,7 @@ static int build_index(struct check *c)
 		for (j = 0, n = 0; j < d->n_peers; j++)
 			for (k = 0; k < d->peers[j].n_allowed; k++)
 				c->allowed[i][n++] = d->peers[j].allowed[k];
-		qsort(c->allowed[i], n, sizeof(**c->allowed), pfx_sort_order);
+		qsort(c->allowed[i], n, sizeof(**c->allowed), prefix_qsort_cmp);
 		c->n_allowed[i] = n;
 	}
 	return 0;

@@ -52,6 +52,25 @@ bool addr_equal(const struct wgt_addr *a, const struct wgt_addr *b)
 	       !memcmp(a->b, b->b, addr_bytes(a->family));
 }
 
+int addr_cmp(const struct wgt_addr *a, const struct wgt_addr *b)
+{
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	return memcmp(a->b, b->b, addr_bytes(a->family));
+}
+
+int prefix_cmp(const struct wgt_prefix *a, const struct wgt_prefix *b)
+{
+	int r = addr_cmp(&a->addr, &b->addr);
+
+	return r ? r : (int)a->len - (int)b->len;
+}
+
+int prefix_qsort_cmp(const void *a, const void *b)
+{
+	return prefix_cmp(a, b);
+}
+
 /* Do the first `bits` bits of x and y agree? */
 static bool bits_equal(const uint8_t *x, const uint8_t *y, int bits)
 {

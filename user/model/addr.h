@@ -61,6 +61,12 @@ const char *ip_proto_name(uint8_t proto, char *buf, size_t len);
  */
 bool addr_is_hostname(const char *s);
 bool addr_equal(const struct wgt_addr *a, const struct wgt_addr *b);
+/* A total order: by family, then by the address bytes; <0, 0 or >0. */
+int addr_cmp(const struct wgt_addr *a, const struct wgt_addr *b);
+/* By address, then shorter first: a prefix sorts before those it covers. */
+int prefix_cmp(const struct wgt_prefix *a, const struct wgt_prefix *b);
+/* prefix_cmp for qsort() of struct wgt_prefix. */
+int prefix_qsort_cmp(const void *a, const void *b);
 /* Clear the host bits of p->addr beyond p->len. */
 void prefix_normalize(struct wgt_prefix *p);
 bool prefix_contains(const struct wgt_prefix *p, const struct wgt_addr *a);

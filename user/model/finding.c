@@ -400,29 +400,12 @@ bool sample_outside(const struct wgt_prefix *p, const struct wgt_prefix *excl,
 	return false;
 }
 
-static int addr_cmp(const struct wgt_addr *a, const struct wgt_addr *b)
-{
-	if (a->family != b->family)
-		return a->family < b->family ? -1 : 1;
-	return memcmp(a->b, b->b, addr_bytes(a->family));
-}
-
-static int prefix_order(const void *x, const void *y)
-{
-	const struct wgt_prefix *a = x, *b = y;
-	int r = addr_cmp(&a->addr, &b->addr);
-
-	if (r)
-		return r;
-	return (int)a->len - (int)b->len;
-}
-
 size_t prefix_outermost(struct wgt_prefix *v, size_t n)
 {
 	size_t i, kept = 0;
 
 	if (n > 1)
-		qsort(v, n, sizeof(*v), prefix_order);
+		qsort(v, n, sizeof(*v), prefix_qsort_cmp);
 	/* Sorted, a covering prefix comes right before what it covers. */
 	for (i = 0; i < n; i++)
 		if (!kept || !prefix_covers(&v[kept - 1], &v[i]))
@@ -430,21 +413,19 @@ size_t prefix_outermost(struct wgt_prefix *v, size_t n)
 	return kept;
 }
 
+static bool starts_at_or_before(const void *p, const void *a)
+{
+	return addr_cmp(&((const struct wgt_prefix *)p)->addr, a) <= 0;
+}
+
 /* The last prefix of excl starting at or before a; n if none. */
 static size_t sorted_at(const struct wgt_prefix *excl, size_t n,
 			const struct wgt_addr *a)
 {
-	size_t lo = 0, hi = n;
+	size_t i =
+	    sorted_partition(excl, n, sizeof(*excl), a, starts_at_or_before);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (addr_cmp(&excl[mid].addr, a) <= 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo ? lo - 1 : n;
+	return i ? i - 1 : n;
 }
 
 static bool sorted_usable(const struct wgt_prefix *p,
