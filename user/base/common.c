@@ -68,17 +68,38 @@ void wgt_dbg(int level, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-bool parse_uint_range(const char *s, unsigned long min, unsigned long max,
-		      unsigned long *out)
+bool parse_u64(const char *s, int base, uint64_t max, uint64_t *out)
 {
-	unsigned long v;
+	unsigned long long v;
 	char *end;
 
+	/* strtoull alone would take a sign, spaces, or nothing at all. */
 	if (!s || *s < '0' || *s > '9')
 		return false;
 	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v < min || v > max)
+	v = strtoull(s, &end, base);
+	if (errno || *end || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+bool parse_uint_range(const char *s, unsigned long min, unsigned long max,
+		      unsigned long *out)
+{
+	uint64_t v;
+
+	if (!parse_u64(s, 10, max, &v) || v < min)
+		return false;
+	*out = v;
+	return true;
+}
+
+bool parse_mark(const char *s, uint32_t *out)
+{
+	uint64_t v;
+
+	if (!parse_u64(s, 0, UINT32_MAX, &v))
 		return false;
 	*out = v;
 	return true;

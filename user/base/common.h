@@ -45,10 +45,18 @@ size_t sorted_partition(const void *base, size_t n, size_t size,
 			const void *key,
 			bool (*before)(const void *elem, const void *key));
 
+/*
+ * Parse a whole unsigned number up to max in base (0: "0x" hex and
+ * leading-0 octal too, as ip-rule(8) reads a mark): digits first, no sign
+ * or space, nothing after. false (value untouched) if not.
+ */
+bool parse_u64(const char *s, int base, uint64_t max, uint64_t *out);
 /* Parse a whole decimal number in [min, max]; false (value untouched) if not.
  */
 bool parse_uint_range(const char *s, unsigned long min, unsigned long max,
 		      unsigned long *out);
+/* A firewall mark: 0 to 0xffffffff, as parse_u64 with base 0. */
+bool parse_mark(const char *s, uint32_t *out);
 
 /*
  * Set by SIGINT/SIGTERM (wgt_stop) and SIGHUP (wgt_hup) once

@@ -722,21 +722,6 @@ static int print_text(const struct view *v)
 
 /* --- --get -------------------------------------------------------------- */
 
-static bool parse_u32(const char *s, uint32_t *out)
-{
-	unsigned long v;
-	char *end;
-
-	if (!s || *s < '0' || *s > '9')
-		return false;
-	errno = 0;
-	v = strtoul(s, &end, 0);
-	if (errno || *end || v > UINT32_MAX)
-		return false;
-	*out = v;
-	return true;
-}
-
 /* The protocols the kernel takes in a route query, by name or number. */
 static bool parse_ip_proto(const char *s, uint8_t family, uint8_t *out)
 {
@@ -774,7 +759,7 @@ static bool parse_get_selector(struct inv_opts *o, const char *key,
 		o->iif = val;
 		return true;
 	} else if (!strcmp(key, "mark")) {
-		if (parse_u32(val, &q->mark))
+		if (parse_mark(val, &q->mark))
 			return true;
 		wgt_err("--get: bad mark '%s' (0 to 0xffffffff)", val);
 	} else if (!strcmp(key, "ipproto")) {

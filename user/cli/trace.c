@@ -151,21 +151,6 @@ static bool parse_proto(const char *s, uint8_t *out)
 	return true;
 }
 
-static bool parse_mark(const char *s, uint32_t *out)
-{
-	unsigned long v;
-	char *end;
-
-	if (!*s || *s == '-')
-		return false;
-	errno = 0;
-	v = strtoul(s, &end, 0);
-	if (errno || *end || v > 0xffffffffUL)
-		return false;
-	*out = v;
-	return true;
-}
-
 /*
  * An address, or every address a host name resolves to: of --from's
  * family when --from is given, else of both. Only what looks like a host
