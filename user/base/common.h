@@ -13,7 +13,8 @@
 #include <stdint.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define NSEC_PER_SEC 1000000000ULL
+/* Signed, as the kernel's: wall-clock times before 1970 stay negative. */
+#define NSEC_PER_SEC 1000000000LL
 /* lo is ifindex 1 in every network namespace. */
 #define LOOPBACK_IFINDEX 1
 
@@ -68,6 +69,8 @@ int wgt_catch_signals(bool hup);
 
 /* CLOCK_MONOTONIC in nanoseconds: intervals immune to wall-clock steps. */
 uint64_t monotonic_ns(void);
+/* CLOCK_REALTIME in nanoseconds since the epoch: times for people and files. */
+int64_t wall_ns(void);
 
 /* libbpf's own messages go to stderr only with -v. */
 void wgt_setup_libbpf_logging(void);

@@ -100,16 +100,6 @@ static void sort_oldest_first(struct report_opts *o)
 	}
 }
 
-static int wall_now(int64_t *ns)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_REALTIME, &ts))
-		return -errno;
-	*ns = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-	return 0;
-}
-
 static int parse_args(int argc, char **argv, struct report_opts *o)
 {
 	enum { O_SINCE = 256, O_UNTIL, O_JSON };
@@ -127,8 +117,7 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->since_ns = INT64_MIN;
 	o->until_ns = INT64_MAX;
-	if (wall_now(&now))
-		return -EIO;
+	now = wall_ns();
 	while ((c = getopt_long(argc, argv, "i:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
@@ -184,7 +173,7 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 
 static const char *fmt_time(int64_t ns, char *buf, size_t len)
 {
-	time_t t = ns / 1000000000LL;
+	time_t t = ns / NSEC_PER_SEC;
 
 	if (ns < 0) {
 		snprintf(buf, len, "-");
@@ -206,7 +195,7 @@ static void emit_json(const struct report_opts *o, struct replay *rp,
 	int f;
 
 	jadd_str(j, "type", "status");
-	jadd_int(j, "time", rp->last_ns >= 0 ? rp->last_ns / 1000000000LL : 0);
+	jadd_int(j, "time", rp->last_ns >= 0 ? rp->last_ns / NSEC_PER_SEC : 0);
 	jadd_str(j, "record", o->files[o->n_files - 1]);
 	jadd_str(j, "hostname", rp->hostname);
 	jadd_str(j, "kernel", rp->kernel);

@@ -49,14 +49,6 @@ struct record {
 	const struct loader *ld;
 };
 
-static int64_t wall_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 static void add_u64(struct json_object *o, const char *k, uint64_t v)
 {
 	json_object_object_add(o, k, json_object_new_uint64(v));
@@ -133,7 +125,7 @@ static struct json_object *header_new(const struct record *r)
 	struct utsname u;
 	char host[256] = "", t[40];
 	int64_t now = wall_ns();
-	time_t sec = now / 1000000000LL;
+	time_t sec = now / NSEC_PER_SEC;
 	int f;
 
 	uname(&u);
@@ -1203,7 +1195,7 @@ static int on_peers(struct replay *rp, struct json_object *o, int64_t t,
 				}
 		}
 	}
-	rp->live.now = t / 1000000000LL;
+	rp->live.now = t / NSEC_PER_SEC;
 	return 0;
 }
 
@@ -1306,7 +1298,7 @@ static int on_snapshot(struct replay *rp, struct json_object *o, int64_t t,
 		lc->when = n[4];
 		/* Changes the window saw, not those before it (seconds). */
 		if (rp->since_ns == INT64_MIN ||
-		    n[4] >= rp->since_ns / 1000000000LL)
+		    n[4] >= rp->since_ns / NSEC_PER_SEC)
 			rp->live.n_changes++;
 	}
 	return 0;
@@ -1562,7 +1554,7 @@ bool record_parse_time(const char *s, int64_t now_ns, int64_t *out)
 		default:
 			return false;
 		}
-		*out = now_ns - (int64_t)v * unit * 1000000000LL;
+		*out = now_ns - (int64_t)v * unit * NSEC_PER_SEC;
 		return true;
 	}
 	if (sscanf(s, "%4d-%2d-%2d%c%2d:%2d:%2d%n", &y, &mo, &d, &sep, &h, &mi,
@@ -1603,7 +1595,7 @@ bool record_parse_time(const char *s, int64_t now_ns, int64_t *out)
 	if (t == (time_t)-1)
 		return false;
 	t -= oh * 3600 + om * 60;
-	*out = (int64_t)t * 1000000000LL + frac;
+	*out = (int64_t)t * NSEC_PER_SEC + frac;
 	return true;
 }
 
