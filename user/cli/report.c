@@ -187,12 +187,10 @@ static void emit_json(const struct report_opts *o, struct replay *rp,
 		      const struct finding_list *fl, bool complete)
 {
 	struct json_object *j = json_object_new_object();
-	struct json_object *modes = json_object_new_object();
 	struct finding_counts fc;
 	struct json_object *sum;
 	char a[40], b[40];
 	size_t i;
-	int f;
 
 	jadd_str(j, "type", "status");
 	jadd_int(j, "time", rp->last_ns >= 0 ? rp->last_ns / NSEC_PER_SEC : 0);
@@ -211,11 +209,7 @@ static void emit_json(const struct report_opts *o, struct replay *rp,
 	jadd_int(j, "events_lost", rp->events_lost);
 	jadd_int(j, "wireguard_devices", rp->inv.n_wg);
 	jadd_int(j, "findings", fl->n);
-	for (f = 0; f < LF__COUNT; f++)
-		if (loader_fact_used(rp->ld, f))
-			jadd_str(modes, loader_fact_name(f),
-				 wgt_mode_name(rp->ld->mode[f]));
-	json_object_object_add(j, "modes", modes);
+	json_object_object_add(j, "modes", record_modes_json(rp->ld));
 	json_emit(j);
 	for (i = 0; i < fl->n; i++)
 		json_emit(finding_to_json(&fl->v[i]));

@@ -118,15 +118,25 @@ static void rotate_names(const char *path, unsigned int keep)
 	rename(path, to);
 }
 
+struct json_object *record_modes_json(const struct loader *ld)
+{
+	struct json_object *modes = json_object_new_object();
+	int f;
+
+	for (f = 0; f < LF__COUNT; f++)
+		if (loader_fact_used(ld, f))
+			add_str(modes, loader_fact_name(f),
+				wgt_mode_name(ld->mode[f]));
+	return modes;
+}
+
 static struct json_object *header_new(const struct record *r)
 {
 	struct json_object *h = json_object_new_object();
-	struct json_object *modes = json_object_new_object();
 	struct utsname u;
 	char host[256] = "", t[40];
 	int64_t now = wall_ns();
 	time_t sec = now / NSEC_PER_SEC;
-	int f;
 
 	uname(&u);
 	gethostname(host, sizeof(host) - 1);
@@ -142,11 +152,7 @@ static struct json_object *header_new(const struct record *r)
 	add_str(h, "command", r->o.command);
 	add_str(h, "start", t);
 	add_str(h, "run", r->run);
-	for (f = 0; f < LF__COUNT; f++)
-		if (loader_fact_used(r->ld, f))
-			add_str(modes, loader_fact_name(f),
-				wgt_mode_name(r->ld->mode[f]));
-	json_object_object_add(h, "modes", modes);
+	json_object_object_add(h, "modes", record_modes_json(r->ld));
 	return h;
 }
 
