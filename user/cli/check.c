@@ -29,7 +29,7 @@
 #include "config/inventory.h"
 #include "model/lpm.h"
 #include "config/nl_route.h"
-#include "cli/output.h"
+#include "base/output.h"
 
 #define MODE_INVENTORY "inventory"
 

@@ -22,7 +22,7 @@
 #include "base/common.h"
 #include "config/inventory.h"
 #include "config/nl_route.h"
-#include "cli/output.h"
+#include "base/output.h"
 
 #define TEXT_WIDTH 79
 

@@ -15,7 +15,7 @@
 
 #include "cli/commands.h"
 #include "base/common.h"
-#include "cli/output.h"
+#include "base/output.h"
 #include "files/record.h"
 
 #define REPORT_MAX_FILES 128

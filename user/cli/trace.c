@@ -15,7 +15,7 @@
 #include "cli/commands.h"
 #include "cli/cmdutil.h"
 #include "base/common.h"
-#include "cli/output.h"
+#include "base/output.h"
 #include "cli/send.h"
 #include "cli/trace.h"
 

@@ -13,7 +13,7 @@
 #include <linux/rtnetlink.h>
 
 #include "base/common.h"
-#include "cli/output.h"
+#include "base/output.h"
 #include "cli/trace.h"
 
 struct story {

@@ -14,7 +14,7 @@
 #include "cli/cmdutil.h"
 #include "base/common.h"
 #include "model/live.h"
-#include "cli/output.h"
+#include "base/output.h"
 #include "files/record.h"
 #include "config/rtmon.h"
 #include "model/verdict.h"

@@ -8,7 +8,7 @@
 
 #include "base/common.h"
 #include "model/finding.h"
-#include "cli/output.h"
+#include "base/output.h"
 
 /* Strictly below 80 columns, so a terminal never wraps a line itself. */
 #define TEXT_WIDTH 79

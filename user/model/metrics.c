@@ -8,7 +8,7 @@
 
 #include "base/common.h"
 #include "model/metrics.h"
-#include "cli/output.h"
+#include "base/output.h"
 #include "model/verdict.h"
 
 /* Families are compared by pointer: one object per name. */

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli/output.h"
+#include "base/output.h"
 
 bool out_use_color(void)
 {
