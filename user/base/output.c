@@ -120,10 +120,3 @@ struct json_object *jstr(const char *val)
 	free(b);
 	return j;
 }
-
-void jadd_addr(struct json_object *o, const char *key, const struct wgt_addr *a)
-{
-	char buf[WGT_ADDR_STRLEN];
-
-	jadd_str(o, key, a->family ? addr_fmt(a, buf, sizeof(buf)) : NULL);
-}

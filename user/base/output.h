@@ -7,8 +7,6 @@
 #include <stddef.h>
 #include <json-c/json.h>
 
-#include "model/addr.h"
-
 /* Colour only on a terminal, and never with NO_COLOR set or TERM=dumb. */
 bool out_use_color(void);
 /* seq (one of the C_* escape sequences below); "" when colour is off. */
@@ -44,8 +42,5 @@ struct json_object *jstr(const char *val);
 void jadd_str(struct json_object *o, const char *key, const char *val);
 void jadd_bool(struct json_object *o, const char *key, bool val);
 void jadd_int(struct json_object *o, const char *key, long long val);
-/* The address as text; null when it is unset (family 0). */
-void jadd_addr(struct json_object *o, const char *key,
-	       const struct wgt_addr *a);
 
 #endif /* WGT_OUTPUT_H */

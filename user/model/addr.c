@@ -7,6 +7,7 @@
 
 #include "model/addr.h"
 #include "base/common.h"
+#include "base/output.h"
 
 bool addr_parse(const char *s, struct wgt_addr *out)
 {
@@ -238,4 +239,11 @@ const char *ip_proto_name(uint8_t proto, char *buf, size_t len)
 	}
 	snprintf(buf, len, "%u", proto);
 	return buf;
+}
+
+void jadd_addr(struct json_object *o, const char *key, const struct wgt_addr *a)
+{
+	char buf[WGT_ADDR_STRLEN];
+
+	jadd_str(o, key, a->family ? addr_fmt(a, buf, sizeof(buf)) : NULL);
 }

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <netinet/in.h>
+#include <json-c/json.h>
 
 /* family is AF_INET or AF_INET6 (0: unset); IPv4 sits in the first 4 bytes. */
 struct wgt_addr {
@@ -51,6 +52,9 @@ const char *endpoint_fmt(const struct wgt_addr *a, uint16_t port, char *buf,
  * ("tcp", "udp", "icmp", "ipv6-icmp"), otherwise the number, in buf.
  */
 const char *ip_proto_name(uint8_t proto, char *buf, size_t len);
+/* o[key] = the address as text, or null when it is unset (family 0). */
+void jadd_addr(struct json_object *o, const char *key,
+	       const struct wgt_addr *a);
 /*
  * A DNS host name (RFC 1123 labels: letters, digits, '-', 1-63 bytes, no
  * '-' at either end; 253 bytes at most; an optional final dot) whose last
