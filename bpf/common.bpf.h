@@ -179,6 +179,21 @@ static __always_inline struct wgt_event *event_reserve(__u32 type)
 	return e;
 }
 
+/*
+ * The packet every WireGuard event and sample names: its flow, device,
+ * netns (0: not told) and length. One place, so the fexit and kprobe tiers
+ * describe a packet alike.
+ */
+static __always_inline void event_set_pkt(struct wgt_event *e,
+					  const struct wgt_flow *f,
+					  __u32 ifindex, __u32 netns, __u32 len)
+{
+	e->flow = *f;
+	e->ifindex = ifindex;
+	e->netns = netns;
+	e->len = len;
+}
+
 static __always_inline void event_submit(struct wgt_event *e)
 {
 	stat_inc(WGT_STAT_EVENTS);

@@ -117,10 +117,7 @@ wg_trace_event(__u32 type, const struct wgt_flow *f, struct net_device *dev,
 
 	if (!e)
 		return;
-	e->flow = *f;
-	e->ifindex = ifindex;
-	e->netns = dev_netns(dev);
-	e->len = len;
+	event_set_pkt(e, f, ifindex, dev_netns(dev), len);
 	e->flags = flags;
 	if (peer) {
 		peer_key(peer, e->peer);

@@ -110,9 +110,7 @@ static __always_inline int on_kr_tx_peer(const void *peer)
 			      key, p.len);
 		e = peer ? NULL : sample_reserve(WGT_V_NO_PEER);
 		if (e) {
-			e->flow = p.f;
-			e->ifindex = p.ifindex;
-			e->len = p.len;
+			event_set_pkt(e, &p.f, p.ifindex, 0, p.len);
 			event_submit(e);
 		}
 	}
@@ -121,10 +119,7 @@ static __always_inline int on_kr_tx_peer(const void *peer)
 	e = event_reserve(WGT_EV_WG_TX_PEER);
 	if (!e)
 		return 0;
-	e->flow = p.f;
-	e->ifindex = p.ifindex;
-	e->netns = p.ns;
-	e->len = p.len;
+	event_set_pkt(e, &p.f, p.ifindex, p.ns, p.len);
 	/* A matched peer the copy cannot name stays unnamed: not "none". */
 	e->flags = WGT_EVF_PEER_FROM_INV;
 	if (key) {
@@ -164,9 +159,7 @@ static __always_inline int on_kr_rx_src(const void *owner)
 		count_verdict(WGT_V_SRC_REJECTED, p.ifindex, NULL, p.len);
 		e = sample_reserve(WGT_V_SRC_REJECTED);
 		if (e) {
-			e->flow = p.f;
-			e->ifindex = p.ifindex;
-			e->len = p.len;
+			event_set_pkt(e, &p.f, p.ifindex, 0, p.len);
 			e->flags = WGT_EVF_REJECT | WGT_EVF_PEER_FROM_INV;
 			if (okey) {
 				__builtin_memcpy(e->peer2, okey, WGT_KEY_LEN);
@@ -180,10 +173,7 @@ static __always_inline int on_kr_rx_src(const void *owner)
 	e = event_reserve(WGT_EV_WG_RX_SRC);
 	if (!e)
 		return 0;
-	e->flow = p.f;
-	e->ifindex = p.ifindex;
-	e->netns = p.ns;
-	e->len = p.len;
+	event_set_pkt(e, &p.f, p.ifindex, p.ns, p.len);
 	e->flags = WGT_EVF_PEER_FROM_INV | (rejected ? WGT_EVF_REJECT : 0);
 	/* Accepted: the sender is the owner, so naming the owner names both. */
 	if (okey) {
@@ -253,10 +243,7 @@ static __always_inline int on_wg_xmit_ret(int ret)
 	e = sample_reserve(WGT_V_NO_ENDPOINT);
 	if (!e)
 		return 0;
-	e->flow = st->flow;
-	e->ifindex = st->ifindex;
-	e->netns = st->netns;
-	e->len = st->len;
+	event_set_pkt(e, &st->flow, st->ifindex, st->netns, st->len);
 	e->err = ret;
 	event_submit(e);
 	return 0;

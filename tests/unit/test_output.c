@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * user/cli/output.c's utf8_clean and its users: every string wgtrace prints is
+ * user/base/output.c's utf8_clean and its users: every string wgtrace prints is
  * valid UTF-8, the same text in metrics, JSON and text output. The byte
  * sequences are the classic malformed cases of RFC 3629 section 10 and
  * Markus Kuhn's UTF-8 decoder stress test.
@@ -15,7 +15,7 @@
 
 #include "model/live.h"
 #include "model/metrics.h"
-#include "cli/output.h"
+#include "base/output.h"
 
 /* An independent strict validator: a decoder, not a table of lead bytes. */
 static int valid_utf8(const char *str)

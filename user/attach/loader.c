@@ -952,7 +952,7 @@ uint64_t loader_stat(struct loader *ld, enum wgt_stat which)
 	uint32_t key = which;
 	int i;
 
-	if (ncpu <= 0 ||
+	if (!ld->skel || ncpu <= 0 ||
 	    bpf_map_lookup_elem(bpf_map__fd(ld->skel->maps.stats), &key, vals))
 		return 0;
 	for (i = 0; i < ncpu; i++)

@@ -106,6 +106,7 @@ int loader_sync(struct loader *ld, const struct inventory *inv);
 int loader_poll(struct loader *ld, int timeout_ms);
 /* The same, also waking when other_fd is readable (rtnetlink, say). */
 int loader_poll_with(struct loader *ld, int other_fd, int timeout_ms);
+/* A WGT_STAT_* counter summed over CPUs; 0 before the programs are loaded. */
 uint64_t loader_stat(struct loader *ld, enum wgt_stat which);
 /* Detach every program and tc filter, keep the maps and ring to read them. */
 void loader_detach(struct loader *ld);

@@ -29,7 +29,7 @@
 #include "config/inventory.h"
 #include "model/lpm.h"
 #include "config/nl_route.h"
-#include "cli/output.h"
+#include "base/output.h"
 
 #define MODE_INVENTORY "inventory"
 
@@ -224,24 +224,10 @@ static const char *answer_fmt(const struct check *c,
 	return buf;
 }
 
-static int addr_order(const struct wgt_addr *a, const struct wgt_addr *b)
-{
-	if (a->family != b->family)
-		return a->family < b->family ? -1 : 1;
-	return memcmp(a->b, b->b, addr_bytes(a->family));
-}
-
-static int prefix_order(const struct wgt_prefix *a, const struct wgt_prefix *b)
-{
-	int r = addr_order(&a->addr, &b->addr);
-
-	return r ? r : (int)a->len - (int)b->len;
-}
-
 static int query_order(const void *x, const void *y)
 {
 	const struct route_query *a = x, *b = y;
-	int r = addr_order(&a->dst, &b->dst);
+	int r = addr_cmp(&a->dst, &b->dst);
 
 	if (r)
 		return r;
@@ -292,24 +278,24 @@ static size_t wg_slot(const struct check *c, const struct wg_device_info *d)
 	return (size_t)(d - c->inv->wg);
 }
 
+/* "abcdefgh..." and its NUL. */
+#define PEER_LABEL_LEN 12
+
 /*
  * A peer in a sentence: its intent name, or the first characters of its
  * key (enough to tell peers apart; the full key is in "peer" and the
- * objects). Two buffers, so one message can name two peers.
+ * objects), written to buf.
  */
 static const char *peer_label(const struct check *c,
-			      const struct wg_peer_info *p)
+			      const struct wg_peer_info *p,
+			      char buf[PEER_LABEL_LEN])
 {
-	static char buf[2][16];
-	static int slot;
 	const char *name = intent_name_of(c->intent, p->pubkey);
-	char *b;
 
 	if (name)
 		return name;
-	b = buf[slot++ % 2];
-	snprintf(b, sizeof(buf[0]), "%.8s...", p->pubkey_b64);
-	return b;
+	snprintf(buf, PEER_LABEL_LEN, "%.8s...", p->pubkey_b64);
+	return buf;
 }
 
 /* For text the user may paste into an intent file: no abbreviation. */
@@ -349,37 +335,27 @@ static void set_example(struct finding *f, const struct wgt_addr *dst,
 	f->example.mark = mark;
 }
 
+static bool ref_before(const void *r, const void *p)
+{
+	return prefix_cmp(&((const struct pfx_ref *)r)->dst, p) < 0;
+}
+
+static bool pfx_before(const void *q, const void *p)
+{
+	return prefix_cmp(q, p) < 0;
+}
+
 /* The first entry of v (sorted) at or after p: where p's insides start. */
 static size_t refs_from(const struct pfx_ref *v, size_t n,
 			const struct wgt_prefix *p)
 {
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (prefix_order(&v[mid].dst, p) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return sorted_partition(v, n, sizeof(*v), p, ref_before);
 }
 
 static size_t pfx_from(const struct wgt_prefix *v, size_t n,
 		       const struct wgt_prefix *p)
 {
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (prefix_order(&v[mid], p) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return sorted_partition(v, n, sizeof(*v), p, pfx_before);
 }
 
 /*
@@ -462,6 +438,8 @@ static int report_overlap(const struct lpm_overlap *ov, void *ctx)
 	const struct wg_peer_info *w = &d->peers[ov->winner.peer];
 	const struct wg_peer_info *s = &d->peers[ov->shadowed.peer];
 	char wp[WGT_PREFIX_STRLEN], sp[WGT_PREFIX_STRLEN];
+	char wbuf[PEER_LABEL_LEN], sbuf[PEER_LABEL_LEN];
+	const char *wl = peer_label(c, w, wbuf), *sl = peer_label(c, s, sbuf);
 	const struct intent_assert *decl;
 	enum wgt_severity sev;
 	struct wgt_addr ex;
@@ -473,11 +451,10 @@ static int report_overlap(const struct lpm_overlap *ov, void *ctx)
 		f = new_finding(c, "overlap", SEV_ERROR, d);
 		if (!f)
 			return -ENOMEM;
-		FTEXT(f->message, "peers %s and %s both claim %s",
-		      peer_label(c, s), peer_label(c, w), sp);
+		FTEXT(f->message, "peers %s and %s both claim %s", sl, wl, sp);
 		FTEXT(f->expected, "each prefix on one peer");
 		FTEXT(f->actual, "all of %s goes to %s; %s gets none of it", wp,
-		      peer_label(c, w), peer_label(c, s));
+		      wl, sl);
 		FTEXT(f->hint,
 		      "remove %s from the peer that should not carry "
 		      "it (wg set %s peer KEY allowed-ips LIST)",
@@ -495,13 +472,12 @@ static int report_overlap(const struct lpm_overlap *ov, void *ctx)
 		if (!f)
 			return -ENOMEM;
 		FTEXT(f->message, "%s of peer %s lies inside %s of peer %s", wp,
-		      peer_label(c, w), sp, peer_label(c, s));
-		FTEXT(f->expected, "destinations in %s go to %s", sp,
-		      peer_label(c, s));
+		      wl, sp, sl);
+		FTEXT(f->expected, "destinations in %s go to %s", sp, sl);
 		FTEXT(f->actual,
 		      "those in %s go to %s (longest prefix wins); "
 		      "only the rest of %s goes to %s",
-		      wp, peer_label(c, w), sp, peer_label(c, s));
+		      wp, wl, sp, sl);
 		if (decl)
 			FTEXT(f->hint, "none: declared in %s line %u",
 			      c->intent_path, decl->line);
@@ -510,8 +486,7 @@ static int report_overlap(const struct lpm_overlap *ov, void *ctx)
 			      "if intended, declare it in the intent "
 			      "file ('%s via %s peer %s'); if not, remove %s "
 			      "from %s or narrow %s",
-			      wp, d->name, peer_name_or_key(c, w), wp,
-			      peer_label(c, w), sp);
+			      wp, d->name, peer_name_or_key(c, w), wp, wl, sp);
 	}
 	set_peer(c, f, s);
 	finding_object(f, "prefix", "%s", sp);
@@ -538,6 +513,7 @@ static int bypass_finding(struct check *c, const struct wg_device_info *d,
 			  const struct wgt_addr *dst,
 			  const struct route_answer *ans)
 {
+	char pl[PEER_LABEL_LEN];
 	const struct inv_link *l = inv_link_by_index(c->inv, d->ifindex);
 	char ps[WGT_PREFIX_STRLEN], parts[WGT_PREFIX_STRLEN];
 	char a[WGT_ADDR_STRLEN], how[160];
@@ -561,10 +537,10 @@ static int bypass_finding(struct check *c, const struct wg_device_info *d,
 		FTEXT(f->message,
 		      "part of %s of peer %s (%s) is routed away "
 		      "from %s",
-		      ps, peer_label(c, p), parts, d->name);
+		      ps, peer_label(c, p, pl), parts, d->name);
 	} else {
 		FTEXT(f->message, "%s of peer %s is not routed into %s", ps,
-		      peer_label(c, p), d->name);
+		      peer_label(c, p, pl), d->name);
 	}
 	FTEXT(f->expected, "%s leaves by %s", a, d->name);
 	FTEXT(f->actual, "%s %s%s", a, answer_fmt(c, ans, how, sizeof(how)),
@@ -837,6 +813,7 @@ static int loop_finding(struct check *c, const struct wg_device_info *d,
 			const struct wg_peer_info *p,
 			const struct route_answer *ans)
 {
+	char pl[PEER_LABEL_LEN];
 	struct finding *f = endpoint_finding(c, "tunnel_loop", SEV_ERROR, d, p);
 	char ep[WGT_ADDR_STRLEN], how[160], dev[IF_NAMESIZE + 8];
 
@@ -846,7 +823,8 @@ static int loop_finding(struct check *c, const struct wg_device_info *d,
 	FTEXT(f->message,
 	      "the endpoint %s of peer %s is routed into %s: the "
 	      "tunnel's own packets would enter a tunnel",
-	      ep, peer_label(c, p), link_name(c, ans->oif, dev, sizeof(dev)));
+	      ep, peer_label(c, p, pl),
+	      link_name(c, ans->oif, dev, sizeof(dev)));
 	FTEXT(f->expected, "UDP to %s (fwmark 0x%x) leaves by the underlay", ep,
 	      d->fwmark);
 	FTEXT(f->actual, "it %s", answer_fmt(c, ans, how, sizeof(how)));
@@ -910,6 +888,7 @@ static int check_rpf_endpoint(struct check *c, const struct wg_device_info *d,
 			      const struct wg_peer_info *p,
 			      const struct inv_link *ul, bool *reported)
 {
+	char pl[PEER_LABEL_LEN];
 	uint32_t mark = ul->src_valid_mark > 0 ? d->fwmark : 0;
 	char ep[WGT_ADDR_STRLEN], how[160];
 	struct route_answer rev;
@@ -933,7 +912,7 @@ static int check_rpf_endpoint(struct check *c, const struct wg_device_info *d,
 	FTEXT(f->message,
 	      "replies from the endpoint %s of peer %s fail strict "
 	      "rp_filter on %s",
-	      ep, peer_label(c, p), ul->name);
+	      ep, peer_label(c, p, pl), ul->name);
 	FTEXT(f->expected,
 	      "the route back to %s for the reverse-path check "
 	      "leaves by %s",
@@ -1137,6 +1116,7 @@ static int forward_finding(struct check *c, const struct wg_device_info *d,
 			   const struct forward_ctx *fx, uint8_t fam,
 			   enum wgt_severity sev, const char *sysctl, int val)
 {
+	char pl[PEER_LABEL_LEN];
 	const struct intent *in = c->intent;
 	struct finding *f = new_finding(c, "no_forward", sev, d);
 	char ps[WGT_PREFIX_STRLEN], ls[WGT_PREFIX_STRLEN], why[160] = "";
@@ -1186,7 +1166,7 @@ static int forward_finding(struct check *c, const struct wg_device_info *d,
 		FTEXT(f->message,
 		      "%s carries the network %s of peer %s, but "
 		      "this host does not forward IPv%c",
-		      d->name, ps, peer_label(c, &d->peers[fx->peer]), v);
+		      d->name, ps, peer_label(c, &d->peers[fx->peer], pl), v);
 		FTEXT(f->expected,
 		      "%s = 1 if this host is a gateway between "
 		      "%s and other networks",
@@ -1528,6 +1508,7 @@ static bool refused(const struct route_answer *ans)
 static int verify_addr(struct check *c, const struct intent_assert *a,
 		       const struct wgt_addr *dst, bool *violated)
 {
+	char pl[PEER_LABEL_LEN];
 	struct route_query q = {.dst = *dst, .mark = a->mark};
 	char s[WGT_ADDR_STRLEN], how[160], act[192], dev[IF_NAMESIZE + 8];
 	const struct route_answer *hit;
@@ -1626,7 +1607,7 @@ static int verify_addr(struct check *c, const struct intent_assert *a,
 			exists |= !memcmp(d->peers[i].pubkey, a->peer,
 					  WG_KEY_LEN_RAW);
 		snprintf(act, sizeof(act), "%s goes to peer %s (its %s)%s", s,
-			 peer_label(c, &d->peers[m.peer]),
+			 peer_label(c, &d->peers[m.peer], pl),
 			 prefix_fmt(&m.pfx, mp, sizeof(mp)),
 			 exists ? ""
 				: "; the asserted peer is no peer of "
@@ -1686,16 +1667,11 @@ static int check_intent(struct check *c)
 static int ref_order(const void *x, const void *y)
 {
 	const struct pfx_ref *a = x, *b = y;
-	int r = prefix_order(&a->dst, &b->dst);
+	int r = prefix_cmp(&a->dst, &b->dst);
 
 	if (r)
 		return r;
 	return a->idx < b->idx ? -1 : a->idx > b->idx;
-}
-
-static int pfx_sort_order(const void *x, const void *y)
-{
-	return prefix_order(x, y);
 }
 
 /* The sorted copies behind routes_inside() and allowed_inside(). */
@@ -1724,7 +1700,7 @@ static int build_index(struct check *c)
 		for (j = 0, n = 0; j < d->n_peers; j++)
 			for (k = 0; k < d->peers[j].n_allowed; k++)
 				c->allowed[i][n++] = d->peers[j].allowed[k];
-		qsort(c->allowed[i], n, sizeof(**c->allowed), pfx_sort_order);
+		qsort(c->allowed[i], n, sizeof(**c->allowed), prefix_qsort_cmp);
 		c->n_allowed[i] = n;
 	}
 	return 0;

@@ -27,7 +27,6 @@
 #include "model/metrics.h"
 #include "files/record.h"
 #include "config/rtmon.h"
-#include "cli/send.h"
 
 #define EXPORT_DEFAULT_PORT 9599
 #define LOCK_DIR "/run/wgtrace"
@@ -74,16 +73,6 @@ struct snapshot {
 	const char *not_ready; /* the 503 body while prom is NULL */
 	uint64_t scrapes;
 };
-
-static volatile sig_atomic_t exiting, reload_names;
-
-static void on_signal(int sig)
-{
-	if (sig == SIGHUP)
-		reload_names = 1;
-	else
-		exiting = 1;
-}
 
 /* One-line records on stderr, logfmt, for journald and log shippers. */
 static void logline(const char *level, const char *fmt, ...)
@@ -645,8 +634,8 @@ static int run_export(const struct export_opts *o, struct inventory *inv,
 	snapshot_take(snap, &m, &l, start_time);
 	logline("info", "ready; %zu WireGuard devices", inv->n_wg);
 
-	next_tick = monotonic_ns() + o->interval_s * 1000000000ULL;
-	while (!exiting) {
+	next_tick = monotonic_ns() + o->interval_s * NSEC_PER_SEC;
+	while (!wgt_stop) {
 		struct inventory fresh;
 
 		err = loader_poll_with(&ld, rtmon_fd(mon), 250);
@@ -655,10 +644,10 @@ static int run_export(const struct export_opts *o, struct inventory *inv,
 			goto cleanup;
 		}
 		err = 0;
-		if (reload_names) {
+		if (wgt_hup) {
 			struct intent in = {0};
 
-			reload_names = 0;
+			wgt_hup = 0;
 			if (!load_names(o, &in, true)) {
 				intent_free(names);
 				*names = in;
@@ -676,7 +665,7 @@ static int run_export(const struct export_opts *o, struct inventory *inv,
 		 * scripts): reread now, at most once a second, rather than
 		 * count its traffic as no_peer until the next tick. */
 		if ((changes & RTMON_ROUTES) &&
-		    monotonic_ns() - last_route_reload > 1000000000ULL) {
+		    monotonic_ns() - last_route_reload > NSEC_PER_SEC) {
 			last_route_reload = monotonic_ns();
 			links = 1;
 		}
@@ -701,7 +690,7 @@ static int run_export(const struct export_opts *o, struct inventory *inv,
 		}
 		if (monotonic_ns() < next_tick)
 			continue;
-		next_tick += o->interval_s * 1000000000ULL;
+		next_tick += o->interval_s * NSEC_PER_SEC;
 		err = live_refresh(&l, false);
 		if (err) {
 			logline("error", "reading counters: %s",
@@ -773,7 +762,6 @@ int cmd_export(int argc, char **argv)
 	struct intent names = {0};
 	struct inventory inv;
 	struct export_opts o;
-	struct sigaction sa = {.sa_handler = on_signal};
 	int err, lfd = -1, lock_fd = -1;
 	char lock_path[256];
 	bool have_inv = false;
@@ -837,9 +825,9 @@ int cmd_export(int argc, char **argv)
 	if (err)
 		goto cleanup;
 	have_inv = true;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	err = wgt_catch_signals(true);
+	if (err)
+		goto cleanup;
 	if (httpd)
 		logline("info",
 			"listening on http://%s/metrics (503 until the hooks "

@@ -22,7 +22,7 @@
 #include "base/common.h"
 #include "config/inventory.h"
 #include "config/nl_route.h"
-#include "cli/output.h"
+#include "base/output.h"
 
 #define TEXT_WIDTH 79
 
@@ -115,22 +115,6 @@ static const char *name_or_num(const char *name, unsigned int v, char *buf,
 	return buf;
 }
 
-static const char *ip_proto_name(uint8_t proto, char *buf, size_t len)
-{
-	switch (proto) {
-	case IPPROTO_TCP:
-		return "tcp";
-	case IPPROTO_UDP:
-		return "udp";
-	case IPPROTO_ICMP:
-		return "icmp";
-	case IPPROTO_ICMPV6:
-		return "ipv6-icmp";
-	}
-	snprintf(buf, len, "%u", proto);
-	return buf;
-}
-
 /* "443" or "1000-2000", as ip-rule(8) writes a port range; NULL: any. */
 static const char *port_range(uint16_t min, uint16_t max, char *buf, size_t len)
 {
@@ -141,14 +125,6 @@ static const char *port_range(uint16_t min, uint16_t max, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%u-%u", min, max);
 	return buf;
-}
-
-static void jadd_addr(struct json_object *o, const char *key,
-		      const struct wgt_addr *a)
-{
-	char buf[WGT_ADDR_STRLEN];
-
-	jadd_str(o, key, a->family ? addr_fmt(a, buf, sizeof(buf)) : NULL);
 }
 
 static void jadd_prefix(struct json_object *o, const char *key,
@@ -245,17 +221,6 @@ static void human_bytes(uint64_t b, char *buf, size_t len)
 		snprintf(buf, len, "%llu B", (unsigned long long)b);
 	else
 		snprintf(buf, len, "%.1f %s", v, units[u]);
-}
-
-static void endpoint_fmt(const struct wg_peer_info *p, char *buf, size_t len)
-{
-	char a[WGT_ADDR_STRLEN];
-
-	addr_fmt(&p->endpoint, a, sizeof(a));
-	if (p->endpoint.family == AF_INET6)
-		snprintf(buf, len, "[%s]:%u", a, p->endpoint_port);
-	else
-		snprintf(buf, len, "%s:%u", a, p->endpoint_port);
 }
 
 /* --- selection (-i) ----------------------------------------------------- */
@@ -417,7 +382,8 @@ static void emit_wg_json(const struct wg_device_info *d)
 		jadd_str(o, "interface", d->name);
 		jadd_str(o, "public_key", p->pubkey_b64);
 		if (p->has_endpoint)
-			endpoint_fmt(p, ep, sizeof(ep));
+			endpoint_fmt(&p->endpoint, p->endpoint_port, ep,
+				     sizeof(ep));
 		jadd_str(o, "endpoint", p->has_endpoint ? ep : NULL);
 		for (j = 0; j < p->n_allowed; j++)
 			json_object_array_add(
@@ -687,7 +653,7 @@ static void print_peer_text(const struct wg_peer_info *p)
 
 	printf("    peer %s\n", p->pubkey_b64);
 	if (p->has_endpoint) {
-		endpoint_fmt(p, buf, sizeof(buf));
+		endpoint_fmt(&p->endpoint, p->endpoint_port, buf, sizeof(buf));
 		printf("      endpoint %s\n", buf);
 	}
 	wrap_begin(&w, 6, 18);
@@ -756,21 +722,6 @@ static int print_text(const struct view *v)
 
 /* --- --get -------------------------------------------------------------- */
 
-static bool parse_u32(const char *s, uint32_t *out)
-{
-	unsigned long v;
-	char *end;
-
-	if (!s || *s < '0' || *s > '9')
-		return false;
-	errno = 0;
-	v = strtoul(s, &end, 0);
-	if (errno || *end || v > UINT32_MAX)
-		return false;
-	*out = v;
-	return true;
-}
-
 /* The protocols the kernel takes in a route query, by name or number. */
 static bool parse_ip_proto(const char *s, uint8_t family, uint8_t *out)
 {
@@ -808,7 +759,7 @@ static bool parse_get_selector(struct inv_opts *o, const char *key,
 		o->iif = val;
 		return true;
 	} else if (!strcmp(key, "mark")) {
-		if (parse_u32(val, &q->mark))
+		if (parse_mark(val, &q->mark))
 			return true;
 		wgt_err("--get: bad mark '%s' (0 to 0xffffffff)", val);
 	} else if (!strcmp(key, "ipproto")) {

@@ -12,7 +12,7 @@
 #include "base/common.h"
 #include "attach/hooks.h"
 #include "attach/loader.h"
-#include "cli/output.h"
+#include "base/output.h"
 
 /* Drop reasons wgtrace's verdicts rely on; shown even without -v. */
 static const char *const key_reasons[] = {

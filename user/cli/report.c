@@ -15,7 +15,7 @@
 
 #include "cli/commands.h"
 #include "base/common.h"
-#include "cli/output.h"
+#include "base/output.h"
 #include "files/record.h"
 
 #define REPORT_MAX_FILES 128
@@ -100,16 +100,6 @@ static void sort_oldest_first(struct report_opts *o)
 	}
 }
 
-static int wall_now(int64_t *ns)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_REALTIME, &ts))
-		return -errno;
-	*ns = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-	return 0;
-}
-
 static int parse_args(int argc, char **argv, struct report_opts *o)
 {
 	enum { O_SINCE = 256, O_UNTIL, O_JSON };
@@ -127,8 +117,7 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->since_ns = INT64_MIN;
 	o->until_ns = INT64_MAX;
-	if (wall_now(&now))
-		return -EIO;
+	now = wall_ns();
 	while ((c = getopt_long(argc, argv, "i:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
@@ -184,7 +173,7 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 
 static const char *fmt_time(int64_t ns, char *buf, size_t len)
 {
-	time_t t = ns / 1000000000LL;
+	time_t t = ns / NSEC_PER_SEC;
 
 	if (ns < 0) {
 		snprintf(buf, len, "-");
@@ -198,15 +187,13 @@ static void emit_json(const struct report_opts *o, struct replay *rp,
 		      const struct finding_list *fl, bool complete)
 {
 	struct json_object *j = json_object_new_object();
-	struct json_object *modes = json_object_new_object();
 	struct finding_counts fc;
 	struct json_object *sum;
 	char a[40], b[40];
 	size_t i;
-	int f;
 
 	jadd_str(j, "type", "status");
-	jadd_int(j, "time", rp->last_ns >= 0 ? rp->last_ns / 1000000000LL : 0);
+	jadd_int(j, "time", rp->last_ns >= 0 ? rp->last_ns / NSEC_PER_SEC : 0);
 	jadd_str(j, "record", o->files[o->n_files - 1]);
 	jadd_str(j, "hostname", rp->hostname);
 	jadd_str(j, "kernel", rp->kernel);
@@ -222,11 +209,7 @@ static void emit_json(const struct report_opts *o, struct replay *rp,
 	jadd_int(j, "events_lost", rp->events_lost);
 	jadd_int(j, "wireguard_devices", rp->inv.n_wg);
 	jadd_int(j, "findings", fl->n);
-	for (f = 0; f < LF__COUNT; f++)
-		if (loader_fact_used(rp->ld, f))
-			jadd_str(modes, loader_fact_name(f),
-				 wgt_mode_name(rp->ld->mode[f]));
-	json_object_object_add(j, "modes", modes);
+	json_object_object_add(j, "modes", record_modes_json(rp->ld));
 	json_emit(j);
 	for (i = 0; i < fl->n; i++)
 		json_emit(finding_to_json(&fl->v[i]));

@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/icmp6.h>
@@ -10,15 +9,8 @@
 #include <netinet/ip_icmp.h>
 #include <sys/socket.h>
 
+#include "base/common.h"
 #include "cli/send.h"
-
-uint64_t monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 static socklen_t to_sockaddr(const struct wgt_addr *a, uint16_t port,
 			     struct sockaddr_storage *ss)

@@ -34,6 +34,4 @@ int sender_send(struct probe_sender *s);
 int64_t sender_poll_reply(struct probe_sender *s);
 void sender_close(struct probe_sender *s);
 
-uint64_t monotonic_ns(void);
-
 #endif /* WGT_SEND_H */

@@ -15,22 +15,14 @@
 #include "cli/commands.h"
 #include "cli/cmdutil.h"
 #include "base/common.h"
-#include "cli/output.h"
+#include "base/output.h"
 #include "cli/send.h"
 #include "cli/trace.h"
 
 #define TRACE_MAX_TARGETS 8
 #define TRACE_MAX_EVENTS 65536
 #define SEND_INTERVAL_NS 250000000ULL
-#define REPLY_WINDOW_NS 1000000000ULL
-
-static volatile sig_atomic_t exiting;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	exiting = 1;
-}
+#define REPLY_WINDOW_NS NSEC_PER_SEC
 
 struct collected {
 	struct wgt_event *ev;
@@ -156,21 +148,6 @@ static bool parse_proto(const char *s, uint8_t *out)
 		*out = IPPROTO_TCP;
 	else
 		return false;
-	return true;
-}
-
-static bool parse_mark(const char *s, uint32_t *out)
-{
-	unsigned long v;
-	char *end;
-
-	if (!*s || *s == '-')
-		return false;
-	errno = 0;
-	v = strtoul(s, &end, 0);
-	if (errno || *end || v > 0xffffffffUL)
-		return false;
-	*out = v;
 	return true;
 }
 
@@ -558,11 +535,12 @@ static int run_trace(struct trace_opts *o, struct trace_target *t, size_t nt,
 				: "waiting for packets (or use --send)",
 			o->timeout_s);
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	err = wgt_catch_signals(false);
+	if (err)
+		goto cleanup;
 	start = last_ns = monotonic_ns();
-	while (!exiting &&
-	       monotonic_ns() - start < o->timeout_s * 1000000000ULL) {
+	while (!wgt_stop &&
+	       monotonic_ns() - start < o->timeout_s * NSEC_PER_SEC) {
 		if (o->send && sent < o->count &&
 		    monotonic_ns() - last_ns >= (sent ? SEND_INTERVAL_NS : 0)) {
 			for (i = 0; i < nt; i++) {

@@ -41,13 +41,6 @@ static const char *ifname(const struct inventory *inv, int ifindex, char *buf,
 	return buf;
 }
 
-static const char *proto_name(uint8_t proto)
-{
-	return proto == IPPROTO_TCP   ? "tcp"
-	       : proto == IPPROTO_UDP ? "udp"
-				      : "icmp";
-}
-
 static const char *route_err_name(int err)
 {
 	switch (err) {
@@ -571,7 +564,7 @@ int trace_result_build(const struct inventory *inv, const struct loader *ld,
 	r->has_src = o->src.family;
 	if (r->has_src)
 		addr_fmt(&o->src, r->src, sizeof(r->src));
-	r->proto = proto_name(o->proto);
+	ip_proto_name(o->proto, r->proto, sizeof(r->proto));
 	r->mark = o->mark;
 	r->packets = seen->n_forward;
 

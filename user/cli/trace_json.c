@@ -6,7 +6,7 @@
  */
 #include <errno.h>
 
-#include "cli/output.h"
+#include "base/output.h"
 #include "cli/trace.h"
 
 static struct json_object *step_json(const char *step, const char *mode)

@@ -3,7 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "cli/output.h"
+#include "base/output.h"
 #include "cli/trace.h"
 
 static void step_line(const char *step, const char *mode, const char *fmt, ...)

@@ -14,10 +14,9 @@
 #include "cli/cmdutil.h"
 #include "base/common.h"
 #include "model/live.h"
-#include "cli/output.h"
+#include "base/output.h"
 #include "files/record.h"
 #include "config/rtmon.h"
-#include "cli/send.h"
 #include "model/verdict.h"
 
 struct watch_opts {
@@ -30,14 +29,6 @@ struct watch_opts {
 	bool tty;
 	struct record_opts rec; /* rec.path NULL: no --record */
 };
-
-static volatile sig_atomic_t exiting;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	exiting = 1;
-}
 
 static void watch_usage(FILE *f)
 {
@@ -184,14 +175,13 @@ static void print_header(const struct watch_opts *o, const struct live *l,
 	size_t i;
 
 	strftime(t, sizeof(t), "%H:%M:%S", localtime(&now));
-	printf(
-	    "%swgtrace watch%s %s%s%s: %zu WireGuard device%s, up %llu s, "
-	    "events lost %llu\n",
-	    out_c(C_BOLD), out_c(C_RESET), t, o->netns ? " netns " : "",
-	    o->netns ? o->netns : "", l->inv->n_wg,
-	    l->inv->n_wg == 1 ? "" : "s",
-	    (unsigned long long)((monotonic_ns() - start_ns) / 1000000000ULL),
-	    (unsigned long long)lost);
+	printf("%swgtrace watch%s %s%s%s: %zu WireGuard device%s, up %llu s, "
+	       "events lost %llu\n",
+	       out_c(C_BOLD), out_c(C_RESET), t, o->netns ? " netns " : "",
+	       o->netns ? o->netns : "", l->inv->n_wg,
+	       l->inv->n_wg == 1 ? "" : "s",
+	       (unsigned long long)((monotonic_ns() - start_ns) / NSEC_PER_SEC),
+	       (unsigned long long)lost);
 	printf("  hooks:");
 	for (i = 0; i < ARRAY_SIZE(shown); i++)
 		printf(" %s=%s", loader_fact_name(shown[i]),
@@ -259,7 +249,7 @@ static void emit_status_json(const struct watch_opts *o, const struct live *l,
 
 	jadd_str(j, "type", "status");
 	jadd_int(j, "time", time(NULL));
-	jadd_int(j, "uptime_s", (monotonic_ns() - start_ns) / 1000000000ULL);
+	jadd_int(j, "uptime_s", (monotonic_ns() - start_ns) / NSEC_PER_SEC);
 	jadd_str(j, "netns", o->netns);
 	jadd_int(j, "wireguard_devices", l->inv->n_wg);
 	jadd_int(j, "events", loader_stat(l->ld, WGT_STAT_EVENTS));
@@ -371,19 +361,20 @@ static int run_watch(const struct watch_opts *o, struct inventory *inv,
 			goto cleanup;
 		}
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	err = wgt_catch_signals(false);
+	if (err)
+		goto cleanup;
 	if (!o->json)
 		fprintf(stderr,
 			"wgtrace: watching%s%s; first report in %u s%s\n",
 			o->netns ? " netns " : "", o->netns ? o->netns : "",
 			o->interval_s, o->duration_s ? "" : ", Ctrl-C stops");
 	start = monotonic_ns();
-	next_tick = start + o->interval_s * 1000000000ULL;
+	next_tick = start + o->interval_s * NSEC_PER_SEC;
 	if (o->duration_s)
-		deadline = start + o->duration_s * 1000000000ULL;
+		deadline = start + o->duration_s * NSEC_PER_SEC;
 
-	while (!exiting) {
+	while (!wgt_stop) {
 		uint64_t now = monotonic_ns();
 
 		if (deadline && now >= deadline)
@@ -407,7 +398,7 @@ static int run_watch(const struct watch_opts *o, struct inventory *inv,
 		 * peer (wg-quick, scripts): read it now, at most once a
 		 * second, rather than count its traffic as no_peer. */
 		if ((changes & RTMON_ROUTES) && !(changes & RTMON_LINKS) &&
-		    monotonic_ns() - last_route_reload > 1000000000ULL) {
+		    monotonic_ns() - last_route_reload > NSEC_PER_SEC) {
 			last_route_reload = monotonic_ns();
 			if (reload_inventory(&l, inv, o->dev))
 				wgt_dbg(1, "inventory reload failed; keeping "
@@ -421,7 +412,7 @@ static int run_watch(const struct watch_opts *o, struct inventory *inv,
 		/* The final report follows at once: do not print it twice. */
 		if (deadline && next_tick + 500000000ULL >= deadline)
 			break;
-		next_tick += o->interval_s * 1000000000ULL;
+		next_tick += o->interval_s * NSEC_PER_SEC;
 		if (reload_inventory(&l, inv, o->dev))
 			wgt_dbg(
 			    1, "inventory reload failed; keeping the last one");
@@ -459,7 +450,7 @@ static int run_watch(const struct watch_opts *o, struct inventory *inv,
 			finding_count(&fl, &fc);
 			sum = finding_summary_json(&fc);
 			jadd_int(sum, "uptime_s",
-				 (monotonic_ns() - start) / 1000000000ULL);
+				 (monotonic_ns() - start) / NSEC_PER_SEC);
 			jadd_int(sum, "events_lost", lost);
 			json_emit(sum);
 		} else {

@@ -12,7 +12,7 @@
 
 #include "base/common.h"
 #include "config/inventory.h"
-#include "cli/output.h"
+#include "base/output.h"
 #include "config/wg_inventory.h"
 
 /*

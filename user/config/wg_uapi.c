@@ -103,22 +103,6 @@ static bool fail_nomem(struct uapi_parser *pp)
 	return false;
 }
 
-/* Digits only: no sign, no space, no hex, nothing after. */
-static bool parse_u64(const char *s, uint64_t max, uint64_t *out)
-{
-	unsigned long long v;
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return false;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v > max)
-		return false;
-	*out = v;
-	return true;
-}
-
 /* "192.0.2.1:51820" or "[2001:db8::1]:51820" (a zone is dropped). */
 static bool parse_endpoint(const char *v, struct wgt_addr *addr, uint16_t *port)
 {
@@ -155,7 +139,7 @@ static bool parse_endpoint(const char *v, struct wgt_addr *addr, uint16_t *port)
 	if (!addr_parse(host, addr) ||
 	    addr->family != (v6 ? AF_INET6 : AF_INET))
 		return false;
-	if (!parse_u64(port_s, UINT16_MAX, &p))
+	if (!parse_u64(port_s, 10, UINT16_MAX, &p))
 		return false;
 	*port = (uint16_t)p;
 	return true;
@@ -184,7 +168,7 @@ static bool is_peer_key(const char *key)
 static bool parse_number(struct uapi_parser *pp, const char *key,
 			 const char *value, uint64_t max, uint64_t *out)
 {
-	if (!parse_u64(value, max, out))
+	if (!parse_u64(value, 10, max, out))
 		return fail(pp, "bad %s (want a number up to %llu)", key,
 			    (unsigned long long)max);
 	return true;

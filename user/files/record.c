@@ -49,14 +49,6 @@ struct record {
 	const struct loader *ld;
 };
 
-static int64_t wall_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 static void add_u64(struct json_object *o, const char *k, uint64_t v)
 {
 	json_object_object_add(o, k, json_object_new_uint64(v));
@@ -126,15 +118,25 @@ static void rotate_names(const char *path, unsigned int keep)
 	rename(path, to);
 }
 
+struct json_object *record_modes_json(const struct loader *ld)
+{
+	struct json_object *modes = json_object_new_object();
+	int f;
+
+	for (f = 0; f < LF__COUNT; f++)
+		if (loader_fact_used(ld, f))
+			add_str(modes, loader_fact_name(f),
+				wgt_mode_name(ld->mode[f]));
+	return modes;
+}
+
 static struct json_object *header_new(const struct record *r)
 {
 	struct json_object *h = json_object_new_object();
-	struct json_object *modes = json_object_new_object();
 	struct utsname u;
 	char host[256] = "", t[40];
 	int64_t now = wall_ns();
-	time_t sec = now / 1000000000LL;
-	int f;
+	time_t sec = now / NSEC_PER_SEC;
 
 	uname(&u);
 	gethostname(host, sizeof(host) - 1);
@@ -150,11 +152,7 @@ static struct json_object *header_new(const struct record *r)
 	add_str(h, "command", r->o.command);
 	add_str(h, "start", t);
 	add_str(h, "run", r->run);
-	for (f = 0; f < LF__COUNT; f++)
-		if (loader_fact_used(r->ld, f))
-			add_str(modes, loader_fact_name(f),
-				wgt_mode_name(r->ld->mode[f]));
-	json_object_object_add(h, "modes", modes);
+	json_object_object_add(h, "modes", record_modes_json(r->ld));
 	return h;
 }
 
@@ -477,14 +475,10 @@ int record_snapshot(struct record *r, struct live *l, uint64_t events_lost)
 	struct json_object *o = json_object_new_object();
 	struct json_object *es = json_object_new_array();
 	struct json_object *cs = json_object_new_array();
-	uint64_t locs[32];
-	size_t i, nl = 0;
+	size_t i;
 	int err;
 
-	for (i = 0; i < l->n && nl < ARRAY_SIZE(locs); i++)
-		if (l->e[i].key.location)
-			locs[nl++] = l->e[i].key.location;
-	ksym_resolve(l->ksym, locs, nl);
+	live_resolve_locations(l);
 	add_str(o, "type", "snapshot");
 	add_i64(o, "t", wall_ns());
 	add_u64(o, "events_lost", events_lost);
@@ -1207,7 +1201,7 @@ static int on_peers(struct replay *rp, struct json_object *o, int64_t t,
 				}
 		}
 	}
-	rp->live.now = t / 1000000000LL;
+	rp->live.now = t / NSEC_PER_SEC;
 	return 0;
 }
 
@@ -1310,7 +1304,7 @@ static int on_snapshot(struct replay *rp, struct json_object *o, int64_t t,
 		lc->when = n[4];
 		/* Changes the window saw, not those before it (seconds). */
 		if (rp->since_ns == INT64_MIN ||
-		    n[4] >= rp->since_ns / 1000000000LL)
+		    n[4] >= rp->since_ns / NSEC_PER_SEC)
 			rp->live.n_changes++;
 	}
 	return 0;
@@ -1566,7 +1560,7 @@ bool record_parse_time(const char *s, int64_t now_ns, int64_t *out)
 		default:
 			return false;
 		}
-		*out = now_ns - (int64_t)v * unit * 1000000000LL;
+		*out = now_ns - (int64_t)v * unit * NSEC_PER_SEC;
 		return true;
 	}
 	if (sscanf(s, "%4d-%2d-%2d%c%2d:%2d:%2d%n", &y, &mo, &d, &sep, &h, &mi,
@@ -1607,7 +1601,7 @@ bool record_parse_time(const char *s, int64_t now_ns, int64_t *out)
 	if (t == (time_t)-1)
 		return false;
 	t -= oh * 3600 + om * 60;
-	*out = (int64_t)t * 1000000000LL + frac;
+	*out = (int64_t)t * NSEC_PER_SEC + frac;
 	return true;
 }
 

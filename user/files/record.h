@@ -69,6 +69,11 @@ int record_inventory(struct record *r, const struct inventory *inv);
 int record_snapshot(struct record *r, struct live *l, uint64_t events_lost);
 /* Finish the gzip stream. 0 or -errno; r is freed either way. */
 int record_close(struct record *r);
+/*
+ * {"fact": "mode", ...} for the facts ld watches: the "modes" of a record
+ * header, and of the reports that show where a record's facts came from.
+ */
+struct json_object *record_modes_json(const struct loader *ld);
 
 /* "64M", "1G", "65536": bytes within [min, max], or a message naming opt. */
 bool parse_size(const char *opt, const char *arg, uint64_t min, uint64_t max,

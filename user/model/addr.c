@@ -7,6 +7,7 @@
 
 #include "model/addr.h"
 #include "base/common.h"
+#include "base/output.h"
 
 bool addr_parse(const char *s, struct wgt_addr *out)
 {
@@ -50,6 +51,25 @@ bool addr_equal(const struct wgt_addr *a, const struct wgt_addr *b)
 {
 	return a->family == b->family &&
 	       !memcmp(a->b, b->b, addr_bytes(a->family));
+}
+
+int addr_cmp(const struct wgt_addr *a, const struct wgt_addr *b)
+{
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	return memcmp(a->b, b->b, addr_bytes(a->family));
+}
+
+int prefix_cmp(const struct wgt_prefix *a, const struct wgt_prefix *b)
+{
+	int r = addr_cmp(&a->addr, &b->addr);
+
+	return r ? r : (int)a->len - (int)b->len;
+}
+
+int prefix_qsort_cmp(const void *a, const void *b)
+{
+	return prefix_cmp(a, b);
 }
 
 /* Do the first `bits` bits of x and y agree? */
@@ -188,4 +208,42 @@ bool addr_is_hostname(const char *s)
 	if (s[len - 1] == '-')
 		return false;
 	return isalpha((unsigned char)*last);
+}
+
+const char *endpoint_fmt(const struct wgt_addr *a, uint16_t port, char *buf,
+			 size_t len)
+{
+	char s[WGT_ADDR_STRLEN];
+
+	addr_fmt(a, s, sizeof(s));
+	if (!port)
+		snprintf(buf, len, "%s", s);
+	else if (a->family == AF_INET6)
+		snprintf(buf, len, "[%s]:%u", s, port);
+	else
+		snprintf(buf, len, "%s:%u", s, port);
+	return buf;
+}
+
+const char *ip_proto_name(uint8_t proto, char *buf, size_t len)
+{
+	switch (proto) {
+	case IPPROTO_ICMP:
+		return "icmp";
+	case IPPROTO_TCP:
+		return "tcp";
+	case IPPROTO_UDP:
+		return "udp";
+	case IPPROTO_ICMPV6:
+		return "ipv6-icmp";
+	}
+	snprintf(buf, len, "%u", proto);
+	return buf;
+}
+
+void jadd_addr(struct json_object *o, const char *key, const struct wgt_addr *a)
+{
+	char buf[WGT_ADDR_STRLEN];
+
+	jadd_str(o, key, a->family ? addr_fmt(a, buf, sizeof(buf)) : NULL);
 }

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <netinet/in.h>
+#include <json-c/json.h>
 
 /* family is AF_INET or AF_INET6 (0: unset); IPv4 sits in the first 4 bytes. */
 struct wgt_addr {
@@ -43,6 +44,17 @@ bool prefix_parse(const char *s, struct wgt_prefix *out, bool *host_bits);
 void addr_from_raw(struct wgt_addr *a, uint8_t family, const void *raw);
 const char *addr_fmt(const struct wgt_addr *a, char *buf, size_t len);
 const char *prefix_fmt(const struct wgt_prefix *p, char *buf, size_t len);
+/* "10.0.0.1:443", "[2001:db8::1]:443", or the bare address if port is 0. */
+const char *endpoint_fmt(const struct wgt_addr *a, uint16_t port, char *buf,
+			 size_t len);
+/*
+ * An IP protocol number as /etc/protocols, ip-rule(8) and ss(8) name it
+ * ("tcp", "udp", "icmp", "ipv6-icmp"), otherwise the number, in buf.
+ */
+const char *ip_proto_name(uint8_t proto, char *buf, size_t len);
+/* o[key] = the address as text, or null when it is unset (family 0). */
+void jadd_addr(struct json_object *o, const char *key,
+	       const struct wgt_addr *a);
 /*
  * A DNS host name (RFC 1123 labels: letters, digits, '-', 1-63 bytes, no
  * '-' at either end; 253 bytes at most; an optional final dot) whose last
@@ -53,6 +65,12 @@ const char *prefix_fmt(const struct wgt_prefix *p, char *buf, size_t len);
  */
 bool addr_is_hostname(const char *s);
 bool addr_equal(const struct wgt_addr *a, const struct wgt_addr *b);
+/* A total order: by family, then by the address bytes; <0, 0 or >0. */
+int addr_cmp(const struct wgt_addr *a, const struct wgt_addr *b);
+/* By address, then shorter first: a prefix sorts before those it covers. */
+int prefix_cmp(const struct wgt_prefix *a, const struct wgt_prefix *b);
+/* prefix_cmp for qsort() of struct wgt_prefix. */
+int prefix_qsort_cmp(const void *a, const void *b);
 /* Clear the host bits of p->addr beyond p->len. */
 void prefix_normalize(struct wgt_prefix *p);
 bool prefix_contains(const struct wgt_prefix *p, const struct wgt_addr *a);

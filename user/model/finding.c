@@ -8,7 +8,7 @@
 
 #include "base/common.h"
 #include "model/finding.h"
-#include "cli/output.h"
+#include "base/output.h"
 
 /* Strictly below 80 columns, so a terminal never wraps a line itself. */
 #define TEXT_WIDTH 79
@@ -65,38 +65,6 @@ const char *finding_peer_label(const struct finding *f)
 	return f->peer_name[0] ? f->peer_name : f->peer;
 }
 
-static const char *proto_name(uint8_t proto, char *buf, size_t len)
-{
-	switch (proto) {
-	case IPPROTO_ICMP:
-		return "icmp";
-	case IPPROTO_TCP:
-		return "tcp";
-	case IPPROTO_UDP:
-		return "udp";
-	case IPPROTO_ICMPV6:
-		return "ipv6-icmp"; /* the name /etc/protocols uses */
-	}
-	snprintf(buf, len, "%u", proto);
-	return buf;
-}
-
-/* "10.0.0.1:443", "[2001:db8::1]:443" or the bare address without a port. */
-static const char *endpoint_fmt(const struct wgt_addr *a, uint16_t port,
-				char *buf, size_t len)
-{
-	char s[WGT_ADDR_STRLEN];
-
-	addr_fmt(a, s, sizeof(s));
-	if (!port)
-		snprintf(buf, len, "%s", s);
-	else if (a->family == AF_INET6)
-		snprintf(buf, len, "[%s]:%u", s, port);
-	else
-		snprintf(buf, len, "%s:%u", s, port);
-	return buf;
-}
-
 static void example_fmt(const struct finding_example *e, char *buf, size_t len)
 {
 	char src[WGT_ADDR_STRLEN + 8], dst[WGT_ADDR_STRLEN + 8], p[8];
@@ -105,7 +73,7 @@ static void example_fmt(const struct finding_example *e, char *buf, size_t len)
 	endpoint_fmt(&e->dst, e->dport, dst, sizeof(dst));
 	if (e->proto)
 		used += snprintf(buf + used, len - used, "%s ",
-				 proto_name(e->proto, p, sizeof(p)));
+				 ip_proto_name(e->proto, p, sizeof(p)));
 	if (used < len && e->src.family)
 		used += snprintf(
 		    buf + used, len - used, "%s -> %s",
@@ -177,8 +145,7 @@ void finding_print(FILE *out, const struct finding *f, bool color)
 		line[i] = (char)(sev[i] - 'a' + 'A');
 	line[i] = '\0';
 	if (color)
-		fprintf(out, "\033[%sm%s\033[0m", sev_colour(f->severity),
-			line);
+		fprintf(out, "%s%s%s", sev_colour(f->severity), line, C_RESET);
 	else
 		fputs(line, out);
 	fprintf(out, " %s", f->id);
@@ -211,14 +178,6 @@ void finding_print(FILE *out, const struct finding *f, bool color)
 		print_wrapped(out, "fix:      ", f->hint, 2);
 }
 
-static void jadd_addr(struct json_object *o, const char *key,
-		      const struct wgt_addr *a)
-{
-	char buf[WGT_ADDR_STRLEN];
-
-	jadd_str(o, key, a->family ? addr_fmt(a, buf, sizeof(buf)) : NULL);
-}
-
 static struct json_object *example_json(const struct finding_example *e)
 {
 	struct json_object *o = json_object_new_object();
@@ -227,7 +186,7 @@ static struct json_object *example_json(const struct finding_example *e)
 	jadd_addr(o, "src", &e->src);
 	jadd_addr(o, "dst", &e->dst);
 	jadd_str(o, "proto",
-		 e->proto ? proto_name(e->proto, p, sizeof(p)) : NULL);
+		 e->proto ? ip_proto_name(e->proto, p, sizeof(p)) : NULL);
 	/* Ports and mark only when known: the JSON contract omits unknown ones.
 	 */
 	if (e->sport)
@@ -441,29 +400,12 @@ bool sample_outside(const struct wgt_prefix *p, const struct wgt_prefix *excl,
 	return false;
 }
 
-static int addr_cmp(const struct wgt_addr *a, const struct wgt_addr *b)
-{
-	if (a->family != b->family)
-		return a->family < b->family ? -1 : 1;
-	return memcmp(a->b, b->b, addr_bytes(a->family));
-}
-
-static int prefix_order(const void *x, const void *y)
-{
-	const struct wgt_prefix *a = x, *b = y;
-	int r = addr_cmp(&a->addr, &b->addr);
-
-	if (r)
-		return r;
-	return (int)a->len - (int)b->len;
-}
-
 size_t prefix_outermost(struct wgt_prefix *v, size_t n)
 {
 	size_t i, kept = 0;
 
 	if (n > 1)
-		qsort(v, n, sizeof(*v), prefix_order);
+		qsort(v, n, sizeof(*v), prefix_qsort_cmp);
 	/* Sorted, a covering prefix comes right before what it covers. */
 	for (i = 0; i < n; i++)
 		if (!kept || !prefix_covers(&v[kept - 1], &v[i]))
@@ -471,21 +413,19 @@ size_t prefix_outermost(struct wgt_prefix *v, size_t n)
 	return kept;
 }
 
+static bool starts_at_or_before(const void *p, const void *a)
+{
+	return addr_cmp(&((const struct wgt_prefix *)p)->addr, a) <= 0;
+}
+
 /* The last prefix of excl starting at or before a; n if none. */
 static size_t sorted_at(const struct wgt_prefix *excl, size_t n,
 			const struct wgt_addr *a)
 {
-	size_t lo = 0, hi = n;
+	size_t i =
+	    sorted_partition(excl, n, sizeof(*excl), a, starts_at_or_before);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (addr_cmp(&excl[mid].addr, a) <= 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo ? lo - 1 : n;
+	return i ? i - 1 : n;
 }
 
 static bool sorted_usable(const struct wgt_prefix *p,

@@ -11,8 +11,6 @@
 #include "config/snmp.h"
 #include "model/path.h"
 #include "files/record.h"
-#include "wgtrace.skel.h"
-#include "cli/send.h"
 #include "model/verdict.h"
 #include "config/wg_inventory.h"
 
@@ -305,7 +303,7 @@ void live_recheck(struct live *l)
 {
 	int ifindex = l->recheck_ifindex;
 
-	if (!ifindex || monotonic_ns() - l->recheck_ns < 1000000000ULL)
+	if (!ifindex || monotonic_ns() - l->recheck_ns < NSEC_PER_SEC)
 		return;
 	l->recheck_ifindex = 0;
 	reread_dev(l, ifindex);
@@ -444,7 +442,7 @@ static void set_peer(const struct live *l, struct finding *f,
 
 	wg_key_to_b64(f->peer, key);
 	if (name)
-		snprintf(f->peer_name, sizeof(f->peer_name), "%s", name);
+		FTEXT(f->peer_name, "%s", name);
 }
 
 static bool key_zero(const uint8_t *k)
@@ -511,8 +509,8 @@ static void describe(const struct live *l, const struct live_entry *le,
 	flow_addr(&s->flow, true, &dst);
 	switch (le->key.verdict) {
 	case WGT_V_SRC_REJECTED:
-		snprintf(f->expected, sizeof(f->expected),
-			 "inner source in the sending peer's AllowedIPs");
+		FTEXT(f->expected,
+		      "inner source in the sending peer's AllowedIPs");
 		if (!le->has_sample)
 			break;
 		if (s->flags & WGT_EVF_PEER2) {
@@ -527,10 +525,9 @@ static void describe(const struct live *l, const struct live_entry *le,
 		} else {
 			finding_object(f, "owner", "none");
 		}
-		snprintf(f->actual, sizeof(f->actual),
-			 "source %s belongs to %s",
-			 addr_fmt(&src, a, sizeof(a)),
-			 s->flags & WGT_EVF_PEER2 ? c : "no peer");
+		FTEXT(f->actual, "source %s belongs to %s",
+		      addr_fmt(&src, a, sizeof(a)),
+		      s->flags & WGT_EVF_PEER2 ? c : "no peer");
 		/* The kernel's verdict is exact; who sent it is not readable.
 		 */
 		if ((s->flags & WGT_EVF_PEER_FROM_INV) &&
@@ -548,77 +545,70 @@ static void describe(const struct live *l, const struct live_entry *le,
 		if (!le->key.ifindex) {
 			/* Counted from the kernel's counter: no device, no
 			 * flow. */
-			snprintf(f->expected, sizeof(f->expected),
-				 "the route back to the source via the arrival "
-				 "device");
-			snprintf(f->actual, sizeof(f->actual),
-				 "dropped (TcpExt IPReversePathFilter); device "
-				 "and flow not observable on this kernel");
+			FTEXT(f->expected,
+			      "the route back to the source via the arrival "
+			      "device");
+			FTEXT(f->actual,
+			      "dropped (TcpExt IPReversePathFilter); device "
+			      "and flow not observable on this kernel");
 			break;
 		}
-		snprintf(f->expected, sizeof(f->expected),
-			 "the route back to the source via %s",
-			 live_ifname(l, le->key.ifindex, b, sizeof(b)));
+		FTEXT(f->expected, "the route back to the source via %s",
+		      live_ifname(l, le->key.ifindex, b, sizeof(b)));
 		if (!le->has_sample)
 			break;
 		if (!(l->route_get ? l->route_get(l->route_ctx, &q, &ans)
 				   : route_get(&q, &ans)) &&
 		    !ans.err)
-			snprintf(f->actual, sizeof(f->actual),
-				 "route back to %s goes via %s (rp_filter=%d)",
-				 addr_fmt(&src, a, sizeof(a)),
-				 live_ifname(l, ans.oif, b, sizeof(b)),
-				 k ? k->rp_filter : -1);
+			FTEXT(f->actual,
+			      "route back to %s goes via %s (rp_filter=%d)",
+			      addr_fmt(&src, a, sizeof(a)),
+			      live_ifname(l, ans.oif, b, sizeof(b)),
+			      k ? k->rp_filter : -1);
 		else
-			snprintf(f->actual, sizeof(f->actual),
-				 "no route back to %s (rp_filter=%d)",
-				 addr_fmt(&src, a, sizeof(a)),
-				 k ? k->rp_filter : -1);
+			FTEXT(f->actual, "no route back to %s (rp_filter=%d)",
+			      addr_fmt(&src, a, sizeof(a)),
+			      k ? k->rp_filter : -1);
 		break;
 	}
 	case WGT_V_MTU_DROP:
-		snprintf(f->expected, sizeof(f->expected),
-			 "packets no larger than the path MTU");
+		FTEXT(f->expected, "packets no larger than the path MTU");
 		if (!le->key.ifindex)
-			snprintf(
-			    f->actual, sizeof(f->actual),
-			    "dropped (Ip FragFails, Ip6 InTooBigErrors); "
-			    "device and flow not observable on this kernel");
+			FTEXT(f->actual,
+			      "dropped (Ip FragFails, Ip6 InTooBigErrors); "
+			      "device and flow not observable on this kernel");
 		if (le->has_sample) {
-			snprintf(f->actual, sizeof(f->actual),
-				 "%u-byte packet, MTU %u on %s", s->len, s->mtu,
-				 live_ifname(l, s->oif, b, sizeof(b)));
+			FTEXT(f->actual, "%u-byte packet, MTU %u on %s", s->len,
+			      s->mtu, live_ifname(l, s->oif, b, sizeof(b)));
 			finding_object(f, "mtu", "%u", s->mtu);
 			finding_object(f, "egress", "%s", b);
 		}
 		break;
 	case WGT_V_NO_PEER:
-		snprintf(f->expected, sizeof(f->expected),
-			 "a peer whose AllowedIPs holds the destination");
-		snprintf(f->actual, sizeof(f->actual), "none: dropped");
+		FTEXT(f->expected,
+		      "a peer whose AllowedIPs holds the destination");
+		FTEXT(f->actual, "none: dropped");
 		break;
 	case WGT_V_NO_ENDPOINT:
-		snprintf(f->expected, sizeof(f->expected),
-			 "the peer has an endpoint");
-		snprintf(f->actual, sizeof(f->actual), "no endpoint: dropped");
+		FTEXT(f->expected, "the peer has an endpoint");
+		FTEXT(f->actual, "no endpoint: dropped");
 		break;
 	case WGT_V_OUTER_FRAGMENTED:
-		snprintf(f->expected, sizeof(f->expected),
-			 "outer packets within the underlay MTU");
+		FTEXT(f->expected, "outer packets within the underlay MTU");
 		if (le->has_sample) {
-			snprintf(f->actual, sizeof(f->actual),
-				 "%u-byte outer packet, MTU %u on %s", s->len,
-				 s->mtu, live_ifname(l, s->oif, b, sizeof(b)));
+			FTEXT(f->actual, "%u-byte outer packet, MTU %u on %s",
+			      s->len, s->mtu,
+			      live_ifname(l, s->oif, b, sizeof(b)));
 			finding_object(f, "mtu", "%u", s->mtu);
 			finding_object(f, "underlay", "%s", b);
 		}
 		break;
 	case WGT_V_ROUTE_BYPASS:
-		snprintf(f->expected, sizeof(f->expected), "dev %s",
-			 live_ifname(l, le->key.ifindex, b, sizeof(b)));
+		FTEXT(f->expected, "dev %s",
+		      live_ifname(l, le->key.ifindex, b, sizeof(b)));
 		if (le->has_sample)
-			snprintf(f->actual, sizeof(f->actual), "dev %s",
-				 live_ifname(l, s->oif, b, sizeof(b)));
+			FTEXT(f->actual, "dev %s",
+			      live_ifname(l, s->oif, b, sizeof(b)));
 		break;
 	default:
 		break;
@@ -671,27 +661,26 @@ static int add_no_forward(struct live *l, const struct live_entry *le,
 						    fn, sizeof(fn)),
 				      "ip6_forward");
 	f->count = le->packets;
-	snprintf(f->interface, sizeof(f->interface), "%s", k->name);
-	snprintf(f->message, sizeof(f->message),
-		 "packets arriving on %s for other hosts were dropped: "
-		 "forwarding is off",
-		 k->name);
-	snprintf(f->expected, sizeof(f->expected),
-		 "forwarded to their destination");
+	FTEXT(f->interface, "%s", k->name);
+	FTEXT(f->message,
+	      "packets arriving on %s for other hosts were dropped: "
+	      "forwarding is off",
+	      k->name);
+	FTEXT(f->expected, "forwarded to their destination");
 	if (v6)
-		snprintf(
-		    f->actual, sizeof(f->actual),
+		FTEXT(
+		    f->actual,
 		    "dropped in ip6_forward (net.ipv6.conf.all.forwarding=%d, "
 		    "conf.%s.forwarding=%d)",
 		    l->inv->ip6_forward, k->name, k->forwarding6);
 	else
-		snprintf(f->actual, sizeof(f->actual),
-			 "dropped in ip_error (net.ipv4.ip_forward=%d, "
-			 "conf.%s.forwarding=%d)",
-			 l->inv->ip_forward, k->name, k->forwarding4);
-	snprintf(f->hint, sizeof(f->hint), "on a gateway: %s (and persist it)",
-		 v6 ? "sysctl -w net.ipv6.conf.all.forwarding=1"
-		    : "sysctl -w net.ipv4.ip_forward=1");
+		FTEXT(f->actual,
+		      "dropped in ip_error (net.ipv4.ip_forward=%d, "
+		      "conf.%s.forwarding=%d)",
+		      l->inv->ip_forward, k->name, k->forwarding4);
+	FTEXT(f->hint, "on a gateway: %s (and persist it)",
+	      v6 ? "sysctl -w net.ipv6.conf.all.forwarding=1"
+		 : "sysctl -w net.ipv4.ip_forward=1");
 	if (le->has_sample)
 		set_example(f, &le->sample);
 	return 0;
@@ -711,19 +700,19 @@ static int add_route_changes(struct live *l, struct finding_list *out)
 		if (!f)
 			return -ENOMEM;
 		strftime(t, sizeof(t), "%H:%M:%S", localtime(&c->when));
-		snprintf(f->message, sizeof(f->message),
-			 "at %s the egress of %s changed after a route or rule "
-			 "change",
-			 t, addr_fmt(&c->dst, a, sizeof(a)));
-		snprintf(f->expected, sizeof(f->expected), "%s",
-			 c->old_err ? "no route"
-				    : live_ifname(l, c->old_oif, o, sizeof(o)));
-		snprintf(f->actual, sizeof(f->actual), "%s",
-			 c->new_err ? "no route"
-				    : live_ifname(l, c->new_oif, n, sizeof(n)));
-		snprintf(f->hint, sizeof(f->hint),
-			 "check which network manager or script rewrote routes "
-			 "or rules");
+		FTEXT(f->message,
+		      "at %s the egress of %s changed after a route or rule "
+		      "change",
+		      t, addr_fmt(&c->dst, a, sizeof(a)));
+		FTEXT(f->expected, "%s",
+		      c->old_err ? "no route"
+				 : live_ifname(l, c->old_oif, o, sizeof(o)));
+		FTEXT(f->actual, "%s",
+		      c->new_err ? "no route"
+				 : live_ifname(l, c->new_oif, n, sizeof(n)));
+		FTEXT(f->hint,
+		      "check which network manager or script rewrote routes "
+		      "or rules");
 		f->has_example = true;
 		f->example.dst = c->dst;
 		finding_object(f, "old_dev", "%s", f->expected);
@@ -771,23 +760,20 @@ static int add_stale(struct live *l, struct finding_list *out)
 					"inventory");
 			if (!f)
 				return -ENOMEM;
-			snprintf(f->interface, sizeof(f->interface), "%s",
-				 d->name);
+			FTEXT(f->interface, "%s", d->name);
 			set_peer(l, f, p->pubkey);
-			snprintf(f->message, sizeof(f->message),
-				 "traffic is sent to a peer with no handshake "
-				 "for %s",
-				 age < 0 ? "ever" : "over 180 s");
-			snprintf(f->expected, sizeof(f->expected),
-				 "a handshake within 180 s");
+			FTEXT(f->message,
+			      "traffic is sent to a peer with no handshake "
+			      "for %s",
+			      age < 0 ? "ever" : "over 180 s");
+			FTEXT(f->expected, "a handshake within 180 s");
 			if (age < 0)
-				snprintf(f->actual, sizeof(f->actual), "never");
+				FTEXT(f->actual, "never");
 			else
-				snprintf(f->actual, sizeof(f->actual),
-					 "%lld s ago", (long long)age);
-			snprintf(f->hint, sizeof(f->hint),
-				 "check the endpoint is reachable over the "
-				 "underlay and not routed into the tunnel");
+				FTEXT(f->actual, "%lld s ago", (long long)age);
+			FTEXT(f->hint,
+			      "check the endpoint is reachable over the "
+			      "underlay and not routed into the tunnel");
 		}
 	}
 	return 0;
@@ -806,17 +792,23 @@ bool live_own_drop(struct live *l, uint64_t location)
 	       !strcmp(fn, "inet6_rtm_getroute");
 }
 
-int live_findings(struct live *l, struct finding_list *out)
+void live_resolve_locations(struct live *l)
 {
-	uint64_t locs[32];
+	uint64_t locs[LIVE_KSYM_BATCH];
 	size_t i, nl = 0;
-	int err;
 
 	for (i = 0; i < l->n && nl < ARRAY_SIZE(locs); i++)
 		if (l->e[i].key.location)
 			locs[nl++] = l->e[i].key.location;
 	ksym_resolve(l->ksym, locs, nl);
+}
 
+int live_findings(struct live *l, struct finding_list *out)
+{
+	size_t i;
+	int err;
+
+	live_resolve_locations(l);
 	for (i = 0; i < l->n; i++) {
 		const struct live_entry *le = &l->e[i];
 		const struct verdict_info *vi = verdict_info(le->key.verdict);
@@ -841,13 +833,13 @@ int live_findings(struct live *l, struct finding_list *out)
 		if (le->key.ifindex) {
 			char b[IF_NAMESIZE + 16];
 
-			snprintf(f->interface, sizeof(f->interface), "%s",
-				 live_ifname(l, le->key.ifindex, b, sizeof(b)));
+			FTEXT(f->interface, "%s",
+			      live_ifname(l, le->key.ifindex, b, sizeof(b)));
 		}
 		if (!key_zero(le->key.peer))
 			set_peer(l, f, le->key.peer);
-		snprintf(f->message, sizeof(f->message), "%s", vi->what);
-		snprintf(f->hint, sizeof(f->hint), "%s", vi->hint);
+		FTEXT(f->message, "%s", vi->what);
+		FTEXT(f->hint, "%s", vi->hint);
 		if (le->has_sample)
 			set_example(f, &le->sample);
 		finding_object(f, "rate", "%.1f/s", le->rate);

@@ -140,6 +140,12 @@ const char *live_ifname(const struct live *l, int ifindex, char *buf,
 void live_recheck(struct live *l);
 /* Findings now (worst first); other kernel drops are not findings. */
 int live_findings(struct live *l, struct finding_list *out);
+/*
+ * Resolve the kernel drop locations of the entries, so ksym_lookup names
+ * them: at most LIVE_KSYM_BATCH of them, the ones seen first.
+ */
+#define LIVE_KSYM_BATCH 32
+void live_resolve_locations(struct live *l);
 
 /* A kernel drop counter that stands for no_forward (ip_error, forwarding off).
  */

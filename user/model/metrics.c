@@ -8,8 +8,7 @@
 
 #include "base/common.h"
 #include "model/metrics.h"
-#include "cli/output.h"
-#include "cli/send.h" /* monotonic_ns */
+#include "base/output.h"
 #include "model/verdict.h"
 
 /* Families are compared by pointer: one object per name. */
@@ -167,7 +166,7 @@ static void peer_label(const struct metrics *m, const struct live *l,
  */
 static void expire_peers(struct metrics *m)
 {
-	uint64_t now = monotonic_ns() / 1000000000ULL;
+	uint64_t now = monotonic_ns() / NSEC_PER_SEC;
 	uint64_t after =
 	    m->peer_expire_s ? m->peer_expire_s : METRICS_PEER_EXPIRE_S;
 	uint8_t key[WG_KEY_LEN_RAW];
@@ -408,15 +407,11 @@ char *metrics_render(const struct metrics *m, const struct live *l,
 	header(&o, fmt, "wgtrace_events_total", "counter",
 	       "Example-flow events delivered by the kernel.");
 	put(&o, "wgtrace_events_total %llu\n",
-	    (unsigned long long)(l->ld->skel
-				     ? loader_stat(l->ld, WGT_STAT_EVENTS)
-				     : 0));
+	    (unsigned long long)loader_stat(l->ld, WGT_STAT_EVENTS));
 	header(&o, fmt, "wgtrace_events_lost_total", "counter",
 	       "Example-flow events lost because the ring buffer was full.");
 	put(&o, "wgtrace_events_lost_total %llu\n",
-	    (unsigned long long)(l->ld->skel
-				     ? loader_stat(l->ld, WGT_STAT_EVENTS_LOST)
-				     : 0));
+	    (unsigned long long)loader_stat(l->ld, WGT_STAT_EVENTS_LOST));
 	header(&o, fmt, "wgtrace_series_dropped_total", "counter",
 	       "Series (or kernel counter keys) not exported because a bound "
 	       "was reached.");

@@ -105,9 +105,9 @@ struct trace_result {
 	char dst[WGT_ADDR_STRLEN];
 	bool has_src;
 	char src[WGT_ADDR_STRLEN];
-	const char *proto; /* "icmp", "udp", "tcp" */
-	uint32_t mark;	   /* the flow's fwmark, 0: none */
-	size_t packets;	   /* toward the destination */
+	char proto[12]; /* "icmp", "udp", "tcp" */
+	uint32_t mark;	/* the flow's fwmark, 0: none */
+	size_t packets; /* toward the destination */
 	struct trace_route_step route;
 	struct trace_peer_step peer;
 	struct trace_outer_step outer;

@@ -9,14 +9,15 @@
 
 /* Colour only on a terminal, and never with NO_COLOR set or TERM=dumb. */
 bool out_use_color(void);
-const char *out_c(const char *sgr); /* "" when colour is off */
+/* seq (one of the C_* escape sequences below); "" when colour is off. */
+const char *out_c(const char *seq);
 
-#define C_RESET "0"
-#define C_BOLD "1"
-#define C_RED "31"
-#define C_GREEN "32"
-#define C_YELLOW "33"
-#define C_DIM "2"
+#define C_RESET "\033[0m"
+#define C_BOLD "\033[1m"
+#define C_RED "\033[31m"
+#define C_GREEN "\033[32m"
+#define C_YELLOW "\033[33m"
+#define C_DIM "\033[2m"
 
 /*
  * Every name wgtrace prints comes from the kernel or a file and may hold

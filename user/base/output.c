@@ -4,7 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli/output.h"
+#include "base/output.h"
 
 bool out_use_color(void)
 {
@@ -19,17 +19,9 @@ bool out_use_color(void)
 	return cached;
 }
 
-const char *out_c(const char *sgr)
+const char *out_c(const char *seq)
 {
-	static char buf[4][16];
-	static int slot;
-	char *b;
-
-	if (!out_use_color())
-		return "";
-	b = buf[slot++ % 4];
-	snprintf(b, sizeof(buf[0]), "\033[%sm", sgr);
-	return b;
+	return out_use_color() ? seq : "";
 }
 
 void json_emit(struct json_object *obj)
