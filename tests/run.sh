@@ -76,6 +76,42 @@ run_format() {
 	fi
 }
 
+# README's Code map orders the folders under user/; a file includes only its
+# own folder and those before it. The one exception is named there too.
+layer_rank() {
+	case $1 in
+	base/*) echo 0 ;;
+	model/addr.*) echo 1 ;;
+	config/*) echo 2 ;;
+	attach/*) echo 3 ;;
+	model/*) echo 4 ;;
+	files/*) echo 5 ;;
+	cli/*) echo 6 ;;
+	*) echo 9 ;;
+	esac
+}
+
+run_layers() {
+	local f rel rank inc bad= n=0
+	for f in user/*/*.[ch]; do
+		rel=${f#user/}
+		rank=$(layer_rank "$rel")
+		[ "$rank" != 9 ] || bad="$bad $rel(no layer)"
+		for inc in $(sed -n 's/^#include "\([a-z]*\/[a-z_0-9]*\.h\)".*/\1/p' "$f"); do
+			n=$((n + 1))
+			[ "$rel:$inc" != model/live.c:files/record.h ] || continue
+			[ "$(layer_rank "$inc")" -le "$rank" ] || bad="$bad $rel->$inc"
+		done
+	done
+	if [ $n -eq 0 ]; then
+		say "FAIL unit/layers: no include found under user/"
+	elif [ -z "$bad" ]; then
+		say "PASS unit/layers: $n includes follow README's Code map order"
+	else
+		say "FAIL unit/layers: against README's Code map order:$bad"
+	fi
+}
+
 # A short bounded run of each fuzzer keeps the harnesses from rotting.
 run_fuzz() {
 	local bin name secs=${FUZZ_SECONDS:-15}
@@ -169,7 +205,7 @@ run_vm() {
 
 for tier in $tiers; do
 	case $tier in
-	unit) run_unit; run_format ;;
+	unit) run_unit; run_format; run_layers ;;
 	fuzz) run_fuzz ;;
 	netns) need_root netns && run_scripts netns tests/netns/t_*.sh ;;
 	vm) need_root vm && run_vm ;;
