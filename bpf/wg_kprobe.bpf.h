@@ -113,6 +113,7 @@ static __always_inline int on_kr_tx_peer(const void *peer)
 			e->flow = p.f;
 			e->ifindex = p.ifindex;
 			e->len = p.len;
+			pkt_from_skb(e, p.skb, p.ifindex);
 			event_submit(e);
 		}
 	}
@@ -172,6 +173,7 @@ static __always_inline int on_kr_rx_src(const void *owner)
 				__builtin_memcpy(e->peer2, okey, WGT_KEY_LEN);
 				e->flags |= WGT_EVF_PEER2;
 			}
+			pkt_from_skb(e, skb, p.ifindex);
 			event_submit(e);
 		}
 	}

@@ -237,6 +237,20 @@ static uint32_t default_caplen(const struct wgt_pkt *k, uint8_t proto,
 	return hl + PCAP_DEFAULT_PAYLOAD;
 }
 
+uint32_t trace_pcap_default_caplen(const struct wgt_pkt *k)
+{
+	uint32_t caplen = k->caplen > WGT_PKT_MAX ? WGT_PKT_MAX : k->caplen;
+	struct wgt_addr src, dst;
+	uint16_t sport, dport;
+	uint32_t l4off;
+	uint8_t proto;
+
+	if (pkt_addrs(k, &src, &dst, &proto, &l4off, &sport, &dport) &&
+	    caplen > default_caplen(k, proto, l4off))
+		caplen = default_caplen(k, proto, l4off);
+	return caplen;
+}
+
 static const struct wg_peer_info *peer_by_lpm(struct trace_pcap *p,
 					      const struct wg_device_info *wg,
 					      const struct wgt_addr *a)
@@ -374,21 +388,16 @@ static void comment_of(struct trace_pcap *p, const struct wgt_pkt *k,
 void trace_pcap_packet(struct trace_pcap *p, const struct wgt_pkt *k)
 {
 	const struct wgt_event *e = event_of(p, k);
-	uint32_t id, caplen = k->caplen, l4off;
-	struct wgt_addr src, dst;
-	uint16_t sport, dport;
+	uint32_t id, caplen = k->caplen;
 	char comment[512];
-	uint8_t proto;
 	int err;
 
 	if (p->err)
 		return;
 	if (caplen > WGT_PKT_MAX)
 		caplen = WGT_PKT_MAX;
-	if (!p->snaplen &&
-	    pkt_addrs(k, &src, &dst, &proto, &l4off, &sport, &dport) &&
-	    caplen > default_caplen(k, proto, l4off))
-		caplen = default_caplen(k, proto, l4off);
+	if (!p->snaplen)
+		caplen = trace_pcap_default_caplen(k);
 	comment_of(p, k, e, comment, sizeof(comment));
 	err = if_id(p, k->ifindex, &id);
 	if (!err)
