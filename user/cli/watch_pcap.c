@@ -73,8 +73,8 @@ int watch_pcap_check_path(const char *path)
 	return 0;
 }
 
-int watch_pcap_open(struct watch_pcap **out, const char *path,
-		    uint64_t budget, struct live *l)
+int watch_pcap_open(struct watch_pcap **out, const char *path, uint64_t budget,
+		    struct live *l)
 {
 	char os[sizeof(((struct utsname *)0)->release) + 16] = "";
 	struct watch_pcap *p;
@@ -160,7 +160,7 @@ static const char *hook_of(const struct watch_pcap *p, uint32_t verdict)
 		break;
 	case WGT_V_NO_ENDPOINT:
 		f = loader_fact_used(ld, LF_WG_XMIT) ? LF_WG_XMIT
-						      : LF_WG_TX_PEER;
+						     : LF_WG_TX_PEER;
 		break;
 	case WGT_V_ROUTE_BYPASS:
 		f = LF_BYPASS;
