@@ -97,6 +97,8 @@ int watch_pcap_open(struct watch_pcap **out, const char *path, uint64_t budget,
 	if (!uname(&u))
 		snprintf(os, sizeof(os), "Linux %s", u.release);
 	err = pcapng_open(&p->w, p->f, "wgtrace " WGTRACE_VERSION, os);
+	if (!err && fflush(p->f))
+		err = -errno;
 	if (err) {
 		wgt_err("cannot write %s: %s", path, strerror(-err));
 		goto cleanup;
@@ -282,6 +284,10 @@ static void write_packet(struct watch_pcap *p, const struct wgt_pkt *k)
 		p->failed++;
 		return;
 	}
+	/* Samples are few: each is on disk at once, for a reader while
+	 * watch runs and after a kill. */
+	if (!err && fflush(p->f))
+		err = -errno;
 	if (err) {
 		p->err = err;
 		p->failed++;
