@@ -27,7 +27,7 @@
 CHECKS="pcap-valid pcap-interfaces pcap-inner-requests pcap-replies
 	pcap-outer pcap-comments pcap-peer pcap-drop pcap-snaplen
 	pcap-snaplen-default pcap-bad-snaplen watch-pcap-drop watch-pcap-budget
-	pcap-detached"
+	pcap-header pcap-detached"
 plan "$(wc -w <<<"$CHECKS")"
 
 fail_all() {	# WHY
@@ -37,7 +37,7 @@ fail_all() {	# WHY
 }
 
 require_root pcap
-require_cmd pcap wireguard-go wg ip ping tshark timeout
+require_cmd pcap wireguard-go wg ip ping tshark capinfos jq timeout
 "$WGTRACE" trace --help 2>&1 | grep -q -- --pcap ||
 	fail_all "$WGTRACE trace has no --pcap"
 
@@ -289,6 +289,23 @@ if bpftool btf dump file /sys/kernel/btf/vmlinux 2>/dev/null | grep -q SKB_DROP_
 else
 	skip watch-pcap-budget "this kernel has no SKB_DROP_REASON_IP_RPFILTER"
 fi
+
+# Both files say which wgtrace wrote them, on which kernel (section header
+# options shb_userappl, shb_os, as capinfos reads them).
+header() {
+	local f os appl ver ok=0
+	ver=$("$WGTRACE" --version 2>/dev/null | awk '{ print $NF; exit }')
+	for f in "$TMP/t.pcapng" "$TMP/w.pcapng"; do
+		[ -e "$f" ] || [ "$f" = "$TMP/w.pcapng" ] || { echo "no $f"; ok=1; }
+		[ -e "$f" ] || continue
+		os=$(capinfos "$f" 2>/dev/null | sed -n 's/^Capture oper-sys: *//p')
+		appl=$(capinfos "$f" 2>/dev/null | sed -n 's/^Capture application: *//p')
+		echo "${f##*/}: application '$appl', os '$os'"
+		[ "$os" = "Linux $(uname -r)" ] && [ "$appl" = "wgtrace $ver" ] || ok=1
+	done
+	return $ok
+}
+check pcap-header "a capture does not name wgtrace $("$WGTRACE" --version 2>/dev/null | head -n 1) and Linux $(uname -r)" header
 
 # The uplink's tc was attached for the capture only: gone with the trace.
 detached() {
