@@ -20,40 +20,27 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "base/common.h"
 #include "cli/output.h"
 #include "cli/trace.h"
 #include "cli/watch_pcap.h"
-#include "files/pcapng.h"
+#include "cli/pcap_file.h"
 #include "model/verdict.h"
 
 /* Samples kept to pair packet records with: they follow within a few. */
 #define WATCH_PCAP_RECENT 64
 
 struct watch_pcap {
-	FILE *f;
-	struct pcapng_writer w;
+	struct pcap_file pf;
 	struct live *l;
 	uint64_t budget;
-	int64_t mono_to_real; /* CLOCK_REALTIME - CLOCK_MONOTONIC */
-	int if_index[PCAPNG_MAX_IF];
 	struct wgt_event recent[WATCH_PCAP_RECENT];
 	size_t n_recent;
 	uint64_t written, over_budget, failed;
 	int err; /* first write error */
 };
-
-static int64_t clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 int watch_pcap_check_path(const char *path)
 {
@@ -76,9 +63,7 @@ int watch_pcap_check_path(const char *path)
 int watch_pcap_open(struct watch_pcap **out, const char *path, uint64_t budget,
 		    struct live *l)
 {
-	char os[sizeof(((struct utsname *)0)->release) + 16] = "";
 	struct watch_pcap *p;
-	struct utsname u;
 	int err;
 
 	*out = NULL;
@@ -87,29 +72,19 @@ int watch_pcap_open(struct watch_pcap **out, const char *path, uint64_t budget,
 		return -ENOMEM;
 	p->l = l;
 	p->budget = budget;
-	p->mono_to_real = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
-	p->f = fopen(path, "wbe");
-	if (!p->f) {
+	/* Headers + 128 bytes of the 256 the kernel copies, as trace. */
+	err = pcap_file_open(&p->pf, path, trace_pcap_kernel_snaplen(0));
+	if (!err && fflush(p->pf.f)) {
 		err = -errno;
-		wgt_err("cannot write %s: %s", path, strerror(errno));
-		goto cleanup;
-	}
-	if (!uname(&u))
-		snprintf(os, sizeof(os), "Linux %s", u.release);
-	err = pcapng_open(&p->w, p->f, "wgtrace " WGTRACE_VERSION, os);
-	if (!err && fflush(p->f))
-		err = -errno;
-	if (err) {
 		wgt_err("cannot write %s: %s", path, strerror(-err));
-		goto cleanup;
+		pcap_file_close(&p->pf);
+	}
+	if (err) {
+		free(p);
+		return err;
 	}
 	*out = p;
 	return 0;
-cleanup:
-	if (p->f)
-		fclose(p->f);
-	free(p);
-	return err;
 }
 
 /* The sample a packet record follows: same CPU, same timestamp. */
@@ -189,26 +164,6 @@ static const char *dev_name(const struct watch_pcap *p, int ifindex, char *buf,
 	return buf;
 }
 
-static int if_id(struct watch_pcap *p, int ifindex, uint32_t *id)
-{
-	char name[IF_NAMESIZE + 8];
-	uint32_t i;
-	int err;
-
-	for (i = 0; i < p->w.n_if; i++)
-		if (p->if_index[i] == ifindex) {
-			*id = i;
-			return 0;
-		}
-	/* Every record is bare IP from the network header on. */
-	err = pcapng_add_if(&p->w, dev_name(p, ifindex, name, sizeof(name)),
-			    PCAPNG_LINKTYPE_RAW, trace_pcap_kernel_snaplen(0),
-			    id);
-	if (!err)
-		p->if_index[*id] = ifindex;
-	return err;
-}
-
 static const char *reason_name(const struct drop_reasons *dr, uint32_t r,
 			       char *buf, size_t len)
 {
@@ -264,7 +219,6 @@ static void write_packet(struct watch_pcap *p, const struct wgt_pkt *k)
 {
 	const struct wgt_event *e = sample_of(p, k);
 	char comment[512];
-	uint32_t id;
 	int err;
 
 	if (p->err || !e || !finding_verdict(p, e))
@@ -274,11 +228,8 @@ static void write_packet(struct watch_pcap *p, const struct wgt_pkt *k)
 		return;
 	}
 	comment_of(p, k, e, comment, sizeof(comment));
-	err = if_id(p, k->ifindex, &id);
-	if (!err)
-		err = pcapng_packet(&p->w, id, k->ts_ns + p->mono_to_real,
-				    k->data, trace_pcap_default_caplen(k),
-				    k->len, comment);
+	err = pcap_file_packet(&p->pf, p->l->inv, k,
+			       trace_pcap_default_caplen(k), comment);
 	if (err == -ENOSPC) {
 		/* More devices than interface blocks: that packet only. */
 		p->failed++;
@@ -286,7 +237,7 @@ static void write_packet(struct watch_pcap *p, const struct wgt_pkt *k)
 	}
 	/* Samples are few: each is on disk at once, for a reader while
 	 * watch runs and after a kill. */
-	if (!err && fflush(p->f))
+	if (!err && fflush(p->pf.f))
 		err = -errno;
 	if (err) {
 		p->err = err;
@@ -323,9 +274,8 @@ int watch_pcap_close(struct watch_pcap *p, const char *path)
 
 	if (!p)
 		return 0;
-	err = p->err;
-	if (fclose(p->f) && !err)
-		err = -errno;
+	err = pcap_file_close(&p->pf);
+	err = p->err ?: err;
 	if (err)
 		wgt_err("writing %s failed: %s", path, strerror(-err));
 	else
