@@ -534,6 +534,17 @@ slot() {
 # the BPF filter (destination only) still matches every flood packet, and
 # every event is delivered, only the stop condition waits. The stats map is
 # pinned to read the final totals after it exits.
+# rec_bpf_ns_per_run NAME BEFORE AFTER: ns per program run between two
+# prog_stats readings, all the tool's programs together.
+rec_bpf_ns_per_run() {
+	awk -v seq="$SEQ" -v round="$ROUND" -v name="$1" '
+		FNR == 1 { part++ }
+		part == 1 { t0[$1] = $2; c0[$1] = $3; next }
+		{ T += $2 - t0[$1]; N += $3 - c0[$1] }
+		END { if (N > 0) printf "%s\t%s\t%s\tev_bpf_ns_per_run\t%.1f\n", seq, name, round, T / N }
+	' <(echo "$2") <(echo "$3") >>"$RAW"
+}
+
 TRACE_KEEP=65536	# TRACE_MAX_EVENTS in user/cli/trace.c: events kept, the rest counted lost
 # events_trace [NAME OPTION...]: figures under NAME (default trace), trace
 # run with the options added (trace_pcap: --pcap FILE).
@@ -599,12 +610,7 @@ events_trace() {
 		'BEGIN { if (e > 0) printf "%.0f", (b - a) / h * 1e9 / e }')"
 	rec "$name" ev_rss_kib "$hwm"
 	# BPF cost per program run while emitting (bpf stats are on here).
-	awk -v seq="$SEQ" -v round="$ROUND" -v name="$name" '
-		FNR == 1 { part++ }
-		part == 1 { t0[$1] = $2; c0[$1] = $3; next }
-		{ T += $2 - t0[$1]; N += $3 - c0[$1] }
-		END { if (N > 0) printf "%s\t%s\t%s\tev_bpf_ns_per_run\t%.1f\n", seq, name, round, T / N }
-	' <(echo "$p0") <(echo "$p1") >>"$RAW"
+	rec_bpf_ns_per_run "$name" "$p0" "$p1"
 	TOOL_EXTRA=()
 }
 
@@ -640,12 +646,7 @@ events_watch() {
 	rec "$name" ev_cpu_pct "$(awk -v a="$k0" -v b="$k1" -v h="$CLK_TCK" -v us=$((t1 - t0)) 'BEGIN { printf "%.1f", (b - a) / h / (us / 1e6) * 100 }')"
 	# BPF cost per program run during the flood (bpf stats are on here):
 	# every packet to S2 runs the bypass program, a few also sample.
-	awk -v seq="$SEQ" -v round="$ROUND" -v name="$name" '
-		FNR == 1 { part++ }
-		part == 1 { t0[$1] = $2; c0[$1] = $3; next }
-		{ T += $2 - t0[$1]; N += $3 - c0[$1] }
-		END { if (N > 0) printf "%s\t%s\t%s\tev_bpf_ns_per_run\t%.1f\n", seq, name, round, T / N }
-	' <(echo "$p0") <(echo "$p1") >>"$RAW"
+	rec_bpf_ns_per_run "$name" "$p0" "$p1"
 }
 
 # --- building blocks (tests/bench/calib.bpf.c) -------------------------------
