@@ -15,9 +15,13 @@
 
 #define WGT_IFF_LOOPBACK 0x8
 
-/* Count f if its destination belongs to a peer on another device. */
-static __always_inline void bypass_judge(const struct wgt_flow *f,
-					 __u32 ifindex, __u32 len)
+/*
+ * Count f if its destination belongs to a peer on another device. The
+ * example event is returned reserved, for the caller to add the packet's
+ * bytes (watch --pcap) the way its hook reads them, and submit.
+ */
+static __always_inline struct wgt_event *bypass_judge(const struct wgt_flow *f,
+						      __u32 ifindex, __u32 len)
 {
 	struct wgt_lpm_val *v;
 	struct wgt_event *e;
@@ -29,18 +33,18 @@ static __always_inline void bypass_judge(const struct wgt_flow *f,
 	 */
 	if (!v || !v->plen || v->ifindex == ifindex ||
 	    is_endpoint(f->family, f->daddr))
-		return;
+		return NULL;
 	count_verdict(WGT_V_ROUTE_BYPASS, v->ifindex, v->peer, len);
 	e = sample_reserve(WGT_V_ROUTE_BYPASS);
 	if (!e)
-		return;
+		return NULL;
 	e->flow = *f;
 	e->ifindex = v->ifindex;
 	e->oif = ifindex;
 	e->len = len;
 	__builtin_memcpy(e->peer, v->peer, WGT_KEY_LEN);
 	e->flags |= WGT_EVF_PEER;
-	event_submit(e);
+	return e;
 }
 
 /* net_dev_queue: every packet of every namespace (kernels without tcx). */
@@ -48,6 +52,7 @@ static __always_inline int on_dev_queue(const struct sk_buff *skb)
 {
 	struct net_device *dev = skb->dev;
 	struct wgt_flow f = {0};
+	struct wgt_event *e;
 
 	/* Every packet of every namespace passes here: leave early. */
 	if (!cfg_counters || !dev || !netns_wanted(dev_netns_btf(dev)))
@@ -56,7 +61,11 @@ static __always_inline int on_dev_queue(const struct sk_buff *skb)
 		return 0;
 	if (flow_from_skb(&f, skb))
 		return 0;
-	bypass_judge(&f, dev->ifindex, skb->len);
+	e = bypass_judge(&f, dev->ifindex, skb->len);
+	if (e) {
+		pkt_from_skb(e, skb, dev->ifindex);
+		event_submit(e);
+	}
 	return 0;
 }
 
@@ -106,6 +115,7 @@ static __always_inline void on_tc_bypass(struct __sk_buff *skb)
 	__u16 proto = skb->protocol;
 	struct wgt_flow f = {0};
 	struct wgt_lpm_val *v;
+	struct wgt_event *e;
 
 	if (!cfg_counters ||
 	    (proto != bpf_htons(ETH_P_IP) && proto != bpf_htons(ETH_P_IPV6)))
@@ -117,7 +127,11 @@ static __always_inline void on_tc_bypass(struct __sk_buff *skb)
 	}
 	if (tc_parse(skb, proto, &f))
 		return;
-	bypass_judge(&f, ifindex, len);
+	e = bypass_judge(&f, ifindex, len);
+	if (e) {
+		pkt_from_tc(e, skb, ifindex, len, proto);
+		event_submit(e);
+	}
 }
 
 #endif /* WGT_BPF_BYPASS_H */

@@ -21,7 +21,8 @@
 /* Set by the loader between open and load. */
 const volatile __u32 cfg_trace = 0; /* emit events for filtered addresses */
 const volatile __u32 cfg_netns = 0; /* 0: every namespace */
-/* trace --pcap: bytes of each traced packet to copy, 0 = none (no cost). */
+/* --pcap: bytes of each traced or sampled packet to copy, 0 = none (no
+ * cost). */
 const volatile __u32 cfg_pcap_snaplen = 0;
 
 struct {

@@ -64,6 +64,8 @@ static __always_inline void count_drop(const struct sk_buff *skb,
 	e->mark = BPF_CORE_READ(skb, mark);
 	e->mtu = mtu;
 	e->oif = oif;
+	/* watch --pcap: the dropped packet, as the kernel last held it. */
+	pkt_from_skb(e, skb, ifindex);
 	event_submit(e);
 }
 
@@ -143,6 +145,7 @@ static __always_inline int icmp_error(const struct sk_buff *skb, int type,
 			e->mtu = mtu;
 			e->oif = oif;
 			e->mark = BPF_CORE_READ(skb, mark);
+			pkt_from_skb(e, skb, at);
 			event_submit(e);
 		}
 	}

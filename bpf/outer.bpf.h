@@ -55,6 +55,8 @@ static __always_inline int on_fragment(const struct sock *sk,
 	e->len = len;
 	e->mtu = mtu;
 	e->oif = oif;
+	/* The outer packet, on the device it leaves by. */
+	pkt_from_skb(e, skb, dev ? BPF_CORE_READ(dev, ifindex) : 0);
 	event_submit(e);
 	return 0;
 }

@@ -85,7 +85,7 @@ static __always_inline int tc_parse(struct __sk_buff *skb, __u16 proto,
 /*
  * The packet of event e as tc sees it, from the IP header on (the Ethernet
  * header of an uplink is left out: every record is bare IP). Only for
- * trace --pcap: without it the header is not read a second time.
+ * --pcap (trace, watch): without it the header is not read a second time.
  */
 static __always_inline void pkt_from_tc(const struct wgt_event *e,
 					struct __sk_buff *skb, __u32 ifindex,
@@ -131,7 +131,8 @@ static __always_inline bool local_scope(const struct wgt_flow *f)
 }
 
 /* The peer WireGuard will pick, by the AllowedIPs trie; count it. */
-static __always_inline void tc_count_tx(__u32 ifindex, __u32 len,
+static __always_inline void tc_count_tx(struct __sk_buff *skb, __u32 ifindex,
+					__u32 len, __u16 proto,
 					const struct wgt_flow *f)
 {
 	struct wgt_lpm_val *v;
@@ -152,6 +153,7 @@ static __always_inline void tc_count_tx(__u32 ifindex, __u32 len,
 	e->flow = *f;
 	e->ifindex = ifindex;
 	e->len = len;
+	pkt_from_tc(e, skb, ifindex, len, proto);
 	event_submit(e);
 }
 
@@ -168,7 +170,7 @@ static __always_inline int on_tc(struct __sk_buff *skb, bool egress)
 	if (tc_parse(skb, proto, &f))
 		return WGT_TC_OBSERVE;
 	if (cfg_counters && egress)
-		tc_count_tx(ifindex, len, &f);
+		tc_count_tx(skb, ifindex, len, proto, &f);
 	if (!cfg_trace)
 		return WGT_TC_OBSERVE;
 	role = flow_role(&f);

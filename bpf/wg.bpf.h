@@ -99,6 +99,7 @@ static __always_inline void count_tx(const struct sk_buff *skb,
 		__builtin_memcpy(e->peer, key, WGT_KEY_LEN);
 		e->flags |= WGT_EVF_PEER;
 	}
+	pkt_from_skb(e, skb, ifindex);
 	event_submit(e);
 }
 
@@ -195,6 +196,7 @@ static __always_inline int on_wg_rx_src(const struct sk_buff *skb,
 				peer_key(owner, e->peer2);
 				e->flags |= WGT_EVF_PEER2;
 			}
+			pkt_from_skb(e, skb, ifindex);
 			event_submit(e);
 		}
 	}

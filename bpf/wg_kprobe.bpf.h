@@ -111,6 +111,7 @@ static __always_inline int on_kr_tx_peer(const void *peer)
 		e = peer ? NULL : sample_reserve(WGT_V_NO_PEER);
 		if (e) {
 			event_set_pkt(e, &p.f, p.ifindex, 0, p.len);
+			pkt_from_skb(e, p.skb, p.ifindex);
 			event_submit(e);
 		}
 	}
@@ -165,6 +166,7 @@ static __always_inline int on_kr_rx_src(const void *owner)
 				__builtin_memcpy(e->peer2, okey, WGT_KEY_LEN);
 				e->flags |= WGT_EVF_PEER2;
 			}
+			pkt_from_skb(e, skb, p.ifindex);
 			event_submit(e);
 		}
 	}

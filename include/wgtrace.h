@@ -106,7 +106,8 @@ struct wgt_event {
 };
 
 /*
- * The bytes of a traced packet (trace --pcap), from its network header on:
+ * The bytes of a traced packet (trace --pcap) or of a sampled one (watch
+ * --pcap), from its network header on:
  * a record of its own right after the wgt_event it belongs to, so events
  * keep their size and cost when no capture is asked for. type sits where
  * wgt_event has it; ts_ns and cpu are the event's, which pairs the two.

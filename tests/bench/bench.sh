@@ -356,6 +356,8 @@ pick_port() {
 	return 1
 }
 
+# Options added to the watch and trace command lines (--pcap, --record).
+TOOL_EXTRA=()
 # tool_start CFG: start it, wait until attached. Sets TOOL_PID, ATTACH_US,
 # TOOL_ATT_US (time attached), TOOL_ATT_TICKS; TOOL_OUT/TOOL_ERR files.
 tool_start() {
@@ -368,10 +370,12 @@ tool_start() {
 		spawn "$WGTRACE" export -n "$GW" --listen "127.0.0.1:$PORT" >"$TOOL_OUT" 2>"$TOOL_ERR"
 		ready='level=info msg="ready' ;;
 	watch)
-		spawn "$WGTRACE" watch -n "$GW" --json --interval 2 >"$TOOL_OUT" 2>"$TOOL_ERR" ;;
+		spawn "$WGTRACE" watch -n "$GW" --json --interval 2 "${TOOL_EXTRA[@]}" \
+			>"$TOOL_OUT" 2>"$TOOL_ERR" ;;
 	trace)
 		spawn "$WGTRACE" trace "${TRACE_DST:-$S2_IP}" ${TRACE_FROM:+--from "$TRACE_FROM"} \
-			-n "$GW" -c 1000 -t "${TRACE_T:-60}" --json >"$TOOL_OUT" 2>"$TOOL_ERR"
+			-n "$GW" -c 1000 -t "${TRACE_T:-60}" --json "${TOOL_EXTRA[@]}" \
+			>"$TOOL_OUT" 2>"$TOOL_ERR"
 		ready='wgtrace: tracing' ;;
 	bpftrace)
 		spawn bpftrace "$BT_SCRIPT" >"$TOOL_OUT" 2>"$TOOL_ERR" ;;
@@ -530,11 +534,27 @@ slot() {
 # the BPF filter (destination only) still matches every flood packet, and
 # every event is delivered, only the stop condition waits. The stats map is
 # pinned to read the final totals after it exits.
+# rec_bpf_ns_per_run NAME BEFORE AFTER: ns per program run between two
+# prog_stats readings, all the tool's programs together.
+rec_bpf_ns_per_run() {
+	awk -v seq="$SEQ" -v round="$ROUND" -v name="$1" '
+		FNR == 1 { part++ }
+		part == 1 { t0[$1] = $2; c0[$1] = $3; next }
+		{ T += $2 - t0[$1]; N += $3 - c0[$1] }
+		END { if (N > 0) printf "%s\t%s\t%s\tev_bpf_ns_per_run\t%.1f\n", seq, name, round, T / N }
+	' <(echo "$2") <(echo "$3") >>"$RAW"
+}
+
 TRACE_KEEP=65536	# TRACE_MAX_EVENTS in user/cli/trace.c: events kept, the rest counted lost
+# events_trace [NAME OPTION...]: figures under NAME (default trace), trace
+# run with the options added (trace_pcap: --pcap FILE).
 events_trace() {
 	local fpid a sid e0 l0 e1 l1 t0 t1 k0 k1 hwm E L rep pkts
+	local name=${1:-trace}
+	[ $# -gt 0 ] && shift
+	TOOL_EXTRA=("$@")
 	CFG=trace_flood; SEQ=$((SEQ + 1))
-	say "  [$SEQ] trace $S1_IP while 64-byte UDP floods it"
+	say "  [$SEQ] $name $S1_IP while 64-byte UDP floods it"
 	a=$(tx_packets g1)
 	spawn ip netns exec "$C" taskset -c 0 timeout $((SECS + 25)) \
 		iperf3 -c $S1_IP -u -l 64 -b 0 -t $((SECS + 15)) >/dev/null 2>&1
@@ -551,7 +571,7 @@ events_trace() {
 	sleep 0.3
 	read -r e0 l0 <<<"$(stats_read id "$sid")"; t0=$(now_us); k0=$(cpu_ticks "$TOOL_PID")
 	local p0; p0=$(prog_stats "$TOOL_PID")
-	if command -v perf >/dev/null; then
+	if [ "$name" = trace ] && command -v perf >/dev/null; then
 		# Where trace's user space spends its CPU (optional: perf).
 		perf record -q -F 499 -e cpu-clock -g -p "$TOOL_PID" -o "$WORK/trace.perf" \
 			-- sleep "$SECS" >/dev/null 2>&1
@@ -572,55 +592,61 @@ events_trace() {
 	nk=$(jq -r 'select(.type == "summary") | .events_not_kept' "$TOOL_OUT" 2>/dev/null | tail -1)
 	pkts=$(jq -r 'select(.type == "summary") | .packets' "$TOOL_OUT" 2>/dev/null | tail -1)
 	local us=$((t1 - t0)) de=$((${e1:-0} - ${e0:-0})) dl=$((${l1:-0} - ${l0:-0}))
-	rec trace ev_window_s "$(us_to_s $us)"
-	rec trace ev_per_s "$(awk -v e=$de -v us=$us 'BEGIN { printf "%.0f", e / (us / 1e6) }')"
-	rec trace ev_offered_per_s "$(awk -v e=$((de + dl)) -v us=$us 'BEGIN { printf "%.0f", e / (us / 1e6) }')"
-	rec trace ev_lost_window "$dl"
-	rec trace ev_total "${E:-}"
-	rec trace ev_lost_kernel "${L:-}"
-	rec trace ev_lost_reported "${rep:-}"
+	rec "$name" ev_window_s "$(us_to_s $us)"
+	rec "$name" ev_per_s "$(awk -v e=$de -v us=$us 'BEGIN { printf "%.0f", e / (us / 1e6) }')"
+	rec "$name" ev_offered_per_s "$(awk -v e=$((de + dl)) -v us=$us 'BEGIN { printf "%.0f", e / (us / 1e6) }')"
+	rec "$name" ev_lost_window "$dl"
+	rec "$name" ev_total "${E:-}"
+	rec "$name" ev_lost_kernel "${L:-}"
+	rec "$name" ev_lost_reported "${rep:-}"
 	# Lost in the kernel (ring full) and delivered but not kept (beyond
 	# what trace keeps) are reported apart: events_lost, events_not_kept.
-	rec trace ev_lost_expected "${L:-0}"
-	rec trace ev_not_kept_reported "${nk:-}"
-	rec trace ev_not_kept_expected "$(( ${E:-0} > TRACE_KEEP ? ${E:-0} - TRACE_KEEP : 0 ))"
-	rec trace ev_packets_seen "${pkts:-}"
-	rec trace ev_cpu_pct "$(awk -v a="$k0" -v b="$k1" -v h="$CLK_TCK" -v us=$us 'BEGIN { printf "%.1f", (b - a) / h / (us / 1e6) * 100 }')"
-	rec trace ev_cpu_ns_per_event "$(awk -v a="$k0" -v b="$k1" -v h="$CLK_TCK" -v e=$de \
+	rec "$name" ev_lost_expected "${L:-0}"
+	rec "$name" ev_not_kept_reported "${nk:-}"
+	rec "$name" ev_not_kept_expected "$(( ${E:-0} > TRACE_KEEP ? ${E:-0} - TRACE_KEEP : 0 ))"
+	rec "$name" ev_packets_seen "${pkts:-}"
+	rec "$name" ev_cpu_pct "$(awk -v a="$k0" -v b="$k1" -v h="$CLK_TCK" -v us=$us 'BEGIN { printf "%.1f", (b - a) / h / (us / 1e6) * 100 }')"
+	rec "$name" ev_cpu_ns_per_event "$(awk -v a="$k0" -v b="$k1" -v h="$CLK_TCK" -v e=$de \
 		'BEGIN { if (e > 0) printf "%.0f", (b - a) / h * 1e9 / e }')"
-	rec trace ev_rss_kib "$hwm"
+	rec "$name" ev_rss_kib "$hwm"
 	# BPF cost per program run while emitting (bpf stats are on here).
-	awk -v seq="$SEQ" -v round="$ROUND" '
-		FNR == 1 { part++ }
-		part == 1 { t0[$1] = $2; c0[$1] = $3; next }
-		{ T += $2 - t0[$1]; N += $3 - c0[$1] }
-		END { if (N > 0) printf "%s\ttrace\t%s\tev_bpf_ns_per_run\t%.1f\n", seq, round, T / N }
-	' <(echo "$p0") <(echo "$p1") >>"$RAW"
+	rec_bpf_ns_per_run "$name" "$p0" "$p1"
+	TOOL_EXTRA=()
 }
 
 # watch: a flood of route_bypass packets (S2 is in the peer's AllowedIPs but
 # routed to the LAN). Events are rate-limited samples; the counts must be whole.
 events_watch() {
-	local sid e0 l0 e1 l1 t0 t1 a b out bypass rep
+	local sid e0 l0 e1 l1 t0 t1 k0 k1 p0 p1 a b out bypass rep
+	local name=${1:-watch}
+	[ $# -gt 0 ] && shift
+	TOOL_EXTRA=("$@")
 	CFG=watch_flood; SEQ=$((SEQ + 1))
-	say "  [$SEQ] watch while 64-byte UDP floods S2 (route_bypass)"
-	tool_start watch || return 1
+	say "  [$SEQ] $name while 64-byte UDP floods S2 (route_bypass)"
+	tool_start watch || { TOOL_EXTRA=(); return 1; }
+	TOOL_EXTRA=()
 	sid=$(stats_map_id "$TOOL_PID")
 	read -r e0 l0 <<<"$(stats_read id "$sid")"
+	p0=$(prog_stats "$TOOL_PID"); k0=$(cpu_ticks "$TOOL_PID")
 	a=$(tx_packets g2); t0=$(now_us)
 	run_udp $S2_IP g2 >/dev/null
 	b=$(tx_packets g2); t1=$(now_us)
 	read -r e1 l1 <<<"$(stats_read id "$sid")"
+	p1=$(prog_stats "$TOOL_PID"); k1=$(cpu_ticks "$TOOL_PID")
 	sleep 2.2	# one more report interval: the counters reach user space
 	tool_stop watch_flood
 	out=$TOOL_OUT
-	rec watch ev_per_s "$(awk -v a="${e0:-0}" -v b="${e1:-0}" -v us=$((t1 - t0)) 'BEGIN { printf "%.1f", (b - a) / (us / 1e6) }')"
-	rec watch ev_lost_kernel "$(( ${l1:-0} - ${l0:-0} ))"
+	rec "$name" ev_per_s "$(awk -v a="${e0:-0}" -v b="${e1:-0}" -v us=$((t1 - t0)) 'BEGIN { printf "%.1f", (b - a) / (us / 1e6) }')"
+	rec "$name" ev_lost_kernel "$(( ${l1:-0} - ${l0:-0} ))"
 	rep=$(jq -r 'select(.type == "summary") | .events_lost' "$out" 2>/dev/null | tail -1)
-	rec watch ev_lost_reported "${rep:-}"
+	rec "$name" ev_lost_reported "${rep:-}"
 	bypass=$(jq -r 'select(.type == "finding" and .finding == "route_bypass") | .count' "$out" 2>/dev/null | tail -1)
-	rec watch bypass_counted "${bypass:-}"
-	rec watch bypass_oracle "$((b - a))"
+	rec "$name" bypass_counted "${bypass:-}"
+	rec "$name" bypass_oracle "$((b - a))"
+	rec "$name" ev_cpu_pct "$(awk -v a="$k0" -v b="$k1" -v h="$CLK_TCK" -v us=$((t1 - t0)) 'BEGIN { printf "%.1f", (b - a) / h / (us / 1e6) * 100 }')"
+	# BPF cost per program run during the flood (bpf stats are on here):
+	# every packet to S2 runs the bypass program, a few also sample.
+	rec_bpf_ns_per_run "$name" "$p0" "$p1"
 }
 
 # --- building blocks (tests/bench/calib.bpf.c) -------------------------------
@@ -735,6 +761,12 @@ say "events under a flood of matching packets"
 ROUND=events
 events_trace
 events_watch
+# What the forensics options add: each trace event with its packet's bytes
+# (a second ring record; the file is /dev/null: a flood would fill a disk),
+# each watch sample with them, and the record.
+events_trace trace_pcap --pcap /dev/null
+events_watch watch_pcap --pcap "$WORK/bypass.pcapng"
+events_watch watch_record --record "$WORK/bypass.jsonl.gz"
 sysctl -qw kernel.bpf_stats_enabled="$OLD_STATS"
 FOREIGN_END=$(foreign_progs)
 LOAD_END=$(cut -d' ' -f1 /proc/loadavg)
@@ -987,6 +1019,23 @@ echo "  routed to the LAN): $(fmt '%.1f' watch.ev_per_s) events/s (samples: one 
 echo "  $(fmt '%.0f' watch.ev_lost_kernel) lost in the kernel, \`events_lost\` reported $(fmt '%.0f' watch.ev_lost_reported)."
 echo "  The counters are whole: route_bypass counted $(fmt '%.0f' watch.bypass_counted) packets; the gateway queued"
 echo "  $(fmt '%.0f' watch.bypass_oracle) on the veth to S2 in that time (tx_packets, ARP included)."
+echo
+echo "### With --pcap and --record"
+echo
+echo "The same floods again, the options added: \`trace --pcap /dev/null\` (each event followed by"
+echo "a packet record in the ring, 1056 bytes reserved and up to 256 copied, and the pcapng written;"
+echo "/dev/null keeps a flood from filling the disk, the writing is counted), \`watch --pcap FILE\` (each sample with"
+echo "its packet) and \`watch --record FILE\` (each sample and snapshot as gzip'd JSON Lines)."
+echo "Ring records per second count packet records too. BPF ns are per program run during the flood."
+echo
+echo "| run | ring records/s delivered | lost in the kernel | BPF ns / run | user CPU |"
+echo "|---|---|---|---|---|"
+for c in trace trace_pcap; do
+	echo "| \`$c\` | $(fmt '%.0f' $c.ev_per_s) | $(fmt '%.0f' $c.ev_lost_window) | $(fmt '%.0f' $c.ev_bpf_ns_per_run) | $(fmt '%.1f %%' $c.ev_cpu_pct) |"
+done
+for c in watch watch_pcap watch_record; do
+	echo "| \`$c\` | $(fmt '%.1f' $c.ev_per_s) | $(fmt '%.0f' $c.ev_lost_kernel) | $(fmt '%.0f' $c.ev_bpf_ns_per_run) | $(fmt '%.1f %%' $c.ev_cpu_pct) |"
+done
 echo
 echo "## Goals"
 echo

@@ -98,6 +98,13 @@ export --record-keep x|--record-keep
 export --record|record
 watch --record /nonexistent-bi/rec.gz|/nonexistent-bi
 export --record /tmp|/tmp
+watch --pcap|pcap
+watch --pcap /nonexistent-bi/w.pcapng|/nonexistent-bi
+watch --pcap /tmp|/tmp
+watch --pcap @BAD@.pcapng --pcap-budget 0|--pcap-budget '0'
+watch --pcap @BAD@.pcapng --pcap-budget 1000001|1000001
+watch --pcap @BAD@.pcapng --pcap-budget 5x|5x
+watch --pcap-budget 10|--pcap FILE
 TABLE
 )
 # Two more checks after the table: nothing attached, no state left.

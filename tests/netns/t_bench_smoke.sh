@@ -64,7 +64,10 @@ check setup/bench-smoke-run-events "events per run missing" \
 check setup/bench-smoke-trace-flood "trace flood figures missing" figures_ok \
 	trace.ev_per_s trace.ev_offered_per_s trace.ev_total trace.ev_lost_kernel \
 	trace.ev_lost_reported trace.ev_lost_expected trace.ev_not_kept_reported \
-	trace.ev_not_kept_expected trace.ev_cpu_ns_per_event
+	trace.ev_not_kept_expected trace.ev_cpu_ns_per_event \
+	trace_pcap.ev_per_s trace_pcap.ev_bpf_ns_per_run trace_pcap.ev_cpu_ns_per_event
 check setup/bench-smoke-watch-flood "watch flood figures missing" figures_ok \
 	watch.ev_per_s watch.ev_lost_kernel watch.ev_lost_reported \
-	watch.bypass_counted watch.bypass_oracle
+	watch.bypass_counted watch.bypass_oracle \
+	watch_pcap.ev_per_s watch_pcap.ev_bpf_ns_per_run watch_record.ev_per_s \
+	watch_record.ev_bpf_ns_per_run

@@ -18,13 +18,16 @@
 #                         the fib lookup of the endpoint sees only the route
 #   rp_filter drop        kfree_skb (IP_RPFILTER) on lan0: CL sends from
 #                         10.50.0.77, which GW routes into the tunnel
+# watch --pcap: the same spoofed packets, sampled as rpf_drop findings and
+# written with their verdict; a budget of 1 writes one and counts the rest.
 # fentry wg_socket_send_skb_to_peer exists only with kernel WireGuard (the
 # vm tier); it sees the message before its UDP/IP headers, so no bytes.
 . "$(dirname "$0")/lib.sh"
 
 CHECKS="pcap-valid pcap-interfaces pcap-inner-requests pcap-replies
 	pcap-outer pcap-comments pcap-peer pcap-drop pcap-snaplen
-	pcap-snaplen-default pcap-bad-snaplen pcap-detached"
+	pcap-snaplen-default pcap-bad-snaplen watch-pcap-drop watch-pcap-budget
+	pcap-header pcap-detached"
 plan "$(wc -w <<<"$CHECKS")"
 
 fail_all() {	# WHY
@@ -34,7 +37,7 @@ fail_all() {	# WHY
 }
 
 require_root pcap
-require_cmd pcap wireguard-go wg ip ping tshark timeout
+require_cmd pcap wireguard-go wg ip ping tshark capinfos jq timeout
 "$WGTRACE" trace --help 2>&1 | grep -q -- --pcap ||
 	fail_all "$WGTRACE trace has no --pcap"
 
@@ -231,6 +234,78 @@ bad_snaplen() {
 	return $ok
 }
 check pcap-bad-snaplen "a bad --snaplen is not a usage error (exit 2)" bad_snaplen
+
+# watch_spoofed FILE BUDGET: watch GW for 5 s with --pcap while CL sends
+# 8 spoofed pings 0.3 s apart (more than the 100 ms sample gap), each
+# dropped by rp_filter; sets WRC, WRPF (the kernel's count) and WSUM.
+watch_spoofed() {
+	local p r0
+	r0=$(net_counter "$GW" netstat TcpExt:IPReversePathFilter)
+	ip netns exec "$GW" timeout 30 "$WGTRACE" watch --duration 5 --json \
+		--pcap "$1" --pcap-budget "$2" >"$1.json" 2>"$1.err" &
+	p=$!
+	_pid_list+=("$p")
+	# bpftool sees the program once watch has loaded it.
+	sleep 2
+	ip netns exec "$CL" ping -c 8 -i 0.3 -W 1 -I 10.50.0.77 10.99.0.2 >/dev/null 2>&1
+	wait "$p"
+	WRC=$?
+	WRPF=$(($(net_counter "$GW" netstat TcpExt:IPReversePathFilter) - r0))
+	WSUM=$(jq -c 'select(.type == "summary")' "$1.json" 2>/dev/null | tail -n 1)
+	echo "    watch exit $WRC; TcpExt IPReversePathFilter delta $WRPF; summary $WSUM"
+	sed 's/^/    /' "$1.err"
+}
+
+watch_drop() {
+	local W="$TMP/w.pcapng" total spoofed written
+	watch_spoofed "$W" 1000
+	total=$(tshark -r "$W" 2>/dev/null | wc -l)
+	spoofed=$(tshark -r "$W" -T fields -e frame.comment \
+		-Y "frame.interface_name == \"lan0\" && ip.src == 10.50.0.77 && ip.dst == 10.99.0.2" \
+		2>/dev/null | grep -c "^hook=.* lan0;.*verdict=rpf_drop")
+	written=$(jq -r '.pcap_packets' <<<"$WSUM" 2>/dev/null)
+	echo "packets $total, spoofed on lan0 with an rpf_drop comment $spoofed, summary says $written"
+	[ "$WRC" = 0 ] && [ "$WRPF" -ge 1 ] && [ "$spoofed" -ge 1 ] &&
+		[ "$spoofed" -le "$WRPF" ] && [ "$total" = "$written" ]
+}
+if bpftool btf dump file /sys/kernel/btf/vmlinux 2>/dev/null | grep -q SKB_DROP_REASON_IP_RPFILTER; then
+	check watch-pcap-drop "watch --pcap did not write the rp_filter drops with their verdict" watch_drop
+else
+	skip watch-pcap-drop "this kernel has no SKB_DROP_REASON_IP_RPFILTER"
+fi
+
+watch_budget() {
+	local W="$TMP/b.pcapng" total over
+	watch_spoofed "$W" 1
+	total=$(tshark -r "$W" 2>/dev/null | wc -l)
+	over=$(jq -r '.pcap_over_budget' <<<"$WSUM" 2>/dev/null)
+	echo "packets $total with a budget of 1; over the budget: $over (kernel dropped $WRPF)"
+	[ "$WRC" = 0 ] && [ "$total" = 1 ] && [ "${over:-0}" -ge 1 ] &&
+		[ $((total + over)) -le "$WRPF" ] &&
+		grep -q "budget of 1 not written" "$W.err"
+}
+if bpftool btf dump file /sys/kernel/btf/vmlinux 2>/dev/null | grep -q SKB_DROP_REASON_IP_RPFILTER; then
+	check watch-pcap-budget "watch --pcap-budget 1 did not write one packet and count the rest" watch_budget
+else
+	skip watch-pcap-budget "this kernel has no SKB_DROP_REASON_IP_RPFILTER"
+fi
+
+# Both files say which wgtrace wrote them, on which kernel (section header
+# options shb_userappl, shb_os, as capinfos reads them).
+header() {
+	local f os appl ver ok=0
+	ver=$("$WGTRACE" --version 2>/dev/null | awk '{ print $NF; exit }')
+	for f in "$TMP/t.pcapng" "$TMP/w.pcapng"; do
+		[ -e "$f" ] || [ "$f" = "$TMP/w.pcapng" ] || { echo "no $f"; ok=1; }
+		[ -e "$f" ] || continue
+		os=$(capinfos "$f" 2>/dev/null | sed -n 's/^Capture oper-sys: *//p')
+		appl=$(capinfos "$f" 2>/dev/null | sed -n 's/^Capture application: *//p')
+		echo "${f##*/}: application '$appl', os '$os'"
+		[ "$os" = "Linux $(uname -r)" ] && [ "$appl" = "wgtrace $ver" ] || ok=1
+	done
+	return $ok
+}
+check pcap-header "a capture does not name wgtrace $("$WGTRACE" --version 2>/dev/null | head -n 1) and Linux $(uname -r)" header
 
 # The uplink's tc was attached for the capture only: gone with the trace.
 detached() {

@@ -27,6 +27,19 @@ static const uint8_t shb_wgt[] = {
     40,	  0,	0,    0,			    /* total length again */
 };
 
+/* SHB with both: shb_userappl "wgt" (3 + 1 pad), shb_os "Linux 6" (7 + 1). */
+static const uint8_t shb_wgt_os[] = {
+    0x0a, 0x0d, 0x0d, 0x0a, 52,	  0,	0,    0,    /* type, total length */
+    0x4d, 0x3c, 0x2b, 0x1a,			    /* byte-order magic, LE */
+    1,	  0,	0,    0,			    /* version 1.0 */
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, /* length -1 */
+    4,	  0,	3,    0,    'w',  'g',	't',  0,    /* shb_userappl, padded */
+    3,	  0,	7,    0,    'L',  'i',	'n',  'u',  /* shb_os */
+    'x',  ' ',	'6',  0,			    /* ... padded */
+    0,	  0,	0,    0,			    /* opt_endofopt */
+    52,	  0,	0,    0,			    /* total length again */
+};
+
 /* IDB "wg0", LINKTYPE_RAW (101), snaplen 64, if_tsresol 9 (ns). */
 static const uint8_t idb_wg0[] = {
     1,	0, 0, 0, 40,  0,   0,	0, 101, 0, 0, 0, /* link type, reserved */
@@ -80,6 +93,25 @@ static void test_shb(void **state)
 	mem_close(&m);
 	assert_int_equal(m.len, sizeof(shb_wgt));
 	assert_memory_equal(m.buf, shb_wgt, sizeof(shb_wgt));
+	free(m.buf);
+}
+
+/* Both outputs name their writer and kernel: the capture's section header. */
+static void test_shb_os(void **state)
+{
+	struct pcapng_summary s;
+	struct mem m;
+	size_t at;
+
+	(void)state;
+	m.f = open_memstream(&m.buf, &m.len);
+	assert_non_null(m.f);
+	assert_int_equal(pcapng_open(&m.w, m.f, "wgt", "Linux 6"), 0);
+	mem_close(&m);
+	assert_int_equal(pcapng_check((const uint8_t *)m.buf, m.len, &s, &at),
+			 0);
+	assert_int_equal(m.len, sizeof(shb_wgt_os));
+	assert_memory_equal(m.buf, shb_wgt_os, sizeof(shb_wgt_os));
 	free(m.buf);
 }
 
@@ -182,6 +214,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_shb),
+	    cmocka_unit_test(test_shb_os),
 	    cmocka_unit_test(test_idb_epb_padding_comment),
 	    cmocka_unit_test(test_snaplen_truncation),
 	    cmocka_unit_test(test_refusals),

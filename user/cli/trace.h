@@ -118,6 +118,8 @@ int trace_json_emit(const struct trace_result *r);
 struct trace_pcap;
 #define TRACE_SNAPLEN_MIN 20 /* an IPv4 header */
 uint32_t trace_pcap_kernel_snaplen(uint32_t snaplen);
+/* Bytes of k to write by default: its IP and transport headers + 128. */
+uint32_t trace_pcap_default_caplen(const struct wgt_pkt *k);
 int trace_pcap_open(struct trace_pcap **out, const char *path, uint32_t snaplen,
 		    const struct inventory *inv,
 		    const struct drop_reasons *reasons);

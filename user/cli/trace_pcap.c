@@ -17,13 +17,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
-#include <time.h>
 
 #include "base/common.h"
 #include "model/lpm.h"
 #include "model/path.h"
 #include "files/pcapng.h"
+#include "cli/pcap_file.h"
 #include "cli/trace.h"
 
 /* Events kept to pair records with: both come from one program run. */
@@ -32,27 +31,16 @@
 #define PCAP_DEFAULT_PAYLOAD 128
 
 struct trace_pcap {
-	FILE *f;
-	struct pcapng_writer w;
+	struct pcap_file pf;
 	const struct inventory *inv;
 	const struct drop_reasons *reasons;
-	uint32_t snaplen;	     /* 0: headers + PCAP_DEFAULT_PAYLOAD */
-	int64_t mono_to_real;	     /* CLOCK_REALTIME - CLOCK_MONOTONIC */
-	int if_index[PCAPNG_MAX_IF]; /* pcapng interface id -> ifindex */
-	struct lpm **lpm;	     /* per WireGuard device, built lazily */
+	uint32_t snaplen; /* 0: headers + PCAP_DEFAULT_PAYLOAD */
+	struct lpm **lpm; /* per WireGuard device, built lazily */
 	struct wgt_event recent[PCAP_RECENT];
 	size_t n_recent;
 	uint64_t written, failed;
 	int err; /* first write error */
 };
-
-static int64_t clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 uint32_t trace_pcap_kernel_snaplen(uint32_t snaplen)
 {
@@ -65,9 +53,7 @@ int trace_pcap_open(struct trace_pcap **out, const char *path, uint32_t snaplen,
 		    const struct inventory *inv,
 		    const struct drop_reasons *reasons)
 {
-	char os[sizeof(((struct utsname *)0)->release) + 16] = "";
 	struct trace_pcap *p;
-	struct utsname u;
 	int err;
 
 	*out = NULL;
@@ -82,25 +68,12 @@ int trace_pcap_open(struct trace_pcap **out, const char *path, uint32_t snaplen,
 	p->inv = inv;
 	p->reasons = reasons;
 	p->snaplen = snaplen;
-	p->mono_to_real = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
-	p->f = fopen(path, "wbe");
-	if (!p->f) {
-		err = -errno;
-		wgt_err("cannot write %s: %s", path, strerror(errno));
+	err = pcap_file_open(&p->pf, path, trace_pcap_kernel_snaplen(snaplen));
+	if (err)
 		goto cleanup;
-	}
-	if (!uname(&u))
-		snprintf(os, sizeof(os), "Linux %s", u.release);
-	err = pcapng_open(&p->w, p->f, "wgtrace " WGTRACE_VERSION, os);
-	if (err) {
-		wgt_err("cannot write %s: %s", path, strerror(-err));
-		goto cleanup;
-	}
 	*out = p;
 	return 0;
 cleanup:
-	if (p->f)
-		fclose(p->f);
 	free(p->lpm);
 	free(p);
 	return err;
@@ -171,30 +144,6 @@ static const struct wgt_event *rule_of(const struct trace_pcap *p,
 	return NULL;
 }
 
-static int if_id(struct trace_pcap *p, int ifindex, uint32_t *id)
-{
-	const struct inv_link *l = inv_link_by_index(p->inv, ifindex);
-	char name[IF_NAMESIZE + 8];
-	uint32_t i;
-	int err;
-
-	for (i = 0; i < p->w.n_if; i++)
-		if (p->if_index[i] == ifindex) {
-			*id = i;
-			return 0;
-		}
-	if (l)
-		snprintf(name, sizeof(name), "%s", l->name);
-	else
-		snprintf(name, sizeof(name), "if%d", ifindex);
-	/* Every record is bare IP from the network header on. */
-	err = pcapng_add_if(&p->w, name, PCAPNG_LINKTYPE_RAW,
-			    trace_pcap_kernel_snaplen(p->snaplen), id);
-	if (!err)
-		p->if_index[*id] = ifindex;
-	return err;
-}
-
 /* Source and destination from the captured IP header; false if cut. */
 static bool pkt_addrs(const struct wgt_pkt *k, struct wgt_addr *src,
 		      struct wgt_addr *dst, uint8_t *proto, uint32_t *l4off,
@@ -235,6 +184,20 @@ static uint32_t default_caplen(const struct wgt_pkt *k, uint8_t proto,
 		 proto == IPPROTO_ICMPV6)
 		hl += 8;
 	return hl + PCAP_DEFAULT_PAYLOAD;
+}
+
+uint32_t trace_pcap_default_caplen(const struct wgt_pkt *k)
+{
+	uint32_t caplen = k->caplen > WGT_PKT_MAX ? WGT_PKT_MAX : k->caplen;
+	struct wgt_addr src, dst;
+	uint16_t sport, dport;
+	uint32_t l4off;
+	uint8_t proto;
+
+	if (pkt_addrs(k, &src, &dst, &proto, &l4off, &sport, &dport) &&
+	    caplen > default_caplen(k, proto, l4off))
+		caplen = default_caplen(k, proto, l4off);
+	return caplen;
 }
 
 static const struct wg_peer_info *peer_by_lpm(struct trace_pcap *p,
@@ -374,26 +337,18 @@ static void comment_of(struct trace_pcap *p, const struct wgt_pkt *k,
 void trace_pcap_packet(struct trace_pcap *p, const struct wgt_pkt *k)
 {
 	const struct wgt_event *e = event_of(p, k);
-	uint32_t id, caplen = k->caplen, l4off;
-	struct wgt_addr src, dst;
-	uint16_t sport, dport;
+	uint32_t caplen = k->caplen;
 	char comment[512];
-	uint8_t proto;
 	int err;
 
 	if (p->err)
 		return;
 	if (caplen > WGT_PKT_MAX)
 		caplen = WGT_PKT_MAX;
-	if (!p->snaplen &&
-	    pkt_addrs(k, &src, &dst, &proto, &l4off, &sport, &dport) &&
-	    caplen > default_caplen(k, proto, l4off))
-		caplen = default_caplen(k, proto, l4off);
+	if (!p->snaplen)
+		caplen = trace_pcap_default_caplen(k);
 	comment_of(p, k, e, comment, sizeof(comment));
-	err = if_id(p, k->ifindex, &id);
-	if (!err)
-		err = pcapng_packet(&p->w, id, k->ts_ns + p->mono_to_real,
-				    k->data, caplen, k->len, comment);
+	err = pcap_file_packet(&p->pf, p->inv, k, caplen, comment);
 	if (err == -ENOSPC) {
 		/* More devices than interface blocks: that packet only. */
 		p->failed++;
@@ -414,9 +369,8 @@ int trace_pcap_close(struct trace_pcap *p, const char *path)
 
 	if (!p)
 		return 0;
-	err = p->err;
-	if (fclose(p->f) && !err)
-		err = -errno;
+	err = pcap_file_close(&p->pf);
+	err = p->err ?: err;
 	if (err)
 		wgt_err("writing %s failed: %s", path, strerror(-err));
 	else

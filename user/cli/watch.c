@@ -18,6 +18,8 @@
 #include "files/record.h"
 #include "config/rtmon.h"
 #include "model/verdict.h"
+#include "cli/trace.h"
+#include "cli/watch_pcap.h"
 
 struct watch_opts {
 	const char *dev;
@@ -28,6 +30,9 @@ struct watch_opts {
 	bool json;
 	bool tty;
 	struct record_opts rec; /* rec.path NULL: no --record */
+	const char *pcap;	/* --pcap FILE, or NULL */
+	unsigned long pcap_budget;
+	bool pcap_given_budget;
 };
 
 static void watch_usage(FILE *f)
@@ -73,6 +78,22 @@ static void watch_usage(FILE *f)
 	    "  --record-keep N      rotated files kept: FILE.1 ... FILE.N "
 	    "(0-100,\n"
 	    "                       default 4)\n"
+	    "  --pcap FILE          also write the packets of the flows behind "
+	    "findings\n"
+	    "                       as pcapng: every example flow of a finding "
+	    "verdict\n"
+	    "                       (src_rejected, rpf_drop, mtu_drop, "
+	    "no_peer, "
+	    "no_endpoint,\n"
+	    "                       route_bypass, outer_fragmented, "
+	    "no_forward), at most\n"
+	    "                       one per verdict, CPU and 100 ms, headers + "
+	    "128 bytes,\n"
+	    "                       each with a comment: hook, device, peer, "
+	    "verdict\n"
+	    "  --pcap-budget N      packets written at most (1-%d, default "
+	    "%d);\n"
+	    "                       the rest are counted and reported at exit\n"
 	    "  -v                   say which hooks were chosen and why\n"
 	    "  -h, --help           this text\n\n"
 	    "Examples:\n"
@@ -80,12 +101,22 @@ static void watch_usage(FILE *f)
 	    "  sudo wgtrace watch -n gw --duration 60 --json > findings.jsonl\n"
 	    "  sudo wgtrace watch -i wg0 --intent /etc/wgtrace/intent\n"
 	    "  sudo wgtrace watch --record /var/lib/wgtrace/gw.jsonl.gz\n"
-	    "  wgtrace report /var/lib/wgtrace/gw.jsonl.gz --since -2h\n");
+	    "  wgtrace report /var/lib/wgtrace/gw.jsonl.gz --since -2h\n"
+	    "  sudo wgtrace watch --duration 300 --pcap wrong.pcapng\n"
+	    "      then: tshark -r wrong.pcapng -T fields -e frame.comment\n",
+	    WATCH_PCAP_BUDGET_MAX, WATCH_PCAP_BUDGET_DEF);
 }
 
 static int parse_args(int argc, char **argv, struct watch_opts *o)
 {
-	enum { O_INTENT = 256, O_INTERVAL, O_DURATION, O_JSON };
+	enum {
+		O_INTENT = 256,
+		O_INTERVAL,
+		O_DURATION,
+		O_JSON,
+		O_PCAP,
+		O_PCAP_BUDGET
+	};
 	static const struct option opts[] = {
 	    {"interface", required_argument, NULL, 'i'},
 	    {"netns", required_argument, NULL, 'n'},
@@ -94,6 +125,8 @@ static int parse_args(int argc, char **argv, struct watch_opts *o)
 	    {"duration", required_argument, NULL, O_DURATION},
 	    {"json", no_argument, NULL, O_JSON},
 	    RECORD_LONG_OPTIONS,
+	    {"pcap", required_argument, NULL, O_PCAP},
+	    {"pcap-budget", required_argument, NULL, O_PCAP_BUDGET},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
 	    {0}};
@@ -103,6 +136,7 @@ static int parse_args(int argc, char **argv, struct watch_opts *o)
 	o->rec.max_size = RECORD_DEF_MAX_SIZE;
 	o->rec.keep = RECORD_DEF_KEEP;
 	o->rec.command = "watch";
+	o->pcap_budget = WATCH_PCAP_BUDGET_DEF;
 	while ((c = getopt_long(argc, argv, "i:n:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
@@ -133,6 +167,23 @@ static int parse_args(int argc, char **argv, struct watch_opts *o)
 			if (record_parse_opt(c, optarg, &o->rec))
 				return -WGT_EUSAGE;
 			break;
+		case O_PCAP:
+			if (!*optarg) {
+				wgt_err("--pcap needs a file name");
+				return -WGT_EUSAGE;
+			}
+			o->pcap = optarg;
+			break;
+		case O_PCAP_BUDGET:
+			if (!parse_uint_range(optarg, 1, WATCH_PCAP_BUDGET_MAX,
+					      &o->pcap_budget)) {
+				wgt_err("--pcap-budget '%s': give a number of "
+					"packets, 1-%d",
+					optarg, WATCH_PCAP_BUDGET_MAX);
+				return -WGT_EUSAGE;
+			}
+			o->pcap_given_budget = true;
+			break;
 		case 'v':
 			wgt_verbose++;
 			break;
@@ -146,6 +197,10 @@ static int parse_args(int argc, char **argv, struct watch_opts *o)
 	}
 	if (optind < argc) {
 		wgt_err("watch takes no arguments, got '%s'", argv[optind]);
+		return -WGT_EUSAGE;
+	}
+	if (o->pcap_given_budget && !o->pcap) {
+		wgt_err("--pcap-budget goes with --pcap FILE");
 		return -WGT_EUSAGE;
 	}
 	o->rec.netns = o->netns;
@@ -325,6 +380,7 @@ static int run_watch(const struct watch_opts *o, struct inventory *inv,
 	struct loader_opts lo = {
 	    .counters = true, .want = LF_COUNT_SET, .inv = inv};
 	struct finding_list fl = {0};
+	struct watch_pcap *wp = NULL;
 	struct live l = {0};
 	struct rtmon *mon = NULL;
 	struct loader ld;
@@ -340,7 +396,15 @@ static int run_watch(const struct watch_opts *o, struct inventory *inv,
 	l.e = calloc(LIVE_MAX_ENTRIES, sizeof(*l.e));
 	if (!l.e)
 		return -ENOMEM;
-	err = loader_start(&ld, &lo, live_on_event, &l);
+	if (o->pcap) {
+		/* The bytes of each sample, cut to headers + 128 here. */
+		lo.pcap_snaplen = trace_pcap_kernel_snaplen(0);
+		err = watch_pcap_open(&wp, o->pcap, o->pcap_budget, &l);
+		if (err)
+			goto cleanup;
+	}
+	err = loader_start(&ld, &lo, wp ? watch_pcap_on_event : live_on_event,
+			   wp ? (void *)wp : &l);
 	if (err)
 		goto cleanup;
 	started = true;
@@ -452,6 +516,8 @@ static int run_watch(const struct watch_opts *o, struct inventory *inv,
 			jadd_int(sum, "uptime_s",
 				 (monotonic_ns() - start) / NSEC_PER_SEC);
 			jadd_int(sum, "events_lost", lost);
+			if (wp)
+				watch_pcap_json(wp, sum);
 			json_emit(sum);
 		} else {
 			printf("\n%sfinal report%s\n", out_c(C_BOLD),
@@ -476,6 +542,11 @@ cleanup:
 	finding_list_free(&fl);
 	if (started)
 		loader_stop(&ld);
+	if (wp) {
+		int perr = watch_pcap_close(wp, o->pcap);
+
+		err = err ?: perr;
+	}
 	live_free(&l);
 	return err;
 }
@@ -493,6 +564,8 @@ int cmd_watch(int argc, char **argv)
 		return err > 0 ? 0 : err;
 	/* Refused now, not after attaching: the record is why they ran. */
 	if (o.rec.path && record_check_path(o.rec.path))
+		return -WGT_EUSAGE;
+	if (o.pcap && watch_pcap_check_path(o.pcap))
 		return -WGT_EUSAGE;
 	err = cmd_need_bpf("watch");
 	if (err)
