@@ -290,7 +290,7 @@ setup_lab() {
 	# A datagram into the tunnel starts the handshake.
 	tunnel_poke() {
 		ip netns exec "$C" bash -c "echo x >/dev/udp/$TUN_DST/9" 2>/dev/null
-		handshake_done "$GW" "$WG"
+		handshake_any "$GW" "$WG"
 	}
 	wait_until 20 tunnel_poke || { say "no WireGuard handshake in 20 s"; return 1; }
 	port_open() { ip netns exec "$1" bash -c "echo >/dev/tcp/$2/5201" 2>/dev/null; }

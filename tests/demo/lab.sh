@@ -39,13 +39,7 @@
 LAB_ID=wgdemo-$$
 
 # lab_ns VAR SHORT: namespace "$LAB_ID-SHORT", removed on exit.
-lab_ns() {
-	local name="$LAB_ID-$2"
-	ip netns add "$name" || return 1
-	_ns_list+=("$name")
-	ip -n "$name" link set lo up
-	printf -v "$1" '%s' "$name"
-}
+lab_ns() { ns_new "$1" "$LAB_ID-$2"; }
 
 # kernel_wg_works: the kernel can make a WireGuard device (tried in a
 # scratch namespace, so the host's own namespace is never touched).
@@ -67,7 +61,6 @@ wg_dev_add() {
 	fi
 }
 
-nsx() { ip netns exec "$@"; }
 sys() { nsx "$1" sysctl -qw "${@:2}"; }
 
 # lab_build: the whole lab; sets GW GW_WG and the other namespaces.

@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# The awk programs behind the tests' oracles, shared by the namespace tier
-# (tests/netns/lib.sh, bash) and the vm tier's guest (tests/vm/guest/lib.sh,
-# dash; tests/vm/run.sh copies this file to /tests/lib/ of the initramfs).
+# The awk programs behind the tests' oracles (net_counter, wg_lpm and
+# route_expect of common.sh, which sources this file for both tiers;
+# tests/vm/run.sh copies the folder to /tests/lib/ of the initramfs).
 # POSIX sh and POSIX awk only (mawk, busybox): nothing here runs anything.
 #
 #   RT_WORD_AWK     the word after `want` on the first line of `ip route get`

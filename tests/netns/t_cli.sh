@@ -25,7 +25,7 @@ TMP=$(mktemp -d /tmp/wgt-cli.XXXXXX)
 chmod 755 "$TMP"
 trap 'cleanup; rm -rf "$TMP"; [ -n "$RESOLV_DIR" ] && rm -rf "$RESOLV_DIR"' EXIT
 N=10
-ALL="cli-netns-long cli-trace-family cli-trace-no-dns cli-intent-fifo
+CHECKS="cli-netns-long cli-trace-family cli-trace-no-dns cli-intent-fifo
 	cli-peer-names-fifo cli-sighup-fifo cli-lock-removed cli-eacces-uapi
 	cli-watch-deleted"
 
@@ -58,8 +58,7 @@ build() {
 		ip -n "$NS" route add 10.61.0.0/16 dev "$DD"
 }
 if ! build; then
-	for t in $ALL; do fail "$t" "lab setup failed"; done
-	exit 0
+	fail_all "lab setup failed"
 fi
 
 # --- -n with a 100 KB name ---------------------------------------------------

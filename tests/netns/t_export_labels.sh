@@ -15,17 +15,12 @@
 # keys the test generated; never wgtrace's own output.
 . "$(dirname "$0")/lib.sh"
 type plan >/dev/null 2>&1 && plan 8
-NAMES="export-labels-all-series export-labels-all-count
+CHECKS="export-labels-all-series export-labels-all-count
 export-labels-named-series export-labels-named-count
 export-labels-none-series export-labels-none-count
 export-labels-expire export-labels-bad-option"
-fail_all() {
-	local n
-	for n in $NAMES; do fail "$n" "$1"; done
-	exit 0
-}
 if [ "$(id -u)" != 0 ]; then
-	for n in $NAMES; do skip "$n" "needs root"; done
+	for n in $CHECKS; do skip "$n" "needs root"; done
 	exit 0
 fi
 for c in wireguard-go wg jq curl ss; do

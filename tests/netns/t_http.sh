@@ -104,7 +104,7 @@ promq() {	# EXPR: the first sample's value of an instant query
 		tr -d '\r' | sed '1,/^$/d' | jq -r "${2:-.data.result[0].value[1] // empty}" 2>/dev/null
 }
 
-ALL="http-ready-503 http-first-packets-counted http-nonloopback-warning
+CHECKS="http-ready-503 http-first-packets-counted http-nonloopback-warning
 	http-utf8-promtool http-utf8-prometheus http-slow-clients-cut
 	http-slow-clients-scrapes http-dribble-capacity http-concurrent-200
 	http-oversized http-malformed http-alive-after http-exit-clean"
@@ -130,8 +130,7 @@ build() {
 }
 
 if ! build; then
-	for t in $ALL; do fail "$t" "lab setup failed"; done
-	exit 0
+	fail_all "lab setup failed"
 fi
 
 # --- readiness -----------------------------------------------------------------

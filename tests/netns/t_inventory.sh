@@ -16,13 +16,7 @@ trap 'rm -rf "$tmp"; cleanup' EXIT
 
 # inv_ns VAR SUFFIX: like ns_new, named wgt-inv-PID-SUFFIX so a leftover is
 # recognisable; lib.sh's cleanup deletes it by name.
-inv_ns() {
-	local name="wgt-inv-$$-$2"
-	ip netns add "$name" || return 1
-	_ns_list+=("$name")
-	ip -n "$name" link set lo up
-	printf -v "$1" '%s' "$name"
-}
+inv_ns() { ns_new "$1" "wgt-inv-$$-$2"; }
 
 # same NAME WHAT EXPECTED-FILE GOT-FILE: one result from a diff. The lab
 # built some of everything: an empty expectation is a broken lab, no pass.

@@ -22,7 +22,7 @@ require_cmd nopeer wireguard-go wg jq timeout
 TMP=$(mktemp -d /tmp/wgt-nopeer.XXXXXX)
 trap 'cleanup; rm -rf "$TMP"' EXIT
 N=10
-ALL="nopeer-real-export nopeer-real-watch nopeer-new-peer-export
+CHECKS="nopeer-real-export nopeer-real-watch nopeer-new-peer-export
 	nopeer-new-peer-watch nopeer-real-after-export nopeer-real-after-watch"
 
 tx_packets() { ip netns exec "$NS" cat "/sys/class/net/$DG/statistics/tx_packets"; }
@@ -72,8 +72,7 @@ build() {
 		ip -n "$NS" route add 10.60.0.0/16 dev "$DG"
 }
 if ! build; then
-	for t in $ALL; do fail "$t" "lab setup failed"; done
-	exit 0
+	fail_all "lab setup failed"
 fi
 
 # Default intervals: export 5 s; watch (not a terminal) 2 s here.
@@ -81,9 +80,8 @@ bg "$NS" "$WGTRACE" export --listen 127.0.0.1:9599 2>"$TMP/export.log"
 bg "$NS" "$WGTRACE" watch --json --interval 2 >"$TMP/watch.jsonl" 2>"$TMP/watch.log"
 if ! wait_until 30 eval '[ "$(ip netns exec "$NS" timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/9599; printf \"GET /metrics HTTP/1.0\r\n\r\n\" >&3; head -n 1 <&3")" = $'"'"'HTTP/1.1 200 OK\r'"'"' ]' ||
 	! wait_until 30 grep -q '"type":"status"' "$TMP/watch.jsonl"; then
-	for t in $ALL; do fail "$t" "export or watch did not start"; done
 	tail -n 3 "$TMP/export.log" "$TMP/watch.log" | sed 's/^/    /'
-	exit 0
+	fail_all "export or watch did not start"
 fi
 
 # 1. Real no_peer: every packet to 10.60.0.1 counts.

@@ -22,15 +22,10 @@ plan 7
 . "$TOP/tests/lib/scale_gw.sh"
 
 N=${SCALE_PEERS:-20000}
-NAMES="scale-setup scale-watch-runs scale-watch-route-bypass scale-export-ready
+CHECKS="scale-setup scale-watch-runs scale-watch-route-bypass scale-export-ready
 scale-export-route-bypass scale-trace-runs scale-trace-peer"
-fail_all() {
-	local n
-	for n in $NAMES; do fail "$n" "$1"; done
-	exit 0
-}
 if [ "$(id -u)" != 0 ]; then
-	for n in $NAMES; do skip "$n" "needs root"; done
+	for n in $CHECKS; do skip "$n" "needs root"; done
 	exit 0
 fi
 for c in wireguard-go wg jq curl ss ping; do

@@ -39,12 +39,6 @@ CHECKS="trace-split-send trace-split-fwd trace-overlap-in-send trace-overlap-in-
 	trace-detached trace-sigint trace-sigkill-leftovers trace-bad-dest
 	trace-bad-netns trace-no-wg trace-unprivileged trace-userns"
 
-fail_all() {	# WHY
-	local c
-	for c in $CHECKS; do fail "$c" "$1"; done
-	exit 0
-}
-
 require_root trace
 require_cmd trace wireguard-go wg jq ip ping bpftool tc setpriv unshare timeout
 # One result per name in CHECKS, also when the lab breaks (fail_all).
@@ -448,34 +442,7 @@ check trace-modes "not the host's fallback modes (no fentry, no WireGuard module
 # --- the JSON contract (man page: JSON Lines, stable field names) ---------------------------
 # Every stdout line is an object with a known "type"; every finding has the
 # fields the contract names.
-JSON_CONTRACT_JQ='if type != "object" then "not an object: \(tojson)"
-	elif (.type | IN("step", "finding", "summary", "status") | not) then "unknown type: \(tojson)"
-	elif .type == "finding" then
-		(["finding", "severity", "count", "interface", "peer", "example",
-		  "expected", "actual", "hint", "mode"] - keys) as $miss |
-		if ($miss | length) > 0 then "finding \(.finding) lacks \($miss | join(","))"
-		elif (.example | type) != "object" or
-		     ((["src", "dst", "proto"] - (.example | keys)) | length) > 0
-		then "finding \(.finding): example lacks src/dst/proto"
-		else empty end
-	else empty end'
-json_contract_ok() {
-	local f out bad=0 n=0
-	for f in "$tmp"/*.json; do
-		[ -s "$f" ] || continue
-		n=$((n + 1))
-		if ! out=$(jq -r "$JSON_CONTRACT_JQ" "$f" 2>&1); then
-			echo "$(basename "$f"): not JSON Lines: $out"
-			bad=1
-		elif [ -n "$out" ]; then
-			sed "s|^|$(basename "$f"): |" <<<"$out"
-			bad=1
-		fi
-	done
-	[ $n -gt 0 ] || { echo "no output to look at"; return 1; }
-	return $bad
-}
-check trace-json-contract "--json output breaks the JSON Lines contract" json_contract_ok
+check trace-json-contract "--json output breaks the JSON Lines contract" json_contract_ok "$tmp"
 
 # --- the other fields of every run ---------------------------------------
 # side_ok FIELD: every run's FIELD agreed with the kernel (or ping).

@@ -416,7 +416,7 @@ build_initramfs() {
 	chmod 755 "$root/init"
 	cp -r "$here/guest/." "$root/tests/"
 	mkdir -p "$root/tests/lib"
-	cp "$here/../lib/oracle_awk.sh" "$root/tests/lib/"
+	cp "$here/../lib/common.sh" "$here/../lib/oracle_awk.sh" "$root/tests/lib/"
 
 	(cd "$root" && find . -print0 | cpio --null -o -H newc --owner=0:0 --quiet) |
 		gzip -6 >"$sdir/initrd.cpio.gz" || { echo "cpio/gzip failed"; return 1; }

@@ -1,13 +1,14 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=dash
 #
-# Helpers for the vm tier's guest tests. Runs under dash (the guest's
-# /bin/sh): no arrays, no `local` beyond what dash offers, no bashisms.
+# Helpers for the vm tier's guest tests: what only the guest needs (cleanup
+# by at_exit, kernel WireGuard devices, the standard pair), on top of
+# tests/lib/common.sh. Runs under dash (the guest's /bin/sh): no arrays, no
+# `local` beyond what dash offers, no bashisms.
 #
 #   . /tests/lib.sh
 #
-# Result lines (one per check, the only unindented output of a test):
-#   pass NAME | fail NAME WHY... | skip NAME WHY...
-# Diagnostics: info TEXT... (indented).
+# Result lines and diagnostics: see tests/lib/common.sh.
 #
 # Busybox applets that run commands (timeout, env, xargs, setsid, nohup)
 # prefer busybox's own applets over $PATH: give them absolute paths
@@ -18,58 +19,16 @@
 # results; /init turns a non-zero status, a timeout, a missing plan or a
 # count other than the plan into a FAIL of its own.
 
-# The script's short name (t_watch), for the plan line and the abort switch.
-SCRIPT=${0##*/}
-SCRIPT=${SCRIPT%.sh}
-_lib_results=0
-
-# plan N: the number of result lines this script prints. The host prefixes
-# result lines with vm-<series>/, so the plan names only the script.
-plan() { echo "PLAN $SCRIPT $1"; }
-
-# _result LINE: one result line. WGTRACE_TEST_ABORT (names, commas between;
-# /init sets it from the kernel command line) makes the script named there
-# stop with status 0 right after its first result: a test-only switch that
-# proves the runners notice a short run.
-_result() {
-	echo "$1"
-	_lib_results=$((_lib_results + 1))
-	if [ "$_lib_results" = 1 ]; then
-		case ",${WGTRACE_TEST_ABORT:-}," in
-		*",$SCRIPT,"*)
-			echo "    WGTRACE_TEST_ABORT: $SCRIPT stops after its first result"
-			exit 0
-			;;
-		esac
-	fi
-}
-pass() { _result "PASS $1"; }
-fail() {
-	_n=$1
-	shift
-	_result "FAIL $_n: $*"
-}
-skip() {
-	_n=$1
-	shift
-	_result "SKIP $_n: $*"
-}
-info() { echo "    $*"; }
-
-uptime_s() { cut -d. -f1 /proc/uptime; }
-
-# wait_until TIMEOUT_S CMD...: run CMD (silenced) every 0.2 s until it
-# succeeds (return 0) or TIMEOUT_S seconds have passed (return 1). CMD may
-# be a shell function.
-wait_until() {
-	_wu_end=$(($(uptime_s) + $1))
-	shift
-	while :; do
-		"$@" >/dev/null 2>&1 && return 0
-		[ "$(uptime_s)" -ge "$_wu_end" ] && return 1
-		sleep 0.2
-	done
-}
+# The shared helpers (results, plan, check, fail_all, wait_until, nsx,
+# ns_add, veth_pair, wg_keys, handshake_any/_all, the oracles), the same
+# file the namespace tier sources; tests/vm/run.sh puts it into the
+# initramfs. The host prefixes result lines with vm-<series>/, so the
+# guest's lines name only the script and the check.
+LIB_DIR=/tests/lib
+# shellcheck disable=SC2034 # read by common.sh
+TEST_PREFIX=
+_ns_created() { at_exit "ip netns del $1"; }
+. "$LIB_DIR/common.sh"
 
 # --- cleanup -------------------------------------------------------------
 # Everything a test creates is undone on exit, also when /init's timeout
@@ -90,44 +49,18 @@ trap 'exit 143' INT TERM
 
 # --- building blocks -----------------------------------------------------
 
-# nsx NS CMD...: run CMD in network namespace NS.
-nsx() {
-	_ns=$1
-	shift
-	ip netns exec "$_ns" "$@"
+# wg_keyfile KEY: the path of a new file (mode 600, removed at exit) that
+# holds KEY, for `wg set private-key`, which reads the key from a file.
+wg_keyfile() {
+	_kf=$(mktemp "$LIB_TMP/key.XXXXXX") || return 1
+	printf '%s\n' "$1" >"$_kf" && echo "$_kf"
 }
 
-# ns_add NS: a fresh namespace with lo up, deleted at exit.
-ns_add() {
-	ip netns del "$1" 2>/dev/null
-	ip netns add "$1" || return 1
-	at_exit "ip netns del $1"
-	ip -n "$1" link set lo up
-}
-
-# veth_link NS1 DEV1 ADDR1/PLEN NS2 DEV2 ADDR2/PLEN: a veth pair between two
-# namespaces, addressed and up.
-veth_link() {
-	ip link add "$2" netns "$1" type veth peer name "$5" netns "$4" || return 1
-	ip -n "$1" addr add "$3" dev "$2" &&
-		ip -n "$4" addr add "$6" dev "$5" &&
-		ip -n "$1" link set "$2" up &&
-		ip -n "$4" link set "$5" up
-}
-
-# wg_keypair VAR: a fresh key pair; sets VAR_PRIV (path of the private key
-# file, as `wg set` wants it) and VAR_PUB (the public key).
-wg_keypair() {
-	_f=$LIB_TMP/$1.key
-	(umask 077 && wg genkey >"$_f") || return 1
-	eval "${1}_PRIV=\$_f"
-	eval "${1}_PUB=\$(wg pubkey <\"\$_f\")"
-}
-
-# wg_dev NS DEV PRIVKEY_FILE PORT ADDR/PLEN: a kernel WireGuard device.
+# wg_dev NS DEV PRIVKEY PORT ADDR/PLEN: a kernel WireGuard device.
 wg_dev() {
+	_wd_key=$(wg_keyfile "$3") || return 1
 	ip -n "$1" link add "$2" type wireguard || return 1
-	nsx "$1" wg set "$2" private-key "$3" listen-port "$4" &&
+	nsx "$1" wg set "$2" private-key "$_wd_key" listen-port "$4" &&
 		ip -n "$1" addr add "$5" dev "$2" &&
 		ip -n "$1" link set "$2" up
 }
@@ -139,12 +72,6 @@ wg_peer() {
 	else
 		nsx "$1" wg set "$2" peer "$3" allowed-ips "$4"
 	fi
-}
-
-# wg_handshake_done NS DEV: every peer of DEV has completed a handshake.
-wg_handshake_done() {
-	nsx "$1" wg show "$2" latest-handshakes |
-		awk '$2 == 0 { z = 1 } END { exit (NR == 0 || z) }'
 }
 
 # wg_counter NS DEV STAT: a statistics counter of a device (rx_frame_errors,
@@ -171,8 +98,8 @@ wg_counter() {
 #   WG_ALLOWED_A            AllowedIPs A has for B     ($WG_TUN_B/32)
 #   WG_ALLOWED_B            AllowedIPs B has for A     ($WG_TUN_A/32)
 #   WG_HANDSHAKE_TIMEOUT    seconds to wait            (60)
-# and after it also WG_A_PRIV, WG_A_PUB, WG_B_PRIV, WG_B_PUB (keys; _PRIV is
-# a file path).
+# and after it also WG_A_PRIV, WG_A_PUB, WG_B_PRIV, WG_B_PUB (the keys, as
+# wg_keys gives them).
 #
 # The handshake is started with pings from A to B, so the transfer counters
 # are not zero afterwards: tests that count packets take a baseline first.
@@ -187,11 +114,11 @@ wg_pair_up() {
 	: "${WG_HANDSHAKE_TIMEOUT:=60}"
 
 	if ! { ns_add "$WG_NS_A" && ns_add "$WG_NS_B" &&
-		veth_link "$WG_NS_A" ul0 "$WG_UL_A/24" "$WG_NS_B" ul0 "$WG_UL_B/24"; }; then
+		veth_pair "$WG_NS_A" ul0 "$WG_NS_B" ul0 "$WG_UL_A/24" "$WG_UL_B/24"; }; then
 		info "wg_pair_up: cannot build the namespaces and the veth underlay"
 		return 1
 	fi
-	if ! { wg_keypair WG_A && wg_keypair WG_B; }; then
+	if ! { wg_keys WG_A_PRIV WG_A_PUB && wg_keys WG_B_PRIV WG_B_PUB; }; then
 		info "wg_pair_up: wg genkey/pubkey failed"
 		return 1
 	fi
@@ -214,7 +141,7 @@ wg_pair_up() {
 # the kernel every 5 s while packets wait); done when both sides have one.
 _wg_pair_poke() {
 	nsx "$WG_NS_A" ping -c 1 -W 1 "$WG_TUN_B"
-	wg_handshake_done "$WG_NS_A" wg0 && wg_handshake_done "$WG_NS_B" wg0
+	handshake_all "$WG_NS_A" wg0 && handshake_all "$WG_NS_B" wg0
 }
 
 # require_wgtrace NAME...: when the binary under test is missing, fail every
@@ -224,55 +151,3 @@ require_wgtrace() {
 	for _n in "$@"; do fail "$_n" "wgtrace binary missing"; done
 	return 1
 }
-
-# net_counter NS FILE NAME: a counter of /proc/net/FILE as the kernel of
-# namespace NS counts it. FILE snmp/netstat (a header line and a value line
-# per group): NAME is GROUP:FIELD, e.g. Ip:FragFails,
-# TcpExt:IPReversePathFilter. FILE snmp6 (one "name value" per line): NAME
-# is the name, e.g. Ip6InTooBigErrors. Prints nothing when there is no such
-# counter.
-net_counter() {
-	nsx "$1" cat "/proc/net/$2" | awk -v want="$3" "$NET_COUNTER_AWK"
-}
-
-# proc_alive PID: PID runs (a zombie that was not waited for does not).
-proc_alive() {
-	[ -r "/proc/$1/stat" ] &&
-		[ "$(sed 's/.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null)" != Z ]
-}
-
-# --- expected values for `wgtrace trace` (t_trace.sh) ------------------------
-
-# wg_lpm NS DEV ADDR: WireGuard's own choice for ADDR, by longest-prefix
-# match over `wg show DEV allowed-ips` (wg's view of the device). Prints
-# "PUBKEY PREFIX" of the winner, then one line per other peer whose
-# AllowedIPs also contain ADDR (shadowed); nothing when no peer has it.
-wg_lpm() {
-	nsx "$1" wg show "$2" allowed-ips | awk -v dst="$3" "$LPM_AWK"
-}
-
-# route_expect NS ADDR [ARGS...]: the kernel's route query for ADDR, as
-# `ip route get ADDR ARGS` (mark, from, iif, ...) and its `fibmatch` print
-# it. Sets RT_OIF (device), RT_GW (gateway), RT_TABLE (a number), RT_PREFIX
-# (the FIB entry: default spelt 0.0.0.0/0 or ::/0, a host route with /32 or
-# /128) and RT_ERR (ip's error line; empty when the query answered).
-route_expect() {
-	_re_ns=$1
-	shift
-	_re_f=-4
-	case $1 in *:*) _re_f=-6 ;; esac
-	RT_OIF= RT_GW= RT_TABLE= RT_PREFIX= RT_ERR=
-	if ! _re_out=$(ip -n "$_re_ns" "$_re_f" route get "$@" 2>&1); then
-		RT_ERR=$(echo "$_re_out" | head -n 1)
-		return 0
-	fi
-	RT_OIF=$(echo "$_re_out" | awk -v want=dev "$RT_WORD_AWK")
-	RT_GW=$(echo "$_re_out" | awk -v want=via "$RT_WORD_AWK")
-	_re_out=$(ip -n "$_re_ns" "$_re_f" route get fibmatch "$@" 2>&1) || return 0
-	RT_PREFIX=$(echo "$_re_out" | awk -v fam="$_re_f" "$RT_PREFIX_AWK")
-	RT_TABLE=$(echo "$_re_out" | awk "$RT_TABLE_AWK")
-}
-
-# awk programs of the helpers above, shared with the namespace tier
-# (tests/vm/run.sh puts the file into the initramfs).
-. /tests/lib/oracle_awk.sh

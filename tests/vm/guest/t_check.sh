@@ -9,11 +9,11 @@
 
 . /tests/lib.sh
 
-checks="check-vm-inventory check-vm-overlap check-vm-bypass check-vm-exactly
+CHECKS="check-vm-inventory check-vm-overlap check-vm-bypass check-vm-exactly
 	check-vm-moved-prefix check-vm-moved-exactly check-vm-healthy-split
 	check-vm-healthy-full"
-plan "$(echo "$checks" | wc -w)"
-require_wgtrace $checks || exit 0
+plan "$(echo "$CHECKS" | wc -w)"
+require_wgtrace $CHECKS || exit 0
 
 # has FILE FILTER: some finding in FILE matches the jq FILTER.
 has() {
@@ -53,21 +53,21 @@ nsysctl() { nsx "$1" sh -c "echo $3 >/proc/sys/$2"; }
 # router namespace's 192.0.2.254) and a kernel WireGuard wg0 10.99.0.1/24.
 gw() {
 	ns_add "$1" && ns_add "$2" &&
-		veth_link "$1" up0 192.0.2.1/24 "$2" down0 192.0.2.254/24 &&
+		veth_pair "$1" up0 "$2" down0 192.0.2.1/24 192.0.2.254/24 &&
 		ip -n "$1" route add default via 192.0.2.254 &&
-		wg_keypair "KEY_$1" &&
+		wg_keys "KEY_${1}_PRIV" "KEY_${1}_PUB" &&
 		eval "wg_dev \"\$1\" wg0 \"\$KEY_${1}_PRIV\" 51820 10.99.0.1/24"
 }
 
 # --- overlap and route_bypass ---------------------------------------------
 A=ckA
-if ! { gw $A ckAr && wg_keypair P1 && wg_keypair P2 && wg_keypair P3 &&
+if ! { gw $A ckAr && wg_keys P1_PRIV P1_PUB && wg_keys P2_PRIV P2_PUB &&
+	wg_keys P3_PRIV P3_PUB &&
 	wg_peer $A wg0 "$P1_PUB" 10.10.0.0/16 &&
 	wg_peer $A wg0 "$P2_PUB" 10.10.5.0/24 &&
 	wg_peer $A wg0 "$P3_PUB" 10.20.0.0/16 198.51.100.7:51820 &&
 	ip -n $A route add 10.10.0.0/16 dev wg0; }; then
-	for c in $checks; do fail "$c" "cannot build the topology"; done
-	exit 0
+	fail_all "cannot build the topology"
 fi
 nsysctl $A net/ipv4/ip_forward 1
 out=$LIB_TMP/a.jsonl
@@ -139,7 +139,7 @@ fi
 
 # --- healthy: a split-tunnel gateway --------------------------------------
 S=ckS
-if gw $S ckSr && wg_keypair PS &&
+if gw $S ckSr && wg_keys PS_PRIV PS_PUB &&
 	wg_peer $S wg0 "$PS_PUB" 10.99.0.2/32,10.50.0.0/16 198.51.100.7:51820 &&
 	ip -n $S route add 10.50.0.0/16 dev wg0; then
 	nsysctl $S net/ipv4/ip_forward 1
@@ -160,7 +160,7 @@ fi
 
 # --- healthy: wg-quick's full tunnel, dual stack --------------------------
 F=ckF
-if gw $F ckFr && wg_keypair PF &&
+if gw $F ckFr && wg_keys PF_PRIV PF_PUB &&
 	wg_peer $F wg0 "$PF_PUB" 0.0.0.0/0,::/0 198.51.100.7:51820 &&
 	nsx $F wg set wg0 fwmark 51820 &&
 	ip -n $F addr add 2001:db8:1::1/64 dev up0 nodad &&

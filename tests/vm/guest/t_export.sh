@@ -17,16 +17,11 @@
 
 . /tests/lib.sh
 
-checks="export-vm-ready export-vm-src-rejected export-vm-src-rejected-only-sender
+CHECKS="export-vm-ready export-vm-src-rejected export-vm-src-rejected-only-sender
 	export-vm-openmetrics export-vm-recreate-monotonic
 	export-vm-recreate-src-rejected export-vm-sigterm"
-plan "$(echo "$checks" | wc -w)"
-require_wgtrace $checks || exit 0
-
-fail_all() {
-	for _c in $checks; do fail "$_c" "$1"; done
-	exit 0
-}
+plan "$(echo "$CHECKS" | wc -w)"
+require_wgtrace $CHECKS || exit 0
 
 N=10
 PORT=19599
@@ -71,7 +66,7 @@ t0=$(uptime_s)
 if ! wait_until 120 scrape_ok; then
 	fail export-vm-ready "no /metrics within 120 s"
 	show "$LIB_TMP/e.log"
-	for _c in $checks; do [ "$_c" = export-vm-ready ] || fail "$_c" "the exporter did not start"; done
+	for _c in $CHECKS; do [ "$_c" = export-vm-ready ] || fail "$_c" "the exporter did not start"; done
 	exit 0
 fi
 pass export-vm-ready

@@ -18,14 +18,13 @@
 . /tests/lib.sh
 type plan >/dev/null 2>&1 && plan 6
 
-checks="modes-probe-runs modes-watch-runs modes-watch-equal-probe
+CHECKS="modes-probe-runs modes-watch-runs modes-watch-equal-probe
 	modes-trace-runs modes-trace-equal-probe modes-wg-by-btf"
-require_wgtrace $checks || exit 0
+require_wgtrace $CHECKS || exit 0
 
 WG_NS_A=wgm_a WG_NS_B=wgm_b
 if ! wg_pair_up; then
-	for c in $checks; do fail "$c" "the WireGuard pair did not come up"; done
-	exit 0
+	fail_all "the WireGuard pair did not come up"
 fi
 
 probe=$LIB_TMP/probe.json

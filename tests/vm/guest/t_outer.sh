@@ -16,18 +16,16 @@
 . /tests/lib.sh
 type plan >/dev/null 2>&1 && plan 4
 
-checks="outer-vm-small-not-counted outer-vm-fragmented-count
+CHECKS="outer-vm-small-not-counted outer-vm-fragmented-count
 	outer-vm-fragmented-details outer-vm-mode"
-require_wgtrace $checks || exit 0
+require_wgtrace $CHECKS || exit 0
 
 WG_NS_A=wgo_a WG_NS_B=wgo_b
 if ! wg_pair_up; then
-	for c in $checks; do fail "$c" "the WireGuard pair did not come up"; done
-	exit 0
+	fail_all "the WireGuard pair did not come up"
 fi
 ip -n wgo_a link set ul0 mtu 1300 && ip -n wgo_b link set ul0 mtu 1300 || {
-	for c in $checks; do fail "$c" "lab: cannot set the underlay MTU"; done
-	exit 0
+	fail_all "lab: cannot set the underlay MTU"
 }
 N=6
 
@@ -37,8 +35,7 @@ nsx wgo_a wgtrace watch --json --interval 1 --duration 200 >"$out" \
 wpid=$!
 at_exit "kill $wpid"
 if ! wait_until 90 grep -q '"type":"status"' "$out"; then
-	for c in $checks; do fail "$c" "watch did not start: $(head -c 200 "$LIB_TMP/watch.err")"; done
-	exit 0
+	fail_all "watch did not start: $(head -c 200 "$LIB_TMP/watch.err")"
 fi
 
 frag_oks() { net_counter wgo_a snmp Ip:FragOKs; }

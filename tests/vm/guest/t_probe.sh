@@ -8,12 +8,12 @@
 . /tests/lib.sh
 
 fns="wg_xmit wg_allowedips_lookup_dst wg_allowedips_lookup_src"
-checks="probe-json probe-kernel-release probe-wireguard-module probe-wireguard-btf"
-for fn in $fns; do checks="$checks probe-fexit-$fn probe-kretprobe-$fn"; done
-checks="$checks probe-drop-reason-IP_RPFILTER probe-drop-reasons-match-btf
+CHECKS="probe-json probe-kernel-release probe-wireguard-module probe-wireguard-btf"
+for fn in $fns; do CHECKS="$CHECKS probe-fexit-$fn probe-kretprobe-$fn"; done
+CHECKS="$CHECKS probe-drop-reason-IP_RPFILTER probe-drop-reasons-match-btf
 	probe-tp_btf-icmp_send probe-bogus-option"
-plan "$(echo "$checks" | wc -w)"
-require_wgtrace $checks || exit 0
+plan "$(echo "$CHECKS" | wc -w)"
+require_wgtrace $CHECKS || exit 0
 
 tracefs=/sys/kernel/tracing
 out=$LIB_TMP/probe.jsonl

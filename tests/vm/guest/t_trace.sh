@@ -44,30 +44,11 @@ require_wgtrace $CHECKS || exit 0
 WGTRACE=/usr/bin/wgtrace
 T=$LIB_TMP
 
-fail_all() {
-	for _c in $CHECKS; do fail "$_c" "$1"; done
-	exit 0
-}
-
-# check NAME WHY CMD...: one result line from CMD's status; CMD's output is
-# shown, indented, only when it failed.
-check() {
-	_ck_name=$1 _ck_why=$2
-	shift 2
-	if "$@" >"$T/check.out" 2>&1; then
-		pass "$_ck_name"
-	else
-		# The first detail on the result line: CI logs keep those.
-		fail "$_ck_name" "$_ck_why${_ck_why:+: }$(head -n 1 "$T/check.out")"
-		tail -n +2 "$T/check.out" | sed 's/^/    /'
-	fi
-}
-
 # --- topology -------------------------------------------------------------
 for n in $C $G $P $X; do ns_add "$n" || fail_all "cannot create namespace $n"; done
 {
-	veth_link "$C" c0 172.29.1.2/24 "$G" g0 172.29.1.1/24 &&
-	veth_link "$G" u0 192.0.2.177/24 "$P" u0 192.0.2.178/24 &&
+	veth_pair "$C" c0 "$G" g0 172.29.1.2/24 172.29.1.1/24 &&
+	veth_pair "$G" u0 "$P" u0 192.0.2.177/24 192.0.2.178/24 &&
 	ip -n "$C" addr add fd00:29::2/64 dev c0 nodad &&
 	ip -n "$C" route add default via 172.29.1.1 &&
 	ip -n "$C" -6 route add default via fd00:29::1 &&
@@ -88,11 +69,12 @@ for n in $C $G $P $X; do ns_add "$n" || fail_all "cannot create namespace $n"; d
 } || fail_all "cannot build the namespaces (lab problem)"
 
 {
-	wg_keypair KG && wg_keypair KP1 && wg_keypair KP2 && wg_keypair KP3
+	wg_keys KG_PRIV KG_PUB && wg_keys KP1_PRIV KP1_PUB &&
+		wg_keys KP2_PRIV KP2_PUB && wg_keys KP3_PRIV KP3_PUB
 } || fail_all "wg genkey failed (lab problem)"
 {
 	ip -n "$G" link add wg0 type wireguard &&
-	nsx "$G" wg set wg0 private-key "$KG_PRIV" listen-port 51820 \
+	nsx "$G" wg set wg0 private-key "$(wg_keyfile "$KG_PRIV")" listen-port 51820 \
 		peer "$KP1_PUB" allowed-ips 10.212.0.2/32,10.213.0.0/16,203.0.113.0/24 \
 		endpoint 198.51.100.77:51821 \
 		peer "$KP2_PUB" allowed-ips 10.212.0.3/32,10.213.5.0/24 \
@@ -104,9 +86,9 @@ for n in $C $G $P $X; do ns_add "$n" || fail_all "cannot create namespace $n"; d
 	# P2's device (source routing), everything else by P1's.
 	ip -n "$P" link add wgp1 type wireguard &&
 	ip -n "$P" link add wgp2 type wireguard &&
-	nsx "$P" wg set wgp1 private-key "$KP1_PRIV" listen-port 51821 \
+	nsx "$P" wg set wgp1 private-key "$(wg_keyfile "$KP1_PRIV")" listen-port 51821 \
 		peer "$KG_PUB" allowed-ips 10.212.0.0/24,172.29.1.0/24 &&
-	nsx "$P" wg set wgp2 private-key "$KP2_PRIV" listen-port 51822 \
+	nsx "$P" wg set wgp2 private-key "$(wg_keyfile "$KP2_PRIV")" listen-port 51822 \
 		peer "$KG_PUB" allowed-ips 10.212.0.0/24,172.29.1.0/24 &&
 	ip -n "$P" addr add 10.212.0.2/32 dev wgp1 && ip -n "$P" link set wgp1 up &&
 	ip -n "$P" addr add 10.212.0.3/32 dev wgp2 && ip -n "$P" link set wgp2 up &&
@@ -121,7 +103,7 @@ for n in $C $G $P $X; do ns_add "$n" || fail_all "cannot create namespace $n"; d
 both_handshakes() {
 	nsx "$G" ping -c 1 -W 1 10.212.0.2 >/dev/null 2>&1
 	nsx "$G" ping -c 1 -W 1 10.212.0.3 >/dev/null 2>&1
-	wg_handshake_done "$G" wg0
+	handshake_all "$G" wg0
 }
 wait_until 60 both_handshakes ||
 	fail_all "no handshake with both peers in 60 s (lab problem)"
@@ -403,34 +385,7 @@ check trace-modes "a better hook not used where this kernel allows it" modes_ok
 
 # The JSON contract (man page): every stdout line is an object with a known
 # "type"; every finding has the fields the contract names.
-JSON_CONTRACT_JQ='if type != "object" then "not an object: \(tojson)"
-	elif (.type | IN("step", "finding", "summary", "status") | not) then "unknown type: \(tojson)"
-	elif .type == "finding" then
-		(["finding", "severity", "count", "interface", "peer", "example",
-		  "expected", "actual", "hint", "mode"] - keys) as $miss |
-		if ($miss | length) > 0 then "finding \(.finding) lacks \($miss | join(","))"
-		elif (.example | type) != "object" or
-		     ((["src", "dst", "proto"] - (.example | keys)) | length) > 0
-		then "finding \(.finding): example lacks src/dst/proto"
-		else empty end
-	else empty end'
-json_contract_ok() {
-	_ok=0 _nf=0
-	for _f in "$T"/*.json; do
-		[ -s "$_f" ] || continue
-		_nf=$((_nf + 1))
-		if ! jq -r "$JSON_CONTRACT_JQ" "$_f" >"$T/contract.out" 2>&1; then
-			echo "${_f##*/}: not JSON Lines: $(cat "$T/contract.out")"
-			_ok=1
-		elif [ -s "$T/contract.out" ]; then
-			sed "s|^|${_f##*/}: |" "$T/contract.out"
-			_ok=1
-		fi
-	done
-	[ $_nf -gt 0 ] || { echo "no output to look at"; return 1; }
-	return $_ok
-}
-check trace-json-contract "--json output breaks the JSON Lines contract" json_contract_ok
+check trace-json-contract "--json output breaks the JSON Lines contract" json_contract_ok "$T"
 
 side_ok() {
 	[ -s "$T/side-$1.runs" ] || { echo "no run compared $1"; return 1; }

@@ -41,7 +41,7 @@
 
 . /tests/lib.sh
 
-checks="watch-vm-healthy-no-findings watch-vm-src-rejected-count-other-peer
+CHECKS="watch-vm-healthy-no-findings watch-vm-src-rejected-count-other-peer
 	watch-vm-src-rejected-owner-other-peer watch-vm-src-rejected-count-no-owner
 	watch-vm-src-rejected-owner-none watch-vm-src-rejected-observable
 	watch-vm-src-rejected6-count watch-vm-src-rejected6-details
@@ -50,8 +50,8 @@ checks="watch-vm-healthy-no-findings watch-vm-src-rejected-count-other-peer
 	watch-vm-mtu-details watch-vm-mtu-egress watch-vm-mtu-interface-v4-v6-agree
 	watch-vm-route-changed watch-vm-route-bypass-count watch-vm-route-bypass-details
 	watch-vm-no-forward-count watch-vm-no-forward-from-tunnel"
-plan "$(echo "$checks" | wc -w)"
-require_wgtrace $checks || exit 0
+plan "$(echo "$CHECKS" | wc -w)"
+require_wgtrace $CHECKS || exit 0
 
 # What this kernel lets wgtrace see, from the kernel itself. WireGuard module
 # BTF (5.11+): fentry reads the sender of a rejected packet. Without it (5.10)
@@ -92,14 +92,14 @@ build() {
 	nsysctl $GW net.ipv4.ip_forward=1 && nsysctl $GW net.ipv6.conf.all.forwarding=1 &&
 		nsysctl $GW net.ipv4.conf.all.rp_filter=1 &&
 		nsysctl $GW net.ipv4.conf.default.rp_filter=1 || return 1
-	veth_link $CL eth0 198.51.100.2/24 $GW lan0 198.51.100.1/24 &&
-		veth_link $GW ulb 192.0.2.1/24 $B ul0 192.0.2.2/24 &&
-		veth_link $GW ulc 203.0.113.1/24 $C ul0 203.0.113.2/24 || return 1
+	veth_pair $CL eth0 $GW lan0 198.51.100.2/24 198.51.100.1/24 &&
+		veth_pair $GW ulb $B ul0 192.0.2.1/24 192.0.2.2/24 &&
+		veth_pair $GW ulc $C ul0 203.0.113.1/24 203.0.113.2/24 || return 1
 	ip -n $CL addr add 2001:db8:1::2/64 dev eth0 nodad &&
 		ip -n $GW addr add 2001:db8:1::1/64 dev lan0 nodad &&
 		ip -n $CL route add default via 198.51.100.1 &&
 		ip -n $CL -6 route add default via 2001:db8:1::1 || return 1
-	wg_keypair KGW && wg_keypair KB && wg_keypair KC || return 1
+	wg_keys KGW_PRIV KGW_PUB && wg_keys KB_PRIV KB_PUB && wg_keys KC_PRIV KC_PUB || return 1
 	wg_dev $GW wg0 "$KGW_PRIV" 51820 10.99.0.1/24 &&
 		wg_dev $B wg0 "$KB_PRIV" 51821 10.99.0.2/24 &&
 		wg_dev $C wg0 "$KC_PRIV" 51822 10.99.0.3/24 || return 1
@@ -125,17 +125,15 @@ build() {
 sessions_up() {
 	nsx $B ping -c 1 -W 1 10.99.0.1
 	nsx $C ping -c 1 -W 1 10.99.0.1
-	wg_handshake_done $GW wg0
+	handshake_all $GW wg0
 }
 
 if ! build; then
-	for c in $checks; do fail "$c" "cannot build the namespaces and WireGuard devices"; done
-	exit 0
+	fail_all "cannot build the namespaces and WireGuard devices"
 fi
 if ! wait_until 90 sessions_up; then
 	info "GW: $(nsx $GW wg show wg0 latest-handshakes | tr '\n' ' ')"
-	for c in $checks; do fail "$c" "lab: no handshake of GW with both peers in 90 s"; done
-	exit 0
+	fail_all "lab: no handshake of GW with both peers in 90 s"
 fi
 
 # --- running watch -------------------------------------------------------------

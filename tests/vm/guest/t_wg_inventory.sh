@@ -9,16 +9,11 @@
 
 . /tests/lib.sh
 
-checks="wg-inventory-runs wg-inventory-device wg-inventory-peers
+CHECKS="wg-inventory-runs wg-inventory-device wg-inventory-peers
 	wg-inventory-endpoints wg-inventory-allowedips wg-inventory-handshake
 	wg-inventory-transfer wg-inventory-keepalive wg-inventory-split-dump"
-plan "$(echo "$checks" | wc -w)"
-require_wgtrace $checks || exit 0
-
-fail_all() {
-	for _c in $checks; do fail "$_c" "$*"; done
-	exit 0
-}
+plan "$(echo "$CHECKS" | wc -w)"
+require_wgtrace $CHECKS || exit 0
 
 wg_pair_up || fail_all "no WireGuard pair (wg_pair_up failed)"
 
@@ -29,7 +24,7 @@ nsx "$WG_NS_A" wg set wg0 fwmark 0x1234 peer "$WG_B_PUB" persistent-keepalive 25
 	allowed-ips "$WG_TUN_B/32,fd00:99::2/128,198.51.100.0/24" ||
 	fail_all "wg set (peer B) failed"
 # Peer C: an IPv6 endpoint and more AllowedIPs than one message holds.
-wg_keypair WG_C || fail_all "wg genkey failed"
+wg_keys WG_C_PRIV WG_C_PUB || fail_all "wg genkey failed"
 big=$(awk -v n=$BIG_N 'BEGIN { for (i = 0; i < n; i++) printf "%s2001:db8:%x::/48", (i ? "," : ""), i }')
 nsx "$WG_NS_A" wg set wg0 peer "$WG_C_PUB" endpoint '[2001:db8:1::3]:51822' \
 	allowed-ips "$big" || fail_all "wg set (peer C, $BIG_N AllowedIPs) failed"
