@@ -21,24 +21,6 @@ plan "$(echo $CHECKS | wc -w)"
 require_wgtrace $CHECKS || exit 0
 T=$LIB_TMP
 
-fail_all() {
-	for _c in $CHECKS; do fail "$_c" "$1"; done
-	exit 0
-}
-
-# check NAME WHY CMD...: one result line from CMD's status; CMD's output is
-# shown, indented, only when it failed.
-check() {
-	_ck_name=$1 _ck_why=$2
-	shift 2
-	if "$@" >"$T/check.out" 2>&1; then
-		pass "$_ck_name"
-	else
-		fail "$_ck_name" "$_ck_why${_ck_why:+: }$(head -n 1 "$T/check.out")"
-		tail -n +2 "$T/check.out" | sed 's/^/    /'
-	fi
-}
-
 # One line per block: "SHB appl=..|os=..", "IDB NAME", "EPB if=NAME cap=N
 # len=N src=A dst=B proto=P type=T comment=...", then "END OFFSET" when
 # every block's lengths agree and they cover the file, else "BAD ...".
