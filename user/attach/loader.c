@@ -250,28 +250,54 @@ static void links_destroy(struct loader *ld)
  * peer and verdict: sized the same way, so LRU eviction (which would lose
  * counts) does not start with the peers' own keys.
  */
-static int size_maps(struct loader *ld, const struct inventory *inv)
-{
-	size_t i, j, peers = 0, prefixes = 0, want;
+struct config_size {
+	size_t peers;
+	size_t prefixes;
+	uint32_t allowed;   /* max_entries of the AllowedIPs trie */
+	uint32_t endpoints; /* max_entries of the endpoint set */
+};
 
+/* What the inventory needs, with room to grow; -E2BIG past the limit. */
+static int config_size(const struct inventory *inv, struct config_size *sz)
+{
+	size_t i, j;
+
+	memset(sz, 0, sizeof(*sz));
 	for (i = 0; i < inv->n_wg; i++) {
-		peers += inv->wg[i].n_peers;
+		sz->peers += inv->wg[i].n_peers;
 		for (j = 0; j < inv->wg[i].n_peers; j++)
-			prefixes += inv->wg[i].peers[j].n_allowed;
+			sz->prefixes += inv->wg[i].peers[j].n_allowed;
 	}
-	if (prefixes > LOADER_MAX_PREFIXES) {
+	if (sz->prefixes > LOADER_MAX_PREFIXES) {
 		wgt_err(
 		    "%zu AllowedIPs prefixes: more than wgtrace follows (%d)",
-		    prefixes, LOADER_MAX_PREFIXES);
+		    sz->prefixes, LOADER_MAX_PREFIXES);
 		return -E2BIG;
 	}
-	want = 2 * prefixes + 1024;
-	if (want > WGT_MAX_ALLOWED)
-		bpf_map__set_max_entries(ld->skel->maps.allowed, want);
-	want = 2 * peers + 64;
-	if (want > WGT_MAX_TRACE_ADDRS * 4)
-		bpf_map__set_max_entries(ld->skel->maps.endpoints, want);
-	want = 2 * peers + WGT_MAX_COUNT_KEYS;
+	/* Twice what is there: growth then costs a copy now and then (each
+	 * at least doubles), and an update's new entries fit before the old
+	 * ones are pruned. */
+	sz->allowed = 2 * sz->prefixes + 1024;
+	if (sz->allowed < WGT_MAX_ALLOWED)
+		sz->allowed = WGT_MAX_ALLOWED;
+	sz->endpoints = 2 * sz->peers + 64;
+	if (sz->endpoints < WGT_MAX_TRACE_ADDRS * 4)
+		sz->endpoints = WGT_MAX_TRACE_ADDRS * 4;
+	return 0;
+}
+
+static int size_maps(struct loader *ld, const struct inventory *inv)
+{
+	struct config_size sz;
+	size_t want;
+	int err;
+
+	err = config_size(inv, &sz);
+	if (err)
+		return err;
+	bpf_map__set_max_entries(ld->skel->maps.allowed, sz.allowed);
+	bpf_map__set_max_entries(ld->skel->maps.endpoints, sz.endpoints);
+	want = 2 * sz.peers + WGT_MAX_COUNT_KEYS;
 	if (want > WGT_MAX_COUNT_KEYS)
 		bpf_map__set_max_entries(ld->skel->maps.counts, want);
 	/* A listen port per WireGuard device (one per customer on some). */
@@ -366,6 +392,15 @@ static int plan_load_attach(struct loader *ld, const struct loader_opts *opts)
 	for (attempt = 0; attempt < LOADER_MAX_ATTEMPTS; attempt++) {
 		choose_all(ld, opts);
 		err = open_and_load(ld, opts);
+		if (!err) {
+			ld->allowed_fd = bpf_map__fd(ld->skel->maps.allowed);
+			ld->endpoints_fd =
+			    bpf_map__fd(ld->skel->maps.endpoints);
+			ld->allowed_max =
+			    bpf_map__max_entries(ld->skel->maps.allowed);
+			ld->endpoints_max =
+			    bpf_map__max_entries(ld->skel->maps.endpoints);
+		}
 		if (!err && opts->inv) {
 			err = fill_allowed(ld, opts->inv);
 			if (err) {
@@ -451,10 +486,8 @@ static int fill_ports(struct loader *ld, const struct inventory *inv)
 	return err;
 }
 
-static int fill_allowed(struct loader *ld, const struct inventory *inv)
+static int fill_config(int afd, int efd, const struct inventory *inv)
 {
-	int afd = bpf_map__fd(ld->skel->maps.allowed);
-	int efd = bpf_map__fd(ld->skel->maps.endpoints);
 	size_t i, j, k;
 	uint32_t one = 1;
 
@@ -489,43 +522,154 @@ static int fill_allowed(struct loader *ld, const struct inventory *inv)
 	return 0;
 }
 
-/* Is this trie entry still an AllowedIPs prefix of that peer? */
-static bool allowed_current(const struct inventory *inv,
-			    const struct wgt_lpm_key *key,
-			    const struct wgt_lpm_val *val)
+static int fill_allowed(struct loader *ld, const struct inventory *inv)
 {
-	const struct wg_device_info *dev = inv_wg_by_index(inv, val->ifindex);
-	struct wgt_lpm_key k;
-	size_t j, n;
-
-	for (j = 0; dev && j < dev->n_peers; j++) {
-		if (memcmp(dev->peers[j].pubkey, val->peer, WGT_KEY_LEN))
-			continue;
-		for (n = 0; n < dev->peers[j].n_allowed; n++) {
-			lpm_key_of(&dev->peers[j].allowed[n], &k);
-			if (!memcmp(&k, key, sizeof(k)))
-				return true;
-		}
-	}
-	return false;
+	return fill_config(ld->allowed_fd, ld->endpoints_fd, inv);
 }
 
-static bool endpoint_current(const struct inventory *inv,
-			     const struct wgt_addr_key *key)
+/* BPF reads the maps of slot 0 of these from the next packet on. */
+static int config_swap(struct loader *ld, int afd, int efd)
 {
-	size_t i, j;
+	__u32 zero = 0;
 
-	for (i = 0; i < inv->n_wg; i++)
-		for (j = 0; j < inv->wg[i].n_peers; j++) {
-			const struct wg_peer_info *p = &inv->wg[i].peers[j];
+	if (bpf_map_update_elem(bpf_map__fd(ld->skel->maps.allowed_slot), &zero,
+				&afd, BPF_ANY))
+		return -errno;
+	/* The trie first: for a moment the endpoints lag, as they did. */
+	if (bpf_map_update_elem(bpf_map__fd(ld->skel->maps.endpoints_slot),
+				&zero, &efd, BPF_ANY))
+		return -errno;
+	return 0;
+}
 
-			if (p->has_endpoint &&
-			    p->endpoint.family == key->family &&
-			    !memcmp(p->endpoint.b, key->addr,
-				    addr_bytes(key->family)))
-				return true;
+static void config_release(struct loader *ld)
+{
+	if (!ld->config_owned)
+		return;
+	close(ld->allowed_fd);
+	close(ld->endpoints_fd);
+	ld->config_owned = false;
+}
+
+/*
+ * The configuration outgrew the maps: fill larger ones from the inventory,
+ * whole, and swap them in (bpf/counters.bpf.h). The programs, their links
+ * and the counters stay as they are, so no count is lost or doubled.
+ * Until the swap BPF reads the old maps, which hold what they held.
+ */
+static int grow_config_maps(struct loader *ld, const struct inventory *inv)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, trie_opts,
+		    .map_flags = BPF_F_NO_PREALLOC);
+	struct config_size sz;
+	int afd = -1, efd = -1, err;
+
+	err = config_size(inv, &sz);
+	if (err)
+		return err;
+	afd = bpf_map_create(
+	    BPF_MAP_TYPE_LPM_TRIE, "allowed", sizeof(struct wgt_lpm_key),
+	    sizeof(struct wgt_lpm_val), sz.allowed, &trie_opts);
+	efd = bpf_map_create(BPF_MAP_TYPE_HASH, "endpoints",
+			     sizeof(struct wgt_addr_key), sizeof(__u32),
+			     sz.endpoints, NULL);
+	if (afd < 0 || efd < 0) {
+		err = -errno;
+		goto cleanup;
+	}
+	err = fill_config(afd, efd, inv);
+	if (!err)
+		err = config_swap(ld, afd, efd);
+	if (err) {
+		/* Back to the maps BPF had (the trie may have been swapped). */
+		config_swap(ld, ld->allowed_fd, ld->endpoints_fd);
+		goto cleanup;
+	}
+	if (ld->config_owned) {
+		close(ld->allowed_fd);
+		close(ld->endpoints_fd);
+	}
+	wgt_dbg(1,
+		"AllowedIPs map grown to %u entries, endpoints to %u "
+		"(%zu prefixes, %zu peers)",
+		sz.allowed, sz.endpoints, sz.prefixes, sz.peers);
+	ld->allowed_fd = afd;
+	ld->endpoints_fd = efd;
+	ld->allowed_max = sz.allowed;
+	ld->endpoints_max = sz.endpoints;
+	ld->config_owned = true;
+	return 0;
+cleanup:
+	if (afd >= 0)
+		close(afd);
+	if (efd >= 0)
+		close(efd);
+	return err;
+}
+
+/* A trie entry as fill_config() writes it: compared whole. */
+struct allowed_entry {
+	struct wgt_lpm_key key;
+	struct wgt_lpm_val val;
+};
+
+static int entry_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct allowed_entry));
+}
+
+static int addr_key_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct wgt_addr_key));
+}
+
+/*
+ * The inventory's trie entries and endpoints, sorted, so that pruning a
+ * map of n entries costs n log n, not n times the peers (seconds at
+ * 20,000 peers, on every configuration change).
+ */
+static int current_config(const struct inventory *inv,
+			  struct allowed_entry **ents, size_t *n_ents,
+			  struct wgt_addr_key **eps, size_t *n_eps)
+{
+	struct config_size sz;
+	size_t i, j, k;
+	int err;
+
+	*n_ents = *n_eps = 0;
+	err = config_size(inv, &sz);
+	if (err)
+		return err;
+	*ents = calloc(sz.prefixes + 1, sizeof(**ents));
+	*eps = calloc(sz.peers + 1, sizeof(**eps));
+	if (!*ents || !*eps)
+		return -ENOMEM;
+	for (i = 0; i < inv->n_wg; i++) {
+		const struct wg_device_info *dev = &inv->wg[i];
+
+		for (j = 0; j < dev->n_peers; j++) {
+			const struct wg_peer_info *p = &dev->peers[j];
+
+			for (k = 0; k < p->n_allowed; k++) {
+				struct allowed_entry *e = &(*ents)[(*n_ents)++];
+
+				lpm_key_of(&p->allowed[k], &e->key);
+				e->val.ifindex = dev->ifindex;
+				e->val.plen = p->allowed[k].len;
+				memcpy(e->val.peer, p->pubkey, WGT_KEY_LEN);
+			}
+			if (p->has_endpoint) {
+				struct wgt_addr_key *ek = &(*eps)[(*n_eps)++];
+
+				ek->family = p->endpoint.family;
+				memcpy(ek->addr, p->endpoint.b,
+				       addr_bytes(p->endpoint.family));
+			}
 		}
-	return false;
+	}
+	qsort(*ents, *n_ents, sizeof(**ents), entry_cmp);
+	qsort(*eps, *n_eps, sizeof(**eps), addr_key_cmp);
+	return 0;
 }
 
 /*
@@ -534,41 +678,44 @@ static bool endpoint_current(const struct inventory *inv,
  */
 static void prune_allowed(struct loader *ld, const struct inventory *inv)
 {
-	int afd = bpf_map__fd(ld->skel->maps.allowed);
-	int efd = bpf_map__fd(ld->skel->maps.endpoints);
-	struct wgt_lpm_key k, next, *prev = NULL, *gone;
-	struct wgt_addr_key ek, enext, *eprev = NULL, *egone;
-	struct wgt_lpm_val v;
+	struct wgt_lpm_key next, *prev = NULL, *gone = NULL;
+	struct wgt_addr_key ek, enext, *eprev = NULL, *egone = NULL;
+	struct allowed_entry *ents = NULL, e;
+	struct wgt_addr_key *eps = NULL;
+	size_t n = 0, i, n_ents, n_eps;
 	uint32_t one;
-	size_t n = 0, i;
 
-	size_t amax = bpf_map__max_entries(ld->skel->maps.allowed);
-	size_t emax = bpf_map__max_entries(ld->skel->maps.endpoints);
-
-	gone = calloc(amax, sizeof(*gone));
-	egone = calloc(emax, sizeof(*egone));
+	if (current_config(inv, &ents, &n_ents, &eps, &n_eps))
+		goto cleanup;
+	gone = calloc(ld->allowed_max, sizeof(*gone));
+	egone = calloc(ld->endpoints_max, sizeof(*egone));
 	if (!gone || !egone)
 		goto cleanup;
-	while (!bpf_map_get_next_key(afd, prev, &next) && n < amax) {
-		k = next;
-		prev = &k;
-		if (!bpf_map_lookup_elem(afd, &k, &v) &&
-		    !allowed_current(inv, &k, &v))
-			gone[n++] = k;
+	while (!bpf_map_get_next_key(ld->allowed_fd, prev, &next) &&
+	       n < ld->allowed_max) {
+		memset(&e, 0, sizeof(e));
+		e.key = next;
+		prev = &e.key;
+		if (!bpf_map_lookup_elem(ld->allowed_fd, &e.key, &e.val) &&
+		    !bsearch(&e, ents, n_ents, sizeof(e), entry_cmp))
+			gone[n++] = e.key;
 	}
 	for (i = 0; i < n; i++)
-		bpf_map_delete_elem(afd, &gone[i]);
+		bpf_map_delete_elem(ld->allowed_fd, &gone[i]);
 	n = 0;
-	while (!bpf_map_get_next_key(efd, eprev, &enext) && n < emax) {
+	while (!bpf_map_get_next_key(ld->endpoints_fd, eprev, &enext) &&
+	       n < ld->endpoints_max) {
 		ek = enext;
 		eprev = &ek;
-		if (!bpf_map_lookup_elem(efd, &ek, &one) &&
-		    !endpoint_current(inv, &ek))
+		if (!bpf_map_lookup_elem(ld->endpoints_fd, &ek, &one) &&
+		    !bsearch(&ek, eps, n_eps, sizeof(ek), addr_key_cmp))
 			egone[n++] = ek;
 	}
 	for (i = 0; i < n; i++)
-		bpf_map_delete_elem(efd, &egone[i]);
+		bpf_map_delete_elem(ld->endpoints_fd, &egone[i]);
 cleanup:
+	free(ents);
+	free(eps);
 	free(gone);
 	free(egone);
 }
@@ -690,6 +837,9 @@ int loader_sync(struct loader *ld, const struct inventory *inv)
 		return -EINVAL;
 	fill_ports(ld, inv); /* a full port map costs outer_fragmented only */
 	err = fill_allowed(ld, inv);
+	/* Full (trie: -ENOSPC, hash: -E2BIG): larger maps, filled whole. */
+	if (err == -ENOSPC || err == -E2BIG)
+		err = grow_config_maps(ld, inv);
 	/* What is gone goes even when what is new did not all fit. */
 	prune_allowed(ld, inv);
 	if (err)
@@ -972,6 +1122,7 @@ void loader_stop(struct loader *ld)
 	loader_detach(ld);
 	ring_buffer__free(ld->rb);
 	ld->rb = NULL;
+	config_release(ld);
 	wgtrace_bpf__destroy(ld->skel);
 	ld->skel = NULL;
 	hook_env_free(&ld->env);

@@ -86,6 +86,16 @@ struct loader {
 	bool bypass_full; /* warned: devices past LOADER_MAX_BYPASS */
 	struct ring_buffer *rb;
 	uint32_t want; /* LF_BIT()s asked for */
+	/*
+	 * The AllowedIPs trie and endpoint set BPF reads now: the skeleton's
+	 * at first, then larger ones of wgtrace's own (config_owned) once the
+	 * configuration outgrew those (grow_config_maps()).
+	 */
+	int allowed_fd;
+	int endpoints_fd;
+	uint32_t allowed_max; /* their max_entries */
+	uint32_t endpoints_max;
+	bool config_owned;
 };
 
 int loader_start(struct loader *ld, const struct loader_opts *opts,
