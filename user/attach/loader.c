@@ -14,6 +14,7 @@
 #include "base/common.h"
 #include "attach/compat.h"
 #include "attach/ksym.h"
+#include "attach/config_maps.h"
 #include "attach/loader.h"
 #include "wgtrace.skel.h"
 
@@ -34,7 +35,6 @@ uint32_t current_netns_ino(void)
 	return stat("/proc/self/ns/net", &st) ? 0 : (uint32_t)st.st_ino;
 }
 
-static int fill_allowed(struct loader *ld, const struct inventory *inv);
 static int fill_ports(struct loader *ld, const struct inventory *inv);
 static void lookup_ctx_setup(struct loader *ld);
 
@@ -250,42 +250,6 @@ static void links_destroy(struct loader *ld)
  * peer and verdict: sized the same way, so LRU eviction (which would lose
  * counts) does not start with the peers' own keys.
  */
-struct config_size {
-	size_t peers;
-	size_t prefixes;
-	uint32_t allowed;   /* max_entries of the AllowedIPs trie */
-	uint32_t endpoints; /* max_entries of the endpoint set */
-};
-
-/* What the inventory needs, with room to grow; -E2BIG past the limit. */
-static int config_size(const struct inventory *inv, struct config_size *sz)
-{
-	size_t i, j;
-
-	memset(sz, 0, sizeof(*sz));
-	for (i = 0; i < inv->n_wg; i++) {
-		sz->peers += inv->wg[i].n_peers;
-		for (j = 0; j < inv->wg[i].n_peers; j++)
-			sz->prefixes += inv->wg[i].peers[j].n_allowed;
-	}
-	if (sz->prefixes > LOADER_MAX_PREFIXES) {
-		wgt_err(
-		    "%zu AllowedIPs prefixes: more than wgtrace follows (%d)",
-		    sz->prefixes, LOADER_MAX_PREFIXES);
-		return -E2BIG;
-	}
-	/* Twice what is there: growth then costs a copy now and then (each
-	 * at least doubles), and an update's new entries fit before the old
-	 * ones are pruned. */
-	sz->allowed = 2 * sz->prefixes + 1024;
-	if (sz->allowed < WGT_MAX_ALLOWED)
-		sz->allowed = WGT_MAX_ALLOWED;
-	sz->endpoints = 2 * sz->peers + 64;
-	if (sz->endpoints < WGT_MAX_TRACE_ADDRS * 4)
-		sz->endpoints = WGT_MAX_TRACE_ADDRS * 4;
-	return 0;
-}
-
 static int size_maps(struct loader *ld, const struct inventory *inv)
 {
 	struct config_size sz;
@@ -393,16 +357,17 @@ static int plan_load_attach(struct loader *ld, const struct loader_opts *opts)
 		choose_all(ld, opts);
 		err = open_and_load(ld, opts);
 		if (!err) {
-			ld->allowed_fd = bpf_map__fd(ld->skel->maps.allowed);
-			ld->endpoints_fd =
-			    bpf_map__fd(ld->skel->maps.endpoints);
-			ld->allowed_max =
-			    bpf_map__max_entries(ld->skel->maps.allowed);
-			ld->endpoints_max =
-			    bpf_map__max_entries(ld->skel->maps.endpoints);
+			typeof(ld->skel->maps) *m = &ld->skel->maps;
+
+			config_maps_init(&ld->cfg, bpf_map__fd(m->allowed_slot),
+					 bpf_map__fd(m->endpoints_slot),
+					 bpf_map__fd(m->allowed),
+					 bpf_map__fd(m->endpoints),
+					 bpf_map__max_entries(m->allowed),
+					 bpf_map__max_entries(m->endpoints));
 		}
 		if (!err && opts->inv) {
-			err = fill_allowed(ld, opts->inv);
+			err = config_maps_sync(&ld->cfg, opts->inv);
 			if (err) {
 				wgt_err("cannot fill the AllowedIPs map: %s",
 					strerror(-err));
@@ -433,14 +398,6 @@ static int tc_attach_one(struct loader *ld, int ifindex, bool egress,
 {
 	return tc_attach(&ld->tc, ifindex, egress, bpf_program__fd(prog),
 			 !strcmp(ld->env.tc_how, "tcx"));
-}
-
-static void lpm_key_of(const struct wgt_prefix *p, struct wgt_lpm_key *k)
-{
-	memset(k, 0, sizeof(*k));
-	k->prefixlen = WGT_LPM_FAMILY_BITS + p->len;
-	k->family = p->addr.family;
-	memcpy(k->addr, p->addr.b, addr_bytes(p->addr.family));
 }
 
 /*
@@ -484,240 +441,6 @@ static int fill_ports(struct loader *ld, const struct inventory *inv)
 		bpf_map_delete_elem(fd, &gone[i]);
 	free(gone);
 	return err;
-}
-
-static int fill_config(int afd, int efd, const struct inventory *inv)
-{
-	size_t i, j, k;
-	uint32_t one = 1;
-
-	for (i = 0; i < inv->n_wg; i++) {
-		const struct wg_device_info *dev = &inv->wg[i];
-
-		for (j = 0; j < dev->n_peers; j++) {
-			const struct wg_peer_info *p = &dev->peers[j];
-			struct wgt_lpm_val v = {.ifindex = dev->ifindex};
-
-			memcpy(v.peer, p->pubkey, WGT_KEY_LEN);
-			for (k = 0; k < p->n_allowed; k++) {
-				struct wgt_lpm_key key;
-
-				lpm_key_of(&p->allowed[k], &key);
-				v.plen = p->allowed[k].len;
-				if (bpf_map_update_elem(afd, &key, &v, BPF_ANY))
-					return -errno;
-			}
-			if (p->has_endpoint) {
-				struct wgt_addr_key ek = {
-				    .family = p->endpoint.family};
-
-				memcpy(ek.addr, p->endpoint.b,
-				       addr_bytes(p->endpoint.family));
-				if (bpf_map_update_elem(efd, &ek, &one,
-							BPF_ANY))
-					return -errno;
-			}
-		}
-	}
-	return 0;
-}
-
-static int fill_allowed(struct loader *ld, const struct inventory *inv)
-{
-	return fill_config(ld->allowed_fd, ld->endpoints_fd, inv);
-}
-
-/* BPF reads the maps of slot 0 of these from the next packet on. */
-static int config_swap(struct loader *ld, int afd, int efd)
-{
-	__u32 zero = 0;
-
-	if (bpf_map_update_elem(bpf_map__fd(ld->skel->maps.allowed_slot), &zero,
-				&afd, BPF_ANY))
-		return -errno;
-	/* The trie first: for a moment the endpoints lag, as they did. */
-	if (bpf_map_update_elem(bpf_map__fd(ld->skel->maps.endpoints_slot),
-				&zero, &efd, BPF_ANY))
-		return -errno;
-	return 0;
-}
-
-static void config_release(struct loader *ld)
-{
-	if (!ld->config_owned)
-		return;
-	close(ld->allowed_fd);
-	close(ld->endpoints_fd);
-	ld->config_owned = false;
-}
-
-/*
- * The configuration outgrew the maps: fill larger ones from the inventory,
- * whole, and swap them in (bpf/counters.bpf.h). The programs, their links
- * and the counters stay as they are, so no count is lost or doubled.
- * Until the swap BPF reads the old maps, which hold what they held.
- */
-static int grow_config_maps(struct loader *ld, const struct inventory *inv)
-{
-	LIBBPF_OPTS(bpf_map_create_opts, trie_opts,
-		    .map_flags = BPF_F_NO_PREALLOC);
-	struct config_size sz;
-	int afd = -1, efd = -1, err;
-
-	err = config_size(inv, &sz);
-	if (err)
-		return err;
-	afd = bpf_map_create(
-	    BPF_MAP_TYPE_LPM_TRIE, "allowed", sizeof(struct wgt_lpm_key),
-	    sizeof(struct wgt_lpm_val), sz.allowed, &trie_opts);
-	efd = bpf_map_create(BPF_MAP_TYPE_HASH, "endpoints",
-			     sizeof(struct wgt_addr_key), sizeof(__u32),
-			     sz.endpoints, NULL);
-	if (afd < 0 || efd < 0) {
-		err = -errno;
-		goto cleanup;
-	}
-	err = fill_config(afd, efd, inv);
-	if (!err)
-		err = config_swap(ld, afd, efd);
-	if (err) {
-		/* Back to the maps BPF had (the trie may have been swapped). */
-		config_swap(ld, ld->allowed_fd, ld->endpoints_fd);
-		goto cleanup;
-	}
-	if (ld->config_owned) {
-		close(ld->allowed_fd);
-		close(ld->endpoints_fd);
-	}
-	wgt_dbg(1,
-		"AllowedIPs map grown to %u entries, endpoints to %u "
-		"(%zu prefixes, %zu peers)",
-		sz.allowed, sz.endpoints, sz.prefixes, sz.peers);
-	ld->allowed_fd = afd;
-	ld->endpoints_fd = efd;
-	ld->allowed_max = sz.allowed;
-	ld->endpoints_max = sz.endpoints;
-	ld->config_owned = true;
-	return 0;
-cleanup:
-	if (afd >= 0)
-		close(afd);
-	if (efd >= 0)
-		close(efd);
-	return err;
-}
-
-/* A trie entry as fill_config() writes it: compared whole. */
-struct allowed_entry {
-	struct wgt_lpm_key key;
-	struct wgt_lpm_val val;
-};
-
-static int entry_cmp(const void *a, const void *b)
-{
-	return memcmp(a, b, sizeof(struct allowed_entry));
-}
-
-static int addr_key_cmp(const void *a, const void *b)
-{
-	return memcmp(a, b, sizeof(struct wgt_addr_key));
-}
-
-/*
- * The inventory's trie entries and endpoints, sorted, so that pruning a
- * map of n entries costs n log n, not n times the peers (seconds at
- * 20,000 peers, on every configuration change).
- */
-static int current_config(const struct inventory *inv,
-			  struct allowed_entry **ents, size_t *n_ents,
-			  struct wgt_addr_key **eps, size_t *n_eps)
-{
-	struct config_size sz;
-	size_t i, j, k;
-	int err;
-
-	*n_ents = *n_eps = 0;
-	err = config_size(inv, &sz);
-	if (err)
-		return err;
-	*ents = calloc(sz.prefixes + 1, sizeof(**ents));
-	*eps = calloc(sz.peers + 1, sizeof(**eps));
-	if (!*ents || !*eps)
-		return -ENOMEM;
-	for (i = 0; i < inv->n_wg; i++) {
-		const struct wg_device_info *dev = &inv->wg[i];
-
-		for (j = 0; j < dev->n_peers; j++) {
-			const struct wg_peer_info *p = &dev->peers[j];
-
-			for (k = 0; k < p->n_allowed; k++) {
-				struct allowed_entry *e = &(*ents)[(*n_ents)++];
-
-				lpm_key_of(&p->allowed[k], &e->key);
-				e->val.ifindex = dev->ifindex;
-				e->val.plen = p->allowed[k].len;
-				memcpy(e->val.peer, p->pubkey, WGT_KEY_LEN);
-			}
-			if (p->has_endpoint) {
-				struct wgt_addr_key *ek = &(*eps)[(*n_eps)++];
-
-				ek->family = p->endpoint.family;
-				memcpy(ek->addr, p->endpoint.b,
-				       addr_bytes(p->endpoint.family));
-			}
-		}
-	}
-	qsort(*ents, *n_ents, sizeof(**ents), entry_cmp);
-	qsort(*eps, *n_eps, sizeof(**eps), addr_key_cmp);
-	return 0;
-}
-
-/*
- * Delete what the inventory no longer has. New entries went in first, so a
- * packet never meets a trie with neither the old nor the new prefix.
- */
-static void prune_allowed(struct loader *ld, const struct inventory *inv)
-{
-	struct wgt_lpm_key next, *prev = NULL, *gone = NULL;
-	struct wgt_addr_key ek, enext, *eprev = NULL, *egone = NULL;
-	struct allowed_entry *ents = NULL, e;
-	struct wgt_addr_key *eps = NULL;
-	size_t n = 0, i, n_ents, n_eps;
-	uint32_t one;
-
-	if (current_config(inv, &ents, &n_ents, &eps, &n_eps))
-		goto cleanup;
-	gone = calloc(ld->allowed_max, sizeof(*gone));
-	egone = calloc(ld->endpoints_max, sizeof(*egone));
-	if (!gone || !egone)
-		goto cleanup;
-	while (!bpf_map_get_next_key(ld->allowed_fd, prev, &next) &&
-	       n < ld->allowed_max) {
-		memset(&e, 0, sizeof(e));
-		e.key = next;
-		prev = &e.key;
-		if (!bpf_map_lookup_elem(ld->allowed_fd, &e.key, &e.val) &&
-		    !bsearch(&e, ents, n_ents, sizeof(e), entry_cmp))
-			gone[n++] = e.key;
-	}
-	for (i = 0; i < n; i++)
-		bpf_map_delete_elem(ld->allowed_fd, &gone[i]);
-	n = 0;
-	while (!bpf_map_get_next_key(ld->endpoints_fd, eprev, &enext) &&
-	       n < ld->endpoints_max) {
-		ek = enext;
-		eprev = &ek;
-		if (!bpf_map_lookup_elem(ld->endpoints_fd, &ek, &one) &&
-		    !bsearch(&ek, eps, n_eps, sizeof(ek), addr_key_cmp))
-			egone[n++] = ek;
-	}
-	for (i = 0; i < n; i++)
-		bpf_map_delete_elem(ld->endpoints_fd, &egone[i]);
-cleanup:
-	free(ents);
-	free(eps);
-	free(gone);
-	free(egone);
 }
 
 /* tc on WireGuard devices that appeared; forget those that are gone. */
@@ -836,12 +559,7 @@ int loader_sync(struct loader *ld, const struct inventory *inv)
 	if (!ld->skel)
 		return -EINVAL;
 	fill_ports(ld, inv); /* a full port map costs outer_fragmented only */
-	err = fill_allowed(ld, inv);
-	/* Full (trie: -ENOSPC, hash: -E2BIG): larger maps, filled whole. */
-	if (err == -ENOSPC || err == -E2BIG)
-		err = grow_config_maps(ld, inv);
-	/* What is gone goes even when what is new did not all fit. */
-	prune_allowed(ld, inv);
+	err = config_maps_sync(&ld->cfg, inv);
 	if (err)
 		return err;
 	if (bypass_by_tc(ld)) {
@@ -931,6 +649,7 @@ int loader_plan(struct loader *ld, const struct loader_opts *opts)
 		err = plan_load_attach(ld, opts);
 	/* Keep the plan and the attach tests; let go of the programs. */
 	links_destroy(ld);
+	config_maps_free(&ld->cfg);
 	wgtrace_bpf__destroy(ld->skel);
 	ld->skel = NULL;
 	return err;
@@ -1122,7 +841,7 @@ void loader_stop(struct loader *ld)
 	loader_detach(ld);
 	ring_buffer__free(ld->rb);
 	ld->rb = NULL;
-	config_release(ld);
+	config_maps_free(&ld->cfg);
 	wgtrace_bpf__destroy(ld->skel);
 	ld->skel = NULL;
 	hook_env_free(&ld->env);
