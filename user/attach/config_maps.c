@@ -196,39 +196,91 @@ static size_t new_addrs(const struct config_maps *cm,
 	return n;
 }
 
+/* What the kernel returns (its internal ENOTSUPP) for no batch ops. */
+#define KERNEL_ENOTSUPP 524
+
+/*
+ * n updates in one call where the kernel has batch updates for the map
+ * type, one call each elsewhere: at 40,000 prefixes the system calls cost
+ * about as much as the inserts themselves.
+ */
+static int update_many(int fd, const void *keys, size_t key_size,
+		       const void *vals, size_t val_size, uint32_t n)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	uint32_t count = n, i;
+
+	if (!n || !bpf_map_update_batch(fd, keys, vals, &count, &opts))
+		return 0;
+	/* Only "no batches here" falls back; a full map is an answer. */
+	if (errno != EINVAL && errno != KERNEL_ENOTSUPP && errno != EOPNOTSUPP)
+		return -errno;
+	for (i = 0; i < n; i++)
+		if (bpf_map_update_elem(fd, (const char *)keys + i * key_size,
+					(const char *)vals + i * val_size,
+					BPF_ANY))
+			return -errno;
+	return 0;
+}
+
 /* Write into the maps of cm what w has and cm does not, then delete what
  * cm has and w does not (a prefix that changed peer was overwritten). */
 static int write_difference(const struct config_maps *cm,
 			    const struct config_maps *w)
 {
-	uint32_t one = 1;
-	size_t i;
+	struct wgt_lpm_key *keys = calloc(w->n_ents + 1, sizeof(*keys));
+	struct wgt_lpm_val *vals = calloc(w->n_ents + 1, sizeof(*vals));
+	struct wgt_addr_key *eps = calloc(w->n_eps + 1, sizeof(*eps));
+	__u32 *ones = calloc(w->n_eps + 1, sizeof(*ones));
+	size_t i, n = 0;
+	int err = -ENOMEM;
 
+	if (!keys || !vals || !eps || !ones)
+		goto cleanup;
 	for (i = 0; i < w->n_ents; i++)
 		if (!bsearch(&w->ents[i], cm->ents, cm->n_ents,
-			     sizeof(*cm->ents), entry_cmp) &&
-		    bpf_map_update_elem(cm->allowed_fd, &w->ents[i].key,
-					&w->ents[i].val, BPF_ANY))
-			return -errno;
+			     sizeof(*cm->ents), entry_cmp)) {
+			keys[n] = w->ents[i].key;
+			vals[n++] = w->ents[i].val;
+		}
+	err = update_many(cm->allowed_fd, keys, sizeof(*keys), vals,
+			  sizeof(*vals), n);
+	if (err)
+		goto cleanup;
+	n = 0;
 	for (i = 0; i < w->n_eps; i++)
 		if (!bsearch(&w->eps[i], cm->eps, cm->n_eps, sizeof(*cm->eps),
-			     addr_key_cmp) &&
-		    bpf_map_update_elem(cm->endpoints_fd, &w->eps[i], &one,
-					BPF_ANY))
-			return -errno;
+			     addr_key_cmp)) {
+			eps[n] = w->eps[i];
+			ones[n++] = 1;
+		}
+	err = update_many(cm->endpoints_fd, eps, sizeof(*eps), ones,
+			  sizeof(*ones), n);
+	if (err)
+		goto cleanup;
+	/* Deletions are few (peers that went): one call each. */
 	for (i = 0; i < cm->n_ents; i++)
 		if (!bsearch(&cm->ents[i], w->ents, w->n_ents, sizeof(*w->ents),
 			     entry_key_cmp) &&
 		    bpf_map_delete_elem(cm->allowed_fd, &cm->ents[i].key) &&
-		    errno != ENOENT)
-			return -errno;
+		    errno != ENOENT) {
+			err = -errno;
+			goto cleanup;
+		}
 	for (i = 0; i < cm->n_eps; i++)
 		if (!bsearch(&cm->eps[i], w->eps, w->n_eps, sizeof(*w->eps),
 			     addr_key_cmp) &&
 		    bpf_map_delete_elem(cm->endpoints_fd, &cm->eps[i]) &&
-		    errno != ENOENT)
-			return -errno;
-	return 0;
+		    errno != ENOENT) {
+			err = -errno;
+			goto cleanup;
+		}
+cleanup:
+	free(keys);
+	free(vals);
+	free(eps);
+	free(ones);
+	return err;
 }
 
 /*
