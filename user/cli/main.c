@@ -2,7 +2,6 @@
 /* wgtrace: where did this packet actually go on a WireGuard gateway, and why.
  */
 #include <errno.h>
-#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -62,14 +61,6 @@ int main(int argc, char **argv)
 		printf("wgtrace %s\n", WGTRACE_VERSION);
 		return WGT_EXIT_OK;
 	}
-	/*
-	 * watch and export reread the whole configuration every interval:
-	 * megabytes at 20,000 peers, allocated and freed again. A fixed mmap
-	 * threshold keeps glibc from raising it after the first such free,
-	 * so those blocks go back to the kernel instead of fragmenting a heap
-	 * that never shrinks.
-	 */
-	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 	for (i = 0; i < ARRAY_SIZE(commands); i++) {
 		if (strcmp(argv[1], commands[i].name))
 			continue;
