@@ -22,7 +22,13 @@ struct {
 	__type(value, struct wgt_count_val);
 } counts SEC(".maps");
 
-struct {
+/*
+ * The AllowedIPs trie and the endpoints are reached through one-slot arrays
+ * of maps: when the configuration outgrows the size chosen at load, user
+ * space fills larger maps and swaps them in, without reloading a program
+ * or touching a counter. The arrays' lookups are inlined: a load each.
+ */
+struct allowed_trie {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
 	__uint(max_entries, WGT_MAX_ALLOWED);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
@@ -30,13 +36,27 @@ struct {
 	__type(value, struct wgt_lpm_val);
 } allowed SEC(".maps");
 
-/* Peer endpoints: outer packets to them are the tunnel, not a bypass. */
 struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__array(values, struct allowed_trie);
+} allowed_slot SEC(".maps") = {.values = {&allowed}};
+
+/* Peer endpoints: outer packets to them are the tunnel, not a bypass. */
+struct endpoint_set {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, WGT_MAX_TRACE_ADDRS * 4);
 	__type(key, struct wgt_addr_key);
 	__type(value, __u32);
 } endpoints SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__array(values, struct endpoint_set);
+} endpoints_slot SEC(".maps") = {.values = {&endpoints}};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -104,7 +124,11 @@ static __always_inline struct wgt_lpm_val *allowed_lookup(__u8 family,
 							  const __u8 *addr)
 {
 	struct wgt_lpm_key k = {.family = family};
+	__u32 zero = 0;
+	void *trie = bpf_map_lookup_elem(&allowed_slot, &zero);
 
+	if (!trie)
+		return NULL;
 	if (family == AF_INET) {
 		k.prefixlen = WGT_LPM_FAMILY_BITS + 32;
 		__builtin_memcpy(k.addr, addr, 4);
@@ -112,18 +136,22 @@ static __always_inline struct wgt_lpm_val *allowed_lookup(__u8 family,
 		k.prefixlen = WGT_LPM_FAMILY_BITS + 128;
 		__builtin_memcpy(k.addr, addr, 16);
 	}
-	return bpf_map_lookup_elem(&allowed, &k);
+	return bpf_map_lookup_elem(trie, &k);
 }
 
 static __always_inline bool is_endpoint(__u8 family, const __u8 *addr)
 {
 	struct wgt_addr_key k = {.family = family};
+	__u32 zero = 0;
+	void *set = bpf_map_lookup_elem(&endpoints_slot, &zero);
 
+	if (!set)
+		return false;
 	if (family == AF_INET)
 		__builtin_memcpy(k.addr, addr, 4);
 	else
 		__builtin_memcpy(k.addr, addr, 16);
-	return bpf_map_lookup_elem(&endpoints, &k) != NULL;
+	return bpf_map_lookup_elem(set, &k) != NULL;
 }
 
 #endif /* WGT_BPF_COUNTERS_H */

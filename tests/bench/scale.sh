@@ -89,6 +89,9 @@ measure() {
 	"$WGTRACE" check -n "$G" --json >/dev/null 2>&1
 	R[$n.check]=$(($(now_ms) - t0))
 
+	# Emptied first: the background job truncates it only once it runs,
+	# and the previous size's line must not count as this one's.
+	: >"$TMP/w"
 	"$WGTRACE" watch -n "$G" --json --interval 1 --duration 60 >"$TMP/w" 2>&1 &
 	pid=$!
 	t0=$(now_ms)
@@ -136,6 +139,7 @@ measure() {
 	stop "$pid"
 
 	dst=$(scale_gw_host $((n / 2)))
+	: >"$TMP/t"	# as "$TMP/w" above
 	"$WGTRACE" trace "${dst%/32}" -n "$G" --send -c 1 -t 5 --json >/dev/null 2>"$TMP/t" &
 	pid=$!
 	t0=$(now_ms)

@@ -15,6 +15,7 @@
 #include "attach/hooks.h"
 #include "config/inventory.h"
 #include "attach/tc_attach.h"
+#include "attach/config_maps.h"
 #include "wgtrace.h"
 
 #define LOADER_MAX_TC 16
@@ -38,8 +39,6 @@ _Static_assert(TC_SET_MAX >= LOADER_MAX_TC * 2,
 /* Bounds the plan's retries: each one refuses at least one candidate. */
 #define LOADER_MAX_ATTEMPTS 16
 #define LOADER_MAX_LINKS 32
-/* AllowedIPs prefixes the BPF trie follows at most (README, man page). */
-#define LOADER_MAX_PREFIXES 1000000
 
 struct loader_opts {
 	uint32_t want;		       /* LF_BIT()s of the facts to observe */
@@ -85,7 +84,8 @@ struct loader {
 	int n_bypass;
 	bool bypass_full; /* warned: devices past LOADER_MAX_BYPASS */
 	struct ring_buffer *rb;
-	uint32_t want; /* LF_BIT()s asked for */
+	uint32_t want;		/* LF_BIT()s asked for */
+	struct config_maps cfg; /* BPF's AllowedIPs and endpoints */
 };
 
 int loader_start(struct loader *ld, const struct loader_opts *opts,
