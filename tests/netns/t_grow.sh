@@ -28,13 +28,8 @@ K=$((N - 1))
 PINGS=10
 TMP=$(mktemp -d /tmp/wgt-grow.XXXXXX)
 trap 'cleanup; rm -rf "$TMP"' EXIT
-NAMES="grow-setup grow-export-ready grow-old-before grow-added grow-new-peer
+CHECKS="grow-setup grow-export-ready grow-old-before grow-added grow-new-peer
 grow-old-after grow-still-serving"
-fail_all() {
-	local n
-	for n in $NAMES; do fail "$n" "$1"; done
-	exit 0
-}
 
 # The first N0 peers, then the rest, each peer with its own endpoint.
 split_conf() {
