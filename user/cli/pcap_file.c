@@ -89,3 +89,20 @@ int pcap_file_close(struct pcap_file *pf)
 	pf->f = NULL;
 	return err;
 }
+
+int pcap_file_finish(struct pcap_file *pf, const char *path, int write_err,
+		     uint64_t written, bool failed, const char *more)
+{
+	int err = pcap_file_close(pf);
+
+	err = write_err ?: err;
+	if (err)
+		wgt_err("writing %s failed: %s", path, strerror(-err));
+	else
+		fprintf(stderr, "wgtrace: %llu packets written to %s%s%s\n",
+			(unsigned long long)written, path, more,
+			failed ? " (some could not be: more devices than "
+				 "the file describes)"
+			       : "");
+	return err;
+}

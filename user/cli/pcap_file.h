@@ -7,6 +7,7 @@
 #ifndef WGT_PCAP_FILE_H
 #define WGT_PCAP_FILE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -34,5 +35,12 @@ int pcap_file_packet(struct pcap_file *pf, const struct inventory *inv,
 		     const char *comment);
 /* Close; 0 or -errno of the last writes. */
 int pcap_file_close(struct pcap_file *pf);
+/*
+ * Close, and tell the user what the file holds: "N packets written to
+ * PATH" followed by more (may be ""), or why writing failed. write_err is
+ * the first error of the writes before. 0 or -errno.
+ */
+int pcap_file_finish(struct pcap_file *pf, const char *path, int write_err,
+		     uint64_t written, bool failed, const char *more);
 
 #endif /* WGT_PCAP_FILE_H */

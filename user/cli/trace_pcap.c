@@ -369,16 +369,7 @@ int trace_pcap_close(struct trace_pcap *p, const char *path)
 
 	if (!p)
 		return 0;
-	err = pcap_file_close(&p->pf);
-	err = p->err ?: err;
-	if (err)
-		wgt_err("writing %s failed: %s", path, strerror(-err));
-	else
-		fprintf(stderr, "wgtrace: %llu packets written to %s%s\n",
-			(unsigned long long)p->written, path,
-			p->failed ? " (some could not be: more devices than "
-				    "the file describes)"
-				  : "");
+	err = pcap_file_finish(&p->pf, path, p->err, p->written, p->failed, "");
 	for (i = 0; i < p->inv->n_wg; i++)
 		lpm_free(p->lpm[i]);
 	free(p->lpm);

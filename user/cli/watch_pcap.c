@@ -270,24 +270,16 @@ void watch_pcap_json(const struct watch_pcap *p, struct json_object *sum)
 
 int watch_pcap_close(struct watch_pcap *p, const char *path)
 {
+	char more[96];
 	int err;
 
 	if (!p)
 		return 0;
-	err = pcap_file_close(&p->pf);
-	err = p->err ?: err;
-	if (err)
-		wgt_err("writing %s failed: %s", path, strerror(-err));
-	else
-		fprintf(stderr,
-			"wgtrace: %llu packets written to %s; %llu over the "
-			"budget of %llu not written%s\n",
-			(unsigned long long)p->written, path,
-			(unsigned long long)p->over_budget,
-			(unsigned long long)p->budget,
-			p->failed ? " (some could not be: more devices than "
-				    "the file describes)"
-				  : "");
+	snprintf(
+	    more, sizeof(more), "; %llu over the budget of %llu not written",
+	    (unsigned long long)p->over_budget, (unsigned long long)p->budget);
+	err =
+	    pcap_file_finish(&p->pf, path, p->err, p->written, p->failed, more);
 	free(p);
 	return err;
 }
