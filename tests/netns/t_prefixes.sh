@@ -25,12 +25,13 @@
 . "$TOP/tests/lib/scale_gw.sh"
 require_root prefixes
 require_cmd prefixes wireguard-go wg jq curl ss ping timeout awk
-plan 10
+plan 11
 
 N=${PREFIX_PEERS:-2000}
 P=${PREFIX_PER_PEER:-50}
 CHECKS="prefixes-setup prefixes-watch-runs prefixes-watch-route-bypass
-prefixes-export-ready prefixes-export-route-bypass prefixes-trace-runs
+prefixes-export-ready prefixes-export-route-bypass prefixes-export-peer-info
+prefixes-trace-runs
 prefixes-trace-peer prefixes-check-finishes prefixes-check-findings
 prefixes-check-bypass"
 TMP=$(mktemp -d /tmp/wgt-prefixes.XXXXXX)
@@ -119,16 +120,38 @@ series() {
 	awk -v k="$KEY_L" 'index($0, "wgtrace_wrong_turns_total{verdict=\"route_bypass\"") == 1 &&
 		index($0, "peer=\"" k "\"") { s += $2 } END { print s + 0 }' "$TMP/s"
 }
+# The last peer's wgtrace_peer_info: its allowed_ips label lists prefixes of
+# wg's own list for the peer, and what it leaves out it counts ("+N more"),
+# so listed + N is the peer's prefix count in `wg show`.
+peer_info_ok() {
+	local label listed more want bad
+	label=$(awk -v k="$KEY_L" 'index($0, "wgtrace_peer_info{") == 1 &&
+		index($0, "peer=\"" k "\"")' "$TMP/s" |
+		sed -n 's/.*allowed_ips="\([^"]*\)".*/\1/p')
+	ip netns exec "$G" wg show "$D" allowed-ips |
+		awk -v k="$KEY_L" '$1 == k { for (i = 2; i <= NF; i++) print $i }' |
+		sort >"$TMP/wg.allowed"
+	want=$(wc -l <"$TMP/wg.allowed")
+	listed=$(echo "$label" | tr ',' '\n' | grep -c /)
+	more=$(echo "$label" | sed -n 's/.*+\([0-9]*\) more$/\1/p')
+	bad=$(echo "$label" | tr ',' '\n' | grep / | sort | comm -23 - "$TMP/wg.allowed" | head -n 3)
+	echo "label lists $listed prefixes and says +${more:-0} more; wg show: $want;" \
+		"listed but not wg's: ${bad:-none}"
+	[ "$want" -gt 0 ] && [ -z "$bad" ] && [ $((listed + ${more:-0})) -eq "$want" ]
+}
 if wait_until 5 scrape; then
 	pass prefixes-export-ready
 	sent=$(sent_pings)
 	check prefixes-export-route-bypass "route_bypass series of the last peer: $(series), ping sent ${sent:-none}" \
 		wait_until 10 eval 'scrape && [ "${sent:-0}" -gt 0 ] && [ "$(series)" = "$sent" ]'
+	check prefixes-export-peer-info "the last peer's allowed_ips label does not account for its prefixes" \
+		peer_info_ok
 	info "scrape: $(wc -c <"$TMP/s") bytes, $(wc -l <"$TMP/s") lines;" \
 		"export RSS $(awk '/VmHWM/ { print $2, $3 }' "/proc/$EPID/status")"
 else
 	fail prefixes-export-ready "no 200 from /metrics within 30 s: $(head -c 300 "$TMP/e.err")"
 	fail prefixes-export-route-bypass "export did not serve"
+	fail prefixes-export-peer-info "export did not serve"
 fi
 kill -TERM "$EPID" 2>/dev/null
 wait "$EPID" 2>/dev/null

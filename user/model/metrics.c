@@ -342,6 +342,33 @@ static void series3(struct out *o, const struct metrics *m, const char *family,
 	}
 }
 
+/*
+ * A peer's AllowedIPs as one label value, bounded: a peer may hold thousands
+ * of prefixes and a label that long makes every scrape heavy. What does not
+ * fit is counted, ",+N more", never cut silently: a reader must not take a
+ * shortened list for the whole.
+ */
+static void allowed_label(const struct wg_peer_info *p, char *buf, size_t len)
+{
+	/* Room kept for ",+4294967295 more". */
+	const size_t tail = 24;
+	char c[WGT_ADDR_STRLEN + 8];
+	size_t used = 0, k;
+	int n;
+
+	buf[0] = '\0';
+	for (k = 0; k < p->n_allowed; k++) {
+		prefix_fmt(&p->allowed[k], c, sizeof(c));
+		if (used + strlen(c) + 1 + tail >= len)
+			break;
+		n = snprintf(buf + used, len - used, "%s%s", k ? "," : "", c);
+		used += n;
+	}
+	if (k < p->n_allowed)
+		snprintf(buf + used, len - used, "%s+%zu more", k ? "," : "",
+			 p->n_allowed - k);
+}
+
 /* Resident memory and CPU time of this process, from /proc/self/stat. */
 static void process_metrics(struct out *o, enum metrics_format fmt,
 			    double start_time)
@@ -378,8 +405,8 @@ char *metrics_render(const struct metrics *m, const struct live *l,
 		     enum metrics_format fmt, double start_time)
 {
 	struct out o = {0};
-	char a[256], b[256], c[160], d[512], e[512], g[256];
-	size_t i, j, k;
+	char a[256], b[256], d[512], e[512], g[256];
+	size_t i, j;
 	int f;
 
 	header(&o, fmt, F_DROPS, "counter",
@@ -438,7 +465,6 @@ char *metrics_render(const struct metrics *m, const struct live *l,
 			const struct wg_peer_info *p = &dev->peers[j];
 			char key[WG_KEY_B64_LEN], ep[WGT_ADDR_STRLEN + 8] = "";
 			const char *name;
-			size_t used = 0;
 
 			wg_key_to_b64(key, p->pubkey);
 			if (p->has_endpoint) {
@@ -451,13 +477,7 @@ char *metrics_render(const struct metrics *m, const struct live *l,
 					 addr_fmt(&p->endpoint, ab, sizeof(ab)),
 					 p->endpoint_port);
 			}
-			d[0] = '\0';
-			for (k = 0; k < p->n_allowed && used < sizeof(d) - 48;
-			     k++)
-				used += snprintf(
-				    d + used, sizeof(d) - used, "%s%s",
-				    k ? "," : "",
-				    prefix_fmt(&p->allowed[k], c, sizeof(c)));
+			allowed_label(p, d, sizeof(d));
 			name = l->intent ? intent_name_of(l->intent, p->pubkey)
 					 : NULL;
 			if (!name && m->peer_labels == METRICS_PEERS_NAMED)
