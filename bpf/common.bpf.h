@@ -195,10 +195,29 @@ static __always_inline void event_set_pkt(struct wgt_event *e,
 	e->len = len;
 }
 
+/*
+ * trace wakes its reader per batch, not per record: under a flood each
+ * wake-up (irq_work, an IPI, a task wake-up; VM exits on a guest) costs
+ * more than the record, in BPF and in user space alike. trace reads the
+ * ring at least every 50 ms (a poll timeout, then a consume) and a batch
+ * of WGT_RING_WAKE_BYTES wakes it at once, long before the ring fills.
+ * watch and export keep a wake-up per record: theirs are rare samples,
+ * shown as they come.
+ */
+static __always_inline __u64 ring_wake_flags(void)
+{
+	if (!cfg_trace)
+		return 0;
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >=
+		       WGT_RING_WAKE_BYTES
+		   ? BPF_RB_FORCE_WAKEUP
+		   : BPF_RB_NO_WAKEUP;
+}
+
 static __always_inline void event_submit(struct wgt_event *e)
 {
 	stat_inc(WGT_STAT_EVENTS);
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, ring_wake_flags());
 }
 
 /*
@@ -246,7 +265,7 @@ static __always_inline struct wgt_pkt *pkt_reserve(const struct wgt_event *e,
 static __always_inline void pkt_submit(struct wgt_pkt *p)
 {
 	stat_inc(WGT_STAT_EVENTS);
-	bpf_ringbuf_submit(p, 0);
+	bpf_ringbuf_submit(p, ring_wake_flags());
 }
 
 /*

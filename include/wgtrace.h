@@ -33,6 +33,8 @@ enum wgt_mode {
 #define WGT_KEY_LEN 32
 #define WGT_MAX_TRACE_ADDRS 64
 #define WGT_RINGBUF_BYTES (1 << 22)
+/* Unread bytes in the ring that wake trace's reader (see ring_wake_flags). */
+#define WGT_RING_WAKE_BYTES (WGT_RINGBUF_BYTES / 16)
 
 /* What an address in the trace filter stands for. */
 enum wgt_addr_role {

@@ -42,6 +42,8 @@
 #   BUDGET_S=N            stop adding rounds when the run would pass N s
 #                         (default 570; quick 55)
 #   KEEP=1                keep the scratch folder (raw figures, tool output)
+#   BLOCKS=1              measure the building blocks in a quick run too
+#                         (a full run always does)
 # Exit status: 0 every figure measured, 1 the lab broke, 2 a precondition is
 # missing. Goals are compared and reported, never asserted.
 
@@ -380,7 +382,10 @@ tool_start() {
 	bpftrace)
 		spawn bpftrace "$BT_SCRIPT" >"$TOOL_OUT" 2>"$TOOL_ERR" ;;
 	calib)
-		spawn "$CALIB" "$GW_NETNS_INO" >"$TOOL_OUT" 2>"$TOOL_ERR"
+		# In the gateway's namespace: its cal_tc_* programs go on tcx
+		# egress of g1, the device the UDP flood leaves by.
+		spawn ip netns exec "$GW" "$CALIB" "$GW_NETNS_INO" \
+			"$(ip -n "$GW" -j link show g1 | jq '.[0].ifindex')" >"$TOOL_OUT" 2>"$TOOL_ERR"
 		ready='calib: ready' ;;
 	*) die "unknown configuration $cfg" ;;
 	esac
@@ -748,6 +753,7 @@ for ROUND in $(seq 1 "$ROUNDS"); do
 	done
 done
 [ $QUICK = 1 ] && slot base "$PHASES"
+[ $QUICK = 1 ] && [ "${BLOCKS:-0}" = 1 ] && build_calib && slot calib prof
 
 sysctl -qw kernel.bpf_stats_enabled=1
 if [ $QUICK = 0 ]; then
@@ -875,6 +881,8 @@ block_what() {
 	cal_lpm) echo "1 LPM-trie lookup in \`allowed\` (route_bypass, tc fallback)" ;;
 	cal_hash2) echo "2 hash lookups in \`trace_addrs\` (the trace filter, flow_role())" ;;
 	cal_lru_count) echo "1 LRU per-CPU hash lookup + increment in \`counts\` (count_at())" ;;
+	cal_tc_empty) echo "an empty tc program on tcx egress of the gateway's leaving device (g1), the hook of \`wgt_tc_bypass\`: the fixed cost of any program there" ;;
+	cal_tc_lpm) echo "on that tcx hook: the destination by direct packet access and 1 LPM-trie lookup in \`allowed\`, the least the route_bypass check does per packet (above: against \`cal_tc_empty\`)" ;;
 	*) echo "?" ;;
 	esac
 }
@@ -893,7 +901,8 @@ MiB=0.0009765625	# KiB -> MiB
 BMiB=9.5367431640625e-07	# bytes -> MiB
 calc() { awk "BEGIN { $1 }"; }
 floor=$(f calib.prog.cal_empty.ns_per_run)
-above() { [ -n "$floor" ] && [ -n "$(f "calib.prog.$1.ns_per_run")" ] && calc "d = $(f "calib.prog.$1.ns_per_run") - $floor; printf \"%.0f\", (d < 0.5 && d > -0.5) ? 0 : d" || echo n/a; }
+# above BLOCK [FLOOR]: ns per run above an empty program (of the same hook).
+above() { local fl=${2:-$floor}; [ -n "$fl" ] && [ -n "$(f "calib.prog.$1.ns_per_run")" ] && calc "d = $(f "calib.prog.$1.ns_per_run") - $fl; printf \"%.0f\", (d < 0.5 && d > -0.5) ? 0 : d" || echo n/a; }
 bn() { f "calib.prog.$1.ns_per_run"; }
 # How far trace's own loss counts are from the kernel's (events apart).
 trace_apart() {
@@ -991,11 +1000,18 @@ if [ -n "$floor" ]; then
 	echo
 	echo "Each block is its own program on \`tp_btf/net_dev_queue\`, all attached at once during"
 	echo "a 64-byte UDP flood; none filters by namespace, so each does its work on every packet."
+	echo "The \`cal_tc_*\` blocks run on tcx egress of the gateway's g1, the device the flood leaves"
+	echo "by and where counters mode's \`wgt_tc_bypass\` runs: the floor of that hook, measured alike."
 	echo
 	echo "| block | ns / run | above an empty program | what it stands for |"
 	echo "|---|---|---|---|"
-	for b in cal_empty cal_netns_probe cal_netns_direct cal_parse_probe cal_parse_direct cal_lpm cal_hash2 cal_lru_count; do
-		echo "| \`$b\` | $(fmt '%.0f' "calib.prog.$b.ns_per_run") | $([ $b = cal_empty ] && echo – || above $b) | $(block_what $b) |"
+	for b in cal_empty cal_netns_probe cal_netns_direct cal_parse_probe cal_parse_direct cal_lpm cal_hash2 cal_lru_count cal_tc_empty cal_tc_lpm; do
+		case $b in
+		cal_empty|cal_tc_empty) a=– ;;
+		cal_tc_lpm) a=$(above $b "$(bn cal_tc_empty)") ;;
+		*) a=$(above $b) ;;
+		esac
+		echo "| \`$b\` | $(fmt '%.0f' "calib.prog.$b.ns_per_run") | $a | $(block_what $b) |"
 	done
 fi
 echo
@@ -1051,7 +1067,16 @@ goal_line "counters mode (export) TCP ratio ≥ 0.98" "$(f export.tcp_ratio)" ge
 goal_line "counters mode (export) small-UDP ratio ≥ 0.90" "$(f export.udp_ratio)" ge 0.90 "" "$(noise udp)"
 goal_line "… the same in packets per CPU-second (contention cancels out)" "$(f export.ppc_ratio)" ge 0.90 "" "$(noise ppc)"
 goal_line "… the same predicted from the BPF ns" "$(f export.pred_ratio)" ge 0.90 ""
-goal_line "counters mode (export) total BPF ≤ 100 ns / forwarded packet" "$(f export.bpf_ns_per_fwd)" le 100 ns
+# The floor of counters mode's hook, measured the same way (calib, tcx egress
+# of g1): an empty program, and one with the single LPM lookup it needs.
+tc_floor_note() {
+	local e l
+	e=$(bn cal_tc_empty); l=$(bn cal_tc_lpm)
+	[ -n "$e" ] && [ -n "$l" ] || return 0
+	calc "e = $e; l = $l; if (l > 100) printf \"(not reachable on this hook: an empty tcx egress program costs %.0f ns per run here, with the one LPM lookup the check needs %.0f ns)\", e, l;
+		else printf \"(floor on this hook: an empty tcx egress program %.0f ns, with the one LPM lookup %.0f ns)\", e, l"
+}
+goal_line "counters mode (export) total BPF ≤ 100 ns / forwarded packet" "$(f export.bpf_ns_per_fwd)" le 100 ns "$(tc_floor_note)"
 goal_line "trace of one flow under a flood of others ≥ 0.95 pps ratio" "$(f trace.udp_ratio)" ge 0.95 "" "$(noise udp)"
 goal_line "… the same in packets per CPU-second" "$(f trace.ppc_ratio)" ge 0.95 "" "$(noise ppc)"
 goal_line "… the same predicted from the BPF ns" "$(f trace.pred_ratio)" ge 0.95 ""
@@ -1067,7 +1092,13 @@ goal_line "counters mode removes at least half of bpftrace's overhead: export BP
 	"$(calc "a = \"$(f export.bpf_ns_per_fwd)\"; b = \"$bt_ns\"; if (a != \"\" && b > 0) printf \"%.1f\", a / b * 100")" le 50 "%"
 goal_line "counters mode removes at least half of bpftrace's overhead: export overhead per CPU-second ≤ 50 % of bpftrace's" \
 	"$(calc "a = \"$(f export.ppc_ratio)\"; b = \"$(f bpftrace.ppc_ratio)\"; if (a != \"\" && b != \"\" && b < 1) printf \"%.1f\", (1 - a) / (1 - b) * 100")" le 50 "%"
-goal_line "trace ≥ 500,000 events/s delivered on one core (delivered)" "$(f trace.ev_per_s)" ge 500000 "events/s"
+# Delivered can be no more than offered: the flood (one iperf3 on one CPU,
+# the BPF cost in its path) bounds it when nothing was lost.
+offered_note() {
+	[ "$(f trace.ev_lost_window)" = 0 ] || return 0
+	echo "(all $(fmt '%.0f' trace.ev_offered_per_s) events/s offered were delivered, none lost: the flood's rate bounds this figure, the capacity below is trace's)"
+}
+goal_line "trace ≥ 500,000 events/s delivered on one core (delivered)" "$(f trace.ev_per_s)" ge 500000 "events/s" "$(offered_note)"
 goal_line "trace ≥ 500,000 events/s on one core (capacity: 1 / CPU per event)" "$(f trace.ev_capacity_per_s)" ge 500000 "events/s"
 goal_line "trace: every lost event counted (events_lost and events_not_kept − the kernel's counts)" \
 	"$(trace_apart)" le 0 "events apart"
@@ -1115,10 +1146,11 @@ if [ -n "$(f trace.ev_cpu_ns_per_event)" ]; then
 	echo "- **trace user space**: $(fmt '%.0f' trace.ev_cpu_ns_per_event) ns CPU per delivered event" \
 		"($(fmt '%.1f %%' trace.ev_cpu_pct) of a core at $(fmt '%.0f' trace.ev_per_s) events/s)$([ -s "$WORK/trace.perf.top" ] &&
 		echo ", mostly $(awk -F'\t' 'NR <= 4 { printf "%s%s %s %%", (NR > 1 ? ", " : ""), $1, $2 }' "$WORK/trace.perf.top")")." \
-		"Every wake-up of the poll loop calls done_enough(), which re-reduces every kept event" \
-		"(trace_reduce → path_group_fib, with a calloc of one fib_decision per kept event): O(kept events)" \
-		"per wake-up, up to 65536 events. Its BPF side costs $(fmt '%.0f' trace.ev_bpf_ns_per_run) ns per matching run" \
-		"(ring buffer reserve, a 216-byte memset, ~15 BPF_CORE_READ), which throttles the flood itself."
+		"Per event: the ring buffer callback's copy of a kept event (the first 65536), a count for the rest;" \
+		"the BPF side wakes trace per 256 KiB of unread events, not per event, and done_enough() re-reduces" \
+		"the kept events (trace_reduce → path_group_fib) at most every 200 ms and only when some were added." \
+		"Its BPF side costs $(fmt '%.0f' trace.ev_bpf_ns_per_run) ns per matching run" \
+		"(ring buffer reserve, a 216-byte memset, ~15 BPF_CORE_READ, the kernel stack of the lookup), which throttles the flood itself."
 fi
 for c in export watch trace; do
 	hwm=$(f $c.rss_kib)
@@ -1127,7 +1159,7 @@ for c in export watch trace; do
 	echo "- **$c memory**: peak $(fmt '%.1f MiB' $c.rss_kib $MiB), $(fmt '%.1f MiB' $c.rss_attach_kib $MiB) of it reached by the time" \
 		"it attached; at the end $(fmt '%.1f MiB' $c.rss_anon_kib $MiB) anonymous and $(fmt '%.1f MiB' $c.rss_file_kib $MiB) file/shared" \
 		"(libraries, and the 4 MiB ring buffer mapped twice = 8 MiB).$([ $c = trace ] &&
-		echo " trace keeps up to 65536 events of 216 bytes (13.5 MiB) and callocs a fib_decision per kept event on every poll wake-up.")"
+		echo " trace keeps up to 65536 events of 216 bytes (13.5 MiB) and callocs a fib_decision per kept event each time it re-reduces them.")"
 done
 if [ -s "$WORK/heap.sites" ]; then
 	top_site=$(awk -F'\t' '$1 ~ /^heap\.site\./ { k = $1; sub(/^heap\.site\./, "", k); if ($2 + 0 > b) { b = $2 + 0; t = k } } END { print t }' "$WORK/heap.sites")

@@ -2,7 +2,8 @@
 /*
  * Building blocks of wgtrace's per-packet BPF work, measured one by one
  * (tests/bench/bench.sh, with kernel.bpf_stats_enabled=1). Every program is
- * attached to tp_btf/net_dev_queue at once, so each sees the same packets
+ * attached to tp_btf/net_dev_queue at once (the cal_tc_* ones to tcx egress
+ * of one device, see below), so each sees the same packets
  * and its run_time_ns / run_cnt is the cost of that block alone (plus the
  * fixed cost of running any program, which cal_empty shows). None filters by
  * namespace: each does its work on every packet.
@@ -169,6 +170,39 @@ int BPF_PROG(cal_lru_count, struct sk_buff *skb)
 	}
 	bpf_map_update_elem(&counts, &k, &init, BPF_NOEXIST);
 	return 0;
+}
+
+/*
+ * The same floor on the hook counters mode runs on: tcx egress of the
+ * gateway's leaving device (attached by calib.c when given its ifindex).
+ * cal_tc_empty: any tc program run there. cal_tc_lpm: the least the
+ * route_bypass check can do per packet, as wgt_tc_bypass's path for a
+ * packet of no peer does it (bpf/bypass.bpf.h: protocol, destination by
+ * direct packet access after an Ethernet header, one LPM-trie lookup) but
+ * without its config check, the bare-IP case and the IPv6 branch.
+ */
+SEC("tc")
+int cal_tc_empty(struct __sk_buff *skb)
+{
+	return -1; /* TCX_NEXT / TC_ACT_UNSPEC: the packet goes on */
+}
+
+SEC("tc")
+int cal_tc_lpm(struct __sk_buff *skb)
+{
+	const __u8 *p = (const __u8 *)(long)skb->data;
+	const __u8 *end = (const __u8 *)(long)skb->data_end;
+	struct wgt_lpm_key k = {.family = 2};
+	struct wgt_lpm_val *v;
+
+	if (skb->protocol != bpf_htons(0x0800) || p + 14 + 20 > end)
+		return -1;
+	k.prefixlen = WGT_LPM_FAMILY_BITS + 32;
+	__builtin_memcpy(k.addr, p + 14 + 16, 4); /* iphdr.daddr */
+	v = bpf_map_lookup_elem(&allowed, &k);
+	if (v && v->plen && v->ifindex == skb->ifindex)
+		sink++;
+	return -1;
 }
 
 char LICENSE[] SEC("license") = "GPL";

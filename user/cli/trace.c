@@ -364,22 +364,43 @@ static int parse_args(int argc, char **argv, struct trace_opts *o,
 	return 0;
 }
 
-/* Have we seen enough: count packets per target and replies (or the window)? */
+/* What done_enough() last reduced: the counts of the first n events. */
+struct done_cache {
+	size_t n;
+	bool valid;
+	size_t n_forward[TRACE_MAX_TARGETS];
+	size_t n_reply[TRACE_MAX_TARGETS];
+};
+
+/*
+ * Have we seen enough: count packets per target and replies (or the
+ * window)? Reducing walks every event kept (up to TRACE_MAX_EVENTS): only
+ * when some were added since the last time; the events only grow, so the
+ * counts of the same events are the same.
+ */
 static bool done_enough(struct collected *c, bool v4_custom, bool own_flags,
 			const struct inventory *inv, struct trace_target *t,
 			size_t nt, const struct trace_opts *o, uint64_t last_ns,
-			size_t icmp_replies)
+			size_t icmp_replies, struct done_cache *dc)
 {
 	struct trace_seen s;
 	size_t i;
 
+	if (!dc->valid || dc->n != c->n) {
+		for (i = 0; i < nt; i++) {
+			trace_reduce(c->ev, c->n, v4_custom, own_flags, inv,
+				     &t[i], o, &s);
+			dc->n_forward[i] = s.n_forward;
+			dc->n_reply[i] = s.n_reply;
+		}
+		dc->n = c->n;
+		dc->valid = true;
+	}
 	for (i = 0; i < nt; i++) {
-		trace_reduce(c->ev, c->n, v4_custom, own_flags, inv, &t[i], o,
-			     &s);
-		if (s.n_forward < o->count)
+		if (dc->n_forward[i] < o->count)
 			return false;
 		/* Replies get a window after the last packet, then we stop. */
-		if (s.n_reply < o->count && icmp_replies < o->count &&
+		if (dc->n_reply[i] < o->count && icmp_replies < o->count &&
 		    monotonic_ns() - last_ns < REPLY_WINDOW_NS)
 			return false;
 	}
@@ -442,6 +463,7 @@ static int run_trace(struct trace_opts *o, struct trace_target *t, size_t nt,
 	struct loader_opts lo = {
 	    .trace = true, .want = LF_TRACE_SET, .inv = inv};
 	struct collected c = {0};
+	struct done_cache dc = {0};
 	struct probe_sender snd[TRACE_MAX_TARGETS];
 	size_t icmp_replies[TRACE_MAX_TARGETS] = {0}, sent = 0, i, j;
 	size_t n_endpoints = 0;
@@ -552,7 +574,9 @@ static int run_trace(struct trace_opts *o, struct trace_target *t, size_t nt,
 			sent++;
 			last_ns = monotonic_ns();
 		}
-		err = loader_poll(&ld, 50);
+		/* A poll, then a read of the ring even without a wake-up:
+		 * trace's BPF side wakes us per batch (ring_wake_flags). */
+		err = loader_poll_with(&ld, -1, 50);
 		if (err && err != -EINTR) {
 			wgt_err("reading events failed: %s", strerror(-err));
 			goto cleanup;
@@ -574,13 +598,14 @@ static int run_trace(struct trace_opts *o, struct trace_target *t, size_t nt,
 			for (i = 0; i < nt; i++)
 				tot += icmp_replies[i];
 			if (done_enough(&c, v4_custom, own_flags, inv, t, nt, o,
-					last_ns, tot))
+					last_ns, tot, &dc))
 				break;
 		}
 	}
 	/* Detach first, then drain: nothing arrives unread or uncounted. */
 	loader_detach(&ld);
-	loader_poll(&ld, 0);
+	/* Everything in the ring, woken or not (ring_wake_flags). */
+	ring_buffer__consume(ld.rb);
 	lost = loader_stat(&ld, WGT_STAT_EVENTS_LOST);
 	events = loader_stat(&ld, WGT_STAT_EVENTS);
 	loader_stop(&ld);
