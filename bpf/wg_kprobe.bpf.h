@@ -128,6 +128,8 @@ static __always_inline int on_kr_tx_peer(const void *peer)
 		e->flags |= WGT_EVF_PEER;
 	}
 	e->err = peer ? 0 : -2; /* -ENOENT: no peer matched */
+	/* The inner packet before encryption, for trace --pcap. */
+	pkt_from_skb(e, p.skb, p.ifindex);
 	event_submit(e);
 	return 0;
 }
@@ -186,6 +188,8 @@ static __always_inline int on_kr_rx_src(const void *owner)
 			e->flags |= WGT_EVF_PEER;
 		}
 	}
+	/* The decrypted inner packet, for trace --pcap. */
+	pkt_from_skb(e, skb, p.ifindex);
 	event_submit(e);
 	return 0;
 }

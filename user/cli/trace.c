@@ -491,8 +491,9 @@ static int run_trace(struct trace_opts *o, struct trace_target *t, size_t nt,
 	}
 	c.inv = inv;
 	if (o->pcap) {
-		err = trace_pcap_open(&c.pcap, o->pcap, o->snaplen, inv,
-				      &reasons);
+		err =
+		    trace_pcap_open(&c.pcap, o->pcap, o->snaplen, inv, &reasons,
+				    o->send ? o->no_socket_reason : ~0U);
 		if (err)
 			goto cleanup;
 	}

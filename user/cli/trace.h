@@ -122,7 +122,8 @@ uint32_t trace_pcap_kernel_snaplen(uint32_t snaplen);
 uint32_t trace_pcap_default_caplen(const struct wgt_pkt *k);
 int trace_pcap_open(struct trace_pcap **out, const char *path, uint32_t snaplen,
 		    const struct inventory *inv,
-		    const struct drop_reasons *reasons);
+		    const struct drop_reasons *reasons,
+		    uint32_t own_reply_reason);
 /* Every event, before its packet record: names the hook and the table. */
 void trace_pcap_event(struct trace_pcap *p, const struct wgt_event *e);
 void trace_pcap_packet(struct trace_pcap *p, const struct wgt_pkt *k);

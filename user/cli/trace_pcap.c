@@ -35,6 +35,9 @@ struct trace_pcap {
 	const struct inventory *inv;
 	const struct drop_reasons *reasons;
 	uint32_t snaplen; /* 0: headers + PCAP_DEFAULT_PAYLOAD */
+	/* trace --send: a reply to the probe is freed with this reason after
+	 * the probe's socket took its copy (~0U: not sending). */
+	uint32_t own_reply_reason;
 	struct lpm **lpm; /* per WireGuard device, built lazily */
 	struct wgt_event recent[PCAP_RECENT];
 	size_t n_recent;
@@ -51,7 +54,8 @@ uint32_t trace_pcap_kernel_snaplen(uint32_t snaplen)
 
 int trace_pcap_open(struct trace_pcap **out, const char *path, uint32_t snaplen,
 		    const struct inventory *inv,
-		    const struct drop_reasons *reasons)
+		    const struct drop_reasons *reasons,
+		    uint32_t own_reply_reason)
 {
 	struct trace_pcap *p;
 	int err;
@@ -68,6 +72,7 @@ int trace_pcap_open(struct trace_pcap **out, const char *path, uint32_t snaplen,
 	p->inv = inv;
 	p->reasons = reasons;
 	p->snaplen = snaplen;
+	p->own_reply_reason = own_reply_reason;
 	err = pcap_file_open(&p->pf, path, trace_pcap_kernel_snaplen(snaplen));
 	if (err)
 		goto cleanup;
@@ -241,6 +246,28 @@ static const char *reason_name(const struct trace_pcap *p, uint32_t v)
 	return NULL;
 }
 
+/* ICMP(v6) echo reply; type_code: the transport's first two bytes. */
+static bool echo_reply(uint8_t proto, uint16_t type_code)
+{
+	return (proto == IPPROTO_ICMP && type_code >> 8 == 0) ||
+	       (proto == IPPROTO_ICMPV6 && type_code >> 8 == 129);
+}
+
+/*
+ * Which program saw a WireGuard decision: the kprobe tier (no WireGuard BTF,
+ * before 5.11) flags its events because it names peers from the AllowedIPs
+ * copy; without the event the attach type is not known and not guessed.
+ */
+static const char *wg_hook(const struct wgt_event *e, const char *fn, char *buf,
+			   size_t len)
+{
+	if (!e)
+		return fn;
+	snprintf(buf, len, "%s %s",
+		 e->flags & WGT_EVF_PEER_FROM_INV ? "kretprobe" : "fexit", fn);
+	return buf;
+}
+
 /*
  * "hook=...; [rule=...; ]table=...; peer=...; verdict=...; ktime=...": what
  * wgtrace knows of this packet, for the Wireshark packet comment.
@@ -252,7 +279,7 @@ static void comment_of(struct trace_pcap *p, const struct wgt_pkt *k,
 	const struct inv_link *l = inv_link_by_index(p->inv, k->ifindex);
 	const struct wg_peer_info *peer = NULL;
 	const struct wgt_event *fib = NULL, *rule;
-	char key[WG_KEY_B64_LEN] = "", rs[24] = "?";
+	char key[WG_KEY_B64_LEN] = "", rs[40] = "?", hb[48];
 	const char *hook = "?", *verdict = "seen", *r = NULL;
 	bool egress = e && (e->flags & WGT_EVF_EGRESS);
 	struct wgt_addr src, dst;
@@ -284,21 +311,23 @@ static void comment_of(struct trace_pcap *p, const struct wgt_pkt *k,
 			fib = fib_of(p, &dst, false);
 		break;
 	case WGT_EV_WG_TX_PEER:
-		hook = "fexit wg_allowedips_lookup_dst";
+		hook = wg_hook(e, "wg_allowedips_lookup_dst", hb, sizeof(hb));
 		verdict =
 		    e && (e->flags & WGT_EVF_PEER) ? "to peer" : "no peer";
 		if (dst.family)
 			fib = fib_of(p, &dst, false);
 		break;
 	case WGT_EV_WG_RX_SRC:
-		hook = "fexit wg_allowedips_lookup_src";
+		hook = wg_hook(e, "wg_allowedips_lookup_src", hb, sizeof(hb));
 		verdict = e && (e->flags & WGT_EVF_REJECT) ? "src_rejected"
 							   : "source accepted";
 		break;
 	case WGT_EV_DROP:
 		hook = "kfree_skb";
 		r = e ? reason_name(p, e->reason) : NULL;
-		if (!r && e)
+		if (!r && e && p->reasons && !p->reasons->n)
+			snprintf(rs, sizeof(rs), "(no reason on this kernel)");
+		else if (!r && e)
 			snprintf(rs, sizeof(rs), "%u", e->reason);
 		verdict = "drop";
 		/* rp_filter looked the source up as a destination. */
@@ -322,7 +351,14 @@ static void comment_of(struct trace_pcap *p, const struct wgt_pkt *k,
 	if (key[0] && n < len)
 		n += snprintf(buf + n, len - n, "; peer=%s", key);
 	if (n < len) {
-		if (k->ev_type == WGT_EV_DROP && e)
+		if (k->ev_type == WGT_EV_DROP && e &&
+		    e->reason == p->own_reply_reason && src.family &&
+		    k->caplen >= l4off + 4 && echo_reply(proto, sport))
+			n += snprintf(buf + n, len - n,
+				      "; verdict=delivered to wgtrace's probe "
+				      "socket, then freed (%s)",
+				      r ? r : rs);
+		else if (k->ev_type == WGT_EV_DROP && e)
 			n += snprintf(buf + n, len - n, "; verdict=drop %s",
 				      r ? r : rs);
 		else
