@@ -39,8 +39,8 @@ static void gw_fill(struct gw *g)
 	g->links[1].mtu = 1420;
 	for (i = 0; i < 2; i++) {
 		for (j = 0; j < 2; j++)
-			assert_true(prefix_parse(pfx[i][j], &g->allowed[i][j],
-						 NULL));
+			assert_true(
+			    prefix_parse(pfx[i][j], &g->allowed[i][j], NULL));
 		g->peers[i].pubkey[0] = i + 1;
 		g->peers[i].allowed = g->allowed[i];
 		g->peers[i].n_allowed = 2;

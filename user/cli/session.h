@@ -45,10 +45,10 @@ struct session {
 
 /* What one session_poll saw and did. */
 struct session_poll {
-	int changes;	 /* RTMON_* bits */
-	bool reloaded;	 /* the configuration was reread */
-	int load_err;	 /* rereading it failed: the last one is kept */
-	int sync_err;	 /* handing it to the kernel's maps failed */
+	int changes;   /* RTMON_* bits */
+	bool reloaded; /* the configuration was reread */
+	int load_err;  /* rereading it failed: the last one is kept */
+	int sync_err;  /* handing it to the kernel's maps failed */
 };
 
 /*

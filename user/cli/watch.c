@@ -436,14 +436,6 @@ static int run_watch(const struct watch_opts *o, struct inventory *inv,
 			wgt_err("cannot start watching: %s", strerror(-err));
 		goto cleanup;
 	}
-	if (o->rec.path) {
-		err = session_record(&s, &o->rec);
-		if (err) {
-			wgt_err("cannot write the record %s: %s", o->rec.path,
-				strerror(-err));
-			goto cleanup;
-		}
-	}
 	if (!o->json)
 		fprintf(stderr, "wgtrace: watching%s%s; reports every %u s%s\n",
 			o->netns ? " netns " : "", o->netns ? o->netns : "",
@@ -459,6 +451,18 @@ static int run_watch(const struct watch_opts *o, struct inventory *inv,
 		goto cleanup;
 	}
 	render(o, &s.l, &fl, start, lost, false);
+	/*
+	 * The record after: at 20,000 peers writing the configuration takes
+	 * a second. Samples wait in the ring buffer until the loop polls.
+	 */
+	if (o->rec.path) {
+		err = session_record(&s, &o->rec);
+		if (err) {
+			wgt_err("cannot write the record %s: %s", o->rec.path,
+				strerror(-err));
+			goto cleanup;
+		}
+	}
 
 	while (!wgt_stop) {
 		if (deadline && monotonic_ns() >= deadline)
