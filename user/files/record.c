@@ -40,9 +40,12 @@ struct record {
 	 * order of the inventory's devices and peers): stale_handshake needs
 	 * them, and only the peers that changed are written again.
 	 */
+	/* The peer last written at each place of the inventory's order,
+	 * which wireguard-go changes at every dump: the key says whose. */
 	struct {
 		uint64_t tx;
 		int64_t hs;
+		uint8_t key[WG_KEY_LEN_RAW];
 	} * peers;
 	size_t n_peers;
 	bool all_peers; /* a new file or inventory: write every peer */
@@ -454,10 +457,13 @@ static struct json_object *peers_json(struct record *r,
 			struct json_object *o;
 
 			if (!all && r->peers[slot].tx == p->tx_bytes &&
-			    r->peers[slot].hs == p->last_handshake_sec)
+			    r->peers[slot].hs == p->last_handshake_sec &&
+			    !memcmp(r->peers[slot].key, p->pubkey,
+				    WG_KEY_LEN_RAW))
 				continue;
 			r->peers[slot].tx = p->tx_bytes;
 			r->peers[slot].hs = p->last_handshake_sec;
+			memcpy(r->peers[slot].key, p->pubkey, WG_KEY_LEN_RAW);
 			o = json_object_new_object();
 			add_i64(o, "ifindex", d->ifindex);
 			add_key(o, "pubkey", p->pubkey);
