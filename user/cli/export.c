@@ -27,6 +27,7 @@
 #include "model/metrics.h"
 #include "files/record.h"
 #include "config/rtmon.h"
+#include "cli/session.h"
 
 #define EXPORT_DEFAULT_PORT 9599
 #define LOCK_DIR "/run/wgtrace"
@@ -582,173 +583,128 @@ static void snapshot_take(struct snapshot *snap, struct metrics *m,
 	pthread_mutex_unlock(&snap->lock);
 }
 
+/* The interval's snapshot: counters, metrics, the textfile, the record. */
+static int export_tick(const struct export_opts *o, struct session *s,
+		       struct metrics *m, struct snapshot *snap,
+		       double start_time)
+{
+	struct finding_list fl = {0};
+	int err;
+
+	err = live_refresh(&s->l, false);
+	if (err) {
+		logline("error", "reading counters: %s", strerror(-err));
+		return err;
+	}
+	/* Location names are needed to tell no_forward apart. */
+	live_findings(&s->l, &fl);
+	finding_list_free(&fl);
+	metrics_update(m, &s->l);
+	session_snapshot(s);
+	snapshot_take(snap, m, &s->l, start_time);
+	if (!o->textfile)
+		return 0;
+	pthread_mutex_lock(&snap->lock);
+	err = snap->prom ? write_textfile(o->textfile, snap->prom) : -ENOMEM;
+	pthread_mutex_unlock(&snap->lock);
+	if (err)
+		logline("error", "cannot write %s: %s", o->textfile,
+			strerror(-err));
+	return 0;
+}
+
+static void reload_names(const struct export_opts *o, struct intent *names)
+{
+	struct intent in = {0};
+
+	if (!load_names(o, &in, true)) {
+		intent_free(names);
+		*names = in;
+		logline("info", "peer names reloaded");
+	} else {
+		logline("error",
+			"peer names not reloaded: keeping the old ones");
+	}
+}
+
 static int run_export(const struct export_opts *o, struct inventory *inv,
 		      struct intent *names, struct snapshot *snap)
 {
-	struct loader_opts lo = {
-	    .counters = true, .want = LF_COUNT_SET, .inv = inv};
+	struct session_opts so = {
+	    .inv = inv, .intent = names, .dev = o->dev, .hup = true};
 	struct metrics m = {0};
-	struct live l = {0};
-	struct rtmon *mon = NULL;
-	struct loader ld;
-	int links, changes;
-	uint64_t next_tick, last_route_reload = 0;
+	struct session s = {0};
+	struct session_poll p;
+	uint64_t next_tick;
 	double start_time = (double)time(NULL);
-	bool started = false;
+	int err, prev_err, rec_err, sync_err;
 	size_t i;
-	int err;
 
-	for (i = 0; i < inv->n_wg && lo.n_wg < LOADER_MAX_TC; i++)
-		lo.wg_ifindex[lo.n_wg++] = inv->wg[i].ifindex;
-	lo.netns_ino = current_netns_ino();
-	l.e = calloc(LIVE_MAX_ENTRIES, sizeof(*l.e));
-	err = l.e ? metrics_init(&m) : -ENOMEM;
+	err = metrics_init(&m);
 	m.peer_labels = o->peer_labels;
 	m.peer_expire_s = o->peer_expire_s;
-	if (err)
-		goto cleanup;
-	err = loader_start(&ld, &lo, live_on_event, &l);
-	if (err)
-		goto cleanup;
-	started = true;
-	err = live_init(&l, &ld, inv, names, o->dev);
 	if (!err)
-		err = rtmon_open(&mon);
+		err = session_open(&s, &so);
 	if (err)
 		goto cleanup;
 	for (i = 0; i < LF__COUNT; i++)
-		if (loader_fact_used(&ld, i))
+		if (loader_fact_used(&s.ld, i))
 			logline("info", "hook %s mode %s", loader_fact_name(i),
-				wgt_mode_name(ld.mode[i]));
-
+				wgt_mode_name(s.ld.mode[i]));
 	if (o->rec.path) {
-		err = record_open(&l.rec, &o->rec, &ld);
-		if (!err)
-			err = record_inventory(l.rec, inv);
+		err = session_record(&s, &o->rec);
 		if (err) {
 			logline("error", "cannot write the record %s: %s",
 				o->rec.path, strerror(-err));
 			goto cleanup;
 		}
 	}
-	snapshot_take(snap, &m, &l, start_time);
+	snapshot_take(snap, &m, &s.l, start_time);
 	logline("info", "ready; %zu WireGuard devices", inv->n_wg);
 
 	next_tick = monotonic_ns() + o->interval_s * NSEC_PER_SEC;
 	while (!wgt_stop) {
-		struct inventory fresh;
-
-		err = loader_poll_with(&ld, rtmon_fd(mon), 250);
-		if (err && err != -EINTR) {
+		err = session_poll(&s, 250, &p);
+		if (err) {
 			logline("error", "reading events: %s", strerror(-err));
 			goto cleanup;
 		}
-		err = 0;
 		if (wgt_hup) {
-			struct intent in = {0};
-
 			wgt_hup = 0;
-			if (!load_names(o, &in, true)) {
-				intent_free(names);
-				*names = in;
-				logline("info", "peer names reloaded");
-			} else {
-				logline("error", "peer names not reloaded: "
-						 "keeping the old ones");
-			}
+			reload_names(o, names);
 		}
-		/* A device that appears gets its hooks at once, not at the
-		 * next tick: packets before them would go uncounted. */
-		changes = rtmon_drain(mon);
-		links = changes & RTMON_LINKS;
-		/* A route change often comes with a new peer (wg-quick,
-		 * scripts): reread now, at most once a second, rather than
-		 * count its traffic as no_peer until the next tick. */
-		if ((changes & RTMON_ROUTES) &&
-		    monotonic_ns() - last_route_reload > NSEC_PER_SEC) {
-			last_route_reload = monotonic_ns();
-			links = 1;
-		}
-		live_recheck(&l);
-		if (l.rec_err)
+		if (p.sync_err)
+			logline("error", "following the WireGuard devices: %s",
+				strerror(-p.sync_err));
+		if (s.l.rec_err)
 			break;
-		if (!links && monotonic_ns() < next_tick)
-			continue;
-		if (!inventory_load(&fresh, o->dev)) {
-			inventory_free(inv);
-			*inv = fresh;
-			l.inv = inv;
-			live_remember_names(&l);
-			if (l.rec && !l.rec_err)
-				l.rec_err = record_inventory(l.rec, inv);
-			err = loader_sync(&ld, inv);
-			if (err)
-				logline("error",
-					"following the WireGuard devices: %s",
-					strerror(-err));
-			err = 0;
-		}
 		if (monotonic_ns() < next_tick)
 			continue;
 		next_tick += o->interval_s * NSEC_PER_SEC;
-		err = live_refresh(&l, false);
-		if (err) {
-			logline("error", "reading counters: %s",
-				strerror(-err));
+		if (session_reload(&s, &sync_err) && sync_err)
+			logline("error", "following the WireGuard devices: %s",
+				strerror(-sync_err));
+		err = export_tick(o, &s, &m, snap, start_time);
+		if (err)
 			goto cleanup;
-		}
-		/* Location names are needed to tell no_forward apart. */
-		{
-			struct finding_list fl = {0};
-
-			live_findings(&l, &fl);
-			finding_list_free(&fl);
-		}
-		metrics_update(&m, &l);
-		if (l.rec && !l.rec_err)
-			l.rec_err = record_snapshot(
-			    l.rec, &l, loader_stat(&ld, WGT_STAT_EVENTS_LOST));
-		snapshot_take(snap, &m, &l, start_time);
-		if (o->textfile) {
-			pthread_mutex_lock(&snap->lock);
-			err = snap->prom
-				  ? write_textfile(o->textfile, snap->prom)
-				  : -ENOMEM;
-			pthread_mutex_unlock(&snap->lock);
-			if (err)
-				logline("error", "cannot write %s: %s",
-					o->textfile, strerror(-err));
-			err = 0;
-		}
 	}
 	/* The record ends with the counts up to now, as watch's final report.
 	 */
-	if (l.rec && !l.rec_err) {
-		loader_poll(&ld, 0);
-		if (!live_refresh(&l, false))
-			l.rec_err = record_snapshot(
-			    l.rec, &l, loader_stat(&ld, WGT_STAT_EVENTS_LOST));
+	if (s.l.rec && !s.l.rec_err) {
+		loader_poll(&s.ld, 0);
+		if (!live_refresh(&s.l, false))
+			session_snapshot(&s);
 	}
 	logline("info", "stopping; %llu scrapes served",
 		(unsigned long long)snap->scrapes);
 cleanup:
-	if (l.rec) {
-		int rerr = record_close(l.rec);
-
-		l.rec_err = l.rec_err ?: rerr;
-		l.rec = NULL;
-	}
+	prev_err = err;
+	err = session_close(&s, err, &rec_err);
 	/* A record cut short is a failed run: the SRE relies on it later. */
-	if (l.rec_err && !err) {
+	if (rec_err && !prev_err)
 		logline("error", "writing the record %s failed: %s",
-			o->rec.path, strerror(-l.rec_err));
-		err = l.rec_err;
-	}
-	rtmon_close(mon);
-	if (started)
-		loader_stop(&ld);
+			o->rec.path, strerror(-rec_err));
 	metrics_free(&m);
-	live_free(&l);
 	return err;
 }
 
@@ -825,6 +781,7 @@ int cmd_export(int argc, char **argv)
 	if (err)
 		goto cleanup;
 	have_inv = true;
+	/* Now, not at attach: SIGHUP must not end an exporter that loads. */
 	err = wgt_catch_signals(true);
 	if (err)
 		goto cleanup;

@@ -18,6 +18,7 @@
 #include "files/record.h"
 #include "config/rtmon.h"
 #include "model/verdict.h"
+#include "cli/session.h"
 #include "cli/trace.h"
 #include "cli/watch_pcap.h"
 
@@ -355,199 +356,164 @@ static void render(const struct watch_opts *o, struct live *l,
 	fflush(stdout);
 }
 
-static int reload_inventory(struct live *l, struct inventory *inv,
-			    const char *dev)
+/* The kernel side follows the configuration; a failure keeps the last. */
+static void reload(struct session *s)
 {
-	struct inventory fresh;
+	int sync_err;
+
+	if (session_reload(s, &sync_err))
+		wgt_dbg(1, "inventory reload failed; keeping the last one");
+}
+
+/* Counts up to now, as findings, then shown (and recorded when snap). */
+static int report(struct session *s, struct finding_list *fl,
+		  bool routes_changed, bool snap, uint64_t *lost)
+{
 	int err;
 
-	err = inventory_load(&fresh, dev);
+	err = live_refresh(&s->l, routes_changed);
+	finding_list_free(fl);
+	if (!err)
+		err = live_findings(&s->l, fl);
 	if (err)
 		return err;
-	inventory_free(inv);
-	*inv = fresh;
-	l->inv = inv;
-	live_remember_names(l);
-	if (l->rec && !l->rec_err)
-		l->rec_err = record_inventory(l->rec, inv);
-	/* Devices and peers come and go: keep the kernel side in step. */
-	return loader_sync(l->ld, inv);
+	*lost = loader_stat(&s->ld, WGT_STAT_EVENTS_LOST);
+	if (snap)
+		session_snapshot(s);
+	return 0;
+}
+
+static void final_report(const struct watch_opts *o, struct session *s,
+			 const struct finding_list *fl,
+			 const struct watch_pcap *wp, uint64_t start,
+			 uint64_t lost)
+{
+	struct finding_counts fc;
+	struct json_object *sum;
+
+	if (!o->json) {
+		printf("\n%sfinal report%s\n", out_c(C_BOLD), out_c(C_RESET));
+		render(o, &s->l, fl, start, lost, true);
+		return;
+	}
+	render(o, &s->l, fl, start, lost, true);
+	finding_count(fl, &fc);
+	sum = finding_summary_json(&fc);
+	jadd_int(sum, "uptime_s", (monotonic_ns() - start) / NSEC_PER_SEC);
+	jadd_int(sum, "events_lost", lost);
+	if (wp)
+		watch_pcap_json(wp, sum);
+	json_emit(sum);
 }
 
 static int run_watch(const struct watch_opts *o, struct inventory *inv,
 		     const struct intent *intent)
 {
-	struct loader_opts lo = {
-	    .counters = true, .want = LF_COUNT_SET, .inv = inv};
+	struct session_opts so = {.inv = inv, .intent = intent, .dev = o->dev};
 	struct finding_list fl = {0};
 	struct watch_pcap *wp = NULL;
-	struct live l = {0};
-	struct rtmon *mon = NULL;
-	struct loader ld;
-	uint64_t start, next_tick, deadline = 0, lost = 0,
-				   last_route_reload = 0;
-	bool started = false, changed = false;
-	size_t i;
-	int err, changes;
+	struct session s = {0};
+	struct session_poll p;
+	uint64_t start, next_tick, deadline = 0, lost = 0;
+	bool changed = false;
+	int err, prev_err, rec_err;
 
-	for (i = 0; i < inv->n_wg && lo.n_wg < LOADER_MAX_TC; i++)
-		lo.wg_ifindex[lo.n_wg++] = inv->wg[i].ifindex;
-	lo.netns_ino = current_netns_ino();
-	l.e = calloc(LIVE_MAX_ENTRIES, sizeof(*l.e));
-	if (!l.e)
-		return -ENOMEM;
 	if (o->pcap) {
 		/* The bytes of each sample, cut to headers + 128 here. */
-		lo.pcap_snaplen = trace_pcap_kernel_snaplen(0);
-		err = watch_pcap_open(&wp, o->pcap, o->pcap_budget, &l);
+		so.pcap_snaplen = trace_pcap_kernel_snaplen(0);
+		err = live_alloc(&s.l);
+		if (!err)
+			err =
+			    watch_pcap_open(&wp, o->pcap, o->pcap_budget, &s.l);
 		if (err)
 			goto cleanup;
+		so.on_event = watch_pcap_on_event;
+		so.event_ctx = wp;
 	}
-	err = loader_start(&ld, &lo, wp ? watch_pcap_on_event : live_on_event,
-			   wp ? (void *)wp : &l);
-	if (err)
-		goto cleanup;
-	started = true;
-	err = live_init(&l, &ld, inv, intent, o->dev);
-	if (!err)
-		err = rtmon_open(&mon);
+	err = session_open(&s, &so);
 	if (err) {
-		wgt_err("cannot start watching: %s", strerror(-err));
+		if (s.started)
+			wgt_err("cannot start watching: %s", strerror(-err));
 		goto cleanup;
 	}
-	if (o->rec.path) {
-		err = record_open(&l.rec, &o->rec, &ld);
-		if (!err)
-			err = record_inventory(l.rec, inv);
-		if (err) {
-			wgt_err("cannot write the record %s: %s", o->rec.path,
-				strerror(-err));
-			goto cleanup;
-		}
-	}
-	err = wgt_catch_signals(false);
-	if (err)
-		goto cleanup;
 	if (!o->json)
-		fprintf(stderr,
-			"wgtrace: watching%s%s; first report in %u s%s\n",
+		fprintf(stderr, "wgtrace: watching%s%s; reports every %u s%s\n",
 			o->netns ? " netns " : "", o->netns ? o->netns : "",
 			o->interval_s, o->duration_s ? "" : ", Ctrl-C stops");
 	start = monotonic_ns();
 	next_tick = start + o->interval_s * NSEC_PER_SEC;
 	if (o->duration_s)
 		deadline = start + o->duration_s * NSEC_PER_SEC;
+	/* The first status at once: it says the hooks are attached. */
+	err = report(&s, &fl, false, false, &lost);
+	if (err) {
+		wgt_err("reading counters failed: %s", strerror(-err));
+		goto cleanup;
+	}
+	render(o, &s.l, &fl, start, lost, false);
+	/*
+	 * The record after: at 20,000 peers writing the configuration takes
+	 * a second. Samples wait in the ring buffer until the loop polls.
+	 */
+	if (o->rec.path) {
+		err = session_record(&s, &o->rec);
+		if (err) {
+			wgt_err("cannot write the record %s: %s", o->rec.path,
+				strerror(-err));
+			goto cleanup;
+		}
+	}
 
 	while (!wgt_stop) {
-		uint64_t now = monotonic_ns();
-
-		if (deadline && now >= deadline)
+		if (deadline && monotonic_ns() >= deadline)
 			break;
-		err = loader_poll_with(&ld, rtmon_fd(mon), 200);
-		if (err && err != -EINTR) {
+		err = session_poll(&s, 200, &p);
+		if (err) {
 			wgt_err("reading events failed: %s", strerror(-err));
 			goto cleanup;
 		}
-		err = 0;
-		changes = rtmon_drain(mon);
-		if (changes & RTMON_ROUTES)
+		if (p.changes & RTMON_ROUTES)
 			changed = true;
-		/* A new WireGuard device needs its tc hooks now, not at the
-		 * next report: packets before them would not be counted. */
-		if ((changes & RTMON_LINKS) &&
-		    reload_inventory(&l, inv, o->dev))
+		if (p.load_err || p.sync_err)
 			wgt_dbg(
 			    1, "inventory reload failed; keeping the last one");
-		/* A route into a WireGuard device often comes with a new
-		 * peer (wg-quick, scripts): read it now, at most once a
-		 * second, rather than count its traffic as no_peer. */
-		if ((changes & RTMON_ROUTES) && !(changes & RTMON_LINKS) &&
-		    monotonic_ns() - last_route_reload > NSEC_PER_SEC) {
-			last_route_reload = monotonic_ns();
-			if (reload_inventory(&l, inv, o->dev))
-				wgt_dbg(1, "inventory reload failed; keeping "
-					   "the last one");
-		}
-		live_recheck(&l);
-		if (l.rec_err)
+		if (s.l.rec_err)
 			break;
 		if (monotonic_ns() < next_tick)
 			continue;
 		/* The final report follows at once: do not print it twice. */
-		if (deadline && next_tick + 500000000ULL >= deadline)
+		if (deadline && next_tick + NSEC_PER_SEC / 2 >= deadline)
 			break;
 		next_tick += o->interval_s * NSEC_PER_SEC;
-		if (reload_inventory(&l, inv, o->dev))
-			wgt_dbg(
-			    1, "inventory reload failed; keeping the last one");
-		err = live_refresh(&l, changed);
+		reload(&s);
+		err = report(&s, &fl, changed, true, &lost);
 		changed = false;
-		if (!err) {
-			finding_list_free(&fl);
-			err = live_findings(&l, &fl);
-		}
 		if (err) {
 			wgt_err("reading counters failed: %s", strerror(-err));
 			goto cleanup;
 		}
-		lost = loader_stat(&ld, WGT_STAT_EVENTS_LOST);
-		if (l.rec && !l.rec_err)
-			l.rec_err = record_snapshot(l.rec, &l, lost);
-		render(o, &l, &fl, start, lost, false);
+		render(o, &s.l, &fl, start, lost, false);
 	}
 	/* The final word: counts up to now, then detach. */
-	loader_poll(&ld, 0);
-	reload_inventory(&l, inv, o->dev);
-	err = live_refresh(&l, changed || (rtmon_drain(mon) & RTMON_ROUTES));
-	finding_list_free(&fl);
+	loader_poll(&s.ld, 0);
+	reload(&s);
+	changed = changed || (rtmon_drain(s.mon) & RTMON_ROUTES);
+	err = report(&s, &fl, changed, true, &lost);
 	if (!err)
-		err = live_findings(&l, &fl);
-	lost = loader_stat(&ld, WGT_STAT_EVENTS_LOST);
-	if (!err && l.rec && !l.rec_err)
-		l.rec_err = record_snapshot(l.rec, &l, lost);
-	if (!err) {
-		if (o->json) {
-			struct finding_counts fc;
-			struct json_object *sum;
-
-			render(o, &l, &fl, start, lost, true);
-			finding_count(&fl, &fc);
-			sum = finding_summary_json(&fc);
-			jadd_int(sum, "uptime_s",
-				 (monotonic_ns() - start) / NSEC_PER_SEC);
-			jadd_int(sum, "events_lost", lost);
-			if (wp)
-				watch_pcap_json(wp, sum);
-			json_emit(sum);
-		} else {
-			printf("\n%sfinal report%s\n", out_c(C_BOLD),
-			       out_c(C_RESET));
-			render(o, &l, &fl, start, lost, true);
-		}
-	}
+		final_report(o, &s, &fl, wp, start, lost);
 cleanup:
-	if (l.rec) {
-		int rerr = record_close(l.rec);
-
-		l.rec_err = l.rec_err ?: rerr;
-		l.rec = NULL;
-	}
+	prev_err = err;
+	err = session_close(&s, err, &rec_err);
 	/* A record cut short is a failed run: the SRE relies on it later. */
-	if (l.rec_err && !err) {
+	if (rec_err && !prev_err)
 		wgt_err("writing the record %s failed: %s", o->rec.path,
-			strerror(-l.rec_err));
-		err = l.rec_err;
-	}
-	rtmon_close(mon);
+			strerror(-rec_err));
 	finding_list_free(&fl);
-	if (started)
-		loader_stop(&ld);
 	if (wp) {
 		int perr = watch_pcap_close(wp, o->pcap);
 
 		err = err ?: perr;
 	}
-	live_free(&l);
 	return err;
 }
 

@@ -118,6 +118,12 @@ struct inventory {
  */
 int inventory_load(struct inventory *inv, const char *only_dev);
 void inventory_free(struct inventory *inv);
+/*
+ * A digest of the configuration (devices, addresses, routes, rules, sysctls,
+ * WireGuard devices and peers), not of counters or handshake times: equal
+ * digests mean nothing the kernel's maps or a record hold has changed.
+ */
+uint64_t inventory_config_digest(const struct inventory *inv);
 
 const struct inv_link *inv_link_by_index(const struct inventory *inv,
 					 int ifindex);

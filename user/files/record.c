@@ -26,6 +26,14 @@
 #include "files/record.h"
 #include "config/wg_inventory.h"
 
+/* A peer's figures as the record last wrote them. */
+struct peer_seen {
+	int ifindex;
+	uint8_t key[WG_KEY_LEN_RAW];
+	uint64_t tx;
+	int64_t hs;
+};
+
 struct record {
 	struct record_opts o;
 	char *path;
@@ -40,10 +48,9 @@ struct record {
 	 * order of the inventory's devices and peers): stale_handshake needs
 	 * them, and only the peers that changed are written again.
 	 */
-	struct {
-		uint64_t tx;
-		int64_t hs;
-	} * peers;
+	/* As last written, sorted by device and key: wireguard-go lists
+	 * the peers in another order at every dump. */
+	struct peer_seen *peers;
 	size_t n_peers;
 	bool all_peers; /* a new file or inventory: write every peer */
 	const struct loader *ld;
@@ -430,42 +437,67 @@ int record_inventory(struct record *r, const struct inventory *inv)
 	return err ?: maybe_rotate(r);
 }
 
+static int peer_seen_cmp(const void *a, const void *b)
+{
+	const struct peer_seen *x = a, *y = b;
+
+	if (x->ifindex != y->ifindex)
+		return x->ifindex < y->ifindex ? -1 : 1;
+	return memcmp(x->key, y->key, WG_KEY_LEN_RAW);
+}
+
+/* The inventory's peers, sorted for peer_seen_cmp; NULL without memory. */
+static struct peer_seen *peers_seen(const struct inventory *inv, size_t *n)
+{
+	struct peer_seen *v;
+	size_t i, j, total = 0;
+
+	for (i = 0; i < inv->n_wg; i++)
+		total += inv->wg[i].n_peers;
+	v = calloc(total ? total : 1, sizeof(*v));
+	if (!v)
+		return NULL;
+	for (i = 0, *n = 0; i < inv->n_wg; i++) {
+		for (j = 0; j < inv->wg[i].n_peers; j++, (*n)++) {
+			const struct wg_peer_info *p = &inv->wg[i].peers[j];
+
+			v[*n].ifindex = inv->wg[i].ifindex;
+			memcpy(v[*n].key, p->pubkey, WG_KEY_LEN_RAW);
+			v[*n].tx = p->tx_bytes;
+			v[*n].hs = p->last_handshake_sec;
+		}
+	}
+	qsort(v, *n, sizeof(*v), peer_seen_cmp);
+	return v;
+}
+
 /* Peers whose tx bytes or handshake changed since the last snapshot. */
 static struct json_object *peers_json(struct record *r,
 				      const struct inventory *inv)
 {
 	struct json_object *a = json_object_new_array();
-	size_t i, j, slot = 0, total = 0;
-	bool all = r->all_peers;
+	struct peer_seen *now, *was;
+	size_t i, n = 0;
 
-	for (i = 0; i < inv->n_wg; i++)
-		total += inv->wg[i].n_peers;
-	if (total != r->n_peers) {
-		free(r->peers);
-		r->peers = calloc(total ? total : 1, sizeof(*r->peers));
-		r->n_peers = r->peers ? total : 0;
-		all = true;
+	now = peers_seen(inv, &n);
+	for (i = 0; now && i < n; i++) {
+		struct json_object *o;
+
+		was = r->all_peers ? NULL
+				   : bsearch(&now[i], r->peers, r->n_peers,
+					     sizeof(now[i]), peer_seen_cmp);
+		if (was && was->tx == now[i].tx && was->hs == now[i].hs)
+			continue;
+		o = json_object_new_object();
+		add_i64(o, "ifindex", now[i].ifindex);
+		add_key(o, "pubkey", now[i].key);
+		add_u64(o, "tx", now[i].tx);
+		add_i64(o, "handshake", now[i].hs);
+		json_object_array_add(a, o);
 	}
-	for (i = 0; r->peers && i < inv->n_wg; i++) {
-		const struct wg_device_info *d = &inv->wg[i];
-
-		for (j = 0; j < d->n_peers; j++, slot++) {
-			const struct wg_peer_info *p = &d->peers[j];
-			struct json_object *o;
-
-			if (!all && r->peers[slot].tx == p->tx_bytes &&
-			    r->peers[slot].hs == p->last_handshake_sec)
-				continue;
-			r->peers[slot].tx = p->tx_bytes;
-			r->peers[slot].hs = p->last_handshake_sec;
-			o = json_object_new_object();
-			add_i64(o, "ifindex", d->ifindex);
-			add_key(o, "pubkey", p->pubkey);
-			add_u64(o, "tx", p->tx_bytes);
-			add_i64(o, "handshake", p->last_handshake_sec);
-			json_object_array_add(a, o);
-		}
-	}
+	free(r->peers);
+	r->peers = now;
+	r->n_peers = now ? n : 0;
 	r->all_peers = false;
 	return a;
 }

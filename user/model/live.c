@@ -280,6 +280,7 @@ static struct wg_device_info *reread_dev(struct live *l, int ifindex)
 	}
 	wg_device_info_free(dev);
 	*dev = fresh;
+	l->rereads_taken++;
 	err = loader_sync(l->ld, l->inv);
 	if (err)
 		wgt_dbg(1, "updating the AllowedIPs copy of %s: %s", dev->name,

@@ -89,6 +89,9 @@ struct live {
 	/* A no_peer sample arrived (tc mode): reread that device soon. */
 	int recheck_ifindex;
 	uint64_t recheck_ns; /* last reread, for the rate limit */
+	/* Rereads that changed the inventory and the maps in place: the
+	 * configuration a caller last handed to the maps is not theirs. */
+	uint64_t rereads_taken;
 	/* tx bytes per peer at the previous refresh, for stale_handshake */
 	uint64_t *prev_tx;
 	size_t n_prev_tx;
