@@ -105,6 +105,9 @@ watch --pcap @BAD@.pcapng --pcap-budget 0|--pcap-budget '0'
 watch --pcap @BAD@.pcapng --pcap-budget 1000001|1000001
 watch --pcap @BAD@.pcapng --pcap-budget 5x|5x
 watch --pcap-budget 10|--pcap FILE
+watch --pcap @BAD@.pcapng --snaplen 19|19
+watch --pcap @BAD@.pcapng --snaplen 1025|1025
+watch --snaplen 100|--pcap FILE
 TABLE
 )
 # Two more checks after the table: nothing attached, no state left.

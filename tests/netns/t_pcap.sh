@@ -27,7 +27,7 @@
 CHECKS="pcap-valid pcap-interfaces pcap-inner-requests pcap-replies
 	pcap-outer pcap-comments pcap-peer pcap-drop pcap-snaplen
 	pcap-snaplen-default pcap-bad-snaplen watch-pcap-drop watch-pcap-budget
-	pcap-header pcap-detached"
+	watch-pcap-snaplen pcap-header pcap-detached"
 plan "$(wc -w <<<"$CHECKS")"
 
 require_root pcap
@@ -229,14 +229,15 @@ bad_snaplen() {
 }
 check pcap-bad-snaplen "a bad --snaplen is not a usage error (exit 2)" bad_snaplen
 
-# watch_spoofed FILE BUDGET: watch GW for 5 s with --pcap while CL sends
-# 8 spoofed pings 0.3 s apart (more than the 100 ms sample gap), each
-# dropped by rp_filter; sets WRC, WRPF (the kernel's count) and WSUM.
+# watch_spoofed FILE BUDGET [OPTION...]: watch GW for 5 s with --pcap while
+# CL sends 8 spoofed pings 0.3 s apart (more than the 100 ms sample gap),
+# each dropped by rp_filter; sets WRC, WRPF (the kernel's count) and WSUM.
 watch_spoofed() {
-	local p r0
+	local p r0 f=$1 b=$2
+	shift 2
 	r0=$(net_counter "$GW" netstat TcpExt:IPReversePathFilter)
 	ip netns exec "$GW" timeout 30 "$WGTRACE" watch --duration 5 --json \
-		--pcap "$1" --pcap-budget "$2" >"$1.json" 2>"$1.err" &
+		--pcap "$f" --pcap-budget "$b" "$@" >"$f.json" 2>"$f.err" &
 	p=$!
 	_pid_list+=("$p")
 	# bpftool sees the program once watch has loaded it.
@@ -245,9 +246,9 @@ watch_spoofed() {
 	wait "$p"
 	WRC=$?
 	WRPF=$(($(net_counter "$GW" netstat TcpExt:IPReversePathFilter) - r0))
-	WSUM=$(jq -c 'select(.type == "summary")' "$1.json" 2>/dev/null | tail -n 1)
+	WSUM=$(jq -c 'select(.type == "summary")' "$f.json" 2>/dev/null | tail -n 1)
 	echo "    watch exit $WRC; TcpExt IPReversePathFilter delta $WRPF; summary $WSUM"
-	sed 's/^/    /' "$1.err"
+	sed 's/^/    /' "$f.err"
 }
 
 watch_drop() {
@@ -270,7 +271,7 @@ fi
 
 watch_budget() {
 	local W="$TMP/b.pcapng" total over
-	watch_spoofed "$W" 1
+	watch_spoofed "$W" 1 --snaplen 40
 	total=$(tshark -r "$W" 2>/dev/null | wc -l)
 	over=$(jq -r '.pcap_over_budget' <<<"$WSUM" 2>/dev/null)
 	echo "packets $total with a budget of 1; over the budget: $over (kernel dropped $WRPF)"
@@ -278,10 +279,22 @@ watch_budget() {
 		[ $((total + over)) -le "$WRPF" ] &&
 		grep -q "budget of 1 not written" "$W.err"
 }
+# The budget run kept 40 bytes per packet (--snaplen 40): the spoofed
+# echo request (an 84-byte IP packet as ping sends it) is cut there, its
+# original length kept.
+watch_snaplen() {
+	local cap len
+	read -r cap len < <(tshark -r "$TMP/b.pcapng" -T fields -e frame.cap_len \
+		-e frame.len 2>/dev/null | head -n 1)
+	echo "the packet of the --snaplen 40 run: captured $cap of $len bytes"
+	[ "$cap" = 40 ] && [ "$len" = 84 ]
+}
 if bpftool btf dump file /sys/kernel/btf/vmlinux 2>/dev/null | grep -q SKB_DROP_REASON_IP_RPFILTER; then
 	check watch-pcap-budget "watch --pcap-budget 1 did not write one packet and count the rest" watch_budget
+	check watch-pcap-snaplen "watch --snaplen 40 did not cut the packet at 40 bytes" watch_snaplen
 else
 	skip watch-pcap-budget "this kernel has no SKB_DROP_REASON_IP_RPFILTER"
+	skip watch-pcap-snaplen "this kernel has no SKB_DROP_REASON_IP_RPFILTER"
 fi
 
 # Both files say which wgtrace wrote them, on which kernel (section header

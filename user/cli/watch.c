@@ -34,6 +34,7 @@ struct watch_opts {
 	const char *pcap;	/* --pcap FILE, or NULL */
 	unsigned long pcap_budget;
 	bool pcap_given_budget;
+	unsigned long snaplen; /* 0: headers + 128 bytes */
 };
 
 static void watch_usage(FILE *f)
@@ -95,6 +96,8 @@ static void watch_usage(FILE *f)
 	    "  --pcap-budget N      packets written at most (1-%d, default "
 	    "%d);\n"
 	    "                       the rest are counted and reported at exit\n"
+	    "  --snaplen N          bytes kept per packet with --pcap (%d-%d;\n"
+	    "                       default: headers + 128 bytes)\n"
 	    "  -v                   say which hooks were chosen and why\n"
 	    "  -h, --help           this text\n\n"
 	    "Examples:\n"
@@ -105,7 +108,8 @@ static void watch_usage(FILE *f)
 	    "  wgtrace report /var/lib/wgtrace/gw.jsonl.gz --since -2h\n"
 	    "  sudo wgtrace watch --duration 300 --pcap wrong.pcapng\n"
 	    "      then: tshark -r wrong.pcapng -T fields -e frame.comment\n",
-	    WATCH_PCAP_BUDGET_MAX, WATCH_PCAP_BUDGET_DEF);
+	    WATCH_PCAP_BUDGET_MAX, WATCH_PCAP_BUDGET_DEF, TRACE_SNAPLEN_MIN,
+	    WGT_PKT_MAX);
 }
 
 static int parse_args(int argc, char **argv, struct watch_opts *o)
@@ -116,7 +120,8 @@ static int parse_args(int argc, char **argv, struct watch_opts *o)
 		O_DURATION,
 		O_JSON,
 		O_PCAP,
-		O_PCAP_BUDGET
+		O_PCAP_BUDGET,
+		O_SNAPLEN
 	};
 	static const struct option opts[] = {
 	    {"interface", required_argument, NULL, 'i'},
@@ -128,6 +133,7 @@ static int parse_args(int argc, char **argv, struct watch_opts *o)
 	    RECORD_LONG_OPTIONS,
 	    {"pcap", required_argument, NULL, O_PCAP},
 	    {"pcap-budget", required_argument, NULL, O_PCAP_BUDGET},
+	    {"snaplen", required_argument, NULL, O_SNAPLEN},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
 	    {0}};
@@ -185,6 +191,15 @@ static int parse_args(int argc, char **argv, struct watch_opts *o)
 			}
 			o->pcap_given_budget = true;
 			break;
+		case O_SNAPLEN:
+			if (!parse_uint_range(optarg, TRACE_SNAPLEN_MIN,
+					      WGT_PKT_MAX, &o->snaplen)) {
+				wgt_err("--snaplen '%s': give a number of "
+					"bytes from %d to %d",
+					optarg, TRACE_SNAPLEN_MIN, WGT_PKT_MAX);
+				return -WGT_EUSAGE;
+			}
+			break;
 		case 'v':
 			wgt_verbose++;
 			break;
@@ -202,6 +217,10 @@ static int parse_args(int argc, char **argv, struct watch_opts *o)
 	}
 	if (o->pcap_given_budget && !o->pcap) {
 		wgt_err("--pcap-budget goes with --pcap FILE");
+		return -WGT_EUSAGE;
+	}
+	if (o->snaplen && !o->pcap) {
+		wgt_err("--snaplen goes with --pcap FILE");
 		return -WGT_EUSAGE;
 	}
 	o->rec.netns = o->netns;
@@ -419,12 +438,13 @@ static int run_watch(const struct watch_opts *o, struct inventory *inv,
 	int err, prev_err, rec_err;
 
 	if (o->pcap) {
-		/* The bytes of each sample, cut to headers + 128 here. */
-		so.pcap_snaplen = trace_pcap_kernel_snaplen(0);
+		/* The bytes of each sample; by default cut to headers + 128
+		 * here. */
+		so.pcap_snaplen = trace_pcap_kernel_snaplen(o->snaplen);
 		err = live_alloc(&s.l);
 		if (!err)
-			err =
-			    watch_pcap_open(&wp, o->pcap, o->pcap_budget, &s.l);
+			err = watch_pcap_open(&wp, o->pcap, o->pcap_budget,
+					      o->snaplen, &s.l);
 		if (err)
 			goto cleanup;
 		so.on_event = watch_pcap_on_event;

@@ -36,6 +36,7 @@ struct watch_pcap {
 	struct pcap_file pf;
 	struct live *l;
 	uint64_t budget;
+	uint32_t snaplen; /* 0: headers + 128 bytes */
 	struct wgt_event recent[WATCH_PCAP_RECENT];
 	size_t n_recent;
 	uint64_t written, over_budget, failed;
@@ -61,7 +62,7 @@ int watch_pcap_check_path(const char *path)
 }
 
 int watch_pcap_open(struct watch_pcap **out, const char *path, uint64_t budget,
-		    struct live *l)
+		    uint32_t snaplen, struct live *l)
 {
 	struct watch_pcap *p;
 	int err;
@@ -72,8 +73,10 @@ int watch_pcap_open(struct watch_pcap **out, const char *path, uint64_t budget,
 		return -ENOMEM;
 	p->l = l;
 	p->budget = budget;
-	/* Headers + 128 bytes of the 256 the kernel copies, as trace. */
-	err = pcap_file_open(&p->pf, path, trace_pcap_kernel_snaplen(0));
+	p->snaplen = snaplen;
+	/* By default headers + 128 bytes of the 256 the kernel copies, as
+	 * trace. */
+	err = pcap_file_open(&p->pf, path, trace_pcap_kernel_snaplen(snaplen));
 	if (!err && fflush(p->pf.f)) {
 		err = -errno;
 		wgt_err("cannot write %s: %s", path, strerror(-err));
@@ -219,6 +222,7 @@ static void write_packet(struct watch_pcap *p, const struct wgt_pkt *k)
 {
 	const struct wgt_event *e = sample_of(p, k);
 	char comment[512];
+	uint32_t caplen;
 	int err;
 
 	if (p->err || !e || !finding_verdict(p, e))
@@ -228,8 +232,10 @@ static void write_packet(struct watch_pcap *p, const struct wgt_pkt *k)
 		return;
 	}
 	comment_of(p, k, e, comment, sizeof(comment));
-	err = pcap_file_packet(&p->pf, p->l->inv, k,
-			       trace_pcap_default_caplen(k), comment);
+	caplen = k->caplen > WGT_PKT_MAX ? WGT_PKT_MAX : k->caplen;
+	if (!p->snaplen)
+		caplen = trace_pcap_default_caplen(k);
+	err = pcap_file_packet(&p->pf, p->l->inv, k, caplen, comment);
 	if (err == -ENOSPC) {
 		/* More devices than interface blocks: that packet only. */
 		p->failed++;

@@ -15,9 +15,12 @@ struct watch_pcap;
 
 /* Refuse a FILE that cannot be written, before attaching: -WGT_EUSAGE. */
 int watch_pcap_check_path(const char *path);
-/* Create FILE (pcapng section header); l gets the events. 0 or -errno. */
+/*
+ * Create FILE (pcapng section header); l gets the events. snaplen: bytes
+ * kept per packet, 0 for headers + 128. 0 or -errno.
+ */
 int watch_pcap_open(struct watch_pcap **out, const char *path, uint64_t budget,
-		    struct live *l);
+		    uint32_t snaplen, struct live *l);
 /* The ring buffer callback in place of live_on_event(), which it calls. */
 int watch_pcap_on_event(void *ctx, void *data, size_t len);
 /* "pcap_packets" and "pcap_over_budget" for the --json summary. */
