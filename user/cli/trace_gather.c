@@ -186,21 +186,19 @@ static void find_bypass(struct gather *g, int err, int oif)
 	f = new_finding(g, "route_bypass", SEV_ERROR, rs->mode);
 	if (!f)
 		return;
-	snprintf(f->interface, sizeof(f->interface), "%s", exp->owner_wg->name);
-	snprintf(f->peer, sizeof(f->peer), "%s",
-		 wg_key_of(exp->owner_wg->peers[exp->owner_peer].pubkey, key));
-	snprintf(f->message, sizeof(f->message),
-		 "the destination is in a peer's AllowedIPs on %s, but the "
-		 "kernel routes it elsewhere",
-		 exp->owner_wg->name);
-	snprintf(f->expected, sizeof(f->expected), "dev %s",
-		 exp->owner_wg->name);
-	snprintf(f->actual, sizeof(f->actual), "%s",
-		 err ? route_err_name(err) : rs->oif);
-	snprintf(f->hint, sizeof(f->hint),
-		 "add a route for the peer's AllowedIPs into %s (wg-quick "
-		 "does; 'wg set' alone does not)",
-		 exp->owner_wg->name);
+	FTEXT(f->interface, "%s", exp->owner_wg->name);
+	FTEXT(f->peer, "%s",
+	      wg_key_of(exp->owner_wg->peers[exp->owner_peer].pubkey, key));
+	FTEXT(f->message,
+	      "the destination is in a peer's AllowedIPs on %s, but the "
+	      "kernel routes it elsewhere",
+	      exp->owner_wg->name);
+	FTEXT(f->expected, "dev %s", exp->owner_wg->name);
+	FTEXT(f->actual, "%s", err ? route_err_name(err) : rs->oif);
+	FTEXT(f->hint,
+	      "add a route for the peer's AllowedIPs into %s (wg-quick "
+	      "does; 'wg set' alone does not)",
+	      exp->owner_wg->name);
 }
 
 /* Step 1; returns the device the flow was routed to, 0: none. */
@@ -258,19 +256,17 @@ static void find_peer(struct gather *g, const struct wg_device_info *wg)
 		f = new_finding(g, "no_peer", SEV_ERROR, ps->mode);
 		if (!f)
 			return;
-		snprintf(f->interface, sizeof(f->interface), "%s", wg->name);
-		snprintf(f->message, sizeof(f->message),
-			 "routed into %s, but no peer's AllowedIPs contains "
-			 "the destination",
-			 wg->name);
-		snprintf(f->expected, sizeof(f->expected), "a peer of %s",
-			 wg->name);
-		snprintf(f->actual, sizeof(f->actual),
-			 "none: dropped (tx_errors)");
-		snprintf(f->hint, sizeof(f->hint),
-			 "add the prefix to the right peer's AllowedIPs, or "
-			 "narrow the route into %s",
-			 wg->name);
+		FTEXT(f->interface, "%s", wg->name);
+		FTEXT(f->message,
+		      "routed into %s, but no peer's AllowedIPs contains "
+		      "the destination",
+		      wg->name);
+		FTEXT(f->expected, "a peer of %s", wg->name);
+		FTEXT(f->actual, "none: dropped (tx_errors)");
+		FTEXT(f->hint,
+		      "add the prefix to the right peer's AllowedIPs, or "
+		      "narrow the route into %s",
+		      wg->name);
 		return;
 	}
 	if (!exp->n_shadowed)
@@ -278,20 +274,19 @@ static void find_peer(struct gather *g, const struct wg_device_info *wg)
 	f = new_finding(g, "peer_shadowed", SEV_WARNING, ps->mode);
 	if (!f)
 		return;
-	snprintf(f->interface, sizeof(f->interface), "%s", wg->name);
-	snprintf(f->peer, sizeof(f->peer), "%s", ps->peer);
-	snprintf(f->message, sizeof(f->message),
-		 "the destination is in the AllowedIPs of %zu peers; the "
-		 "longest prefix won",
-		 exp->n_shadowed + 1);
-	snprintf(f->expected, sizeof(f->expected),
-		 "one peer for the destination");
-	snprintf(f->actual, sizeof(f->actual), "%s wins over %s (%s)",
-		 ps->prefix, wg_key_of(wg->peers[exp->shadowed[0]].pubkey, sk),
-		 prefix_fmt(&exp->shadowed_prefix[0], sp, sizeof(sp)));
-	snprintf(f->hint, sizeof(f->hint),
-		 "if intended, nothing to do; otherwise remove the overlap "
-		 "from one peer");
+	FTEXT(f->interface, "%s", wg->name);
+	FTEXT(f->peer, "%s", ps->peer);
+	FTEXT(f->message,
+	      "the destination is in the AllowedIPs of %zu peers; the "
+	      "longest prefix won",
+	      exp->n_shadowed + 1);
+	FTEXT(f->expected, "one peer for the destination");
+	FTEXT(f->actual, "%s wins over %s (%s)", ps->prefix,
+	      wg_key_of(wg->peers[exp->shadowed[0]].pubkey, sk),
+	      prefix_fmt(&exp->shadowed_prefix[0], sp, sizeof(sp)));
+	FTEXT(f->hint,
+	      "if intended, nothing to do; otherwise remove the overlap "
+	      "from one peer");
 }
 
 /* Step 2: the WireGuard peer, when the route went into a WireGuard device. */
@@ -342,19 +337,19 @@ static void find_loop(struct gather *g, const struct wg_device_info *wg)
 
 	if (!f)
 		return;
-	snprintf(f->interface, sizeof(f->interface), "%s", wg->name);
-	snprintf(f->peer, sizeof(f->peer), "%s", g->peer_key);
-	snprintf(f->message, sizeof(f->message),
-		 "the outer packet to the endpoint %s is routed into %s itself",
-		 os->endpoint, os->oif);
-	snprintf(f->expected, sizeof(f->expected), "endpoint via the uplink");
-	snprintf(f->actual, sizeof(f->actual), "dev %s (table %u, mark 0x%x)",
-		 os->oif, os->table, os->mark);
-	snprintf(f->hint, sizeof(f->hint),
-		 "route the endpoint outside the tunnel: a host route via the "
-		 "uplink, or fwmark %u with 'not fwmark' rules as wg-quick "
-		 "does",
-		 wg->fwmark ? wg->fwmark : 51820);
+	FTEXT(f->interface, "%s", wg->name);
+	FTEXT(f->peer, "%s", g->peer_key);
+	FTEXT(f->message,
+	      "the outer packet to the endpoint %s is routed into %s itself",
+	      os->endpoint, os->oif);
+	FTEXT(f->expected, "endpoint via the uplink");
+	FTEXT(f->actual, "dev %s (table %u, mark 0x%x)", os->oif, os->table,
+	      os->mark);
+	FTEXT(f->hint,
+	      "route the endpoint outside the tunnel: a host route via the "
+	      "uplink, or fwmark %u with 'not fwmark' rules as wg-quick "
+	      "does",
+	      wg->fwmark ? wg->fwmark : 51820);
 }
 
 /* Step 3: the outer UDP packet to the peer's endpoint. */
@@ -418,16 +413,14 @@ static void find_no_return(struct gather *g, int oif)
 	f = new_finding(g, "no_return", SEV_WARNING, g->r->reply.mode);
 	if (!f)
 		return;
-	snprintf(f->peer, sizeof(f->peer), "%s", g->peer_key);
-	snprintf(f->message, sizeof(f->message),
-		 "%zu packets left toward the destination, no reply came back",
-		 s->n_forward);
-	snprintf(f->expected, sizeof(f->expected),
-		 "replies from the destination");
-	snprintf(f->actual, sizeof(f->actual), "none within the window");
-	snprintf(f->hint, sizeof(f->hint),
-		 "check the far end: a return route for our source, its "
-		 "AllowedIPs for our source, its firewall");
+	FTEXT(f->peer, "%s", g->peer_key);
+	FTEXT(f->message,
+	      "%zu packets left toward the destination, no reply came back",
+	      s->n_forward);
+	FTEXT(f->expected, "replies from the destination");
+	FTEXT(f->actual, "none within the window");
+	FTEXT(f->hint, "check the far end: a return route for our source, its "
+		       "AllowedIPs for our source, its firewall");
 }
 
 static void find_rx_rejected(struct gather *g)
@@ -442,17 +435,15 @@ static void find_rx_rejected(struct gather *g)
 	if (!f)
 		return;
 	f->count = s->n_rx_rejected;
-	snprintf(f->peer, sizeof(f->peer), "%s", g->r->reply.peer);
-	snprintf(f->message, sizeof(f->message),
-		 "replies were dropped by WireGuard: their source is not in "
-		 "the sender's AllowedIPs");
-	snprintf(f->expected, sizeof(f->expected),
-		 "source in the sending peer's AllowedIPs");
-	snprintf(f->actual, sizeof(f->actual), "rejected %zu packets",
-		 s->n_rx_rejected);
-	snprintf(f->hint, sizeof(f->hint),
-		 "add the source range to that peer's AllowedIPs here, or NAT "
-		 "it on the far end");
+	FTEXT(f->peer, "%s", g->r->reply.peer);
+	FTEXT(f->message,
+	      "replies were dropped by WireGuard: their source is not in "
+	      "the sender's AllowedIPs");
+	FTEXT(f->expected, "source in the sending peer's AllowedIPs");
+	FTEXT(f->actual, "rejected %zu packets", s->n_rx_rejected);
+	FTEXT(f->hint,
+	      "add the source range to that peer's AllowedIPs here, or NAT "
+	      "it on the far end");
 }
 
 static void gather_drop(struct gather *g)
@@ -515,29 +506,25 @@ static void find_v6(struct gather *g, int oif)
 		if (!f)
 			return;
 		ifname(g->inv, oif, dev, sizeof(dev));
-		snprintf(f->message, sizeof(f->message),
-			 "IPv4 goes through the tunnel, but this IPv6 "
-			 "destination leaves outside it");
-		snprintf(f->expected, sizeof(f->expected),
-			 "a WireGuard device");
-		snprintf(f->actual, sizeof(f->actual), "%s",
-			 oif ? dev : "no route");
-		snprintf(f->hint, sizeof(f->hint),
-			 "add ::/0 to the peer's AllowedIPs and route it, or "
-			 "block IPv6 on purpose");
+		FTEXT(f->message, "IPv4 goes through the tunnel, but this IPv6 "
+				  "destination leaves outside it");
+		FTEXT(f->expected, "a WireGuard device");
+		FTEXT(f->actual, "%s", oif ? dev : "no route");
+		FTEXT(f->hint,
+		      "add ::/0 to the peer's AllowedIPs and route it, or "
+		      "block IPv6 on purpose");
 	} else if (inv_wg_by_index(g->inv, oif) && !exp->has_peer) {
 		f = new_finding(g, "v6_blackhole", SEV_ERROR, "inventory");
 		if (!f)
 			return;
-		snprintf(f->message, sizeof(f->message),
-			 "IPv6 is routed into the tunnel but no peer carries "
-			 "this destination");
-		snprintf(f->expected, sizeof(f->expected),
-			 "a peer with ::/0 or the prefix");
-		snprintf(f->actual, sizeof(f->actual), "dropped in the tunnel");
-		snprintf(f->hint, sizeof(f->hint),
-			 "add the IPv6 prefix to the peer, or stop routing "
-			 "IPv6 into the tunnel");
+		FTEXT(f->message,
+		      "IPv6 is routed into the tunnel but no peer carries "
+		      "this destination");
+		FTEXT(f->expected, "a peer with ::/0 or the prefix");
+		FTEXT(f->actual, "dropped in the tunnel");
+		FTEXT(f->hint,
+		      "add the IPv6 prefix to the peer, or stop routing "
+		      "IPv6 into the tunnel");
 	}
 }
 
