@@ -1179,7 +1179,7 @@ static int on_peers(struct replay *rp, struct json_object *o, int64_t t,
 		    char *err, size_t errlen)
 {
 	struct json_object *ps;
-	size_t i, j, k, slot = 0, total = 0;
+	size_t i, j, k;
 
 	if (!json_object_object_get_ex(o, "peers", &ps))
 		return 0;
@@ -1187,21 +1187,17 @@ static int on_peers(struct replay *rp, struct json_object *o, int64_t t,
 		snprintf(err, errlen, "field \"peers\" is not a list");
 		return -EINVAL;
 	}
-	for (i = 0; i < rp->inv.n_wg; i++)
-		total += rp->inv.wg[i].n_peers;
 	free(rp->prev_tx);
 	rp->prev_tx = NULL;
 	rp->n_prev_tx = 0;
 	/* The first snapshot of a run has nothing to compare with, as
 	 * watch's first report has not. */
 	if (rp->peers_seen) {
-		rp->prev_tx = calloc(total ? total : 1, sizeof(*rp->prev_tx));
-		rp->n_prev_tx = rp->prev_tx ? total : 0;
+		rp->prev_tx = live_peer_tx_of(&rp->inv, &rp->n_prev_tx);
+		if (!rp->prev_tx)
+			return -ENOMEM;
 	}
 	rp->peers_seen = true;
-	for (i = 0; rp->prev_tx && i < rp->inv.n_wg; i++)
-		for (j = 0; j < rp->inv.wg[i].n_peers; j++)
-			rp->prev_tx[slot++] = rp->inv.wg[i].peers[j].tx_bytes;
 	for (k = 0; k < json_object_array_length(ps); k++) {
 		struct json_object *p = json_object_array_get_idx(ps, k);
 		uint8_t key[WG_KEY_LEN_RAW];

@@ -119,7 +119,7 @@ struct replay {
 	uint64_t *base, *cur, *acc;
 	char run[64]; /* run id of the current header */
 	/* Peers' tx bytes at the snapshot before the last (live.prev_tx). */
-	uint64_t *prev_tx;
+	struct live_peer_tx *prev_tx;
 	size_t n_prev_tx;
 	bool peers_seen; /* a snapshot of this run had peers */
 	/* Reverse routes of rp_filter samples as the gateway answered them. */

@@ -722,45 +722,81 @@ static int add_route_changes(struct live *l, struct finding_list *out)
 	return 0;
 }
 
+static int peer_tx_cmp(const void *a, const void *b)
+{
+	const struct live_peer_tx *x = a, *y = b;
+
+	if (x->ifindex != y->ifindex)
+		return x->ifindex < y->ifindex ? -1 : 1;
+	return memcmp(x->key, y->key, WGT_KEY_LEN);
+}
+
+struct live_peer_tx *live_peer_tx_of(const struct inventory *inv, size_t *n)
+{
+	struct live_peer_tx *t;
+	size_t i, j, total = 0;
+
+	for (i = 0; i < inv->n_wg; i++)
+		total += inv->wg[i].n_peers;
+	t = calloc(total ? total : 1, sizeof(*t));
+	if (!t)
+		return NULL;
+	*n = 0;
+	for (i = 0; i < inv->n_wg; i++)
+		for (j = 0; j < inv->wg[i].n_peers; j++, (*n)++) {
+			t[*n].ifindex = inv->wg[i].ifindex;
+			memcpy(t[*n].key, inv->wg[i].peers[j].pubkey,
+			       WGT_KEY_LEN);
+			t[*n].tx_bytes = inv->wg[i].peers[j].tx_bytes;
+		}
+	if (*n)
+		qsort(t, *n, sizeof(*t), peer_tx_cmp);
+	return t;
+}
+
 /* Traffic queued for a peer whose last handshake is long gone. */
 static int add_stale(struct live *l, struct finding_list *out)
 {
 	time_t now = l->now ? l->now : time(NULL);
-	size_t i, j, slot = 0, total = 0;
+	struct live_peer_tx *cur, *prev = l->prev_tx;
+	size_t i, j, n_cur, n_prev = l->n_prev_tx;
 	struct finding *f;
+	int err = 0;
 
-	for (i = 0; i < l->inv->n_wg; i++)
-		total += l->inv->wg[i].n_peers;
-	if (total != l->n_prev_tx) {
-		/* Peers came or went: start over rather than misattribute. */
-		free(l->prev_tx);
-		l->prev_tx = calloc(total ? total : 1, sizeof(*l->prev_tx));
-		l->n_prev_tx = l->prev_tx ? total : 0;
-		for (i = 0; l->prev_tx && i < l->inv->n_wg; i++)
-			for (j = 0; j < l->inv->wg[i].n_peers; j++)
-				l->prev_tx[slot++] =
-				    l->inv->wg[i].peers[j].tx_bytes;
-		return 0;
-	}
-	for (i = 0; i < l->inv->n_wg; i++) {
+	cur = live_peer_tx_of(l->inv, &n_cur);
+	if (!cur)
+		return -ENOMEM;
+	/* The next refresh compares with now, whatever happens below. */
+	l->prev_tx = cur;
+	l->n_prev_tx = n_cur;
+	for (i = 0; prev && i < l->inv->n_wg; i++) {
 		const struct wg_device_info *d = &l->inv->wg[i];
 
-		for (j = 0; j < d->n_peers; j++, slot++) {
+		for (j = 0; j < d->n_peers; j++) {
 			const struct wg_peer_info *p = &d->peers[j];
-			bool sending = p->tx_bytes > l->prev_tx[slot];
+			struct live_peer_tx want = {.ifindex = d->ifindex};
+			const struct live_peer_tx *was = NULL;
 			int64_t age = p->last_handshake_sec
 					  ? now - p->last_handshake_sec
 					  : -1;
+			bool sending;
 
-			l->prev_tx[slot] = p->tx_bytes;
+			memcpy(want.key, p->pubkey, WGT_KEY_LEN);
+			if (n_prev)
+				was = bsearch(&want, prev, n_prev,
+					      sizeof(*prev), peer_tx_cmp);
+			/* A peer new since the last refresh has no baseline. */
+			sending = was && p->tx_bytes > was->tx_bytes;
 			if (!sending ||
 			    (age >= 0 && age <= STALE_HANDSHAKE_S) ||
 			    !dev_selected(l, d->ifindex))
 				continue;
 			f = finding_add(out, "stale_handshake", SEV_WARNING,
 					"inventory");
-			if (!f)
-				return -ENOMEM;
+			if (!f) {
+				err = -ENOMEM;
+				goto cleanup;
+			}
 			FTEXT(f->interface, "%s", d->name);
 			set_peer(l, f, p->pubkey);
 			FTEXT(f->message,
@@ -777,7 +813,9 @@ static int add_stale(struct live *l, struct finding_list *out)
 			      "underlay and not routed into the tunnel");
 		}
 	}
-	return 0;
+cleanup:
+	free(prev);
+	return err;
 }
 
 /*

@@ -58,6 +58,12 @@ struct live_change {
 	time_t when;
 };
 
+struct live_peer_tx {
+	int ifindex;
+	uint8_t key[WGT_KEY_LEN];
+	uint64_t tx_bytes;
+};
+
 struct live {
 	struct loader *ld;
 	struct inventory *inv;	     /* refreshed by live_refresh */
@@ -92,8 +98,10 @@ struct live {
 	/* Rereads that changed the inventory and the maps in place: the
 	 * configuration a caller last handed to the maps is not theirs. */
 	uint64_t rereads_taken;
-	/* tx bytes per peer at the previous refresh, for stale_handshake */
-	uint64_t *prev_tx;
+	/* tx bytes per peer at the previous refresh, for stale_handshake:
+	 * sorted by device and key (wireguard-go lists peers in another
+	 * order at each dump, so a position names no peer). */
+	struct live_peer_tx *prev_tx;
 	size_t n_prev_tx;
 	/* --record: every sample is written there too; the first write
 	 * error is kept for the loop to report. */
@@ -154,6 +162,11 @@ void live_resolve_locations(struct live *l);
  */
 bool live_is_no_forward(struct live *l, const struct wgt_count_key *key);
 /* A kernel drop at this call site was caused by wgtrace itself. */
+/*
+ * Every peer's tx bytes in inv, sorted by device and key, as stale_handshake
+ * keeps them between two reports (n set); NULL on ENOMEM. The caller frees.
+ */
+struct live_peer_tx *live_peer_tx_of(const struct inventory *inv, size_t *n);
 bool live_own_drop(struct live *l, uint64_t location);
 
 /* Facts a verdict needs and whether this run can observe them. */
