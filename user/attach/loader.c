@@ -552,25 +552,29 @@ static bool bypass_by_tc(const struct loader *ld)
 	       ld->mode[LF_BYPASS] == WGT_MODE_TC;
 }
 
+/*
+ * Each step runs whatever the others did: a configuration past the hard limit
+ * keeps the old AllowedIPs copy, but a device added meanwhile still gets its
+ * tc programs and its route_bypass link. The first error is returned.
+ */
 int loader_sync(struct loader *ld, const struct inventory *inv)
 {
-	int err;
+	int err, e;
 
 	if (!ld->skel)
 		return -EINVAL;
 	fill_ports(ld, inv); /* a full port map costs outer_fragmented only */
 	err = config_maps_sync(&ld->cfg, inv);
-	if (err)
-		return err;
 	if (bypass_by_tc(ld)) {
-		err = bypass_sync(ld, inv);
-		if (err)
-			return err;
+		e = bypass_sync(ld, inv);
+		err = err ?: e;
 	}
 	if ((ld->want & LF_BIT(LF_WG_TX_PEER)) &&
-	    ld->mode[LF_WG_TX_PEER] == WGT_MODE_TC)
-		return tc_sync(ld, inv);
-	return 0;
+	    ld->mode[LF_WG_TX_PEER] == WGT_MODE_TC) {
+		e = tc_sync(ld, inv);
+		err = err ?: e;
+	}
+	return err;
 }
 
 /*
