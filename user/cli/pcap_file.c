@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "base/common.h"
+#include "base/output.h"
 #include "cli/pcap_file.h"
 
 static int64_t clock_ns(clockid_t id)
@@ -46,7 +47,7 @@ static int if_id(struct pcap_file *pf, const struct inventory *inv, int ifindex,
 		 uint32_t *id)
 {
 	const struct inv_link *l = inv_link_by_index(inv, ifindex);
-	char name[IF_NAMESIZE + 8];
+	char name[UTF8_CLEAN_SIZE(IF_NAMESIZE)];
 	uint32_t i;
 	int err;
 
@@ -55,8 +56,9 @@ static int if_id(struct pcap_file *pf, const struct inventory *inv, int ifindex,
 			*id = i;
 			return 0;
 		}
+	/* pcapng names are UTF-8; a device name need not be. */
 	if (l)
-		snprintf(name, sizeof(name), "%s", l->name);
+		utf8_clean(l->name, name, sizeof(name));
 	else
 		snprintf(name, sizeof(name), "if%d", ifindex);
 	/* Every record is bare IP from the network header on. */

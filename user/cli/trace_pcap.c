@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "base/common.h"
+#include "base/output.h"
 #include "model/lpm.h"
 #include "model/path.h"
 #include "files/pcapng.h"
@@ -280,6 +281,7 @@ static void comment_of(struct trace_pcap *p, const struct wgt_pkt *k,
 	const struct wg_peer_info *peer = NULL;
 	const struct wgt_event *fib = NULL, *rule;
 	char key[WG_KEY_B64_LEN] = "", rs[40] = "?", hb[48];
+	char dev[UTF8_CLEAN_SIZE(IF_NAMESIZE)];
 	const char *hook = "?", *verdict = "seen", *r = NULL;
 	bool egress = e && (e->flags & WGT_EVF_EGRESS);
 	struct wgt_addr src, dst;
@@ -339,7 +341,9 @@ static void comment_of(struct trace_pcap *p, const struct wgt_pkt *k,
 		wg_key_to_b64(key, e->peer);
 	else if (peer)
 		snprintf(key, sizeof(key), "%s", peer->pubkey_b64);
-	n = snprintf(buf, len, "hook=%s %s", hook, l ? l->name : "?");
+	/* pcapng comments are UTF-8; a device name need not be. */
+	n = snprintf(buf, len, "hook=%s %s", hook,
+		     l ? utf8_clean(l->name, dev, sizeof(dev)) : "?");
 	/* The rule where the kernel lets it be seen: not on every kernel. */
 	rule = fib && dst.family
 		   ? rule_of(p, k->ev_type == WGT_EV_DROP ? &src : &dst)

@@ -160,8 +160,9 @@ static const char *dev_name(const struct watch_pcap *p, int ifindex, char *buf,
 {
 	const struct inv_link *k = inv_link_by_index(p->l->inv, ifindex);
 
+	/* pcapng comments are UTF-8; a device name need not be. */
 	if (k)
-		snprintf(buf, len, "%s", k->name);
+		utf8_clean(k->name, buf, len);
 	else
 		snprintf(buf, len, "if%d", ifindex);
 	return buf;
@@ -187,7 +188,7 @@ static void comment_of(struct watch_pcap *p, const struct wgt_pkt *k,
 		       const struct wgt_event *e, char *buf, size_t len)
 {
 	const struct drop_reasons *dr = &p->l->ld->env.reasons;
-	char key[WG_KEY_B64_LEN], v[64], dev[IF_NAMESIZE + 8];
+	char key[WG_KEY_B64_LEN], v[64], dev[UTF8_CLEAN_SIZE(IF_NAMESIZE)];
 	size_t n;
 
 	n = snprintf(buf, len, "hook=%s %s", hook_of(p, e->verdict),
