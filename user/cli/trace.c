@@ -497,6 +497,10 @@ static int run_trace(struct trace_opts *o, struct trace_target *t, size_t nt,
 		if (err)
 			goto cleanup;
 	}
+	/* Caught before attaching: Ctrl-C while attaching still detaches. */
+	err = wgt_catch_signals(false);
+	if (err)
+		goto cleanup;
 	err = loader_start(&ld, &lo, on_event, &c);
 	if (err)
 		goto cleanup;
@@ -558,9 +562,6 @@ static int run_trace(struct trace_opts *o, struct trace_target *t, size_t nt,
 				: "waiting for packets (or use --send)",
 			o->timeout_s);
 	}
-	err = wgt_catch_signals(false);
-	if (err)
-		goto cleanup;
 	start = last_ns = monotonic_ns();
 	while (!wgt_stop &&
 	       monotonic_ns() - start < o->timeout_s * NSEC_PER_SEC) {
