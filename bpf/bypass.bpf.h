@@ -70,36 +70,51 @@ static __always_inline int on_dev_queue(const struct sk_buff *skb)
 }
 
 /*
- * The destination of a leaving packet by direct packet access: the headers
- * are in the linear part here. 0, or -1 when they are not (then the caller
- * takes the slow way, tc_parse()).
+ * Where a leaving packet's destination starts, by direct packet access:
+ * after an Ethernet header or at the start (a device without one), NULL
+ * when the headers are not in the linear part (the caller then parses the
+ * slow way, tc_parse()). hlen: the IP header's fixed length.
  */
-static __always_inline int tc_daddr(const struct __sk_buff *skb, __u16 proto,
-				    __u8 *family, __u8 *daddr)
+static __always_inline const __u8 *tc_l3(const struct __sk_buff *skb,
+					 __u16 proto, __u8 version, __u32 hlen)
 {
 	const __u8 *p = (const __u8 *)(long)skb->data;
 	const __u8 *end = (const __u8 *)(long)skb->data_end;
-	int off;
 
-	if (p + WGT_ETH_HLEN + 1 > end)
-		return -1;
-	off = l3_offset(p, proto);
-	if (off == WGT_ETH_HLEN)
-		p += WGT_ETH_HLEN;
-	else if (off)
-		return -1;
+	if (p + WGT_ETH_HLEN + hlen > end)
+		return NULL;
+	if (*(const __u16 *)(p + 12) == proto &&
+	    p[WGT_ETH_HLEN] >> 4 == version)
+		return p + WGT_ETH_HLEN;
+	if (p[0] >> 4 == version)
+		return p;
+	return NULL;
+}
+
+/*
+ * The check most packets end at: their destination is in no peer's
+ * AllowedIPs, or in those of the device they leave by. true: nothing to
+ * count; false: maybe a bypass, judge the whole packet.
+ */
+static __always_inline bool tc_bypass_quick(const struct __sk_buff *skb,
+					    __u16 proto, __u32 ifindex)
+{
+	struct wgt_lpm_val *v;
+	const __u8 *ip;
+
 	if (proto == bpf_htons(ETH_P_IP)) {
-		if (p + sizeof(struct iphdr) > end)
-			return -1;
-		*family = AF_INET;
-		__builtin_memcpy(daddr, p + offsetof(struct iphdr, daddr), 4);
-		return 0;
+		ip = tc_l3(skb, proto, 4, sizeof(struct iphdr));
+		if (!ip)
+			return false;
+		v = allowed_lookup(AF_INET, ip + offsetof(struct iphdr, daddr));
+	} else {
+		ip = tc_l3(skb, proto, 6, sizeof(struct ipv6hdr));
+		if (!ip)
+			return false;
+		v = allowed_lookup(AF_INET6,
+				   ip + offsetof(struct ipv6hdr, daddr));
 	}
-	if (p + sizeof(struct ipv6hdr) > end)
-		return -1;
-	*family = AF_INET6;
-	__builtin_memcpy(daddr, p + offsetof(struct ipv6hdr, daddr), 16);
-	return 0;
+	return !v || !v->plen || v->ifindex == ifindex;
 }
 
 /*
@@ -114,17 +129,13 @@ static __always_inline void on_tc_bypass(struct __sk_buff *skb)
 	__u32 ifindex = skb->ifindex, len = skb->len;
 	__u16 proto = skb->protocol;
 	struct wgt_flow f = {0};
-	struct wgt_lpm_val *v;
 	struct wgt_event *e;
 
 	if (!cfg_counters ||
 	    (proto != bpf_htons(ETH_P_IP) && proto != bpf_htons(ETH_P_IPV6)))
 		return;
-	if (!tc_daddr(skb, proto, &f.family, f.daddr)) {
-		v = allowed_lookup(f.family, f.daddr);
-		if (!v || !v->plen || v->ifindex == ifindex)
-			return;
-	}
+	if (tc_bypass_quick(skb, proto, ifindex))
+		return;
 	if (tc_parse(skb, proto, &f))
 		return;
 	e = bypass_judge(&f, ifindex, len);

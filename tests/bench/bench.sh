@@ -44,6 +44,9 @@
 #   KEEP=1                keep the scratch folder (raw figures, tool output)
 #   BLOCKS=1              measure the building blocks in a quick run too
 #                         (a full run always does)
+#   PROFILE=N             only BPF ns per run under the UDP flood: N rounds of
+#                         export then the building blocks, printed, nothing
+#                         written (for trying a change to a program)
 # Exit status: 0 every figure measured, 1 the lab broke, 2 a precondition is
 # missing. Goals are compared and reported, never asserted.
 
@@ -724,6 +727,18 @@ LOAD_START=$(cut -d' ' -f1 /proc/loadavg)
 
 CONFIGS=(export watch trace bpftrace)
 SEQ=0 ROUND=0
+if [ -n "${PROFILE:-}" ]; then
+	sysctl -qw kernel.bpf_stats_enabled=1
+	build_calib || CALIB=
+	for ROUND in $(seq 1 "$PROFILE"); do
+		slot export prof
+		[ -n "${CALIB:-}" ] && slot calib prof
+	done
+	sysctl -qw kernel.bpf_stats_enabled="$OLD_STATS"
+	awk -F'\t' '$4 ~ /ns_per_run$|bpf_ns_per_fwd$/ { printf "%s %s %s %s\n", $3, $2, $4, $5 }' "$RAW" |
+		grep -E 'bpf_ns_per_fwd|wgt_|cal_tc_'
+	exit 0
+fi
 # Bounded: rounds stop early when they would not leave time for the rest.
 BUDGET_S=${BUDGET_S:-$([ $QUICK = 1 ] && echo 55 || echo 570)}
 RESERVE_S=$([ $QUICK = 1 ] && echo 12 || echo $((14 * SECS + 45)))
