@@ -35,7 +35,10 @@
 #   --quick (or QUICK=1)  one short round of each configuration; the table
 #                         goes to a temp file unless --out is given, never
 #                         to tests/bench/RESULTS.md
-#   --out FILE            Markdown results (default tests/bench/RESULTS.md)
+#   --out FILE            Markdown results (default tests/bench/RESULTS.md;
+#                         a full run there also leaves its figures in
+#                         tests/bench/figures.tsv, which the next full run
+#                         prints beside its own)
 #   --figures FILE        every figure as "key<TAB>value" (for the smoke test)
 #   ROUNDS=N SECS=N       override the number of A/B rounds and seconds per
 #                         traffic run (defaults 6 and 3; quick 1 and 1)
@@ -46,7 +49,8 @@
 #                         (a full run always does)
 #   PROFILE=N             only BPF ns per run under the UDP flood: N rounds of
 #                         export then the building blocks, printed, nothing
-#                         written (for trying a change to a program)
+#                         written (for trying a change to a program);
+#                         PROFILE_TRACE=1 adds trace's events under a flood
 # Exit status: 0 every figure measured, 1 the lab broke, 2 a precondition is
 # missing. Goals are compared and reported, never asserted.
 
@@ -116,6 +120,7 @@ mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
 mountpoint -q /sys/kernel/tracing || mount -t tracefs tracefs /sys/kernel/tracing
 
 WORK=$(mktemp -d /tmp/wgtrace-bench.XXXXXX)
+PREV_FIG=$HERE/figures.tsv	# the last full run's figures
 RAW=$WORK/raw.tsv		# seq config round metric value
 FIG=$WORK/figures.tsv		# key value
 : >"$RAW"
@@ -733,10 +738,12 @@ if [ -n "${PROFILE:-}" ]; then
 	for ROUND in $(seq 1 "$PROFILE"); do
 		slot export prof
 		[ -n "${CALIB:-}" ] && slot calib prof
+		[ "${PROFILE_TRACE:-0}" = 1 ] && events_trace
 	done
 	sysctl -qw kernel.bpf_stats_enabled="$OLD_STATS"
-	awk -F'\t' '$4 ~ /ns_per_run$|bpf_ns_per_fwd$/ { printf "%s %s %s %s\n", $3, $2, $4, $5 }' "$RAW" |
-		grep -E 'bpf_ns_per_fwd|wgt_|cal_tc_'
+	awk -F'\t' '$4 ~ /ns_per_run$|bpf_ns_per_fwd$|^ev_(per_s|offered_per_s|cpu_ns_per_event)$/ {
+		printf "%s %s %s %s\n", $3, $2, $4, $5 }' "$RAW" |
+		grep -E 'bpf_ns_per_fwd|wgt_|cal_tc_|ev_'
 	exit 0
 fi
 # Bounded: rounds stop early when they would not leave time for the rest.
@@ -1124,6 +1131,41 @@ for c in export watch trace; do
 	goal_line "$c peak RSS ≤ 32 MiB" "$(fmt '%.1f' $c.rss_kib $MiB)" le 32 MiB
 	goal_line "$c BPF maps ≤ 64 MiB" "$(fmt '%.2f' $c.maps_bytes $BMiB)" le 64 MiB
 done
+# The previous full run's figures (tests/bench/figures.tsv, written by a
+# full run next to RESULTS.md) beside this run's, for the goals and what
+# they are made of.
+if [ -r "$PREV_FIG" ]; then
+	pf() { awk -F'\t' -v k="$1" '$1 == k { print $2; exit }' "$PREV_FIG"; }
+	# prev_row TEXT KEY FORMAT [SCALE]
+	prev_row() {
+		local p
+		p=$(pf "$2")
+		[ -n "$p" ] && p=$(awk -v v="$p" -v s="${4:-1}" -v f="$3" 'BEGIN { printf f, v * s }')
+		echo "| $1 | ${p:-–} | $(fmt "$3" "$2" "${4:-}") |"
+	}
+	echo
+	echo "### Against the previous full run"
+	echo
+	echo "Previous: $(pf meta.date), $(pf meta.software). This run: $START. Same script and method;"
+	echo "figures of one run move by about ±10 % on this shared machine."
+	echo
+	echo "| figure | previous | this run |"
+	echo "|---|---|---|"
+	prev_row "export: BPF ns / forwarded packet (goal ≤ 100)" export.bpf_ns_per_fwd '%.1f'
+	prev_row "… \`wgt_tc_bypass\` ns / run" export.prog.wgt_tc_bypass.ns_per_run '%.1f'
+	prev_row "… \`wgt_kfree_skb\` ns / forwarded packet (drops anywhere on the host)" export.prog.wgt_kfree_skb.ns_per_fwd '%.1f'
+	prev_row "floor: an empty tcx egress program, ns / run" calib.prog.cal_tc_empty.ns_per_run '%.1f'
+	prev_row "floor: the same with the one LPM lookup, ns / run" calib.prog.cal_tc_lpm.ns_per_run '%.1f'
+	prev_row "trace: events/s delivered (goal ≥ 500,000)" trace.ev_per_s '%.0f'
+	prev_row "trace: events/s offered by the flood" trace.ev_offered_per_s '%.0f'
+	prev_row "trace: capacity of one core, events/s (goal ≥ 500,000)" trace.ev_capacity_per_s '%.0f'
+	prev_row "trace: user CPU ns / delivered event" trace.ev_cpu_ns_per_event '%.0f'
+	prev_row "trace: BPF ns / emitting run" trace.ev_bpf_ns_per_run '%.0f'
+	for c in export watch trace; do
+		prev_row "$c: peak RSS MiB (goal ≤ 32)" $c.rss_kib '%.1f' $MiB
+		prev_row "$c: attach s (goal ≤ 0.5)" $c.attach_s '%.3f'
+	done
+fi
 echo
 echo "## Cost centres (from the figures above)"
 echo
@@ -1206,6 +1248,13 @@ say "scale: wgtrace on gateways of 100 to 20,000 peers"
 "$HERE/scale.sh" $([ $QUICK = 1 ] && echo --quick) --out "$OUT" ||
 	say "the scale section is incomplete (see above)"
 [ -n "$FIGURES" ] && cp "$FIG" "$FIGURES"
+# A full run into RESULTS.md leaves its figures for the next one to compare.
+if [ $QUICK = 0 ] && [ "$OUT" = "$HERE/RESULTS.md" ]; then
+	{ printf 'meta.date\t%s\n' "$START"
+	  printf 'meta.software\t%s (%s)\n' "$("$WGTRACE" --version 2>/dev/null)" \
+		"$(cd "$TOP" && git describe --always --dirty 2>/dev/null)"
+	  grep -v '^meta\.' "$FIG"; } >"$PREV_FIG"
+fi
 cat "$OUT"
 say "results written to $OUT"
 missing_figs=$(awk -F'\t' '$2 == "" { print $1 }' "$FIG")
