@@ -735,16 +735,6 @@ int loader_start(struct loader *ld, const struct loader_opts *opts,
 	 * times; a long-running watch or export should not keep that heap.
 	 */
 	malloc_trim(0);
-	/*
-	 * From now on watch and export reread the whole configuration every
-	 * interval: megabytes at 20,000 peers, allocated and freed again. A
-	 * fixed mmap threshold keeps glibc from raising it to the size of the
-	 * first such block freed, so those blocks go back to the kernel instead
-	 * of fragmenting a heap that never shrinks (export's peak RSS at 20,000
-	 * peers: 73 -> 51 MiB). Set only now: while starting, the BTF parses
-	 * reuse the heap rather than fault in fresh pages each time.
-	 */
-	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 	return 0;
 fail:
 	loader_stop(ld);

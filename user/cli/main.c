@@ -2,6 +2,7 @@
 /* wgtrace: where did this packet actually go on a WireGuard gateway, and why.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -71,6 +72,17 @@ int main(int argc, char **argv)
 		snprintf(prog, sizeof(prog), "wgtrace %s", commands[i].name);
 		argv[1] = prog;
 		wgt_setup_libbpf_logging();
+		/*
+		 * Large blocks are mapped and given back one by one, never kept
+		 * on a heap that does not shrink: while probing, libbpf parses
+		 * the kernel's BTF (~5.5 MB) once per hook candidate, and watch
+		 * and export reread the whole configuration every interval
+		 * (megabytes at 20,000 peers). glibc would otherwise raise its
+		 * threshold to the first such block freed and keep them all
+		 * (peak RSS: trace 33 -> 21 MiB, export at 20,000 peers
+		 * 73 -> 51 MiB).
+		 */
+		mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 		ret = commands[i].handler(argc - 1, argv + 1);
 		if (ret == -WGT_EUSAGE)
 			return WGT_EXIT_USAGE;

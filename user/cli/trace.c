@@ -2,7 +2,6 @@
 /* `wgtrace trace DEST`: the path of one destination, from the kernel's own
  * decisions. */
 #include <errno.h>
-#include <malloc.h>
 #include <getopt.h>
 #include <netdb.h>
 #include <poll.h>
@@ -667,13 +666,6 @@ int cmd_trace(int argc, char **argv)
 	err = parse_args(argc, argv, &o, &dest);
 	if (err)
 		return err > 0 ? 0 : err;
-	/*
-	 * trace's peak memory is reached while probing hooks: each candidate
-	 * has libbpf parse the kernel's BTF (~5.5 MB), and with glibc's
-	 * growing threshold those buffers come from the heap and stay. Fixed
-	 * at 256 KiB they are mapped and given back one by one.
-	 */
-	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 	memset(t, 0, sizeof(t));
 	/* Names resolve in our own namespace, where the resolver works. */
 	err = resolve_dest(dest, &o.src, t, TRACE_MAX_TARGETS, &nt);
