@@ -124,25 +124,37 @@ static __always_inline bool tc_bypass_quick(const struct __sk_buff *skb,
  * peer: one trie lookup on the destination turns them away; only a packet
  * that is counted is parsed whole (for the example flow).
  */
+/*
+ * The packet the quick check could not turn away, parsed whole and judged.
+ * A subprogram: its flow and event stay off the quick path's stack.
+ */
+static __noinline int tc_bypass_slow(struct __sk_buff *skb, __u16 proto,
+				     __u32 ifindex, __u32 len)
+{
+	struct wgt_flow f = {0};
+	struct wgt_event *e;
+
+	if (tc_parse(skb, proto, &f))
+		return 0;
+	e = bypass_judge(&f, ifindex, len);
+	if (e) {
+		pkt_from_tc(e, skb, ifindex, len, proto);
+		event_submit(e);
+	}
+	return 0;
+}
+
 static __always_inline void on_tc_bypass(struct __sk_buff *skb)
 {
 	__u32 ifindex = skb->ifindex, len = skb->len;
 	__u16 proto = skb->protocol;
-	struct wgt_flow f = {0};
-	struct wgt_event *e;
 
 	if (!cfg_counters ||
 	    (proto != bpf_htons(ETH_P_IP) && proto != bpf_htons(ETH_P_IPV6)))
 		return;
 	if (tc_bypass_quick(skb, proto, ifindex))
 		return;
-	if (tc_parse(skb, proto, &f))
-		return;
-	e = bypass_judge(&f, ifindex, len);
-	if (e) {
-		pkt_from_tc(e, skb, ifindex, len, proto);
-		event_submit(e);
-	}
+	tc_bypass_slow(skb, proto, ifindex, len);
 }
 
 #endif /* WGT_BPF_BYPASS_H */

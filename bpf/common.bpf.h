@@ -53,6 +53,7 @@ struct wgt_endpoint_burst {
 	__u64 start; /* its first lookup */
 	__u64 last;  /* its latest lookup */
 	__u32 n;     /* lookups let through in it */
+	__u32 pad;   /* the addresses 8-aligned, as addr16_equal() reads */
 	__u8 saddr[16];
 	__u8 daddr[16];
 };
@@ -64,7 +65,12 @@ struct {
 	__type(value, struct wgt_endpoint_burst);
 } endpoint_burst SEC(".maps");
 
-#define WGT_ENDPOINT_GAP_NS 10000000ULL /* <= 100 outer decisions/s per CPU */
+/*
+ * At most one burst starts per 10 ms on a CPU; one burst is at most
+ * WGT_ENDPOINT_WALK_MAX lookups (one walk, or several back to back of the
+ * same flow): at most 1,600 outer lookups/s per CPU reach the ring.
+ */
+#define WGT_ENDPOINT_GAP_NS 10000000ULL
 /*
  * Lookups of one rule walk follow each other at once natively, but under
  * emulation (qemu TCG) a walk took 390 us and more than 5 ms when the
