@@ -709,7 +709,7 @@ heap_export() {
 	wait "$pid" 2>/dev/null; forget "$pid"
 	[ -n "$child" ] && forget "$child"
 	heaptrack_print -f "$out"*.zst --print-peaks 1 --print-leaks 0 --print-allocators 0 \
-		--print-temporary 0 --print-histogram 0 --peak-limit 20 2>/dev/null | awk '
+		--print-temporary 0 --peak-limit 20 2>/dev/null | awk '
 		function bytes(s,  n, u) { n = s + 0; u = substr(s, length(s)); return n * (u == "G" ? 2^30 : u == "M" ? 2^20 : u == "K" ? 2^10 : 1) }
 		/^PEAK MEMORY CONSUMERS/ { on = 1; next }
 		/^[A-Z][A-Z ]+$/ && on { on = 0 }

@@ -168,6 +168,17 @@ growth() {
 			printf "%.1fx", exp(log(vb / va) / (log(b / a) / log(10))) }' ||
 		echo "n/a"
 }
+# scale_goal TEXT KEY LIMIT UNIT: a goal line for the largest size.
+scale_goal() {
+	local v=${R[$big.$2]:-}
+	if [ -z "$v" ]; then
+		echo "| $1 | not measured |"
+	elif awk -v v="$v" -v l="$3" 'BEGIN { exit !(v <= l) }'; then
+		echo "| $1 | met ($v $4) |"
+	else
+		echo "| $1 | **missed** (measured $v $4) |"
+	fi
+}
 {
 	echo
 	echo "## Scale: 100 to 20,000 peers ($(date -u +%Y-%m-%d), $(nproc) cores, kernel $(uname -r))"
@@ -193,6 +204,21 @@ growth() {
 		for n in "${SIZES[@]}"; do printf ' %s |' "${R[$n.${k%%:*}]:-n/a}"; done
 		printf ' %s |\n' "$(growth "${k%%:*}")"
 	done
+	big=${SIZES[-1]}
+	if [ "$big" -ge 20000 ]; then
+		echo
+		echo "Goals at $big peers, from the table above:"
+		echo
+		echo "| goal | result |"
+		echo "|---|---|"
+		scale_goal "check ≤ 1000 ms" check 1000 ms
+		scale_goal "watch attached (its first status line) ≤ 1000 ms" watch_ms 1000 ms
+		scale_goal "export attached and answering /metrics ≤ 1000 ms" export_ms 1000 ms
+		scale_goal "trace attached ≤ 1000 ms" trace_ms 1000 ms
+		for k in watch export trace; do
+			scale_goal "$k peak RSS ≤ 64 MiB" "${k}_mib" 64 MiB
+		done
+	fi
 } >"$TMP/section"
 if [ -n "$OUT" ]; then
 	cat "$TMP/section" >>"$OUT"
