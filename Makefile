@@ -79,7 +79,7 @@ help:
 	@echo '  make test-vm     vm tier only (root, qemu; Debian kernels 5.10, 6.1, 6.12 and sid'"'"'s newest)'
 	@echo '  make format      apply .clang-format to every C file (make test checks it)'
 	@echo '  make fuzz        build the libFuzzer harnesses into build/fuzz/'
-	@echo '  make bench       cost of export/watch/trace vs no tracing and bpftrace (root, ~8 min;'
+	@echo '  make bench       cost of export/watch/trace vs no tracing and bpftrace (root, ~11 min;'
 	@echo '                   writes tests/bench/RESULTS.md); QUICK=1: one short round (< 1 min)'
 	@echo '  make install     install to $$(DESTDIR)$$(PREFIX) (default /usr/local)'
 	@echo '  make clean       remove build output (keeps the .cache/ kernel downloads)'
@@ -150,7 +150,7 @@ demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)bash tests/demo/demo.sh
 
-# The benchmark: root, namespaces on the host kernel, about 8 minutes.
+# The benchmark: root, namespaces on the host kernel, about 11 minutes.
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)bash tests/bench/bench.sh $(if $(filter 1,$(QUICK)),--quick)

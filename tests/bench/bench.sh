@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # What wgtrace costs a forwarding gateway (issue #7). Namespace tier, host
-# kernel, bounded (a full run takes about 8 minutes, QUICK=1 under one).
+# kernel, bounded (a full run takes about 11 minutes with the scale
+# section, QUICK=1 about 2).
 #
 #   client ns --veth-- gateway ns --veth-- server ns S1   (plain forwarding)
 #                        |  |  `---veth-- server ns S2   (AllowedIPs cover it:
