@@ -118,13 +118,6 @@ static __always_inline bool tc_bypass_quick(const struct __sk_buff *skb,
 }
 
 /*
- * tcx egress, attached by the loader to each device of the watched
- * namespace but loopback and WireGuard's own: one run per packet leaving
- * there, none for other namespaces' traffic. Most packets belong to no
- * peer: one trie lookup on the destination turns them away; only a packet
- * that is counted is parsed whole (for the example flow).
- */
-/*
  * The packet the quick check could not turn away, parsed whole and judged.
  * A subprogram: its flow and event stay off the quick path's stack.
  */
@@ -144,6 +137,13 @@ static __noinline int tc_bypass_slow(struct __sk_buff *skb, __u16 proto,
 	return 0;
 }
 
+/*
+ * tcx egress, attached by the loader to each device of the watched
+ * namespace but loopback and WireGuard's own: one run per packet leaving
+ * there, none for other namespaces' traffic. Most packets belong to no
+ * peer: one trie lookup on the destination turns them away; only a packet
+ * that is counted is parsed whole (for the example flow).
+ */
 static __always_inline void on_tc_bypass(struct __sk_buff *skb)
 {
 	__u32 ifindex = skb->ifindex, len = skb->len;
