@@ -106,3 +106,39 @@ require_cmd() {	# TEST-NAME CMD...
 		fi
 	done
 }
+
+# --- wgtrace export under test ------------------------------------------------
+# export_start NS [OPTION...]: wgtrace export for NS on a free local port,
+# --interval 1; sets PORT and EPID (killed on exit), its stderr in
+# $TMP/e.err. 0 once /metrics answers 200, 1 when not within 60 s. A port
+# free when picked may be taken before export binds it: picked again.
+export_start() {
+	local ns=$1 try
+	shift
+	for try in 1 2 3; do
+		PORT=$(free_port)
+		"$WGTRACE" export -n "$ns" --listen "127.0.0.1:$PORT" --interval 1 "$@" \
+			>/dev/null 2>"$TMP/e.err" &
+		EPID=$!
+		_pid_list+=("$EPID")
+		wait_until 60 eval 'scrape || ! kill -0 $EPID 2>/dev/null'
+		kill -0 "$EPID" 2>/dev/null && break
+		grep -q 'Address already in use' "$TMP/e.err" || break
+	done
+	wait_until 60 scrape
+}
+
+# scrape: the /metrics of export_start's export into $TMP/s.
+scrape() { curl -sf --max-time 20 "http://127.0.0.1:$PORT/metrics" >"$TMP/s"; }
+
+# bypass_series KEY: route_bypass packets of peer KEY in the last scrape.
+bypass_series() {
+	awk -v k="$1" 'index($0, "wgtrace_wrong_turns_total{verdict=\"route_bypass\"") == 1 &&
+		index($0, "peer=\"" k "\"") { s += $2 } END { print s + 0 }' "$TMP/s"
+}
+
+# pings_sent NS ADDR COUNT: the echo requests ping says it sent to ADDR.
+pings_sent() {
+	ip netns exec "$1" ping -c "$3" -i 0.05 -W 1 "$2" 2>/dev/null |
+		sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p'
+}

@@ -49,34 +49,15 @@ build() {
 }
 build || fail_all "could not build the topology"
 
-# sent ADDR: the echo requests ping says it sent to ADDR.
-sent() {
-	ip netns exec "$G" ping -c "$PINGS" -i 0.05 -W 1 "$1" 2>/dev/null |
-		sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p'
-}
-scrape() { curl -sf --max-time 20 "http://127.0.0.1:$PORT/metrics" >"$TMP/s"; }
-# series KEY: route_bypass packets of that peer in the last scrape.
-series() {
-	awk -v k="$1" 'index($0, "wgtrace_wrong_turns_total{verdict=\"route_bypass\"") == 1 &&
-		index($0, "peer=\"" k "\"") { s += $2 } END { print s + 0 }' "$TMP/s"
-}
+sent() { pings_sent "$G" "$1" "$PINGS"; }
+series() { bypass_series "$1"; }
 # settles KEY WANT: the series of KEY reaches WANT (one refresh a second).
 settles() {
 	_key=$1 _want=$2
 	wait_until 10 eval 'scrape && [ "$(series "$_key")" = "$_want" ]'
 }
 
-for try in 1 2 3; do
-	PORT=$(free_port)
-	"$WGTRACE" export -n "$G" --listen "127.0.0.1:$PORT" --interval 1 \
-		>/dev/null 2>"$TMP/e.err" &
-	EPID=$!
-	_pid_list+=("$EPID")
-	wait_until 60 eval 'scrape || ! kill -0 $EPID 2>/dev/null'
-	kill -0 "$EPID" 2>/dev/null && break
-	grep -q 'Address already in use' "$TMP/e.err" || break
-done
-wait_until 30 scrape || fail_all "no 200 from /metrics: $(head -c 300 "$TMP/e.err")"
+export_start "$G" || fail_all "no 200 from /metrics: $(head -c 300 "$TMP/e.err")"
 pass bypass-export-ready
 
 s4=$(sent 10.77.0.9)

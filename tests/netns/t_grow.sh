@@ -70,28 +70,10 @@ peers=$(ip netns exec "$G" wg show "$D" peers | wc -l)
 check grow-setup "lab: $peers peers (want $N0)" eval '[ "$peers" -eq "$N0" ]'
 
 # sent_pings NET: the echo requests ping says it sent into NET (.9).
-sent_pings() {
-	ip netns exec "$G" ping -c "$PINGS" -i 0.05 -W 1 "${1%.0/24}.9" 2>/dev/null |
-		sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p'
-}
-scrape() { curl -sf --max-time 20 "http://127.0.0.1:$PORT/metrics" >"$TMP/s"; }
-# series KEY: route_bypass packets of that peer in the last scrape.
-series() {
-	awk -v k="$1" 'index($0, "wgtrace_wrong_turns_total{verdict=\"route_bypass\"") == 1 &&
-		index($0, "peer=\"" k "\"") { s += $2 } END { print s + 0 }' "$TMP/s"
-}
+sent_pings() { pings_sent "$G" "${1%.0/24}.9" "$PINGS"; }
+series() { bypass_series "$1"; }
 
-for try in 1 2 3; do
-	PORT=$(free_port)
-	"$WGTRACE" export -n "$G" --listen "127.0.0.1:$PORT" --interval 1 -v \
-		>/dev/null 2>"$TMP/e.err" &
-	EPID=$!
-	_pid_list+=("$EPID")
-	wait_until 60 eval 'scrape || ! kill -0 $EPID 2>/dev/null'
-	kill -0 "$EPID" 2>/dev/null && break
-	grep -q 'Address already in use' "$TMP/e.err" || break
-done
-wait_until 30 scrape || fail_all "no 200 from /metrics: $(head -c 300 "$TMP/e.err")"
+export_start "$G" -v || fail_all "no 200 from /metrics: $(head -c 300 "$TMP/e.err")"
 pass grow-export-ready
 
 sent_a=$(sent_pings "$NET_A")

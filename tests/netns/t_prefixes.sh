@@ -69,10 +69,7 @@ check prefixes-setup "lab: $ips AllowedIPs, $routes routes into $D, $DST_L via '
 		[ "$RT_OIF" = up0 ]'
 
 # sent_pings: the echo requests ping says it transmitted to DST_L.
-sent_pings() {
-	ip netns exec "$G" ping -c "$PINGS" -i 0.05 -W 1 "$DST_L" 2>/dev/null |
-		sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p'
-}
+sent_pings() { pings_sent "$G" "$DST_L" "$PINGS"; }
 
 # --- watch -------------------------------------------------------------------
 statuses() { grep -c '"type":"status"' "$TMP/w.out"; }
@@ -104,22 +101,7 @@ else
 fi
 
 # --- export ------------------------------------------------------------------
-scrape() { curl -sf --max-time 10 "http://127.0.0.1:$PORT/metrics" >"$TMP/s"; }
-# A port free when picked may be taken before export binds it: pick again.
-for try in 1 2 3; do
-	PORT=$(free_port)
-	"$WGTRACE" export -n "$G" --listen "127.0.0.1:$PORT" --interval 1 \
-		>/dev/null 2>"$TMP/e.err" &
-	EPID=$!
-	_pid_list+=("$EPID")
-	wait_until 30 eval 'scrape || ! kill -0 $EPID 2>/dev/null'
-	kill -0 "$EPID" 2>/dev/null && break
-	grep -q 'Address already in use' "$TMP/e.err" || break
-done
-series() {
-	awk -v k="$KEY_L" 'index($0, "wgtrace_wrong_turns_total{verdict=\"route_bypass\"") == 1 &&
-		index($0, "peer=\"" k "\"") { s += $2 } END { print s + 0 }' "$TMP/s"
-}
+series() { bypass_series "$KEY_L"; }
 # The last peer's wgtrace_peer_info: its allowed_ips label lists prefixes of
 # wg's own list for the peer, and what it leaves out it counts ("+N more"),
 # so listed + N is the peer's prefix count in `wg show`.
@@ -139,7 +121,7 @@ peer_info_ok() {
 		"listed but not wg's: ${bad:-none}"
 	[ "$want" -gt 0 ] && [ -z "$bad" ] && [ $((listed + ${more:-0})) -eq "$want" ]
 }
-if wait_until 5 scrape; then
+if export_start "$G"; then
 	pass prefixes-export-ready
 	sent=$(sent_pings)
 	check prefixes-export-route-bypass "route_bypass series of the last peer: $(series), ping sent ${sent:-none}" \
@@ -149,7 +131,7 @@ if wait_until 5 scrape; then
 	info "scrape: $(wc -c <"$TMP/s") bytes, $(wc -l <"$TMP/s") lines;" \
 		"export RSS $(awk '/VmHWM/ { print $2, $3 }' "/proc/$EPID/status")"
 else
-	fail prefixes-export-ready "no 200 from /metrics within 30 s: $(head -c 300 "$TMP/e.err")"
+	fail prefixes-export-ready "no 200 from /metrics within 60 s: $(head -c 300 "$TMP/e.err")"
 	fail prefixes-export-route-bypass "export did not serve"
 	fail prefixes-export-peer-info "export did not serve"
 fi

@@ -58,10 +58,7 @@ check setup/scale-setup "lab: $peers peers, $NET_K via $(ip -n "$G" route get "$
 	eval '[ "$peers" -eq "$N" ] && ip -n "$G" route get "$DST_K" | grep -q "dev up0"'
 
 # sent_pings: the echo requests ping says it transmitted to DST_K.
-sent_pings() {
-	ip netns exec "$G" ping -c "$PINGS" -i 0.05 -W 1 "$DST_K" 2>/dev/null |
-		sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p'
-}
+sent_pings() { pings_sent "$G" "$DST_K" "$PINGS"; }
 
 # --- watch -------------------------------------------------------------------
 t0=$(date +%s%N)
@@ -89,23 +86,8 @@ else
 fi
 
 # --- export ------------------------------------------------------------------
-scrape() { curl -sf --max-time 20 "http://127.0.0.1:$PORT/metrics" >"$TMP/s"; }
-# A port free when picked may be taken before export binds it: pick again.
-for try in 1 2 3; do
-	PORT=$(free_port)
-	"$WGTRACE" export -n "$G" --listen "127.0.0.1:$PORT" --interval 1 \
-		>/dev/null 2>"$TMP/e.err" &
-	EPID=$!
-	_pid_list+=("$EPID")
-	wait_until 60 eval 'scrape || ! kill -0 $EPID 2>/dev/null'
-	kill -0 "$EPID" 2>/dev/null && break
-	grep -q 'Address already in use' "$TMP/e.err" || break
-done
-series() {
-	awk -v k="$KEY_K" 'index($0, "wgtrace_wrong_turns_total{verdict=\"route_bypass\"") == 1 &&
-		index($0, "peer=\"" k "\"") { s += $2 } END { print s + 0 }' "$TMP/s"
-}
-if wait_until 60 scrape; then
+series() { bypass_series "$KEY_K"; }
+if export_start "$G"; then
 	pass scale-export-ready
 	sent=$(sent_pings)
 	check scale-export-route-bypass "route_bypass series of K: $(series), ping sent ${sent:-none}" \

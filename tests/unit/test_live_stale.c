@@ -49,17 +49,6 @@ static void two_peers(struct inventory *inv, struct inv_link *link,
 	}
 }
 
-static void free_wg(struct inventory *inv)
-{
-	size_t i;
-
-	for (i = 0; i < inv->n_wg; i++)
-		wg_device_info_free(&inv->wg[i]);
-	free(inv->wg);
-	inv->wg = NULL;
-	inv->n_wg = 0;
-}
-
 /* The peers stale_handshake names in l's findings now, as base64 keys. */
 static size_t stale_peers(struct live *l, char peers[][64], size_t max)
 {
@@ -86,7 +75,7 @@ static void test_stale_follows_key_not_position(void **state)
 	/* First refresh: the baseline, nothing to compare with yet. */
 	two_peers(&inv, &link, KEY_A, 100, KEY_B, 1000);
 	assert_int_equal(stale_peers(&l, peers, 4), 0);
-	free_wg(&inv);
+	wg_inventory_free(&inv);
 
 	/* Listed the other way round: A sent (100 -> 500), B did not. By
 	 * position, B (1000) would pass for sending against A's 100 and A
@@ -94,18 +83,18 @@ static void test_stale_follows_key_not_position(void **state)
 	two_peers(&inv, &link, KEY_B, 1000, KEY_A, 500);
 	assert_int_equal(stale_peers(&l, peers, 4), 1);
 	assert_string_equal(peers[0], KEY_A);
-	free_wg(&inv);
+	wg_inventory_free(&inv);
 
 	/* Same order again, nobody sent: nothing. */
 	two_peers(&inv, &link, KEY_B, 1000, KEY_A, 500);
 	assert_int_equal(stale_peers(&l, peers, 4), 0);
-	free_wg(&inv);
+	wg_inventory_free(&inv);
 
 	/* A fresh handshake is not stale, sending or not. */
 	two_peers(&inv, &link, KEY_A, 900, KEY_B, 1000);
 	inv.wg[0].peers[0].last_handshake_sec = NOW - 10;
 	assert_int_equal(stale_peers(&l, peers, 4), 0);
-	free_wg(&inv);
+	wg_inventory_free(&inv);
 	live_free(&l);
 }
 
